@@ -1,0 +1,136 @@
+import CaseDomain
+import Foundation
+
+/// Where an origin's chain ends in the log: its highest sequence number and that event's hash.
+struct OriginHead: Hashable, Sendable {
+    var seq: Int64
+    var hash: EventHash
+
+    static let empty = OriginHead(seq: 0, hash: .genesis)
+}
+
+/// An origin position: one event of one origin's chain.
+struct OriginPosition: Hashable, Sendable {
+    var origin: NodeID
+    var seq: Int64
+}
+
+/// A row the appender will insert.
+struct PlannedRow: Sendable {
+    var event: SignedEvent
+    var globalPosition: Int64
+    var quarantineReason: String?
+}
+
+/// The appender's decisions for one group commit, made without I/O: which requests of the
+/// batch succeed, and the rows they add, given the log's heads read under the node lock.
+///
+/// Each request is all-or-nothing: a failing request leaves the plan as it was, so the
+/// other requests of the batch are unaffected.
+struct CommitPlan {
+    private(set) var nextPosition: Int64
+    private(set) var originHeads: [NodeID: OriginHead]
+    private(set) var streamVersions: [String: Int64]
+    /// Hashes of events the log already holds, for the import requests' origin positions.
+    let heldHashes: [OriginPosition: EventHash]
+    private(set) var rows: [PlannedRow] = []
+
+    init(globalHead: Int64, originHeads: [NodeID: OriginHead], streamVersions: [String: Int64], heldHashes: [OriginPosition: EventHash]) {
+        self.nextPosition = globalHead + 1
+        self.originHeads = originHeads
+        self.streamVersions = streamVersions
+        self.heldHashes = heldHashes
+    }
+
+    /// Plans a local append: checks the expected version, then numbers, chains and signs the events.
+    mutating func planAppend(
+        to stream: String, expectedVersion: Int64, events: [NewEvent], key: NodeSigningKey, now: Timestamp
+    ) throws(AppendError) -> AppendOutcome {
+        let actual = streamVersions[stream, default: 0]
+        guard actual == expectedVersion else {
+            throw .conflict(stream: stream, expected: expectedVersion, actual: actual)
+        }
+        var head = originHeads[key.node, default: .empty]
+        var signedEvents: [SignedEvent] = []
+        var positions: [Int64] = []
+        var newRows: [PlannedRow] = []
+        for (offset, event) in events.enumerated() {
+            let envelope = EventEnvelope(
+                eventId: .version7(at: now), originNode: key.node, originSeq: head.seq + 1,
+                streamId: stream, streamVersion: expectedVersion + Int64(offset) + 1,
+                type: event.type, schemaVersion: event.schemaVersion, recordedAt: now,
+                actor: event.actor, body: event.body, prevHash: head.hash
+            )
+            let signed: SignedEvent
+            do { signed = try SignedEvent(signing: envelope, with: key) } catch {
+                throw .invalid("event \(offset + 1) (\(event.type)) cannot be signed: \(error)")
+            }
+            head = OriginHead(seq: envelope.originSeq, hash: signed.hash)
+            let position = nextPosition + Int64(offset)
+            newRows.append(PlannedRow(event: signed, globalPosition: position, quarantineReason: nil))
+            signedEvents.append(signed)
+            positions.append(position)
+        }
+        rows += newRows
+        nextPosition += Int64(events.count)
+        originHeads[key.node] = head
+        let version = expectedVersion + Int64(events.count)
+        streamVersions[stream] = version
+        return AppendOutcome(streamVersion: version, globalPositions: positions, events: signedEvents)
+    }
+
+    /// Plans an import: every event must verify, follow its origin's chain with no gap,
+    /// or be one the log already holds with the same hash. An event whose stream version
+    /// does not follow the stream is kept but quarantined. Any failure rejects the batch.
+    mutating func planImport(_ events: [SignedEvent], keyring: OriginKeyring) throws(ImportError) -> ImportOutcome {
+        var trial = self
+        var outcome = ImportOutcome()
+        for event in events {
+            let envelope = event.envelope
+            let origin = envelope.originNode
+            func reject(_ reason: IntegrityError) -> ImportError {
+                .rejected(origin: origin, seq: envelope.originSeq, eventId: envelope.eventId.uuidString.lowercased(), reason: reason)
+            }
+            do { try event.verify(with: keyring) } catch { throw reject(error) }
+            let head = trial.originHeads[origin, default: .empty]
+            if envelope.originSeq <= head.seq {
+                let position = OriginPosition(origin: origin, seq: envelope.originSeq)
+                guard let held = trial.heldHash(at: position) else {
+                    throw reject(.sequenceGap(expected: head.seq + 1, found: envelope.originSeq))
+                }
+                guard held == event.hash else {
+                    throw .forked(origin: origin, seq: envelope.originSeq, held: held, received: event.hash)
+                }
+                outcome.alreadyHeld += 1
+                continue
+            }
+            guard envelope.originSeq == head.seq + 1 else {
+                throw reject(.sequenceGap(expected: head.seq + 1, found: envelope.originSeq))
+            }
+            guard envelope.prevHash == head.hash else {
+                throw reject(.brokenChain(expectedPrevHash: head.hash, found: envelope.prevHash))
+            }
+            trial.originHeads[origin] = OriginHead(seq: envelope.originSeq, hash: event.hash)
+            let streamVersion = trial.streamVersions[envelope.streamId, default: 0]
+            var quarantineReason: String?
+            if envelope.streamVersion == streamVersion + 1 {
+                trial.streamVersions[envelope.streamId] = envelope.streamVersion
+            } else {
+                let reason = "stream-version-conflict: \(envelope.streamId) is at version \(streamVersion), the event claims \(envelope.streamVersion)"
+                quarantineReason = reason
+                outcome.quarantined[event.hash] = reason
+            }
+            trial.rows.append(PlannedRow(event: event, globalPosition: trial.nextPosition, quarantineReason: quarantineReason))
+            trial.nextPosition += 1
+            outcome.imported += 1
+        }
+        self = trial
+        return outcome
+    }
+
+    /// The hash held at an origin position: in the log, or planned earlier in this batch.
+    private func heldHash(at position: OriginPosition) -> EventHash? {
+        if let held = heldHashes[position] { return held }
+        return rows.last { $0.event.envelope.originNode == position.origin && $0.event.envelope.originSeq == position.seq }?.event.hash
+    }
+}

@@ -1,0 +1,123 @@
+import CaseDomain
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// Reads a node's log: one stream, or everything after a global position in bounded batches.
+public struct EventReader: Sendable {
+    private let client: PostgresClient
+    private let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger = Logger(label: "tongban.reader")) {
+        self.client = client
+        self.logger = logger
+    }
+
+    static let columns: PostgresQuery = "SELECT envelope, hash, signature, global_position, received_at, quarantine_reason FROM events"
+
+    /// The accepted events of `stream` from `version` on, in stream order (quarantined events
+    /// are not part of a stream).
+    public func readStream(_ stream: String, fromVersion version: Int64 = 1) async throws -> [RecordedEvent] {
+        let rows = try await client.query("""
+            SELECT envelope, hash, signature, global_position, received_at, quarantine_reason FROM events
+             WHERE stream_id = \(stream) AND stream_version >= \(version) AND quarantine_reason IS NULL
+             ORDER BY stream_version
+            """, logger: logger)
+        return try await Self.decode(rows)
+    }
+
+    /// At most `limit` events after `position`, in global order.
+    public func readBatch(after position: Int64, limit: Int) async throws -> [RecordedEvent] {
+        let rows = try await client.query("""
+            SELECT envelope, hash, signature, global_position, received_at, quarantine_reason FROM events
+             WHERE global_position > \(position) ORDER BY global_position LIMIT \(limit)
+            """, logger: logger)
+        return try await Self.decode(rows)
+    }
+
+    /// Every event after `position` as it stands now, fetched `batchSize` at a time, so
+    /// memory stays constant however long the log is.
+    public func readAll(after position: Int64 = 0, batchSize: Int = 1000) -> LogSequence {
+        LogSequence(reader: self, start: position, batchSize: batchSize, waitForMore: nil)
+    }
+
+    /// Every event after `position`, then each new one as it commits: never ends until its
+    /// task is cancelled. `notifier` wakes it on commits; it also polls every `pollInterval`.
+    public func follow(after position: Int64 = 0, batchSize: Int = 1000, notifier: LogNotifier, pollInterval: Duration = .seconds(1)) -> LogSequence {
+        LogSequence(reader: self, start: position, batchSize: batchSize, waitForMore: { known in
+            await notifier.waitForEvents(after: known, timeout: pollInterval)
+        })
+    }
+
+    /// The highest global position in the log (0 when empty).
+    public func headPosition() async throws -> Int64 {
+        let rows = try await client.query("SELECT coalesce(max(global_position), 0) FROM events", logger: logger)
+        for try await head in rows.decode(Int64.self) { return head }
+        return 0
+    }
+
+    static func decode(_ rows: PostgresRowSequence) async throws -> [RecordedEvent] {
+        var events: [RecordedEvent] = []
+        for try await (envelope, hash, signature, position, receivedAt, reason) in rows.decode((ByteBuffer, ByteBuffer, ByteBuffer, Int64, Date, String?).self) {
+            guard let eventHash = EventHash(bytes: Array(buffer: hash)) else {
+                throw StoredEventError(position: position, reason: "hash column is not 32 bytes")
+            }
+            let signed: SignedEvent
+            do {
+                signed = try SignedEvent(canonicalBytes: Array(buffer: envelope), hash: eventHash, signature: Array(buffer: signature))
+            } catch {
+                throw StoredEventError(position: position, reason: error.description)
+            }
+            events.append(RecordedEvent(signed: signed, globalPosition: position, receivedAt: Timestamp(receivedAt), quarantineReason: reason))
+        }
+        return events
+    }
+}
+
+/// A stored row that cannot be read as an event (only an altered database produces one).
+public struct StoredEventError: Error, CustomStringConvertible {
+    public let position: Int64
+    public let reason: String
+
+    public var description: String { "event at global position \(position) is unreadable: \(reason)" }
+}
+
+/// The log after a position, read in batches; see ``EventReader/readAll(after:batchSize:)``
+/// and ``EventReader/follow(after:batchSize:notifier:pollInterval:)``.
+public struct LogSequence: AsyncSequence, Sendable {
+    public typealias Element = RecordedEvent
+
+    let reader: EventReader
+    let start: Int64
+    let batchSize: Int
+    /// Waits for events after the given position; `nil` ends the sequence at the current head.
+    let waitForMore: (@Sendable (Int64) async -> Void)?
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(sequence: self, position: start)
+    }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        let sequence: LogSequence
+        var position: Int64
+        var buffer: [RecordedEvent] = []
+        var index = 0
+
+        public mutating func next() async throws -> RecordedEvent? {
+            while index == buffer.count {
+                try Task.checkCancellation()
+                buffer = try await sequence.reader.readBatch(after: position, limit: sequence.batchSize)
+                index = 0
+                if buffer.isEmpty {
+                    guard let wait = sequence.waitForMore else { return nil }
+                    await wait(position)
+                }
+            }
+            let event = buffer[index]
+            index += 1
+            position = event.globalPosition
+            return event
+        }
+    }
+}

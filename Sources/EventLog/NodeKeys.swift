@@ -1,0 +1,94 @@
+import CaseDomain
+import Crypto
+import Foundation
+
+/// A node's Ed25519 private key: what signs every event the node authors.
+public struct NodeSigningKey: Sendable {
+    /// The node this key belongs to.
+    public let node: NodeID
+    private let privateKey: Curve25519.Signing.PrivateKey
+
+    public init(node: NodeID, privateKey: Curve25519.Signing.PrivateKey) {
+        self.node = node
+        self.privateKey = privateKey
+    }
+
+    /// A fresh random key for `node`.
+    public static func generate(for node: NodeID) -> NodeSigningKey {
+        NodeSigningKey(node: node, privateKey: Curve25519.Signing.PrivateKey())
+    }
+
+    /// The public half, as the federation file lists it.
+    public var publicKey: Curve25519.Signing.PublicKey { privateKey.publicKey }
+
+    /// The public key as base64 of its 32 raw bytes.
+    public var publicKeyBase64: String { publicKey.rawRepresentation.base64EncodedString() }
+
+    func sign(_ hash: EventHash) throws -> [UInt8] {
+        Array(try privateKey.signature(for: hash.bytes))
+    }
+
+    /// Reads a key file written by ``write(to:)``: one line, base64 of the 32 private-key bytes.
+    public static func read(node: NodeID, from path: String) throws(KeyFileError) -> NodeSigningKey {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch { throw .unreadable(path: path, reason: error.localizedDescription) }
+        guard let raw = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)),
+              let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw)
+        else { throw .malformed(path: path) }
+        return NodeSigningKey(node: node, privateKey: key)
+    }
+
+    /// Writes the private key to `path` with mode 0600 (refusing to overwrite) and the
+    /// public key beside it as `<path>.pub`.
+    public func write(to path: String) throws(KeyFileError) {
+        let manager = FileManager.default
+        guard !manager.fileExists(atPath: path) else { throw .exists(path: path) }
+        let secret = Data((privateKey.rawRepresentation.base64EncodedString() + "\n").utf8)
+        guard manager.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+            throw .unwritable(path: path)
+        }
+        do {
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            try handle.write(contentsOf: secret)
+            try handle.close()
+            try Data((publicKeyBase64 + "\n").utf8).write(to: URL(fileURLWithPath: path + ".pub"))
+        } catch {
+            throw .unwritable(path: path)
+        }
+    }
+}
+
+/// The public keys of the federation's nodes: whose signatures a node accepts.
+public struct OriginKeyring: Sendable {
+    private var keys: [NodeID: Curve25519.Signing.PublicKey]
+
+    public init(_ keys: [NodeID: Curve25519.Signing.PublicKey] = [:]) {
+        self.keys = keys
+    }
+
+    /// The key of `node`, or `nil` for a node outside the federation.
+    public subscript(node: NodeID) -> Curve25519.Signing.PublicKey? {
+        get { keys[node] }
+        set { keys[node] = newValue }
+    }
+
+    /// The nodes this keyring knows.
+    public var nodes: [NodeID] { keys.keys.sorted() }
+}
+
+/// Why a key file cannot be used.
+public enum KeyFileError: Error, Equatable, CustomStringConvertible {
+    case unreadable(path: String, reason: String)
+    case malformed(path: String)
+    case exists(path: String)
+    case unwritable(path: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let reason): "cannot read key file \(path): \(reason)"
+        case .malformed(let path): "key file \(path) does not hold a base64 Ed25519 private key (32 bytes)"
+        case .exists(let path): "key file \(path) already exists; refusing to overwrite it"
+        case .unwritable(let path): "cannot write key file \(path)"
+        }
+    }
+}

@@ -1,0 +1,160 @@
+import CaseDomain
+import Crypto
+import EventLog
+import Foundation
+
+/// The federation file: the nodes, their centres and keys, the same on every node.
+///
+/// Loading validates it and fails with an error that names the field (`nodes[2].publicKey`).
+public struct FederationFile: Sendable, Hashable {
+    /// One city's node.
+    public struct Node: Sendable, Hashable, Codable {
+        public var id: NodeID
+        public var name: String
+        /// Where its HTTP API listens, e.g. `http://127.0.0.1:8401`.
+        public var url: String
+        /// Base64 of the 32 raw bytes of its Ed25519 public key; `nil` only in a template.
+        public var publicKey: String?
+        public var centres: [Centre]
+    }
+
+    /// A legal-aid centre of a node.
+    public struct Centre: Sendable, Hashable, Codable {
+        public var id: CentreID
+        public var name: String
+        /// `city`, `district` or `county`.
+        public var level: String
+    }
+
+    public var name: String
+    public var nodes: [Node]
+
+    /// A federation in memory; ``load(path:requirePublicKeys:)`` is how a file is read and validated.
+    public init(name: String, nodes: [Node]) {
+        self.name = name
+        self.nodes = nodes
+    }
+
+    /// Reads and validates a federation file. With `requirePublicKeys` false a template
+    /// whose nodes have no keys yet is accepted (what `tongban dev` fills in).
+    public static func load(path: String, requirePublicKeys: Bool = true) throws(FederationFileError) -> FederationFile {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw .unreadable(path: path, reason: error.localizedDescription)
+        }
+        return try decode(data, source: path, requirePublicKeys: requirePublicKeys)
+    }
+
+    /// Validates a federation file's bytes; `source` names it in errors.
+    public static func decode(_ data: Data, source: String, requirePublicKeys: Bool = true) throws(FederationFileError) -> FederationFile {
+        struct Document: Codable {
+            var name: String
+            var nodes: [Node]
+        }
+        let document: Document
+        do { document = try JSONDecoder().decode(Document.self, from: data) } catch {
+            throw .invalid(source: source, field: Self.path(of: error), reason: Self.reason(of: error))
+        }
+        let file = FederationFile(name: document.name, nodes: document.nodes)
+        try file.validate(source: source, requirePublicKeys: requirePublicKeys)
+        return file
+    }
+
+    /// The file as pretty JSON, as written for a dev federation.
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        struct Document: Encodable { var name: String; var nodes: [Node] }
+        return try encoder.encode(Document(name: name, nodes: nodes))
+    }
+
+    /// The nodes' public keys, for verifying signatures.
+    public var keyring: OriginKeyring {
+        var keyring = OriginKeyring()
+        for node in nodes {
+            if let text = node.publicKey, let key = Self.publicKey(text) { keyring[node.id] = key }
+        }
+        return keyring
+    }
+
+    /// The node with `id`.
+    public func node(_ id: NodeID) -> Node? {
+        nodes.first { $0.id == id }
+    }
+
+    private func validate(source: String, requirePublicKeys: Bool) throws(FederationFileError) {
+        guard !nodes.isEmpty else { throw .invalid(source: source, field: "nodes", reason: "lists no node") }
+        var seenNodes: Set<NodeID> = []
+        var seenCentres: Set<CentreID> = []
+        for (index, node) in nodes.enumerated() {
+            let field = "nodes[\(index)]"
+            guard seenNodes.insert(node.id).inserted else { throw .invalid(source: source, field: "\(field).id", reason: "node '\(node.id)' is listed twice") }
+            guard let url = URL(string: node.url), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw .invalid(source: source, field: "\(field).url", reason: "'\(node.url)' is not an http(s) URL")
+            }
+            switch node.publicKey {
+            case let text?:
+                guard Self.publicKey(text) != nil else {
+                    throw .invalid(source: source, field: "\(field).publicKey", reason: "not base64 of a 32-byte Ed25519 public key")
+                }
+            case nil where requirePublicKeys:
+                throw .invalid(source: source, field: "\(field).publicKey", reason: "missing (tongban keys generate prints it)")
+            case nil:
+                break
+            }
+            guard !node.centres.isEmpty else { throw .invalid(source: source, field: "\(field).centres", reason: "node '\(node.id)' has no centre") }
+            for (centreIndex, centre) in node.centres.enumerated() {
+                let centreField = "\(field).centres[\(centreIndex)]"
+                guard centre.id.node == node.id else {
+                    throw .invalid(source: source, field: "\(centreField).id", reason: "centre '\(centre.id)' must start with its node's id '\(node.id)-'")
+                }
+                guard seenCentres.insert(centre.id).inserted else {
+                    throw .invalid(source: source, field: "\(centreField).id", reason: "centre '\(centre.id)' is listed twice")
+                }
+                guard ["city", "district", "county"].contains(centre.level) else {
+                    throw .invalid(source: source, field: "\(centreField).level", reason: "'\(centre.level)' is not city, district or county")
+                }
+            }
+        }
+    }
+
+    static func publicKey(_ text: String) -> Curve25519.Signing.PublicKey? {
+        Data(base64Encoded: text).flatMap { try? Curve25519.Signing.PublicKey(rawRepresentation: $0) }
+    }
+
+    private static func path(of error: any Error) -> String {
+        let context: DecodingError.Context? = switch error as? DecodingError {
+        case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?, .dataCorrupted(let context)?: context
+        case .keyNotFound(let key, let context)?: DecodingError.Context(codingPath: context.codingPath + [key], debugDescription: context.debugDescription)
+        default: nil
+        }
+        guard let path = context?.codingPath, !path.isEmpty else { return "(document)" }
+        return path.reduce("") { result, key in
+            if let index = key.intValue { return result + "[\(index)]" }
+            return result.isEmpty ? key.stringValue : result + "." + key.stringValue
+        }
+    }
+
+    private static func reason(of error: any Error) -> String {
+        switch error as? DecodingError {
+        case .keyNotFound?: "missing"
+        case .typeMismatch(let type, _)?: "expected \(type)"
+        case .valueNotFound(let type, _)?: "expected \(type), found null"
+        case .dataCorrupted(let context)?: context.debugDescription
+        default: String(describing: error)
+        }
+    }
+}
+
+/// A federation file that cannot be used.
+public enum FederationFileError: Error, Equatable, CustomStringConvertible {
+    case unreadable(path: String, reason: String)
+    case invalid(source: String, field: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let reason): "cannot read federation file \(path): \(reason)"
+        case .invalid(let source, let field, let reason): "\(source): \(field): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import ArgumentParser
+import CaseDomain
+import EventLog
+import Foundation
+import LocalPostgres
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// `tongban bench append`: the appender's throughput against plain PostgreSQL inserts of
+/// rows of the same shape at the same concurrency (one transaction per call, no hashing,
+/// no signing, no appender).
+struct AppendBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "append",
+        abstract: "Events/s of the appender (1 and 100 events per call) against plain INSERTs."
+    )
+
+    @Option(help: "Seconds each measurement runs.")
+    var seconds: Double = 3
+
+    @Option(help: ArgumentHelp("The benchmark cluster's data directory.", valueName: "dir"))
+    var pgData = ".tongban/bench-pg"
+
+    @Option(help: "The benchmark cluster's port on 127.0.0.1.")
+    var pgPort = 54340
+
+    @Option(help: ArgumentHelp("The directory of numbered SQL migrations.", valueName: "dir"))
+    var schemaDir = "schema"
+
+    func run() async throws {
+        let cluster = try LocalCluster(dataDirectory: pgData, port: pgPort)
+        try cluster.start { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
+        let database = "bench_append"
+        try cluster.dropDatabase(database)
+        try cluster.createDatabase(database)
+        let owner = try DatabaseURL(cluster.url(user: LocalCluster.ownerRole, database: database))
+        let migrator = try Migrator(directory: schemaDir)
+        try await withRunningClient(owner) { client in
+            try await migrator.migrate(client, logger: Logger(label: "bench"))
+            _ = try await client.query(PostgresQuery(unsafeSQL: Self.plainTableSQL))
+        }
+        var service = try DatabaseURL(cluster.url(user: LocalCluster.serviceRole, database: database)).configuration
+        service.options.maximumConnections = 80
+        let key = NodeSigningKey.generate(for: NodeID(rawValue: "bench")!)
+        let client = PostgresClient(configuration: service)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            let appender = EventAppender(client: client, signingKey: key, keyring: OriginKeyring([key.node: key.publicKey]))
+            for (perCall, clientCounts) in [(1, [1, 8, 64]), (100, [1, 8])] {
+                for clients in clientCounts {
+                    let name = "\(perCall)_per_call_\(clients)"
+                    FileHandle.standardError.write(Data("measuring \(name) (\(seconds) s each)\n".utf8))
+                    let appended = try await measure(clients: clients) { worker, round in
+                        let events = (0..<perCall).map { _ in Self.sampleEvent() }
+                        _ = try await appender.append(to: "bench-\(name)-\(worker)", expectedVersion: Int64(round * perCall), events: events)
+                        return perCall
+                    }
+                    let plain = try await measure(clients: clients) { _, _ in
+                        try await Self.plainInsert(rows: perCall, client: client)
+                        return perCall
+                    }
+                    print("append_\(name) \(Int(appended)) events/s")
+                    print("plain_\(name) \(Int(plain)) rows/s")
+                    print("ratio_append_\(name) \(String(format: "%.2f", appended / plain))")
+                }
+            }
+        }
+    }
+
+    /// Runs `clients` workers for `seconds`; each call of `work(worker, round)` returns the
+    /// events it wrote. Returns events per second.
+    private func measure(clients: Int, work: @escaping @Sendable (Int, Int) async throws -> Int) async throws -> Double {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        let start = ContinuousClock.now
+        let total = try await withThrowingTaskGroup(of: Int.self) { group in
+            for worker in 0..<clients {
+                group.addTask {
+                    var written = 0
+                    var round = 0
+                    while ContinuousClock.now < deadline {
+                        written += try await work(worker, round)
+                        round += 1
+                    }
+                    return written
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        let elapsed = ContinuousClock.now - start
+        return Double(total) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+
+    static let plainTableSQL = """
+        CREATE TABLE IF NOT EXISTS plain_events (
+            global_position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            event_id uuid NOT NULL UNIQUE, origin_node text NOT NULL, origin_seq bigint NOT NULL,
+            stream_id text NOT NULL, stream_version bigint NOT NULL, type text NOT NULL,
+            schema_version integer NOT NULL, recorded_at timestamptz NOT NULL, actor_centre text,
+            actor_staff text NOT NULL, envelope bytea NOT NULL, prev_hash bytea NOT NULL, hash bytea NOT NULL,
+            signature bytea NOT NULL, received_at timestamptz NOT NULL DEFAULT now(), quarantine_reason text);
+        GRANT SELECT, INSERT ON plain_events TO tongban_service
+        """
+
+    static func sampleEvent() -> NewEvent {
+        NewEvent(type: "ApplicationSubmitted", actor: Actor(centre: CentreID(rawValue: "rizhao-wulian")!, staff: "bench"), body: .object([
+            "applicant": .object(["name": .string("张某"), "homeCity": .string("rizhao"), "groups": .array([.string("migrant-worker")])]),
+            "matter": .object(["litigation": .bool(true), "cause": .string("traffic-accident"),
+                               "summary": .string(String(repeating: "交通事故赔偿纠纷", count: Int.random(in: 2...12))),
+                               "jurisdictionCentre": .string("qingdao-licang")]),
+            "urgent": .bool(false),
+        ]))
+    }
+
+    /// One plain INSERT of `rows` rows of the events table's shape, in its own transaction.
+    static func plainInsert(rows: Int, client: PostgresClient) async throws {
+        let now = Date()
+        let events = (0..<rows).map { _ in (UUID(), try! CanonicalJSON.encode(sampleEvent().body)) }
+        let random = { (count: Int) in ByteBuffer(bytes: (0..<count).map { _ in UInt8.random(in: 0...255) }) }
+        _ = try await client.query("""
+            INSERT INTO plain_events (event_id, origin_node, origin_seq, stream_id, stream_version, type, schema_version,
+                                      recorded_at, actor_centre, actor_staff, envelope, prev_hash, hash, signature, quarantine_reason)
+            SELECT id, 'bench', 1, 'plain-stream', 1, 'ApplicationSubmitted', 1, \(now), 'rizhao-wulian', 'bench',
+                   env, ph, h, sig, NULL
+              FROM unnest(\(events.map(\.0))::uuid[], \(events.map { ByteBuffer(bytes: $0.1) })::bytea[],
+                          \(events.map { _ in random(32) })::bytea[], \(events.map { _ in random(32) })::bytea[],
+                          \(events.map { _ in random(64) })::bytea[]) AS r(id, env, ph, h, sig)
+            """)
+    }
+}

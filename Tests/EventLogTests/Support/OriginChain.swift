@@ -1,0 +1,42 @@
+import CaseDomain
+import EventLog
+import Foundation
+
+/// Authors a correctly chained and signed sequence of events for one origin, as a peer
+/// node would send them; tests then corrupt copies of them.
+struct OriginChain {
+    let key: NodeSigningKey
+    private(set) var events: [SignedEvent] = []
+    private var streamVersions: [String: Int64] = [:]
+
+    init(_ node: String) {
+        self.key = TestDatabase.key(node)
+    }
+
+    init(key: NodeSigningKey) {
+        self.key = key
+    }
+
+    /// Appends one event to `stream` (its next version unless `version` is given).
+    @discardableResult
+    mutating func add(to stream: String, version: Int64? = nil, prevHash: EventHash? = nil, type: String = "TestEventRecorded") throws -> SignedEvent {
+        let streamVersion = version ?? streamVersions[stream, default: 0] + 1
+        streamVersions[stream] = streamVersion
+        let envelope = EventEnvelope(
+            eventId: .version7(at: Timestamp(Date())), originNode: key.node, originSeq: Int64(events.count + 1),
+            streamId: stream, streamVersion: streamVersion, type: type, schemaVersion: 1,
+            recordedAt: Timestamp(Date()), actor: Actor(centre: CentreID(rawValue: "\(key.node)-municipal")!, staff: "peer"),
+            body: .object(["note": .string("from \(key.node)")]), prevHash: prevHash ?? events.last?.hash ?? .genesis
+        )
+        let event = try SignedEvent(signing: envelope, with: key)
+        events.append(event)
+        return event
+    }
+}
+
+extension SignedEvent {
+    /// A copy with other bytes, hash or signature (no checks: for tampering tests).
+    func tampered(bytes: [UInt8]? = nil, hash: EventHash? = nil, signature: [UInt8]? = nil) throws -> SignedEvent {
+        try SignedEvent(canonicalBytes: bytes ?? canonicalBytes, hash: hash ?? self.hash, signature: signature ?? self.signature)
+    }
+}
