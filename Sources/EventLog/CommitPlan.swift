@@ -15,6 +15,37 @@ struct OriginPosition: Hashable, Sendable {
     var seq: Int64
 }
 
+/// Where the log ends: the appender's cache of the heads its plans start from.
+///
+/// Entries are only ever too old, never ahead of the log, so a plan made from them either
+/// commits or is refused by the database as a whole; ``forget()`` after any failure.
+struct LogHeads: Sendable {
+    /// The highest global position, if known.
+    var globalHead: Int64?
+    /// Known origins' chain ends (``OriginHead/empty`` for an origin with no event yet).
+    var originHeads: [NodeID: OriginHead] = [:]
+    /// Known streams' versions (0 for a stream with no event yet).
+    var streamVersions: [String: Int64] = [:]
+
+    /// Streams remembered at most; past this the cache starts over. (An import request
+    /// plans on a copy of the heads, so this also bounds what that copy costs.)
+    static let streamCapacity = 20_000
+
+    /// Nothing known yet.
+    init() {}
+
+    mutating func forget() {
+        self = LogHeads()
+    }
+
+    /// The heads after `plan` committed.
+    init(committed plan: CommitPlan) {
+        self = plan.heads
+        globalHead = plan.nextPosition - 1
+        if streamVersions.count > Self.streamCapacity { streamVersions = [:] }
+    }
+}
+
 /// A row the appender will insert.
 struct PlannedRow: Sendable {
     var event: SignedEvent
@@ -28,18 +59,28 @@ struct PlannedRow: Sendable {
 /// Each request is all-or-nothing: a failing request leaves the plan as it was, so the
 /// other requests of the batch are unaffected.
 struct CommitPlan {
+    /// The heads the plan started from, advanced by each planned request.
+    private(set) var heads: LogHeads
     private(set) var nextPosition: Int64
-    private(set) var originHeads: [NodeID: OriginHead]
-    private(set) var streamVersions: [String: Int64]
     /// Hashes of events the log already holds, for the import requests' origin positions.
     let heldHashes: [OriginPosition: EventHash]
     private(set) var rows: [PlannedRow] = []
 
-    init(globalHead: Int64, originHeads: [NodeID: OriginHead], streamVersions: [String: Int64], heldHashes: [OriginPosition: EventHash]) {
-        self.nextPosition = globalHead + 1
-        self.originHeads = originHeads
-        self.streamVersions = streamVersions
+    /// `heads` must know the global head and every origin and stream the requests touch.
+    init(heads: LogHeads, heldHashes: [OriginPosition: EventHash]) {
+        self.heads = heads
+        self.nextPosition = (heads.globalHead ?? 0) + 1
         self.heldHashes = heldHashes
+    }
+
+    private var originHeads: [NodeID: OriginHead] {
+        get { heads.originHeads }
+        set { heads.originHeads = newValue }
+    }
+
+    private var streamVersions: [String: Int64] {
+        get { heads.streamVersions }
+        set { heads.streamVersions = newValue }
     }
 
     /// Plans a local append: checks the expected version, then numbers, chains and signs the events.

@@ -38,6 +38,8 @@ public actor EventAppender {
     private let maximumEventsPerCommit: Int
     private var queue: [Pending] = []
     private var isDraining = false
+    /// Where the log ends, as far as this appender knows; checked by every insert.
+    private var heads = LogHeads()
 
     /// - Parameters:
     ///   - client: a running client connected as the service role.
@@ -118,33 +120,32 @@ public actor EventAppender {
         isDraining = false
     }
 
-    /// Writes one group in one transaction and answers every request of it.
+    /// Writes one group and answers every request of it.
+    ///
+    /// First optimistically, in one statement planned from the cached heads: the insert
+    /// takes the node lock and checks that the log still ends where the cache says; a stale
+    /// cache (another process wrote) makes it fail a unique constraint or that check and
+    /// write nothing. Then, if it was stale, in a transaction that takes the lock before
+    /// reading the heads, which cannot be stale.
     private func commit(_ group: [Pending]) async {
-        let replies: [@Sendable () -> Void]
         do {
-            replies = try await client.withTransaction(logger: logger) { connection in
-                _ = try await connection.query("SELECT pg_advisory_xact_lock(\(Self.nodeLockKey))", logger: logger)
-                var plan = try await loadPlan(for: group, on: connection)
-                // Each request's answer, to be given once the group has committed.
-                var replies: [@Sendable () -> Void] = []
-                for request in group {
-                    switch request {
-                    case .append(let stream, let expectedVersion, let events, let continuation):
-                        let result = Result { () throws(AppendError) in
-                            try plan.planAppend(to: stream, expectedVersion: expectedVersion, events: events, key: signingKey, now: clock.now())
-                        }
-                        replies.append { continuation.resume(with: result) }
-                    case .importBatch(let events, let continuation):
-                        let result = Result { () throws(ImportError) in try plan.planImport(events, keyring: keyring) }
-                        replies.append { continuation.resume(with: result) }
-                    }
+            let committed: Committed
+            do {
+                committed = try await client.withConnection { connection in
+                    try await planAndInsert(group, on: connection)
                 }
-                if !plan.rows.isEmpty {
-                    try await insert(plan.rows, on: connection)
+            } catch where Self.isStaleHeads(error) {
+                heads.forget()
+                logger.debug("log heads were stale; committing the group under the lock")
+                committed = try await client.withTransaction(logger: logger) { connection in
+                    _ = try await connection.query("SELECT pg_advisory_xact_lock(\(Self.nodeLockKey))", logger: logger)
+                    return try await planAndInsert(group, on: connection)
                 }
-                return replies
             }
+            heads = LogHeads(committed: committed.plan)
+            for reply in committed.replies { reply() }
         } catch {
+            heads.forget()
             let failure = describePostgresError(error)
             logger.error("group commit failed", metadata: ["requests": "\(group.count)", "error": "\(failure)"])
             for request in group {
@@ -153,14 +154,55 @@ public actor EventAppender {
                 case .importBatch(_, let reply): reply.resume(throwing: ImportError.database(failure))
                 }
             }
-            return
         }
-        for reply in replies { reply() }
     }
 
-    /// Reads, under the node lock, the heads the group's requests depend on.
-    private func loadPlan(for group: [Pending], on connection: PostgresConnection) async throws -> CommitPlan {
-        var origins: Set<String> = [signingKey.node.rawValue]
+    /// A written group: the plan it followed and each request's answer, given after commit.
+    private struct Committed: Sendable {
+        let plan: CommitPlan
+        let replies: [@Sendable () -> Void]
+    }
+
+    private func planAndInsert(_ group: [Pending], on connection: PostgresConnection) async throws -> Committed {
+        let heldHashes = try await loadMissingHeads(for: group, on: connection)
+        let startHead = heads.globalHead ?? 0
+        // The plan takes the cache over (no copy of its dictionaries); commit hands it back.
+        var plan = CommitPlan(heads: heads, heldHashes: heldHashes)
+        heads = LogHeads()
+        var replies: [@Sendable () -> Void] = []
+        for request in group {
+            switch request {
+            case .append(let stream, let expectedVersion, let events, let continuation):
+                let result = Result { () throws(AppendError) in
+                    try plan.planAppend(to: stream, expectedVersion: expectedVersion, events: events, key: signingKey, now: clock.now())
+                }
+                replies.append { continuation.resume(with: result) }
+            case .importBatch(let events, let continuation):
+                let result = Result { () throws(ImportError) in try plan.planImport(events, keyring: keyring) }
+                replies.append { continuation.resume(with: result) }
+            }
+        }
+        if !plan.rows.isEmpty {
+            let statement = InsertEventsStatement(lockKey: Self.nodeLockKey, expectedHead: startHead, rows: plan.rows)
+            var inserted = 0
+            for try await count in try await connection.execute(statement, logger: logger) { inserted = count }
+            guard inserted == plan.rows.count else { throw StaleHeads() }
+        }
+        return Committed(plan: plan, replies: replies)
+    }
+
+    /// The insert found the log elsewhere than the cached heads said.
+    private struct StaleHeads: Error {}
+
+    private static func isStaleHeads(_ error: any Error) -> Bool {
+        if error is StaleHeads { return true }
+        return (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"
+    }
+
+    /// Reads the heads the group needs and the cache lacks, and the hashes already held at
+    /// the import requests' origin positions.
+    private func loadMissingHeads(for group: [Pending], on connection: PostgresConnection) async throws -> [OriginPosition: EventHash] {
+        var origins: Set<NodeID> = [signingKey.node]
         var streams: Set<String> = []
         var importPositions: [(String, Int64)] = []
         for request in group {
@@ -169,37 +211,41 @@ public actor EventAppender {
                 streams.insert(stream)
             case .importBatch(let events, _):
                 for event in events {
-                    origins.insert(event.envelope.originNode.rawValue)
+                    origins.insert(event.envelope.originNode)
                     streams.insert(event.envelope.streamId)
                     importPositions.append((event.envelope.originNode.rawValue, event.envelope.originSeq))
                 }
             }
         }
-        let heads = try await connection.query("""
-            SELECT 'global', NULL::text, (SELECT coalesce(max(global_position), 0) FROM events), NULL::bytea
-            UNION ALL
-            SELECT 'origin', o, head.origin_seq, head.hash
-              FROM unnest(\(Array(origins))::text[]) AS o
-              LEFT JOIN LATERAL (SELECT origin_seq, hash FROM events WHERE origin_node = o
-                                 ORDER BY origin_seq DESC LIMIT 1) AS head ON true
-            UNION ALL
-            SELECT 'stream', s, (SELECT max(stream_version) FROM events
-                                  WHERE stream_id = s AND quarantine_reason IS NULL), NULL::bytea
-              FROM unnest(\(Array(streams))::text[]) AS s
-            """, logger: logger)
-        var globalHead: Int64 = 0
-        var originHeads: [NodeID: OriginHead] = [:]
-        var streamVersions: [String: Int64] = [:]
-        for try await (kind, key, number, hash) in heads.decode((String, String?, Int64?, ByteBuffer?).self) {
-            switch kind {
-            case "global":
-                globalHead = number ?? 0
-            case "origin":
-                if let key, let node = NodeID(rawValue: key), let number, let hash, let eventHash = EventHash(bytes: Array(buffer: hash)) {
-                    originHeads[node] = OriginHead(seq: number, hash: eventHash)
+        let missingOrigins = origins.filter { heads.originHeads[$0] == nil }.map(\.rawValue)
+        let missingStreams = streams.filter { heads.streamVersions[$0] == nil }
+        if heads.globalHead == nil || !missingOrigins.isEmpty || !missingStreams.isEmpty {
+            let rows = try await connection.query("""
+                SELECT 'global', NULL::text, (SELECT coalesce(max(global_position), 0) FROM events), NULL::bytea
+                UNION ALL
+                SELECT 'origin', o, coalesce(head.origin_seq, 0), head.hash
+                  FROM unnest(\(missingOrigins)::text[]) AS o
+                  LEFT JOIN LATERAL (SELECT origin_seq, hash FROM events WHERE origin_node = o
+                                     ORDER BY origin_seq DESC LIMIT 1) AS head ON true
+                UNION ALL
+                SELECT 'stream', s, coalesce((SELECT max(stream_version) FROM events
+                                               WHERE stream_id = s AND quarantine_reason IS NULL), 0), NULL::bytea
+                  FROM unnest(\(Array(missingStreams))::text[]) AS s
+                """, logger: logger)
+            for try await (kind, key, number, hash) in rows.decode((String, String?, Int64, ByteBuffer?).self) {
+                switch kind {
+                case "global":
+                    heads.globalHead = number
+                case "origin":
+                    guard let key, let node = NodeID(rawValue: key) else { continue }
+                    if let hash, let eventHash = EventHash(bytes: Array(buffer: hash)) {
+                        heads.originHeads[node] = OriginHead(seq: number, hash: eventHash)
+                    } else {
+                        heads.originHeads[node] = OriginHead.empty
+                    }
+                default:
+                    if let key { heads.streamVersions[key] = number }
                 }
-            default:
-                if let key, let number { streamVersions[key] = number }
             }
         }
         var held: [OriginPosition: EventHash] = [:]
@@ -215,34 +261,68 @@ public actor EventAppender {
                 }
             }
         }
-        return CommitPlan(globalHead: globalHead, originHeads: originHeads, streamVersions: streamVersions, heldHashes: held)
+        return held
     }
+}
 
-    /// Inserts the planned rows in one statement and notifies readers (delivered at commit).
-    private func insert(_ rows: [PlannedRow], on connection: PostgresConnection) async throws {
+/// One group commit as a single statement (its own transaction): take the node lock,
+/// check that the log ends at `expectedHead`, insert the rows, notify readers.
+///
+/// Under the lock, positions `expectedHead + 1...` can only be taken by this statement; a
+/// stale `expectedHead` either fails the check (no rows) or a unique constraint.
+struct InsertEventsStatement: PostgresPreparedStatement {
+    typealias Row = Int
+
+    static let sql = """
+        WITH node_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock($1) AS locked),
+        inserted AS (
+          INSERT INTO events (global_position, event_id, origin_node, origin_seq, stream_id, stream_version,
+                              type, schema_version, recorded_at, actor_centre, actor_staff,
+                              envelope, prev_hash, hash, signature, quarantine_reason)
+          SELECT p, id, o, seq, s, v, t, sv, ra, NULLIF(ac, ''), st, env, ph, h, sig, NULLIF(q, '')
+            FROM node_lock,
+                 unnest($3::bigint[], $4::uuid[], $5::text[], $6::bigint[], $7::text[], $8::bigint[], $9::text[],
+                        $10::int[], $11::timestamptz[], $12::text[], $13::text[], $14::bytea[], $15::bytea[],
+                        $16::bytea[], $17::bytea[], $18::text[])
+                   AS r(p, id, o, seq, s, v, t, sv, ra, ac, st, env, ph, h, sig, q)
+           WHERE (SELECT coalesce(max(global_position), 0) FROM events) = $2
+          RETURNING global_position)
+        SELECT count(*)::int FROM inserted
+         CROSS JOIN LATERAL (SELECT pg_notify('\(EventAppender.notificationChannel)', $19::text)) AS notified
+        """
+
+    let lockKey: Int64
+    let expectedHead: Int64
+    let rows: [PlannedRow]
+
+    func makeBindings() throws -> PostgresBindings {
         let events = rows.map(\.event)
         let envelopes = events.map(\.envelope)
-        let lastPosition = rows.map(\.globalPosition).max() ?? 0
-        _ = try await connection.query("""
-            WITH inserted AS (
-              INSERT INTO events (global_position, event_id, origin_node, origin_seq, stream_id, stream_version,
-                                  type, schema_version, recorded_at, actor_centre, actor_staff,
-                                  envelope, prev_hash, hash, signature, quarantine_reason)
-              SELECT p, id, o, seq, s, v, t, sv, ra, NULLIF(ac, ''), st, env, ph, h, sig, NULLIF(q, '')
-                FROM unnest(\(rows.map(\.globalPosition))::bigint[], \(envelopes.map(\.eventId))::uuid[],
-                            \(envelopes.map(\.originNode.rawValue))::text[], \(envelopes.map(\.originSeq))::bigint[],
-                            \(envelopes.map(\.streamId))::text[], \(envelopes.map(\.streamVersion))::bigint[],
-                            \(envelopes.map(\.type))::text[], \(envelopes.map(\.schemaVersion))::int[],
-                            \(envelopes.map(\.recordedAt.date))::timestamptz[],
-                            \(envelopes.map { $0.actor.centre?.rawValue ?? "" })::text[], \(envelopes.map(\.actor.staff))::text[],
-                            \(events.map { ByteBuffer(bytes: $0.canonicalBytes) })::bytea[],
-                            \(envelopes.map { ByteBuffer(bytes: $0.prevHash.bytes) })::bytea[],
-                            \(events.map { ByteBuffer(bytes: $0.hash.bytes) })::bytea[],
-                            \(events.map { ByteBuffer(bytes: $0.signature) })::bytea[],
-                            \(rows.map { $0.quarantineReason ?? "" })::text[])
-                     AS r(p, id, o, seq, s, v, t, sv, ra, ac, st, env, ph, h, sig, q)
-              RETURNING 1)
-            SELECT pg_notify(\(Self.notificationChannel), \(String(lastPosition))), (SELECT count(*) FROM inserted)
-            """, logger: logger)
+        var bindings = PostgresBindings(capacity: 19)
+        bindings.append(lockKey)
+        bindings.append(expectedHead)
+        bindings.append(rows.map(\.globalPosition))
+        bindings.append(envelopes.map(\.eventId))
+        bindings.append(envelopes.map(\.originNode.rawValue))
+        bindings.append(envelopes.map(\.originSeq))
+        bindings.append(envelopes.map(\.streamId))
+        bindings.append(envelopes.map(\.streamVersion))
+        bindings.append(envelopes.map(\.type))
+        bindings.append(envelopes.map(\.schemaVersion))
+        bindings.append(envelopes.map(\.recordedAt.date))
+        bindings.append(envelopes.map { $0.actor.centre?.rawValue ?? "" })
+        bindings.append(envelopes.map(\.actor.staff))
+        bindings.append(events.map { ByteBuffer(bytes: $0.canonicalBytes) })
+        bindings.append(envelopes.map { ByteBuffer(bytes: $0.prevHash.bytes) })
+        bindings.append(events.map { ByteBuffer(bytes: $0.hash.bytes) })
+        bindings.append(events.map { ByteBuffer(bytes: $0.signature) })
+        bindings.append(rows.map { $0.quarantineReason ?? "" })
+        // Identical payloads within a transaction are delivered once.
+        bindings.append(String(rows.map(\.globalPosition).max() ?? 0))
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Int {
+        try row.decode(Int.self)
     }
 }

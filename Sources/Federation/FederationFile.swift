@@ -16,6 +16,14 @@ public struct FederationFile: Sendable, Hashable {
         /// Base64 of the 32 raw bytes of its Ed25519 public key; `nil` only in a template.
         public var publicKey: String?
         public var centres: [Centre]
+
+        public init(id: NodeID, name: String, url: String, publicKey: String?, centres: [Centre]) {
+            self.id = id
+            self.name = name
+            self.url = url
+            self.publicKey = publicKey
+            self.centres = centres
+        }
     }
 
     /// A legal-aid centre of a node.
@@ -24,6 +32,12 @@ public struct FederationFile: Sendable, Hashable {
         public var name: String
         /// `city`, `district` or `county`.
         public var level: String
+
+        public init(id: CentreID, name: String, level: String) {
+            self.id = id
+            self.name = name
+            self.level = level
+        }
     }
 
     public var name: String

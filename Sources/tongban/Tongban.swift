@@ -1,4 +1,7 @@
 import ArgumentParser
+import EventLog
+import Foundation
+import PostgresNIO
 
 /// The one executable of a tongban node.
 @main
@@ -15,4 +18,25 @@ struct Tongban: AsyncParsableCommand {
             BenchCommand.self,
         ]
     )
+
+    /// Runs the command; PostgreSQL errors are reported by their server message rather than
+    /// PostgresNIO's deliberately generic text.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as PSQLError {
+            FileHandle.standardError.write(Data("Error: PostgreSQL: \(describePostgresError(error))\n".utf8))
+            Foundation.exit(1)
+        } catch let error as PostgresTransactionError {
+            FileHandle.standardError.write(Data("Error: PostgreSQL: \(describePostgresError(error))\n".utf8))
+            Foundation.exit(1)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

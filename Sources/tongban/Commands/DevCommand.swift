@@ -49,7 +49,7 @@ struct DevCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: devDirectory + "/keys", withIntermediateDirectories: true)
 
         let cluster = try LocalCluster(dataDirectory: stateDir + "/pg", port: pgPort)
-        try cluster.start { print($0) }
+        try cluster.start { say($0) }
 
         var federationFile = FederationFile(name: template.name, nodes: [])
         var setups: [(node: FederationFile.Node, database: String, key: NodeSigningKey)] = []
@@ -62,30 +62,30 @@ struct DevCommand: AsyncParsableCommand {
             node.url = "http://127.0.0.1:\(basePort + index)"
             federationFile.nodes.append(node)
             let database = "tongban_" + node.id.rawValue.replacingOccurrences(of: "-", with: "_")
-            if try cluster.createDatabase(database) { print("created database \(database) for node \(node.id)") }
+            if try cluster.createDatabase(database) { say("created database \(database) for node \(node.id)") }
             let owner = try DatabaseURL(cluster.url(user: LocalCluster.ownerRole, database: database))
             let applied = try await withRunningClient(owner) { client in
                 try await migrator.migrate(client, logger: Logger(label: "tongban.migrate"))
             }
-            for name in applied { print("node \(node.id): applied \(name)") }
+            for name in applied { say("node \(node.id): applied \(name)") }
             setups.append((node, database, key))
         }
         try federationFile.encoded().write(to: URL(fileURLWithPath: devDirectory + "/federation.json"))
         try writeEnvironment(setups.map { ($0.node, cluster.url(user: LocalCluster.serviceRole, database: $0.database)) }, to: devDirectory + "/env.json")
 
-        print("")
-        print("tongban dev: \(setups.count) node(s) on PostgreSQL 127.0.0.1:\(pgPort) (data in \(stateDir)/pg)")
+        say("")
+        say("tongban dev: \(setups.count) node(s) on PostgreSQL 127.0.0.1:\(pgPort) (data in \(stateDir)/pg)")
         for setup in setups {
-            print("  \(setup.node.id)  \(setup.node.url)  database \(cluster.url(user: LocalCluster.serviceRole, database: setup.database))")
+            say("  \(setup.node.id)  \(setup.node.url)  database \(cluster.url(user: LocalCluster.serviceRole, database: setup.database))")
         }
-        print("  federation file: \(devDirectory)/federation.json")
-        print("  environment:     \(devDirectory)/env.json")
-        print("The HTTP API and web pages are not served yet; following each node's event log. Ctrl-C stops.")
+        say("  federation file: \(devDirectory)/federation.json")
+        say("  environment:     \(devDirectory)/env.json")
+        say("The HTTP API and web pages are not served yet; following each node's event log. Ctrl-C stops.")
 
         try await followLogs(setups.map { ($0.node.id, cluster.url(user: LocalCluster.serviceRole, database: $0.database)) })
-        print("\nstopping PostgreSQL")
+        say("\nstopping PostgreSQL")
         try cluster.stop()
-        print("stopped; the data stays in \(stateDir) for the next run")
+        say("stopped; the data stays in \(stateDir) for the next run")
     }
 
     private func selectNodes(of template: FederationFile) throws -> [FederationFile.Node] {
@@ -123,10 +123,10 @@ struct DevCommand: AsyncParsableCommand {
                             inner.addTask { await notifier.run() }
                             let reader = EventReader(client: client)
                             let head = try await reader.headPosition()
-                            print("[\(node)] \(head) event(s) in the log")
+                            say("[\(node)] \(head) event(s) in the log")
                             for try await event in reader.follow(after: head, notifier: notifier) {
                                 let envelope = event.envelope
-                                print("[\(node)] #\(event.globalPosition) \(envelope.type) \(envelope.streamId) v\(envelope.streamVersion) by \(envelope.actor) from \(envelope.originNode)")
+                                say("[\(node)] #\(event.globalPosition) \(envelope.type) \(envelope.streamId) v\(envelope.streamVersion) by \(envelope.actor) from \(envelope.originNode)")
                             }
                         }
                     }
@@ -144,4 +144,10 @@ struct DevCommand: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// Writes a line to standard output at once (unbuffered even when piped): `dev` runs for
+/// hours and its log must show each line as it happens.
+private func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

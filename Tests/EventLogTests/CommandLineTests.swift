@@ -1,0 +1,62 @@
+import CaseDomain
+import EventLog
+import Federation
+import Foundation
+import Testing
+@testable import LocalPostgres
+
+@Suite("The tongban CLI reports what and where, and exits non-zero on failure")
+struct CommandLineTests {
+    /// The `tongban` executable built beside this test bundle.
+    static let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tongban").path
+
+    static func tongban(_ arguments: [String]) throws -> ChildProcess.Outcome {
+        try ChildProcess.run([executable] + arguments, captureOutput: true)
+    }
+
+    static func federationFile() throws -> String {
+        let nodes = TestDatabase.nodeKeys.keys.sorted().enumerated().map { index, node in
+            FederationFile.Node(id: node, name: node.rawValue, url: "http://127.0.0.1:\(8400 + index)",
+                                publicKey: TestDatabase.key(node.rawValue).publicKeyBase64,
+                                centres: [.init(id: CentreID(rawValue: "\(node)-municipal")!, name: "centre", level: "city")])
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("federation-\(UUID()).json").path
+        try FederationFile(name: "test", nodes: nodes).encoded().write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func verifyNamesTheBrokenEventAndExitsNonZero() async throws {
+        try await withTestDatabase { database in
+            try await VerifyTests.populate(database)
+            let url = database.cluster.url(user: LocalCluster.serviceRole, database: database.name)
+            let federation = try Self.federationFile()
+            let clean = try Self.tongban(["verify", "--database-url", url, "--federation", federation])
+            #expect(clean.status == 0, "verify on a clean log must pass: \(clean.output)")
+            #expect(clean.output.contains("OK: 15 events"))
+            try await VerifyTests.tamper(database, ["UPDATE events SET type = 'Forged' WHERE origin_node = 'rizhao' AND origin_seq = 3"])
+            let broken = try Self.tongban(["verify", "--database-url", url, "--federation", federation])
+            #expect(broken.status == 2)
+            #expect(broken.output.contains("BROKEN: origin rizhao seq 3"), "verify must name the altered event: \(broken.output)")
+        }
+    }
+
+    @Test func anUnreachableDatabaseIsNamed() throws {
+        let outcome = try Self.tongban(["migrate", "--database-url", "postgres://tongban_owner@127.0.0.1:1/nowhere", "--schema-dir", TestCluster.repositoryRoot + "/schema"])
+        #expect(outcome.status != 0)
+        #expect(outcome.output.contains("cannot reach PostgreSQL at postgres://tongban_owner@127.0.0.1:1/nowhere"), "\(outcome.output)")
+    }
+
+    @Test func badInputIsNamed() throws {
+        let badURL = try Self.tongban(["migrate", "--database-url", "mysql://x@y/z"])
+        #expect(badURL.status != 0 && badURL.output.contains("invalid database URL"), "\(badURL.output)")
+        let keyPath = FileManager.default.temporaryDirectory.appendingPathComponent("key-\(UUID())").path
+        #expect(try Self.tongban(["keys", "generate", "--node", "rizhao", "--out", keyPath]).status == 0)
+        let again = try Self.tongban(["keys", "generate", "--node", "rizhao", "--out", keyPath])
+        #expect(again.status != 0 && again.output.contains("already exists"), "\(again.output)")
+        let badFederation = FileManager.default.temporaryDirectory.appendingPathComponent("fed-\(UUID()).json").path
+        try Data(#"{"name": "x", "nodes": [{"id": "rizhao", "name": "r", "url": "ftp://x", "publicKey": null, "centres": []}]}"#.utf8)
+            .write(to: URL(fileURLWithPath: badFederation))
+        let federation = try Self.tongban(["verify", "--database-url", "postgres://u@127.0.0.1:1/d", "--federation", badFederation])
+        #expect(federation.status != 0 && federation.output.contains("nodes[0].url"), "\(federation.output)")
+    }
+}
