@@ -27,7 +27,11 @@ public enum CanonicalJSON {
     public static func encode(_ value: JSONValue) throws(Error) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(256)
-        try write(value, path: "$", into: &output)
+        do {
+            try write(value, into: &output)
+        } catch .nonFiniteNumber(let path) {
+            throw .nonFiniteNumber(path: "$" + path)
+        }
         return output
     }
 
@@ -51,7 +55,9 @@ public enum CanonicalJSON {
         }
     }
 
-    private static func write(_ value: JSONValue, path: String, into output: inout [UInt8]) throws(Error) {
+    /// Writes `value`; a non-finite number's path is built as the error unwinds, so the
+    /// common case builds no path strings.
+    private static func write(_ value: JSONValue, into output: inout [UInt8]) throws(Error) {
         switch value {
         case .null:
             output.append(contentsOf: "null".utf8)
@@ -60,7 +66,7 @@ public enum CanonicalJSON {
         case .integer(let number):
             output.append(contentsOf: String(number).utf8)
         case .double(let number):
-            guard number.isFinite else { throw .nonFiniteNumber(path: path) }
+            guard number.isFinite else { throw .nonFiniteNumber(path: "") }
             if number == number.rounded(), abs(number) < 1e15 {
                 output.append(contentsOf: String(Int64(number)).utf8)
             } else {
@@ -72,7 +78,9 @@ public enum CanonicalJSON {
             output.append(UInt8(ascii: "["))
             for (index, element) in elements.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
-                try write(element, path: "\(path)[\(index)]", into: &output)
+                do { try write(element, into: &output) } catch .nonFiniteNumber(let path) {
+                    throw .nonFiniteNumber(path: "[\(index)]" + path)
+                }
             }
             output.append(UInt8(ascii: "]"))
         case .object(let members):
@@ -82,7 +90,9 @@ public enum CanonicalJSON {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
                 writeString(key, into: &output)
                 output.append(UInt8(ascii: ":"))
-                try write(members[key]!, path: "\(path).\(key)", into: &output)
+                do { try write(members[key]!, into: &output) } catch .nonFiniteNumber(let path) {
+                    throw .nonFiniteNumber(path: ".\(key)" + path)
+                }
             }
             output.append(UInt8(ascii: "}"))
         }
@@ -90,6 +100,11 @@ public enum CanonicalJSON {
 
     private static func writeString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            output.append(contentsOf: text.utf8)
+            output.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: #"\""#.utf8)

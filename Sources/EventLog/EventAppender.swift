@@ -116,6 +116,11 @@ public actor EventAppender {
             let group = Array(queue.prefix(taken))
             queue.removeFirst(taken)
             await commit(group)
+            // The callers just answered usually append again at once: let them reach the
+            // queue so they join the next group instead of waiting a whole commit for the one after.
+            if group.count > 1 {
+                for _ in 0..<2 { await Task.yield() }
+            }
         }
         isDraining = false
     }

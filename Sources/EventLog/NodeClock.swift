@@ -87,7 +87,11 @@ extension UUID {
     public static func version7(at instant: Timestamp) -> UUID {
         var bytes = [UInt8](repeating: 0, count: 16)
         var generator = SystemRandomNumberGenerator()
-        for index in 6..<16 { bytes[index] = generator.next() }
+        let random = (generator.next() as UInt64, generator.next() as UInt64)
+        for index in 6..<16 {
+            let word = index < 14 ? random.0 : random.1
+            bytes[index] = UInt8(truncatingIfNeeded: word >> (8 * UInt64(index % 8)))
+        }
         let millis = UInt64(bitPattern: instant.millisecondsSinceEpoch)
         for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - index))) }
         bytes[6] = 0x70 | (bytes[6] & 0x0F)
