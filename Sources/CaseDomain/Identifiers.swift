@@ -1,21 +1,18 @@
-/// A city's node: `rizhao`, `qingdao`, `weihai`, `weifang`, `yantai`.
-public struct NodeID: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
-    public let rawValue: String
+/// A validated textual id: encoded as its text, decoded only when well-formed.
+public protocol Identifier: RawRepresentable<String>, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+    /// How a valid id looks, for error messages.
+    static var expectedForm: String { get }
+}
 
-    /// A node id is lowercase ASCII letters, digits and `-`, starting with a letter.
-    public init?(rawValue: String) {
-        guard Self.isWellFormed(rawValue) else { return nil }
-        self.rawValue = rawValue
-    }
-
+extension Identifier {
     public var description: String { rawValue }
 
-    public static func < (lhs: NodeID, rhs: NodeID) -> Bool { lhs.rawValue < rhs.rawValue }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
-        guard let id = NodeID(rawValue: text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not a node id (lowercase letters, digits, '-')"))
+        guard let id = Self(rawValue: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not valid: expected \(Self.expectedForm)"))
         }
         self = id
     }
@@ -23,6 +20,18 @@ public struct NodeID: RawRepresentable, Hashable, Comparable, Sendable, Codable,
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(rawValue)
+    }
+}
+
+/// A city's node: `rizhao`, `qingdao`, `weihai`, `weifang`, `yantai`.
+public struct NodeID: Identifier {
+    public let rawValue: String
+    public static let expectedForm = "lowercase letters, digits and '-', starting with a letter"
+
+    /// A node id is lowercase ASCII letters, digits and `-`, starting with a letter.
+    public init?(rawValue: String) {
+        guard Self.isWellFormed(rawValue) else { return nil }
+        self.rawValue = rawValue
     }
 
     static func isWellFormed(_ text: String) -> Bool {
@@ -36,8 +45,9 @@ public struct NodeID: RawRepresentable, Hashable, Comparable, Sendable, Codable,
 }
 
 /// A legal-aid centre, `<city>-<place>` such as `rizhao-wulian`; the city is its node.
-public struct CentreID: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+public struct CentreID: Identifier {
     public let rawValue: String
+    public static let expectedForm = "<city>-<place>, e.g. rizhao-wulian"
 
     /// The node the centre belongs to: the part before the first `-`.
     public let node: NodeID
@@ -52,22 +62,6 @@ public struct CentreID: RawRepresentable, Hashable, Comparable, Sendable, Codabl
         self.node = node
     }
 
-    public var description: String { rawValue }
-
-    public static func < (lhs: CentreID, rhs: CentreID) -> Bool { lhs.rawValue < rhs.rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let id = CentreID(rawValue: text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not a centre id (<city>-<place>)"))
-        }
-        self = id
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }
 
 /// Who recorded an event: a staff member of a centre, or the system itself.

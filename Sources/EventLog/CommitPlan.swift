@@ -48,9 +48,20 @@ struct LogHeads: Sendable {
 
 /// A row the appender will insert.
 struct PlannedRow: Sendable {
-    var event: SignedEvent
+    var envelope: EventEnvelope
+    var canonicalBytes: [UInt8]
+    var hash: EventHash
+    /// The origin's signature: carried by an imported event; made after planning for a
+    /// local one (see ``CommitPlan/signedEvents(_:with:)``).
+    var signature: [UInt8]?
     var globalPosition: Int64
     var quarantineReason: String?
+}
+
+/// A local append that the plan accepted: its stream's new version and its rows.
+struct PlannedAppend: Sendable {
+    var streamVersion: Int64
+    var rows: Range<Int>
 }
 
 /// The appender's decisions for one group commit, made without I/O: which requests of the
@@ -83,41 +94,64 @@ struct CommitPlan {
         set { heads.streamVersions = newValue }
     }
 
-    /// Plans a local append: checks the expected version, then numbers, chains and signs the events.
+    /// Plans a local append: checks the expected version, then numbers, chains and hashes
+    /// the events (they are signed once the whole group is planned).
     mutating func planAppend(
-        to stream: String, expectedVersion: Int64, events: [NewEvent], key: NodeSigningKey, now: Timestamp
-    ) throws(AppendError) -> AppendOutcome {
+        to stream: String, expectedVersion: Int64, events: [NewEvent], node: NodeID, now: Timestamp
+    ) throws(AppendError) -> PlannedAppend {
         let actual = streamVersions[stream, default: 0]
         guard actual == expectedVersion else {
             throw .conflict(stream: stream, expected: expectedVersion, actual: actual)
         }
-        var head = originHeads[key.node, default: .empty]
-        var signedEvents: [SignedEvent] = []
-        var positions: [Int64] = []
+        var head = originHeads[node, default: .empty]
         var newRows: [PlannedRow] = []
         for (offset, event) in events.enumerated() {
             let envelope = EventEnvelope(
-                eventId: .version7(at: now), originNode: key.node, originSeq: head.seq + 1,
+                eventId: .version7(at: now), originNode: node, originSeq: head.seq + 1,
                 streamId: stream, streamVersion: expectedVersion + Int64(offset) + 1,
                 type: event.type, schemaVersion: event.schemaVersion, recordedAt: now,
                 actor: event.actor, body: event.body, prevHash: head.hash
             )
-            let signed: SignedEvent
-            do { signed = try SignedEvent(signing: envelope, with: key) } catch {
-                throw .invalid("event \(offset + 1) (\(event.type)) cannot be signed: \(error)")
+            let bytes: [UInt8]
+            do { bytes = try envelope.canonicalBytes() } catch {
+                throw .invalid("event \(offset + 1) (\(event.type)) has no canonical form: \(error)")
             }
-            head = OriginHead(seq: envelope.originSeq, hash: signed.hash)
-            let position = nextPosition + Int64(offset)
-            newRows.append(PlannedRow(event: signed, globalPosition: position, quarantineReason: nil))
-            signedEvents.append(signed)
-            positions.append(position)
+            let hash = EventHash(of: bytes)
+            head = OriginHead(seq: envelope.originSeq, hash: hash)
+            newRows.append(PlannedRow(envelope: envelope, canonicalBytes: bytes, hash: hash, signature: nil,
+                                      globalPosition: nextPosition + Int64(offset), quarantineReason: nil))
         }
+        let range = rows.count..<(rows.count + newRows.count)
         rows += newRows
         nextPosition += Int64(events.count)
-        originHeads[key.node] = head
+        originHeads[node] = head
         let version = expectedVersion + Int64(events.count)
         streamVersions[stream] = version
-        return AppendOutcome(streamVersion: version, globalPositions: positions, events: signedEvents)
+        return PlannedAppend(streamVersion: version, rows: range)
+    }
+
+    /// The rows as signed events: imported rows keep their origin's signature, local rows
+    /// are signed with `key` — in parallel chunks when there are many, since signing is
+    /// most of the appender's own work.
+    static func signedEvents(_ rows: [PlannedRow], with key: NodeSigningKey) async throws -> [SignedEvent] {
+        func sign(_ slice: ArraySlice<PlannedRow>) throws -> [SignedEvent] {
+            try slice.map { row in
+                SignedEvent(envelope: row.envelope, canonicalBytes: row.canonicalBytes, hash: row.hash,
+                            signature: try row.signature ?? key.sign(row.hash))
+            }
+        }
+        let chunks = rows.count >= 32 ? max(1, ProcessInfo.processInfo.activeProcessorCount) : 1
+        guard chunks > 1 else { return try sign(rows[...]) }
+        let chunkSize = (rows.count + chunks - 1) / chunks
+        return try await withThrowingTaskGroup(of: (Int, [SignedEvent]).self) { group in
+            for start in stride(from: 0, to: rows.count, by: chunkSize) {
+                let slice = rows[start..<min(start + chunkSize, rows.count)]
+                group.addTask { (start, try sign(slice)) }
+            }
+            var parts: [(Int, [SignedEvent])] = []
+            for try await part in group { parts.append(part) }
+            return parts.sorted { $0.0 < $1.0 }.flatMap(\.1)
+        }
     }
 
     /// Plans an import: every event must verify, follow its origin's chain with no gap,
@@ -161,7 +195,8 @@ struct CommitPlan {
                 quarantineReason = reason
                 outcome.quarantined[event.hash] = reason
             }
-            trial.rows.append(PlannedRow(event: event, globalPosition: trial.nextPosition, quarantineReason: quarantineReason))
+            trial.rows.append(PlannedRow(envelope: envelope, canonicalBytes: event.canonicalBytes, hash: event.hash, signature: event.signature,
+                                         globalPosition: trial.nextPosition, quarantineReason: quarantineReason))
             trial.nextPosition += 1
             outcome.imported += 1
         }
@@ -172,6 +207,6 @@ struct CommitPlan {
     /// The hash held at an origin position: in the log, or planned earlier in this batch.
     private func heldHash(at position: OriginPosition) -> EventHash? {
         if let held = heldHashes[position] { return held }
-        return rows.last { $0.event.envelope.originNode == position.origin && $0.event.envelope.originSeq == position.seq }?.event.hash
+        return rows.last { $0.envelope.originNode == position.origin && $0.envelope.originSeq == position.seq }?.hash
     }
 }

@@ -174,24 +174,42 @@ public actor EventAppender {
         // The plan takes the cache over (no copy of its dictionaries); commit hands it back.
         var plan = CommitPlan(heads: heads, heldHashes: heldHashes)
         heads = LogHeads()
-        var replies: [@Sendable () -> Void] = []
+        enum Planned {
+            case append(Result<PlannedAppend, AppendError>, CheckedContinuation<AppendOutcome, any Error>)
+            case importBatch(Result<ImportOutcome, ImportError>, CheckedContinuation<ImportOutcome, any Error>)
+        }
+        var planned: [Planned] = []
         for request in group {
             switch request {
             case .append(let stream, let expectedVersion, let events, let continuation):
-                let result = Result { () throws(AppendError) in
-                    try plan.planAppend(to: stream, expectedVersion: expectedVersion, events: events, key: signingKey, now: clock.now())
-                }
-                replies.append { continuation.resume(with: result) }
+                planned.append(.append(Result { () throws(AppendError) in
+                    try plan.planAppend(to: stream, expectedVersion: expectedVersion, events: events, node: signingKey.node, now: clock.now())
+                }, continuation))
             case .importBatch(let events, let continuation):
-                let result = Result { () throws(ImportError) in try plan.planImport(events, keyring: keyring) }
-                replies.append { continuation.resume(with: result) }
+                planned.append(.importBatch(Result { () throws(ImportError) in try plan.planImport(events, keyring: keyring) }, continuation))
             }
         }
+        let events = try await CommitPlan.signedEvents(plan.rows, with: signingKey)
         if !plan.rows.isEmpty {
-            let statement = InsertEventsStatement(lockKey: Self.nodeLockKey, expectedHead: startHead, rows: plan.rows)
+            let statement = InsertEventsStatement(lockKey: Self.nodeLockKey, expectedHead: startHead, rows: plan.rows, events: events)
             var inserted = 0
             for try await count in try await connection.execute(statement, logger: logger) { inserted = count }
             guard inserted == plan.rows.count else { throw StaleHeads() }
+        }
+        // Each request's answer, to be given once the group has committed.
+        var replies: [@Sendable () -> Void] = []
+        for request in planned {
+            switch request {
+            case .append(let result, let continuation):
+                let outcome = result.map { accepted in
+                    AppendOutcome(streamVersion: accepted.streamVersion,
+                                  globalPositions: accepted.rows.map { plan.rows[$0].globalPosition },
+                                  events: Array(events[accepted.rows]))
+                }
+                replies.append { continuation.resume(with: outcome) }
+            case .importBatch(let result, let continuation):
+                replies.append { continuation.resume(with: result) }
+            }
         }
         return Committed(plan: plan, replies: replies)
     }
@@ -299,9 +317,10 @@ struct InsertEventsStatement: PostgresPreparedStatement {
     let lockKey: Int64
     let expectedHead: Int64
     let rows: [PlannedRow]
+    /// The rows' events, signed.
+    let events: [SignedEvent]
 
     func makeBindings() throws -> PostgresBindings {
-        let events = rows.map(\.event)
         let envelopes = events.map(\.envelope)
         var bindings = PostgresBindings(capacity: 19)
         bindings.append(lockKey)

@@ -26,6 +26,14 @@ public struct SignedEvent: Hashable, Sendable {
         self.signature = try key.sign(hash)
     }
 
+    /// Assembles an event whose parts were made by the appender (no checks).
+    init(envelope: EventEnvelope, canonicalBytes: [UInt8], hash: EventHash, signature: [UInt8]) {
+        self.envelope = envelope
+        self.canonicalBytes = canonicalBytes
+        self.hash = hash
+        self.signature = signature
+    }
+
     /// An event received from a peer or read from storage; nothing is checked here
     /// beyond the envelope being well-formed — see ``verify(with:)``.
     public init(canonicalBytes: [UInt8], hash: EventHash, signature: [UInt8]) throws(EnvelopeError) {

@@ -25,8 +25,7 @@ struct AppendBenchmark: AsyncParsableCommand {
     @Option(help: "The benchmark cluster's port on 127.0.0.1.")
     var pgPort = 54340
 
-    @Option(help: ArgumentHelp("The directory of numbered SQL migrations.", valueName: "dir"))
-    var schemaDir = "schema"
+    @OptionGroup var schema: SchemaOptions
 
     func run() async throws {
         let cluster = try LocalCluster(dataDirectory: pgData, port: pgPort)
@@ -35,7 +34,7 @@ struct AppendBenchmark: AsyncParsableCommand {
         try cluster.dropDatabase(database)
         try cluster.createDatabase(database)
         let owner = try DatabaseURL(cluster.url(user: LocalCluster.ownerRole, database: database))
-        let migrator = try Migrator(directory: schemaDir)
+        let migrator = try schema.migrator()
         try await withRunningClient(owner) { client in
             try await migrator.migrate(client, logger: Logger(label: "bench"))
             for statement in Self.plainTableSQL {

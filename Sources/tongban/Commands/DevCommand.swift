@@ -34,8 +34,7 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: "The private PostgreSQL's port on 127.0.0.1.")
     var pgPort = 54320
 
-    @Option(help: ArgumentHelp("The directory of numbered SQL migrations.", valueName: "dir"))
-    var schemaDir = "schema"
+    @OptionGroup var schema: SchemaOptions
 
     @Option(help: ArgumentHelp("system, fixed:<ISO-8601> or offset:<duration>, to demonstrate deadlines.", valueName: "clock"))
     var clock = "system"
@@ -44,7 +43,7 @@ struct DevCommand: AsyncParsableCommand {
         _ = try NodeClock(parsing: clock)
         let template = try FederationFile.load(path: federation, requirePublicKeys: false)
         let selected = try selectNodes(of: template)
-        let migrator = try Migrator(directory: schemaDir)
+        let migrator = try schema.migrator()
         let devDirectory = stateDir + "/dev"
         try FileManager.default.createDirectory(atPath: devDirectory + "/keys", withIntermediateDirectories: true)
 

@@ -11,11 +11,10 @@ struct MigrateCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(help: ArgumentHelp("The directory of numbered SQL migrations.", valueName: "dir"))
-    var schemaDir = "schema"
+    @OptionGroup var schema: SchemaOptions
 
     func run() async throws {
-        let migrator = try Migrator(directory: schemaDir)
+        let migrator = try schema.migrator()
         let url = try database.resolved()
         let applied = try await withRunningClient(url) { client in
             try await migrator.migrate(client, logger: Logger(label: "tongban.migrate"))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EventLog
 import LocalPostgres
 
 /// Where the private PostgreSQL cluster lives and listens.
@@ -11,5 +12,15 @@ struct ClusterOptions: ParsableArguments {
 
     func cluster() throws -> LocalCluster {
         try LocalCluster(dataDirectory: pgData, port: pgPort)
+    }
+}
+
+/// `--schema-dir`: where the numbered SQL migrations are.
+struct SchemaOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The directory of numbered SQL migrations.", valueName: "dir"))
+    var schemaDir = "schema"
+
+    func migrator() throws -> Migrator {
+        try Migrator(directory: schemaDir)
     }
 }
