@@ -76,6 +76,9 @@ struct CommitPlan {
     /// Hashes of events the log already holds, for the import requests' origin positions.
     let heldHashes: [OriginPosition: EventHash]
     private(set) var rows: [PlannedRow] = []
+    /// Whether an append was refused as a conflict: a refusal is only as good as the heads
+    /// it was judged against, so a plan from cached heads that refuses is redone from fresh ones.
+    private(set) var refusedAConflict = false
 
     /// `heads` must know the global head and every origin and stream the requests touch.
     init(heads: LogHeads, heldHashes: [OriginPosition: EventHash]) {
@@ -101,6 +104,7 @@ struct CommitPlan {
     ) throws(AppendError) -> PlannedAppend {
         let actual = streamVersions[stream, default: 0]
         guard actual == expectedVersion else {
+            refusedAConflict = true
             throw .conflict(stream: stream, expected: expectedVersion, actual: actual)
         }
         var head = originHeads[node, default: .empty]

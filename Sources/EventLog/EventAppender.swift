@@ -22,6 +22,10 @@ public actor EventAppender {
         case append(stream: String, expectedVersion: Int64, events: [NewEvent], reply: CheckedContinuation<AppendOutcome, any Error>)
         case importBatch(events: [SignedEvent], reply: CheckedContinuation<ImportOutcome, any Error>)
 
+        var isAppend: Bool {
+            if case .append = self { true } else { false }
+        }
+
         var eventCount: Int {
             switch self {
             case .append(_, _, let events, _): events.count
@@ -107,14 +111,7 @@ public actor EventAppender {
 
     private func drain() async {
         while !queue.isEmpty {
-            var taken = 1
-            var eventCount = queue[0].eventCount
-            while taken < queue.count, eventCount + queue[taken].eventCount <= maximumEventsPerCommit {
-                eventCount += queue[taken].eventCount
-                taken += 1
-            }
-            let group = Array(queue.prefix(taken))
-            queue.removeFirst(taken)
+            let group = takeGroup()
             await commit(group)
             // The callers just answered usually append again at once: let them reach the
             // queue so they join the next group instead of waiting a whole commit for the one after.
@@ -125,29 +122,61 @@ public actor EventAppender {
         isDraining = false
     }
 
+    /// Takes the next group off the queue: at least one request, more while they fit.
+    private func takeGroup() -> [Pending] {
+        var taken = 1
+        var eventCount = queue[0].eventCount
+        while taken < queue.count, eventCount + queue[taken].eventCount <= maximumEventsPerCommit {
+            eventCount += queue[taken].eventCount
+            taken += 1
+        }
+        let group = Array(queue.prefix(taken))
+        queue.removeFirst(taken)
+        return group
+    }
+
+    /// A group planned and signed, ready to insert.
+    private struct PreparedGroup: Sendable {
+        let statement: InsertEventsStatement
+        /// The heads once this group has committed.
+        let headsAfter: LogHeads
+        /// Each request's answer, to be given once the group has committed.
+        let replies: [@Sendable () -> Void]
+        /// An append was refused as a conflict (see ``CommitPlan/refusedAConflict``).
+        let refusedAConflict: Bool
+    }
+
     /// Writes one group and answers every request of it.
     ///
-    /// First optimistically, in one statement planned from the cached heads: the insert
-    /// takes the node lock and checks that the log still ends where the cache says; a stale
-    /// cache (another process wrote) makes it fail a unique constraint or that check and
-    /// write nothing. Then, if it was stale, in a transaction that takes the lock before
-    /// reading the heads, which cannot be stale.
+    /// A group of appends is first tried optimistically, in one statement planned from the
+    /// cached heads: the insert takes the node lock and checks that the log still ends where
+    /// the cache says; a stale cache (another process wrote) makes it fail a unique
+    /// constraint or that check and write nothing. A stale cache, a refusal (a conflict is
+    /// only as true as the heads it was judged against) or any import (whose rejections and
+    /// quarantines depend on the heads too) sends the group to a transaction that takes the
+    /// lock before reading the heads, which cannot be stale.
     private func commit(_ group: [Pending]) async {
         do {
-            let committed: Committed
+            let committed: PreparedGroup
             do {
+                guard group.allSatisfy(\.isAppend) else { throw StaleHeads() }
                 committed = try await client.withConnection { connection in
-                    try await planAndInsert(group, on: connection)
+                    let ready = try await prepare(group, on: connection)
+                    guard !ready.refusedAConflict else { throw StaleHeads() }
+                    try await Self.insert(ready.statement, on: connection, logger: logger)
+                    return ready
                 }
             } catch where Self.isStaleHeads(error) {
                 heads.forget()
                 logger.debug("log heads were stale; committing the group under the lock")
                 committed = try await client.withTransaction(logger: logger) { connection in
                     _ = try await connection.query("SELECT pg_advisory_xact_lock(\(Self.nodeLockKey))", logger: logger)
-                    return try await planAndInsert(group, on: connection)
+                    let ready = try await prepare(group, on: connection)
+                    try await Self.insert(ready.statement, on: connection, logger: logger)
+                    return ready
                 }
             }
-            heads = LogHeads(committed: committed.plan)
+            heads = committed.headsAfter
             for reply in committed.replies { reply() }
         } catch {
             heads.forget()
@@ -162,18 +191,19 @@ public actor EventAppender {
         }
     }
 
-    /// A written group: the plan it followed and each request's answer, given after commit.
-    private struct Committed: Sendable {
-        let plan: CommitPlan
-        let replies: [@Sendable () -> Void]
+    /// Reads what the cache lacks for `group`, then plans and signs it from the cache.
+    private func prepare(_ group: [Pending], on connection: PostgresConnection) async throws -> PreparedGroup {
+        let heldHashes = try await loadMissingHeads(for: group, on: connection)
+        // The plan takes the cache over (no copy of its dictionaries); commit hands it back.
+        let start = heads
+        heads = LogHeads()
+        return try await prepare(group, from: start, heldHashes: heldHashes)
     }
 
-    private func planAndInsert(_ group: [Pending], on connection: PostgresConnection) async throws -> Committed {
-        let heldHashes = try await loadMissingHeads(for: group, on: connection)
-        let startHead = heads.globalHead ?? 0
-        // The plan takes the cache over (no copy of its dictionaries); commit hands it back.
-        var plan = CommitPlan(heads: heads, heldHashes: heldHashes)
-        heads = LogHeads()
+    /// Plans `group` from `start` (which must know every head it touches) and signs it.
+    private func prepare(_ group: [Pending], from start: LogHeads, heldHashes: [OriginPosition: EventHash]) async throws -> PreparedGroup {
+        let startHead = start.globalHead ?? 0
+        var plan = CommitPlan(heads: start, heldHashes: heldHashes)
         enum Planned {
             case append(Result<PlannedAppend, AppendError>, CheckedContinuation<AppendOutcome, any Error>)
             case importBatch(Result<ImportOutcome, ImportError>, CheckedContinuation<ImportOutcome, any Error>)
@@ -189,21 +219,15 @@ public actor EventAppender {
                 planned.append(.importBatch(Result { () throws(ImportError) in try plan.planImport(events, keyring: keyring) }, continuation))
             }
         }
-        let events = try await CommitPlan.signedEvents(plan.rows, with: signingKey)
-        if !plan.rows.isEmpty {
-            let statement = InsertEventsStatement(lockKey: Self.nodeLockKey, expectedHead: startHead, rows: plan.rows, events: events)
-            var inserted = 0
-            for try await count in try await connection.execute(statement, logger: logger) { inserted = count }
-            guard inserted == plan.rows.count else { throw StaleHeads() }
-        }
-        // Each request's answer, to be given once the group has committed.
+        let rows = plan.rows
+        let events = try await CommitPlan.signedEvents(rows, with: signingKey)
         var replies: [@Sendable () -> Void] = []
         for request in planned {
             switch request {
             case .append(let result, let continuation):
                 let outcome = result.map { accepted in
                     AppendOutcome(streamVersion: accepted.streamVersion,
-                                  globalPositions: accepted.rows.map { plan.rows[$0].globalPosition },
+                                  globalPositions: accepted.rows.map { rows[$0].globalPosition },
                                   events: Array(events[accepted.rows]))
                 }
                 replies.append { continuation.resume(with: outcome) }
@@ -211,10 +235,21 @@ public actor EventAppender {
                 replies.append { continuation.resume(with: result) }
             }
         }
-        return Committed(plan: plan, replies: replies)
+        return PreparedGroup(
+            statement: InsertEventsStatement(lockKey: Self.nodeLockKey, expectedHead: startHead, rows: rows, events: events),
+            headsAfter: LogHeads(committed: plan), replies: replies, refusedAConflict: plan.refusedAConflict
+        )
     }
 
-    /// The insert found the log elsewhere than the cached heads said.
+    /// Runs the insert; fewer rows than planned means the heads were stale.
+    private static func insert(_ statement: InsertEventsStatement, on connection: PostgresConnection, logger: Logger) async throws {
+        guard !statement.rows.isEmpty else { return }
+        var inserted = 0
+        for try await count in try await connection.execute(statement, logger: logger) { inserted = count }
+        guard inserted == statement.rows.count else { throw StaleHeads() }
+    }
+
+    /// The cached heads were stale, or cannot be trusted for what the group decided.
     private struct StaleHeads: Error {}
 
     private static func isStaleHeads(_ error: any Error) -> Bool {

@@ -90,4 +90,41 @@ struct AppenderConcurrencyTests {
             }
         }
     }
+
+    /// One writer alternates between two appenders (two processes), so each appender's
+    /// cached heads go stale for its stream: the stale cache must neither refuse a correct
+    /// expected version nor misplace an event. Every acknowledged event must be at its
+    /// position, chained, once.
+    @Test func staleCachedHeadsNeverRefuseOrMisplaceAnAppend() async throws {
+        try await withTestDatabase { database in
+            let main = database.appender()
+            let rival = database.appender()
+            let writers = 8
+            let outcomes = try await withThrowingTaskGroup(of: [AppendOutcome].self) { group in
+                for writer in 0..<writers {
+                    group.addTask {
+                        var outcomes: [AppendOutcome] = []
+                        var version: Int64 = 0
+                        for round in 0..<12 {
+                            let appender = writer == 0 && round % 3 == 0 ? rival : main
+                            let events = (0..<Int.random(in: 20...60)).map { _ in sampleEvent(size: Int.random(in: 1...300)) }
+                            let outcome = try await appender.append(to: "bulk-\(writer)", expectedVersion: version, events: events)
+                            version = outcome.streamVersion
+                            outcomes.append(outcome)
+                        }
+                        return outcomes
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            let acknowledged = outcomes.flatMap { zip($0.globalPositions, $0.events.map(\.hash)) }
+            #expect(acknowledged.map(\.0).sorted() == Array(1...Int64(acknowledged.count)), "acknowledged positions must be 1..n, each once")
+            let stored = try await EventReader(client: database.service).readBatch(after: 0, limit: 100_000)
+            #expect(stored.map(\.globalPosition) == Array(1...Int64(acknowledged.count)))
+            let storedHashes = Dictionary(uniqueKeysWithValues: stored.map { ($0.globalPosition, $0.signed.hash) })
+            #expect(acknowledged.allSatisfy { storedHashes[$0.0] == $0.1 }, "each acknowledged event must be stored at the position it was given")
+            let report = try await ChainVerifier(client: database.service, keyring: TestDatabase.keyring).verify()
+            #expect(report.isIntact, "\(report.problems)")
+        }
+    }
 }

@@ -100,6 +100,22 @@ struct ImportTests {
         }
     }
 
+    /// Another process appended after this appender cached the stream's version: an
+    /// import that follows the real stream must be accepted, not quarantined by the stale cache.
+    @Test func aStaleCacheNeverQuarantinesAnImport() async throws {
+        try await withTestDatabase { database in
+            let cached = database.appender()
+            let otherProcess = database.appender()
+            _ = try await cached.append(to: "case-shared", expectedVersion: 0, events: [sampleEvent()])
+            _ = try await otherProcess.append(to: "case-shared", expectedVersion: 1, events: [sampleEvent()])
+            var chain = OriginChain("qingdao")
+            try chain.add(to: "case-shared", version: 3)
+            let outcome = try await cached.importEvents(chain.events)
+            #expect(outcome == ImportOutcome(imported: 1), "the import follows the stream (v2 → v3) and must not be quarantined")
+            #expect(try await database.count("SELECT count(*) FROM events WHERE quarantine_reason IS NOT NULL") == 0)
+        }
+    }
+
     @Test func aStreamVersionConflictIsQuarantinedAndTheChainGoesOn() async throws {
         try await withTestDatabase { database in
             let appender = database.appender()
