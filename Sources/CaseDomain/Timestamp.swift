@@ -97,3 +97,20 @@ extension Int64 {
         return (quotient, self - quotient * divisor)
     }
 }
+
+extension Timestamp: Codable {
+    /// Decodes the ISO-8601 text form (`2026-11-24T08:30:00.123Z`).
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let instant = Timestamp(iso8601: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not a UTC instant YYYY-MM-DDTHH:MM:SS[.mmm]Z"))
+        }
+        self = instant
+    }
+
+    /// Encodes the ISO-8601 text form.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}

@@ -1,0 +1,87 @@
+/// What staff (or the system, or a supervisor) ask of a case.
+public enum CaseCommand: Sendable, Hashable {
+    case submit(applicant: Applicant, matter: Matter, urgent: Bool, hardship: HardshipBasis, documents: [Document])
+    case assess(eligible: Bool, reason: String, missing: [String])
+    case supplyMaterials(documents: [Document])
+    /// Materials not supplied by their due date: the application is deemed withdrawn.
+    case deemWithdrawn
+    case requestTransfer(to: CentreID, reason: String)
+    case acceptTransfer
+    case returnTransfer(reason: String)
+    /// Grant or deny; a grant takes the case number the caller allotted (``CaseContext/allottedNumber``).
+    case decide(granted: Bool, reason: String)
+    case fileObjection(reason: String)
+    case ruleOnObjection(orderAid: Bool, reason: String)
+    case assignLawyer(lawyer: String, firm: String, chosenByApplicant: Bool)
+    case changeLawyer(lawyer: String, firm: String, reason: String)
+    case collectOriginals
+    case close(outcome: String, recoveredAmount: Int64)
+    case archive
+    case recordFollowUp(satisfied: Bool, note: String)
+
+    /// The command's name, as errors report it.
+    public var name: String {
+        switch self {
+        case .submit: "submit"
+        case .assess: "assess"
+        case .supplyMaterials: "supply-materials"
+        case .deemWithdrawn: "deem-withdrawn"
+        case .requestTransfer: "transfer"
+        case .acceptTransfer: "accept-transfer"
+        case .returnTransfer: "return-transfer"
+        case .decide: "decide"
+        case .fileObjection: "file-objection"
+        case .ruleOnObjection: "rule-on-objection"
+        case .assignLawyer: "assign-lawyer"
+        case .changeLawyer: "change-lawyer"
+        case .collectOriginals: "originals-collected"
+        case .close: "close"
+        case .archive: "archive"
+        case .recordFollowUp: "follow-up"
+        }
+    }
+}
+
+/// Who acts on what terms: everything `decide` needs besides the command and the state.
+public struct CaseContext: Sendable {
+    /// A staff member's role: centre staff, or the city justice bureau's supervisor.
+    public enum Role: String, Sendable, Hashable, Codable {
+        case staff
+        case supervisor
+    }
+
+    public var now: Timestamp
+    public var actor: Actor
+    public var role: Role
+    /// Every city's policy, by city.
+    public var policies: [NodeID: CityPolicy]
+    /// The number allotted to this case if the command grants aid (numbering is per
+    /// centre and year across cases, so the caller allots it).
+    public var allottedNumber: String?
+
+    public init(now: Timestamp, actor: Actor, role: Role = .staff, policies: [NodeID: CityPolicy], allottedNumber: String? = nil) {
+        self.now = now
+        self.actor = actor
+        self.role = role
+        self.policies = policies
+        self.allottedNumber = allottedNumber
+    }
+}
+
+/// Why a case command was refused; nothing is written.
+public enum CaseError: Error, Hashable, CustomStringConvertible {
+    /// The case's phase does not allow the command.
+    case invalidTransition(command: String, phase: CaseState.Phase)
+    /// The acting centre or role may not give the command.
+    case forbidden(command: String, reason: String)
+    /// A field of the command is malformed.
+    case validation(field: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .invalidTransition(let command, let phase): "'\(command)' is not possible while the case is \(phase.rawValue)"
+        case .forbidden(let command, let reason): "'\(command)' is not allowed: \(reason)"
+        case .validation(let field, let reason): "\(field): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,259 @@
+import Foundation
+
+/// An applicant as the intake centre recorded them. The ID number and phone appear only
+/// in the event that needs them (this one); views show masked forms.
+public struct Applicant: Sendable, Hashable, Codable {
+    public var name: String
+    public var idNumber: String
+    public var phone: String
+    public var homeCity: NodeID
+    /// Special-group tags, e.g. `migrant-worker`, `minor`.
+    public var groups: [String]
+
+    public init(name: String, idNumber: String, phone: String, homeCity: NodeID, groups: [String]) {
+        self.name = name
+        self.idNumber = idNumber
+        self.phone = phone
+        self.homeCity = homeCity
+        self.groups = groups
+    }
+}
+
+/// What the applicant needs aid for, and where it will be heard.
+public struct Matter: Sendable, Hashable, Codable {
+    public var litigation: Bool
+    public var cause: String
+    public var summary: String
+    /// The court or dispute-handling body.
+    public var venue: String
+    /// The centre with jurisdiction, where the venue sits.
+    public var jurisdictionCentre: CentreID
+
+    public init(litigation: Bool, cause: String, summary: String, venue: String, jurisdictionCentre: CentreID) {
+        self.litigation = litigation
+        self.cause = cause
+        self.summary = summary
+        self.venue = venue
+        self.jurisdictionCentre = jurisdictionCentre
+    }
+}
+
+/// How economic hardship is shown.
+public enum HardshipBasis: Sendable, Hashable, Codable {
+    /// A hardship certificate, possibly issued in another city (recognised, not re-reviewed).
+    case certificate(id: String)
+    /// A special group the city exempts from the review.
+    case exempt(group: String)
+    /// The applicant's written personal promise (承诺).
+    case promise(statement: String)
+}
+
+/// A scanned document, linked to its original by fingerprint.
+public struct Document: Sendable, Hashable, Codable {
+    public var name: String
+    public var mediaType: String
+    public var size: Int64
+    /// Lowercase hex SHA-256 of the bytes.
+    public var sha256: String
+
+    public init(name: String, mediaType: String, size: Int64, sha256: String) {
+        self.name = name
+        self.mediaType = mediaType
+        self.size = size
+        self.sha256 = sha256
+    }
+}
+
+/// Everything that can happen to a case, in the order the law lets it happen.
+/// Each case is one event type of schema version 1; its body is the associated value.
+public enum CaseEvent: Sendable, Hashable {
+    case applicationSubmitted(ApplicationSubmitted)
+    case applicationAssessed(ApplicationAssessed)
+    case materialsSupplied(MaterialsSupplied)
+    case applicationWithdrawn(ApplicationWithdrawn)
+    case transferRequested(TransferRequested)
+    case transferAccepted(TransferAccepted)
+    case transferReturned(TransferReturned)
+    case aidDecided(AidDecided)
+    case objectionFiled(ObjectionFiled)
+    case objectionRuled(ObjectionRuled)
+    case lawyerAssigned(LawyerAssigned)
+    case lawyerChanged(LawyerChanged)
+    case originalsCollected(OriginalsCollected)
+    case caseClosed(CaseClosed)
+    case caseArchived(CaseArchived)
+    case followUpRecorded(FollowUpRecorded)
+
+    public struct ApplicationSubmitted: Sendable, Hashable, Codable {
+        public var intakeCentre: CentreID
+        public var applicant: Applicant
+        public var matter: Matter
+        public var urgent: Bool
+        public var hardship: HardshipBasis
+        public var documents: [Document]
+    }
+
+    public struct ApplicationAssessed: Sendable, Hashable, Codable {
+        public var eligible: Bool
+        public var reason: String
+        /// Missing materials; empty when complete.
+        public var missing: [String]
+        /// When missing materials are due (deemed withdrawn after), if any are missing.
+        public var materialsDueAt: Timestamp?
+        /// When the decision is due, if the materials are complete and this centre decides.
+        public var decisionDueAt: Timestamp?
+    }
+
+    public struct MaterialsSupplied: Sendable, Hashable, Codable {
+        public var documents: [Document]
+        public var decisionDueAt: Timestamp?
+    }
+
+    public struct ApplicationWithdrawn: Sendable, Hashable, Codable {
+        public var reason: String
+    }
+
+    public struct TransferRequested: Sendable, Hashable, Codable {
+        public var fromCentre: CentreID
+        public var toCentre: CentreID
+        public var reason: String
+    }
+
+    public struct TransferAccepted: Sendable, Hashable, Codable {
+        public var centre: CentreID
+        public var decisionDueAt: Timestamp
+    }
+
+    public struct TransferReturned: Sendable, Hashable, Codable {
+        public var centre: CentreID
+        public var reason: String
+    }
+
+    public struct AidDecided: Sendable, Hashable, Codable {
+        public var granted: Bool
+        public var reason: String
+        /// The case number a grant gives, e.g. `LICANG-2026-000123`.
+        public var number: String?
+        public var lawyerDueAt: Timestamp?
+    }
+
+    public struct ObjectionFiled: Sendable, Hashable, Codable {
+        public var reason: String
+    }
+
+    public struct ObjectionRuled: Sendable, Hashable, Codable {
+        public var aidOrdered: Bool
+        public var reason: String
+    }
+
+    public struct LawyerAssigned: Sendable, Hashable, Codable {
+        public var lawyer: String
+        public var firm: String
+        public var chosenByApplicant: Bool
+    }
+
+    public struct LawyerChanged: Sendable, Hashable, Codable {
+        public var lawyer: String
+        public var firm: String
+        public var reason: String
+    }
+
+    public struct OriginalsCollected: Sendable, Hashable, Codable {
+        public init() {}
+    }
+
+    public struct CaseClosed: Sendable, Hashable, Codable {
+        public var outcome: String
+        /// Recovered for the applicant, in fen.
+        public var recoveredAmount: Int64
+        /// The city that pays the lawyer subsidy: the aided location.
+        public var subsidyPaidBy: NodeID
+        /// In fen, by that city's schedule.
+        public var subsidyAmount: Int64
+    }
+
+    public struct CaseArchived: Sendable, Hashable, Codable {
+        public init() {}
+    }
+
+    public struct FollowUpRecorded: Sendable, Hashable, Codable {
+        public var satisfied: Bool
+        public var note: String
+    }
+}
+
+extension CaseEvent {
+    /// The event's type name in the envelope.
+    public var type: String {
+        switch self {
+        case .applicationSubmitted: "ApplicationSubmitted"
+        case .applicationAssessed: "ApplicationAssessed"
+        case .materialsSupplied: "MaterialsSupplied"
+        case .applicationWithdrawn: "ApplicationWithdrawn"
+        case .transferRequested: "TransferRequested"
+        case .transferAccepted: "TransferAccepted"
+        case .transferReturned: "TransferReturned"
+        case .aidDecided: "AidDecided"
+        case .objectionFiled: "ObjectionFiled"
+        case .objectionRuled: "ObjectionRuled"
+        case .lawyerAssigned: "LawyerAssigned"
+        case .lawyerChanged: "LawyerChanged"
+        case .originalsCollected: "OriginalsCollected"
+        case .caseClosed: "CaseClosed"
+        case .caseArchived: "CaseArchived"
+        case .followUpRecorded: "FollowUpRecorded"
+        }
+    }
+
+    /// The schema version every case event is written with.
+    public static let schemaVersion = 1
+
+    /// The event's body as JSON.
+    public func body() throws -> JSONValue {
+        switch self {
+        case .applicationSubmitted(let body): try CanonicalJSON.jsonValue(of: body)
+        case .applicationAssessed(let body): try CanonicalJSON.jsonValue(of: body)
+        case .materialsSupplied(let body): try CanonicalJSON.jsonValue(of: body)
+        case .applicationWithdrawn(let body): try CanonicalJSON.jsonValue(of: body)
+        case .transferRequested(let body): try CanonicalJSON.jsonValue(of: body)
+        case .transferAccepted(let body): try CanonicalJSON.jsonValue(of: body)
+        case .transferReturned(let body): try CanonicalJSON.jsonValue(of: body)
+        case .aidDecided(let body): try CanonicalJSON.jsonValue(of: body)
+        case .objectionFiled(let body): try CanonicalJSON.jsonValue(of: body)
+        case .objectionRuled(let body): try CanonicalJSON.jsonValue(of: body)
+        case .lawyerAssigned(let body): try CanonicalJSON.jsonValue(of: body)
+        case .lawyerChanged(let body): try CanonicalJSON.jsonValue(of: body)
+        case .originalsCollected(let body): try CanonicalJSON.jsonValue(of: body)
+        case .caseClosed(let body): try CanonicalJSON.jsonValue(of: body)
+        case .caseArchived(let body): try CanonicalJSON.jsonValue(of: body)
+        case .followUpRecorded(let body): try CanonicalJSON.jsonValue(of: body)
+        }
+    }
+
+    /// Reads an event back from its envelope's type and body; `nil` for a type this
+    /// version does not know.
+    public init?(type: String, body: JSONValue) throws {
+        func decode<Body: Decodable>(_: Body.Type) throws -> Body {
+            try JSONDecoder().decode(Body.self, from: Data(CanonicalJSON.encode(body)))
+        }
+        switch type {
+        case "ApplicationSubmitted": self = .applicationSubmitted(try decode(ApplicationSubmitted.self))
+        case "ApplicationAssessed": self = .applicationAssessed(try decode(ApplicationAssessed.self))
+        case "MaterialsSupplied": self = .materialsSupplied(try decode(MaterialsSupplied.self))
+        case "ApplicationWithdrawn": self = .applicationWithdrawn(try decode(ApplicationWithdrawn.self))
+        case "TransferRequested": self = .transferRequested(try decode(TransferRequested.self))
+        case "TransferAccepted": self = .transferAccepted(try decode(TransferAccepted.self))
+        case "TransferReturned": self = .transferReturned(try decode(TransferReturned.self))
+        case "AidDecided": self = .aidDecided(try decode(AidDecided.self))
+        case "ObjectionFiled": self = .objectionFiled(try decode(ObjectionFiled.self))
+        case "ObjectionRuled": self = .objectionRuled(try decode(ObjectionRuled.self))
+        case "LawyerAssigned": self = .lawyerAssigned(try decode(LawyerAssigned.self))
+        case "LawyerChanged": self = .lawyerChanged(try decode(LawyerChanged.self))
+        case "OriginalsCollected": self = .originalsCollected(try decode(OriginalsCollected.self))
+        case "CaseClosed": self = .caseClosed(try decode(CaseClosed.self))
+        case "CaseArchived": self = .caseArchived(try decode(CaseArchived.self))
+        case "FollowUpRecorded": self = .followUpRecorded(try decode(FollowUpRecorded.self))
+        default: return nil
+        }
+    }
+}

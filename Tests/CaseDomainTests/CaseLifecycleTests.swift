@@ -1,0 +1,175 @@
+import CaseDomain
+import Testing
+
+/// The Zhang story and the rules around it, on the pure case state machine.
+@Suite("Case lifecycle: decide and evolve")
+struct CaseLifecycleTests {
+    static let wulian = CentreID(rawValue: "rizhao-wulian")!
+    static let licang = CentreID(rawValue: "qingdao-licang")!
+    static let huancui = CentreID(rawValue: "weihai-huancui")!
+    static let start = Timestamp(iso8601: "2026-11-20T02:00:00Z")!  // a Friday, 10:00 in China
+
+    static let policies: [NodeID: CityPolicy] = [
+        NodeID(rawValue: "rizhao")!: CityPolicy(city: NodeID(rawValue: "rizhao")!, exemptGroups: ["migrant-worker", "minor"], defaultSubsidy: 150_000),
+        NodeID(rawValue: "qingdao")!: CityPolicy(city: NodeID(rawValue: "qingdao")!, exemptGroups: ["minor"], countsWorkingDays: true,
+                                                 holidays: ["2026-11-30"], subsidyByCause: ["traffic-accident": 300_000], defaultSubsidy: 200_000),
+        NodeID(rawValue: "weihai")!: CityPolicy(city: NodeID(rawValue: "weihai")!, exemptGroups: [], defaultSubsidy: 180_000),
+    ]
+
+    static func context(_ centre: CentreID?, at now: Timestamp = start, role: CaseContext.Role = .staff, number: String? = nil) -> CaseContext {
+        CaseContext(now: now, actor: centre.map { Actor(centre: $0, staff: "staff-1") } ?? .system, role: role, policies: policies, allottedNumber: number)
+    }
+
+    static let zhang = Applicant(name: "张某", idNumber: "371121198001011234", phone: "13800000000", homeCity: NodeID(rawValue: "rizhao")!, groups: ["migrant-worker"])
+    static let matter = Matter(litigation: true, cause: "traffic-accident", summary: "交通事故赔偿", venue: "青岛市李沧区人民法院", jurisdictionCentre: licang)
+    static let form = Document(name: "申请表.pdf", mediaType: "application/pdf", size: 48_213, sha256: String(repeating: "ab", count: 32))
+    static let submit = CaseCommand.submit(applicant: zhang, matter: matter, urgent: false, hardship: .exempt(group: "migrant-worker"), documents: [form])
+
+    /// Applies `command` as `context`, returning the new state; fails the test if refused.
+    static func apply(_ command: CaseCommand, _ state: CaseState, _ context: CaseContext) throws -> CaseState {
+        let events = try CaseLifecycle.decide(command, on: state, context: context)
+        return events.reduce(state, CaseLifecycle.evolve)
+    }
+
+    @Test func zhangsCaseRunsFromWulianToLicangAndIsArchived() throws {
+        var state = try Self.apply(Self.submit, CaseState(), Self.context(Self.wulian))
+        #expect(state.phase == .submitted && state.owner == Self.wulian)
+        state = try Self.apply(.assess(eligible: true, reason: "符合条件", missing: []), state, Self.context(Self.wulian))
+        #expect(state.phase == .readyForDecision)
+        #expect(state.decisionDueAt == nil, "Wulian does not decide: Licang has jurisdiction")
+        state = try Self.apply(.requestTransfer(to: Self.licang, reason: "法院在李沧"), state, Self.context(Self.wulian))
+        #expect(state.phase == .transferPending && state.transferTarget == Self.licang)
+        state = try Self.apply(.acceptTransfer, state, Self.context(Self.licang))
+        #expect(state.owner == Self.licang)
+        // Qingdao counts 7 working days from Friday 20 Nov, skipping two weekends and its 30 Nov holiday.
+        #expect(state.decisionDueAt == Timestamp(iso8601: "2026-12-02T02:00:00Z"))
+        state = try Self.apply(.decide(granted: true, reason: "同意"), state, Self.context(Self.licang, number: "LICANG-2026-000123"))
+        #expect(state.phase == .granted && state.number == "LICANG-2026-000123")
+        #expect(state.lawyerDueAt == Timestamp(iso8601: "2026-11-25T02:00:00Z"))
+        state = try Self.apply(.assignLawyer(lawyer: "李律师", firm: "青岛某律所", chosenByApplicant: false), state, Self.context(Self.licang))
+        state = try Self.apply(.collectOriginals, state, Self.context(Self.licang))
+        state = try Self.apply(.close(outcome: "调解结案", recoveredAmount: 12_000_000), state, Self.context(Self.licang))
+        #expect(state.subsidyPaidBy == NodeID(rawValue: "qingdao") && state.subsidyAmount == 300_000, "the aided location pays by its schedule")
+        state = try Self.apply(.archive, state, Self.context(Self.licang))
+        state = try Self.apply(.recordFollowUp(satisfied: true, note: "满意"), state, Self.context(Self.licang))
+        #expect(state.phase == .archived && state.followUps == 1 && state.version == 10)
+    }
+
+    @Test func onlyTheReceivingCentreAnswersATransfer() throws {
+        var state = try Self.apply(Self.submit, CaseState(), Self.context(Self.wulian))
+        state = try Self.apply(.assess(eligible: true, reason: "ok", missing: []), state, Self.context(Self.wulian))
+        state = try Self.apply(.requestTransfer(to: Self.licang, reason: "jurisdiction"), state, Self.context(Self.wulian))
+        for outsider in [Self.wulian, Self.huancui] {
+            #expect(throws: CaseError.self, "\(outsider) must not answer a transfer to Licang") {
+                try CaseLifecycle.decide(.acceptTransfer, on: state, context: Self.context(outsider))
+            }
+        }
+        #expect(throws: CaseError.invalidTransition(command: "decide", phase: .transferPending)) {
+            try CaseLifecycle.decide(.decide(granted: true, reason: "x"), on: state, context: Self.context(Self.wulian, number: "N"))
+        }
+        state = try Self.apply(.returnTransfer(reason: "不属本中心管辖"), state, Self.context(Self.licang))
+        #expect(state.phase == .readyForDecision && state.owner == Self.wulian, "a returned case goes back to the sender, who may transfer again")
+    }
+
+    @Test func commandsOutOfTurnAreRefusedNamingPhaseAndCommand() {
+        #expect(throws: CaseError.invalidTransition(command: "decide", phase: .new)) {
+            try CaseLifecycle.decide(.decide(granted: true, reason: "x"), on: CaseState(), context: Self.context(Self.wulian))
+        }
+        #expect(throws: CaseError.invalidTransition(command: "archive", phase: .new)) {
+            try CaseLifecycle.decide(.archive, on: CaseState(), context: Self.context(Self.wulian))
+        }
+    }
+
+    @Test func exemptionFollowsTheIntakeCitysPolicy() {
+        let notExemptInQingdao = CaseCommand.submit(applicant: Self.zhang, matter: Self.matter, urgent: false, hardship: .exempt(group: "migrant-worker"), documents: [])
+        #expect(throws: CaseError.validation(field: "hardship.group", reason: "'migrant-worker' is not exempt from the hardship review in qingdao")) {
+            try CaseLifecycle.decide(notExemptInQingdao, on: CaseState(), context: Self.context(Self.licang))
+        }
+    }
+
+    @Test func missingMaterialsPauseTheClockAndLapseIntoWithdrawal() throws {
+        var state = try Self.apply(Self.submit, CaseState(), Self.context(Self.wulian))
+        state = try Self.apply(.assess(eligible: true, reason: "缺材料", missing: ["身份证复印件"]), state, Self.context(Self.wulian))
+        #expect(state.phase == .awaitingMaterials && state.decisionDueAt == nil)
+        let due = try #require(state.materialsDueAt)
+        #expect(throws: CaseError.self, "not overdue yet") {
+            try CaseLifecycle.decide(.deemWithdrawn, on: state, context: Self.context(nil, at: due))
+        }
+        let later = Timestamp(millisecondsSinceEpoch: due.millisecondsSinceEpoch + 1)
+        state = try Self.apply(.deemWithdrawn, state, Self.context(nil, at: later))
+        #expect(state.phase == .withdrawn)
+    }
+
+    @Test func anObjectionCanOrderAid() throws {
+        var state = try Self.apply(Self.submit, CaseState(), Self.context(Self.wulian))
+        state = try Self.apply(.assess(eligible: false, reason: "收入超标", missing: []), state, Self.context(Self.wulian))
+        #expect(state.phase == .refused)
+        #expect(throws: CaseError.self, "centre staff do not rule on objections") {
+            try CaseLifecycle.decide(.fileObjection(reason: "不服"), on: state, context: Self.context(Self.wulian))
+        }
+        let bureau = CentreID(rawValue: "rizhao-municipal")!
+        state = try Self.apply(.fileObjection(reason: "不服"), state, Self.context(bureau, role: .supervisor))
+        state = try Self.apply(.ruleOnObjection(orderAid: true, reason: "应予援助"), state, Self.context(bureau, role: .supervisor))
+        #expect(state.phase == .readyForDecision && state.aidOrdered)
+        #expect(throws: CaseError.self, "after an order the owner may not deny again") {
+            try CaseLifecycle.decide(.decide(granted: false, reason: "no"), on: state, context: Self.context(Self.wulian))
+        }
+    }
+
+    @Test func eventsRoundTripThroughTheirEnvelopeBodies() throws {
+        var state = CaseState()
+        var events: [CaseEvent] = []
+        for (command, centre, number) in [(Self.submit, Self.wulian, nil), (.assess(eligible: true, reason: "ok", missing: []), Self.wulian, nil),
+                                          (.decide(granted: true, reason: "ok"), Self.wulian, "WULIAN-2026-000001")] as [(CaseCommand, CentreID, String?)] {
+            let produced = try CaseLifecycle.decide(command, on: state, context: Self.context(centre, number: number))
+            events += produced
+            state = produced.reduce(state, CaseLifecycle.evolve)
+        }
+        let decoded = try events.map { event in try #require(try CaseEvent(type: event.type, body: try event.body())) }
+        #expect(decoded == events)
+        #expect(CaseState(replaying: decoded) == state)
+    }
+
+    /// Random commands from random centres and roles, many times: whatever is accepted
+    /// keeps the case's invariants, and whatever is refused is refused with a typed error.
+    @Test func randomCommandSequencesKeepTheInvariants() throws {
+        var generator = SystemRandomNumberGenerator()
+        let centres = [Self.wulian, Self.licang, Self.huancui, CentreID(rawValue: "rizhao-municipal")!]
+        let commands: [CaseCommand] = [
+            Self.submit, .assess(eligible: true, reason: "ok", missing: []), .assess(eligible: true, reason: "ok", missing: ["x"]),
+            .assess(eligible: false, reason: "no", missing: []), .supplyMaterials(documents: [Self.form]), .deemWithdrawn,
+            .requestTransfer(to: Self.licang, reason: "r"), .requestTransfer(to: Self.huancui, reason: "r"), .acceptTransfer,
+            .returnTransfer(reason: "r"), .decide(granted: true, reason: "ok"), .decide(granted: false, reason: "no"),
+            .fileObjection(reason: "o"), .ruleOnObjection(orderAid: true, reason: "r"), .ruleOnObjection(orderAid: false, reason: "r"),
+            .assignLawyer(lawyer: "甲", firm: "所", chosenByApplicant: true), .changeLawyer(lawyer: "乙", firm: "所", reason: "r"),
+            .collectOriginals, .close(outcome: "o", recoveredAmount: 0), .archive, .recordFollowUp(satisfied: false, note: ""),
+        ]
+        for _ in 0..<300 {
+            var state = CaseState()
+            var history: [CaseEvent] = []
+            var now = Self.start
+            for _ in 0..<60 {
+                now = Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch + Int64.random(in: 0...4 * 86_400_000, using: &generator))
+                let centre = Bool.random(using: &generator) ? nil : centres.randomElement(using: &generator)
+                let context = Self.context(centre, at: now, role: Int.random(in: 0..<4, using: &generator) == 0 ? .supervisor : .staff,
+                                           number: "N-\(history.count)")
+                let before = state
+                do {
+                    let events = try CaseLifecycle.decide(commands.randomElement(using: &generator)!, on: state, context: context)
+                    #expect(events.count == 1)
+                    history += events
+                    state = events.reduce(state, CaseLifecycle.evolve)
+                } catch {
+                    #expect(state == before, "a refused command must change nothing")
+                }
+                #expect((state.transferTarget != nil) == (state.phase == .transferPending))
+                let afterGrant: Set<CaseState.Phase> = [.granted, .lawyerAssigned, .closed, .archived]
+                #expect((state.number != nil) == afterGrant.contains(state.phase), "a case has a number exactly when aid was granted")
+                #expect(state.phase == .new || state.owner != nil)
+                #expect(state.lawyer == nil || [.lawyerAssigned, .closed, .archived].contains(state.phase))
+                #expect(state.phase != .archived || state.originalsCollected)
+            }
+            #expect(CaseState(replaying: history) == state, "the state must be a function of the events")
+        }
+    }
+}
