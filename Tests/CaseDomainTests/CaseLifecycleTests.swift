@@ -60,11 +60,11 @@ struct CaseLifecycleTests {
         state = try Self.apply(.assess(eligible: true, reason: "ok", missing: []), state, Self.context(Self.wulian))
         state = try Self.apply(.requestTransfer(to: Self.licang, reason: "jurisdiction"), state, Self.context(Self.wulian))
         for outsider in [Self.wulian, Self.huancui] {
-            #expect(throws: CaseError.self, "\(outsider) must not answer a transfer to Licang") {
+            #expect(throws: CommandError.self, "\(outsider) must not answer a transfer to Licang") {
                 try CaseLifecycle.decide(.acceptTransfer, on: state, context: Self.context(outsider))
             }
         }
-        #expect(throws: CaseError.invalidTransition(command: "decide", phase: .transferPending)) {
+        #expect(throws: CommandError.invalidTransition(command: "decide", phase: "transfer-pending")) {
             try CaseLifecycle.decide(.decide(granted: true, reason: "x"), on: state, context: Self.context(Self.wulian, number: "N"))
         }
         state = try Self.apply(.returnTransfer(reason: "不属本中心管辖"), state, Self.context(Self.licang))
@@ -72,17 +72,17 @@ struct CaseLifecycleTests {
     }
 
     @Test func commandsOutOfTurnAreRefusedNamingPhaseAndCommand() {
-        #expect(throws: CaseError.invalidTransition(command: "decide", phase: .new)) {
+        #expect(throws: CommandError.invalidTransition(command: "decide", phase: "new")) {
             try CaseLifecycle.decide(.decide(granted: true, reason: "x"), on: CaseState(), context: Self.context(Self.wulian))
         }
-        #expect(throws: CaseError.invalidTransition(command: "archive", phase: .new)) {
+        #expect(throws: CommandError.invalidTransition(command: "archive", phase: "new")) {
             try CaseLifecycle.decide(.archive, on: CaseState(), context: Self.context(Self.wulian))
         }
     }
 
     @Test func exemptionFollowsTheIntakeCitysPolicy() {
         let notExemptInQingdao = CaseCommand.submit(applicant: Self.zhang, matter: Self.matter, urgent: false, hardship: .exempt(group: "migrant-worker"), documents: [])
-        #expect(throws: CaseError.validation(field: "hardship.group", reason: "'migrant-worker' is not exempt from the hardship review in qingdao")) {
+        #expect(throws: CommandError.validation(field: "hardship.group", reason: "'migrant-worker' is not exempt from the hardship review in qingdao")) {
             try CaseLifecycle.decide(notExemptInQingdao, on: CaseState(), context: Self.context(Self.licang))
         }
     }
@@ -92,7 +92,7 @@ struct CaseLifecycleTests {
         state = try Self.apply(.assess(eligible: true, reason: "缺材料", missing: ["身份证复印件"]), state, Self.context(Self.wulian))
         #expect(state.phase == .awaitingMaterials && state.decisionDueAt == nil)
         let due = try #require(state.materialsDueAt)
-        #expect(throws: CaseError.self, "not overdue yet") {
+        #expect(throws: CommandError.self, "not overdue yet") {
             try CaseLifecycle.decide(.deemWithdrawn, on: state, context: Self.context(nil, at: due))
         }
         let later = Timestamp(millisecondsSinceEpoch: due.millisecondsSinceEpoch + 1)
@@ -104,14 +104,14 @@ struct CaseLifecycleTests {
         var state = try Self.apply(Self.submit, CaseState(), Self.context(Self.wulian))
         state = try Self.apply(.assess(eligible: false, reason: "收入超标", missing: []), state, Self.context(Self.wulian))
         #expect(state.phase == .refused)
-        #expect(throws: CaseError.self, "centre staff do not rule on objections") {
+        #expect(throws: CommandError.self, "centre staff do not rule on objections") {
             try CaseLifecycle.decide(.fileObjection(reason: "不服"), on: state, context: Self.context(Self.wulian))
         }
         let bureau = CentreID(rawValue: "rizhao-municipal")!
         state = try Self.apply(.fileObjection(reason: "不服"), state, Self.context(bureau, role: .supervisor))
         state = try Self.apply(.ruleOnObjection(orderAid: true, reason: "应予援助"), state, Self.context(bureau, role: .supervisor))
         #expect(state.phase == .readyForDecision && state.aidOrdered)
-        #expect(throws: CaseError.self, "after an order the owner may not deny again") {
+        #expect(throws: CommandError.self, "after an order the owner may not deny again") {
             try CaseLifecycle.decide(.decide(granted: false, reason: "no"), on: state, context: Self.context(Self.wulian))
         }
     }

@@ -67,21 +67,3 @@ public struct CaseContext: Sendable {
         self.allottedNumber = allottedNumber
     }
 }
-
-/// Why a case command was refused; nothing is written.
-public enum CaseError: Error, Hashable, CustomStringConvertible {
-    /// The case's phase does not allow the command.
-    case invalidTransition(command: String, phase: CaseState.Phase)
-    /// The acting centre or role may not give the command.
-    case forbidden(command: String, reason: String)
-    /// A field of the command is malformed.
-    case validation(field: String, reason: String)
-
-    public var description: String {
-        switch self {
-        case .invalidTransition(let command, let phase): "'\(command)' is not possible while the case is \(phase.rawValue)"
-        case .forbidden(let command, let reason): "'\(command)' is not allowed: \(reason)"
-        case .validation(let field, let reason): "\(field): \(reason)"
-        }
-    }
-}

@@ -5,23 +5,23 @@ import Foundation
 /// come in through ``CaseContext``.
 public enum CaseLifecycle {
     /// The events `command` produces on `state`, or why it is refused (then nothing is written).
-    public static func decide(_ command: CaseCommand, on state: CaseState, context: CaseContext) throws(CaseError) -> [CaseEvent] {
+    public static func decide(_ command: CaseCommand, on state: CaseState, context: CaseContext) throws(CommandError) -> [CaseEvent] {
         let name = command.name
-        func require(_ phases: CaseState.Phase...) throws(CaseError) {
-            guard phases.contains(state.phase) else { throw .invalidTransition(command: name, phase: state.phase) }
+        func require(_ phases: CaseState.Phase...) throws(CommandError) {
+            guard phases.contains(state.phase) else { throw .invalidTransition(command: name, phase: state.phase.rawValue) }
         }
-        func requireOwner() throws(CaseError) {
+        func requireOwner() throws(CommandError) {
             guard let owner = state.owner, context.actor.centre == owner else {
                 throw .forbidden(command: name, reason: "only the owning centre \(state.owner?.rawValue ?? "-") may do this")
             }
         }
-        func policy(of centre: CentreID) throws(CaseError) -> CityPolicy {
+        func policy(of centre: CentreID) throws(CommandError) -> CityPolicy {
             guard let policy = context.policies[centre.node] else {
                 throw .validation(field: "centre", reason: "no policy for city '\(centre.node)' in the federation")
             }
             return policy
         }
-        func nonEmpty(_ text: String, _ field: String) throws(CaseError) {
+        func nonEmpty(_ text: String, _ field: String) throws(CommandError) {
             guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { throw .validation(field: field, reason: "must not be empty") }
         }
 
@@ -146,7 +146,7 @@ public enum CaseLifecycle {
         case .collectOriginals:
             try require(.lawyerAssigned, .closed)
             try requireOwner()
-            guard !state.originalsCollected else { throw .invalidTransition(command: name, phase: state.phase) }
+            guard !state.originalsCollected else { throw .invalidTransition(command: name, phase: state.phase.rawValue) }
             return [.originalsCollected(.init())]
 
         case .close(let outcome, let recoveredAmount):
@@ -242,7 +242,7 @@ public enum CaseLifecycle {
         return next
     }
 
-    private static func validate(_ applicant: Applicant) throws(CaseError) {
+    private static func validate(_ applicant: Applicant) throws(CommandError) {
         guard !applicant.name.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw .validation(field: "applicant.name", reason: "must not be empty")
         }
@@ -256,7 +256,7 @@ public enum CaseLifecycle {
         }
     }
 
-    private static func validate(_ documents: [Document], field: String) throws(CaseError) {
+    private static func validate(_ documents: [Document], field: String) throws(CommandError) {
         for (index, document) in documents.enumerated() {
             let hex = Array(document.sha256.utf8)
             guard hex.count == 64, hex.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {

@@ -1,0 +1,17 @@
+/// Why a command on a case, an investigation or a certificate was refused; nothing is written.
+public enum CommandError: Error, Hashable, CustomStringConvertible {
+    /// The case's phase does not allow the command.
+    case invalidTransition(command: String, phase: String)
+    /// The acting centre or role may not give the command.
+    case forbidden(command: String, reason: String)
+    /// A field of the command is malformed.
+    case validation(field: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .invalidTransition(let command, let phase): "'\(command)' is not possible in phase \(phase)"
+        case .forbidden(let command, let reason): "'\(command)' is not allowed: \(reason)"
+        case .validation(let field, let reason): "\(field): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,198 @@
+import Foundation
+
+/// A remote investigation request (异地协作调查): one centre asks another to check facts
+/// locally and report. Its own stream; only the requested centre answers it, only the
+/// requester acknowledges the findings.
+public enum Investigation {
+    /// Where a request stands.
+    public enum Phase: String, Sendable, Hashable, Codable {
+        case new, requested, accepted
+        case lawyerAssigned = "lawyer-assigned"
+        case reported, acknowledged, declined
+    }
+
+    /// A request as its events have made it.
+    public struct State: Sendable, Hashable {
+        public internal(set) var phase: Phase = .new
+        public internal(set) var version: Int64 = 0
+        public internal(set) var caseStream: String?
+        public internal(set) var requester: CentreID?
+        public internal(set) var target: CentreID?
+        public internal(set) var number: String?
+        public internal(set) var lawyer: String?
+        public internal(set) var reportDueAt: Timestamp?
+        public internal(set) var findings: String?
+
+        public init() {}
+
+        public init(replaying events: some Sequence<Event>) {
+            self = events.reduce(State(), Investigation.evolve)
+        }
+    }
+
+    /// What staff ask of a request. The requester must own the case it names; the caller
+    /// checks that against the case stream before deciding.
+    public enum Command: Sendable, Hashable {
+        case request(caseStream: String, toCentre: CentreID, questions: [String], dueDays: Int)
+        /// Accept and number the request (per centre and year; the caller allots the number).
+        case accept(number: String)
+        case decline(reason: String)
+        case assignLawyer(lawyer: String, firm: String)
+        case report(findings: String, documents: [Document])
+        case acknowledge
+
+        public var name: String {
+            switch self {
+            case .request: "request-investigation"
+            case .accept: "accept-investigation"
+            case .decline: "decline-investigation"
+            case .assignLawyer: "assign-investigation-lawyer"
+            case .report: "report-findings"
+            case .acknowledge: "acknowledge-findings"
+            }
+        }
+    }
+
+    /// What happens to a request. Each case is an event type of schema version 1.
+    public enum Event: Sendable, Hashable {
+        case requested(Requested)
+        case accepted(Accepted)
+        case declined(Declined)
+        case lawyerAssigned(LawyerAssigned)
+        case reported(Reported)
+        case acknowledged(Acknowledged)
+
+        public struct Requested: Sendable, Hashable, Codable {
+            public var caseStream: String
+            public var fromCentre: CentreID
+            public var toCentre: CentreID
+            public var questions: [String]
+            public var reportDueAt: Timestamp
+        }
+        public struct Accepted: Sendable, Hashable, Codable { public var number: String }
+        public struct Declined: Sendable, Hashable, Codable { public var reason: String }
+        public struct LawyerAssigned: Sendable, Hashable, Codable { public var lawyer: String; public var firm: String }
+        public struct Reported: Sendable, Hashable, Codable { public var findings: String; public var documents: [Document] }
+        public struct Acknowledged: Sendable, Hashable, Codable { public init() {} }
+
+        public var type: String {
+            switch self {
+            case .requested: "InvestigationRequested"
+            case .accepted: "InvestigationAccepted"
+            case .declined: "InvestigationDeclined"
+            case .lawyerAssigned: "InvestigationLawyerAssigned"
+            case .reported: "InvestigationReported"
+            case .acknowledged: "InvestigationAcknowledged"
+            }
+        }
+
+        public func body() throws -> JSONValue {
+            switch self {
+            case .requested(let body): try CanonicalJSON.jsonValue(of: body)
+            case .accepted(let body): try CanonicalJSON.jsonValue(of: body)
+            case .declined(let body): try CanonicalJSON.jsonValue(of: body)
+            case .lawyerAssigned(let body): try CanonicalJSON.jsonValue(of: body)
+            case .reported(let body): try CanonicalJSON.jsonValue(of: body)
+            case .acknowledged(let body): try CanonicalJSON.jsonValue(of: body)
+            }
+        }
+
+        /// Reads an event back from its type and body; `nil` for an unknown type.
+        public init?(type: String, body: JSONValue) throws {
+            func decode<Body: Decodable>(_: Body.Type) throws -> Body {
+                try JSONDecoder().decode(Body.self, from: Data(CanonicalJSON.encode(body)))
+            }
+            switch type {
+            case "InvestigationRequested": self = .requested(try decode(Requested.self))
+            case "InvestigationAccepted": self = .accepted(try decode(Accepted.self))
+            case "InvestigationDeclined": self = .declined(try decode(Declined.self))
+            case "InvestigationLawyerAssigned": self = .lawyerAssigned(try decode(LawyerAssigned.self))
+            case "InvestigationReported": self = .reported(try decode(Reported.self))
+            case "InvestigationAcknowledged": self = .acknowledged(try decode(Acknowledged.self))
+            default: return nil
+            }
+        }
+    }
+
+    /// The events `command` produces, or why it is refused (nothing is written).
+    public static func decide(_ command: Command, on state: State, now: Timestamp, actor: Actor) throws(CommandError) -> [Event] {
+        let name = command.name
+        func require(_ phase: Phase) throws(CommandError) {
+            guard state.phase == phase else {
+                throw .invalidTransition(command: name, phase: state.phase.rawValue)
+            }
+        }
+        func requireActor(_ centre: CentreID?, _ who: String) throws(CommandError) {
+            guard let centre, actor.centre == centre else { throw .forbidden(command: name, reason: "only \(who) \(centre?.rawValue ?? "-") may do this") }
+        }
+        func nonEmpty(_ text: String, _ field: String) throws(CommandError) {
+            guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { throw .validation(field: field, reason: "must not be empty") }
+        }
+        switch command {
+        case .request(let caseStream, let target, let questions, let dueDays):
+            try require(.new)
+            guard let requester = actor.centre else { throw .forbidden(command: name, reason: "a centre requests an investigation") }
+            guard target != requester else { throw .validation(field: "toCentre", reason: "a centre does not ask itself") }
+            guard !questions.isEmpty, questions.allSatisfy({ !$0.isEmpty }) else { throw .validation(field: "questions", reason: "ask at least one question") }
+            guard (1...90).contains(dueDays) else { throw .validation(field: "dueDays", reason: "between 1 and 90") }
+            try nonEmpty(caseStream, "caseId")
+            let due = Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch + Int64(dueDays) * 86_400_000)
+            return [.requested(.init(caseStream: caseStream, fromCentre: requester, toCentre: target, questions: questions, reportDueAt: due))]
+        case .accept(let number):
+            try require(.requested)
+            try requireActor(state.target, "the requested centre")
+            try nonEmpty(number, "number")
+            return [.accepted(.init(number: number))]
+        case .decline(let reason):
+            try require(.requested)
+            try requireActor(state.target, "the requested centre")
+            try nonEmpty(reason, "reason")
+            return [.declined(.init(reason: reason))]
+        case .assignLawyer(let lawyer, let firm):
+            try require(.accepted)
+            try requireActor(state.target, "the requested centre")
+            try nonEmpty(lawyer, "lawyer")
+            try nonEmpty(firm, "firm")
+            return [.lawyerAssigned(.init(lawyer: lawyer, firm: firm))]
+        case .report(let findings, let documents):
+            try require(.lawyerAssigned)
+            try requireActor(state.target, "the requested centre")
+            try nonEmpty(findings, "findings")
+            return [.reported(.init(findings: findings, documents: documents))]
+        case .acknowledge:
+            try require(.reported)
+            try requireActor(state.requester, "the requesting centre")
+            return [.acknowledged(.init())]
+        }
+    }
+
+    /// The request after `event`: the only way a request changes.
+    public static func evolve(_ state: State, _ event: Event) -> State {
+        var next = state
+        next.version += 1
+        switch event {
+        case .requested(let requested):
+            next.phase = .requested
+            next.caseStream = requested.caseStream
+            next.requester = requested.fromCentre
+            next.target = requested.toCentre
+            next.reportDueAt = requested.reportDueAt
+        case .accepted(let accepted):
+            next.phase = .accepted
+            next.number = accepted.number
+        case .declined:
+            next.phase = .declined
+            next.reportDueAt = nil
+        case .lawyerAssigned(let assigned):
+            next.phase = .lawyerAssigned
+            next.lawyer = assigned.lawyer
+        case .reported(let reported):
+            next.phase = .reported
+            next.findings = reported.findings
+            next.reportDueAt = nil
+        case .acknowledged:
+            next.phase = .acknowledged
+        }
+        return next
+    }
+}

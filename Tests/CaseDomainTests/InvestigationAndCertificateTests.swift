@@ -1,0 +1,73 @@
+import CaseDomain
+import Testing
+
+@Suite("Investigation requests and hardship certificates")
+struct InvestigationAndCertificateTests {
+    static let licang = CentreID(rawValue: "qingdao-licang")!
+    static let huancui = CentreID(rawValue: "weihai-huancui")!
+    static let wulian = CentreID(rawValue: "rizhao-wulian")!
+    static let now = Timestamp(iso8601: "2026-11-24T02:00:00Z")!
+
+    static func actor(_ centre: CentreID) -> Actor { Actor(centre: centre, staff: "staff-1") }
+
+    static func apply(_ command: Investigation.Command, _ state: Investigation.State, by centre: CentreID) throws -> Investigation.State {
+        try Investigation.decide(command, on: state, now: now, actor: actor(centre)).reduce(state, Investigation.evolve)
+    }
+
+    @Test func huancuiNumbersAssignsAndReportsLicangAcknowledges() throws {
+        var state = try Self.apply(.request(caseStream: "case-1", toCentre: Self.huancui, questions: ["车辆所属公司的登记信息"], dueDays: 10), .init(), by: Self.licang)
+        #expect(state.phase == .requested && state.reportDueAt == Timestamp(iso8601: "2026-12-04T02:00:00Z"))
+        #expect(throws: CommandError.self, "the requester cannot accept its own request") {
+            try Investigation.decide(.accept(number: "HUANCUI-X-2026-000001"), on: state, now: Self.now, actor: Self.actor(Self.licang))
+        }
+        state = try Self.apply(.accept(number: "HUANCUI-X-2026-000001"), state, by: Self.huancui)
+        state = try Self.apply(.assignLawyer(lawyer: "王律师", firm: "威海某律所"), state, by: Self.huancui)
+        #expect(throws: CommandError.self, "only the requester acknowledges") {
+            try Investigation.decide(.acknowledge, on: state, now: Self.now, actor: Self.actor(Self.huancui))
+        }
+        state = try Self.apply(.report(findings: "公司登记在环翠区", documents: []), state, by: Self.huancui)
+        #expect(throws: CommandError.forbidden(command: "acknowledge-findings", reason: "only the requesting centre qingdao-licang may do this")) {
+            try Investigation.decide(.acknowledge, on: state, now: Self.now, actor: Self.actor(Self.wulian))
+        }
+        state = try Self.apply(.acknowledge, state, by: Self.licang)
+        #expect(state.phase == .acknowledged && state.number == "HUANCUI-X-2026-000001" && state.version == 5)
+    }
+
+    @Test func aDeclinedRequestTakesNoFurtherAnswer() throws {
+        var state = try Self.apply(.request(caseStream: "case-1", toCentre: Self.huancui, questions: ["q"], dueDays: 5), .init(), by: Self.licang)
+        state = try Self.apply(.decline(reason: "不属本地"), state, by: Self.huancui)
+        #expect(throws: CommandError.invalidTransition(command: "assign-investigation-lawyer", phase: "declined")) {
+            try Investigation.decide(.assignLawyer(lawyer: "x", firm: "y"), on: state, now: Self.now, actor: Self.actor(Self.huancui))
+        }
+    }
+
+    @Test func investigationEventsRoundTrip() throws {
+        let events = try Investigation.decide(.request(caseStream: "case-1", toCentre: Self.huancui, questions: ["q"], dueDays: 5),
+                                              on: .init(), now: Self.now, actor: Self.actor(Self.licang))
+        let decoded = try events.map { try #require(try Investigation.Event(type: $0.type, body: try $0.body())) }
+        #expect(decoded == events)
+    }
+
+    @Test func aCertificateIsRecognisedUntilRevokedOrExpired() throws {
+        let until = Timestamp(iso8601: "2027-11-24T00:00:00Z")!
+        let issue = HardshipCertificate.Command.issue(holderName: "张某", idNumber: "371121198001011234", basis: "低保户",
+                                                      standard: "日照市低保标准", validUntil: until)
+        var state = try HardshipCertificate.decide(issue, on: .init(), now: Self.now, actor: Self.actor(Self.wulian))
+            .reduce(HardshipCertificate.State(), HardshipCertificate.evolve)
+        try state.recognise(at: Self.now)
+        #expect(state.status(at: Timestamp(iso8601: "2027-12-01T00:00:00Z")!) == .expired)
+        #expect(throws: CommandError.self, "another city recognises, it does not revoke") {
+            try HardshipCertificate.decide(.revoke(reason: "x"), on: state, now: Self.now, actor: Self.actor(Self.licang))
+        }
+        let revocation = try HardshipCertificate.decide(.revoke(reason: "收入已超标"), on: state, now: Self.now, actor: Self.actor(Self.wulian))
+        state = revocation.reduce(state, HardshipCertificate.evolve)
+        #expect(throws: CommandError.validation(field: "hardship.certificateId", reason: "the certificate was revoked: 收入已超标")) {
+            try state.recognise(at: Self.now)
+        }
+        #expect(throws: CommandError.validation(field: "hardship.certificateId", reason: "no such certificate")) {
+            try HardshipCertificate.State().recognise(at: Self.now)
+        }
+        let decoded = try revocation.map { try #require(try HardshipCertificate.Event(type: $0.type, body: try $0.body())) }
+        #expect(decoded == revocation)
+    }
+}
