@@ -97,6 +97,26 @@ struct CommitPlan {
         set { heads.streamVersions = newValue }
     }
 
+    /// Plans appends to several streams as one: all are planned, or none (the plan stays
+    /// as it was) and the first conflict is thrown.
+    mutating func planAppends(_ appends: [StreamAppend], node: NodeID, now: Timestamp) throws(AppendError) -> [PlannedAppend] {
+        if appends.count == 1 {
+            return [try planAppend(to: appends[0].stream, expectedVersion: appends[0].expectedVersion, events: appends[0].events, node: node, now: now)]
+        }
+        var trial = self
+        var planned: [PlannedAppend] = []
+        do {
+            for append in appends {
+                planned.append(try trial.planAppend(to: append.stream, expectedVersion: append.expectedVersion, events: append.events, node: node, now: now))
+            }
+        } catch {
+            refusedAConflict = refusedAConflict || trial.refusedAConflict
+            throw error
+        }
+        self = trial
+        return planned
+    }
+
     /// Plans a local append: checks the expected version, then numbers, chains and hashes
     /// the events (they are signed once the whole group is planned).
     mutating func planAppend(

@@ -19,7 +19,7 @@ public actor EventAppender {
     public static let notificationChannel = "tongban_events"
 
     private enum Pending {
-        case append(stream: String, expectedVersion: Int64, events: [NewEvent], reply: CheckedContinuation<AppendOutcome, any Error>)
+        case append([StreamAppend], reply: CheckedContinuation<[AppendOutcome], any Error>)
         case importBatch(events: [SignedEvent], reply: CheckedContinuation<ImportOutcome, any Error>)
 
         var isAppend: Bool {
@@ -28,7 +28,7 @@ public actor EventAppender {
 
         var eventCount: Int {
             switch self {
-            case .append(_, _, let events, _): events.count
+            case .append(let appends, _): appends.reduce(0) { $0 + $1.events.count }
             case .importBatch(let events, _): events.count
             }
         }
@@ -69,15 +69,26 @@ public actor EventAppender {
     /// Appends `events` to `stream` if the stream is at `expectedVersion` (0: the stream must
     /// not exist yet). Returns once the events are committed.
     public func append(to stream: String, expectedVersion: Int64, events: [NewEvent]) async throws(AppendError) -> AppendOutcome {
-        guard !stream.isEmpty else { throw .invalid("stream id is empty") }
-        guard !events.isEmpty else { throw .invalid("no events to append to \(stream)") }
-        guard expectedVersion >= 0 else { throw .invalid("expected version \(expectedVersion) is negative") }
-        if let bad = events.first(where: { $0.type.isEmpty || $0.schemaVersion < 1 }) {
-            throw .invalid("event type '\(bad.type)' schema version \(bad.schemaVersion): type must be non-empty and schema version at least 1")
+        try await appendAtomically([StreamAppend(stream: stream, expectedVersion: expectedVersion, events: events)])[0]
+    }
+
+    /// Appends to several streams at once, all or nothing: every stream must be at its
+    /// expected version, or nothing is written and the first mismatch is reported. (A
+    /// grant and the centre's numbering stream, say, so that numbers stay gapless.)
+    public func appendAtomically(_ appends: [StreamAppend]) async throws(AppendError) -> [AppendOutcome] {
+        guard !appends.isEmpty else { throw .invalid("nothing to append") }
+        guard Set(appends.map(\.stream)).count == appends.count else { throw .invalid("a stream appears twice in one atomic append") }
+        for append in appends {
+            guard !append.stream.isEmpty else { throw .invalid("stream id is empty") }
+            guard !append.events.isEmpty else { throw .invalid("no events to append to \(append.stream)") }
+            guard append.expectedVersion >= 0 else { throw .invalid("expected version \(append.expectedVersion) is negative") }
+            if let bad = append.events.first(where: { $0.type.isEmpty || $0.schemaVersion < 1 }) {
+                throw .invalid("event type '\(bad.type)' schema version \(bad.schemaVersion): type must be non-empty and schema version at least 1")
+            }
         }
         do {
             return try await withCheckedThrowingContinuation { reply in
-                enqueue(.append(stream: stream, expectedVersion: expectedVersion, events: events, reply: reply))
+                enqueue(.append(appends, reply: reply))
             }
         } catch let error as AppendError {
             throw error
@@ -184,7 +195,7 @@ public actor EventAppender {
             logger.error("group commit failed", metadata: ["requests": "\(group.count)", "error": "\(failure)"])
             for request in group {
                 switch request {
-                case .append(_, _, _, let reply): reply.resume(throwing: AppendError.database(failure))
+                case .append(_, let reply): reply.resume(throwing: AppendError.database(failure))
                 case .importBatch(_, let reply): reply.resume(throwing: ImportError.database(failure))
                 }
             }
@@ -205,15 +216,15 @@ public actor EventAppender {
         let startHead = start.globalHead ?? 0
         var plan = CommitPlan(heads: start, heldHashes: heldHashes)
         enum Planned {
-            case append(Result<PlannedAppend, AppendError>, CheckedContinuation<AppendOutcome, any Error>)
+            case append(Result<[PlannedAppend], AppendError>, CheckedContinuation<[AppendOutcome], any Error>)
             case importBatch(Result<ImportOutcome, ImportError>, CheckedContinuation<ImportOutcome, any Error>)
         }
         var planned: [Planned] = []
         for request in group {
             switch request {
-            case .append(let stream, let expectedVersion, let events, let continuation):
+            case .append(let appends, let continuation):
                 planned.append(.append(Result { () throws(AppendError) in
-                    try plan.planAppend(to: stream, expectedVersion: expectedVersion, events: events, node: signingKey.node, now: clock.now())
+                    try plan.planAppends(appends, node: signingKey.node, now: clock.now())
                 }, continuation))
             case .importBatch(let events, let continuation):
                 planned.append(.importBatch(Result { () throws(ImportError) in try plan.planImport(events, keyring: keyring) }, continuation))
@@ -226,9 +237,11 @@ public actor EventAppender {
             switch request {
             case .append(let result, let continuation):
                 let outcome = result.map { accepted in
-                    AppendOutcome(streamVersion: accepted.streamVersion,
-                                  globalPositions: accepted.rows.map { rows[$0].globalPosition },
-                                  events: Array(events[accepted.rows]))
+                    accepted.map { append in
+                        AppendOutcome(streamVersion: append.streamVersion,
+                                      globalPositions: append.rows.map { rows[$0].globalPosition },
+                                      events: Array(events[append.rows]))
+                    }
                 }
                 replies.append { continuation.resume(with: outcome) }
             case .importBatch(let result, let continuation):
@@ -265,8 +278,8 @@ public actor EventAppender {
         var importPositions: [(String, Int64)] = []
         for request in group {
             switch request {
-            case .append(let stream, _, _, _):
-                streams.insert(stream)
+            case .append(let appends, _):
+                streams.formUnion(appends.map(\.stream))
             case .importBatch(let events, _):
                 for event in events {
                     origins.insert(event.envelope.originNode)

@@ -16,6 +16,20 @@ public struct NewEvent: Sendable, Hashable {
     }
 }
 
+/// Events for one stream, expected at a version: one part of an (atomic) append.
+public struct StreamAppend: Sendable, Hashable {
+    public var stream: String
+    /// The stream's version before the append; 0 when the stream must not exist yet.
+    public var expectedVersion: Int64
+    public var events: [NewEvent]
+
+    public init(stream: String, expectedVersion: Int64, events: [NewEvent]) {
+        self.stream = stream
+        self.expectedVersion = expectedVersion
+        self.events = events
+    }
+}
+
 /// An event as this node's log holds it: the signed event plus where it sits locally.
 public struct RecordedEvent: Sendable, Hashable {
     public let signed: SignedEvent
