@@ -46,6 +46,11 @@ public enum CanonicalJSON {
         return try JSONDecoder().decode(JSONValue.self, from: data)
     }
 
+    /// Decodes a `Decodable` value from its JSON value (an event body, say).
+    public static func decode<Value: Decodable>(_ type: Value.Type, from value: JSONValue) throws -> Value {
+        try JSONDecoder().decode(Value.self, from: Data(encode(value)))
+    }
+
     /// Parses JSON bytes (canonical or not) into a value.
     public static func decode(_ bytes: some Collection<UInt8>) throws(Error) -> JSONValue {
         do {

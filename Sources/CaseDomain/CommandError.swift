@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a command on a case, an investigation or a certificate was refused; nothing is written.
 public enum CommandError: Error, Hashable, CustomStringConvertible {
     /// The case's phase does not allow the command.
@@ -13,5 +15,12 @@ public enum CommandError: Error, Hashable, CustomStringConvertible {
         case .forbidden(let command, let reason): "'\(command)' is not allowed: \(reason)"
         case .validation(let field, let reason): "\(field): \(reason)"
         }
+    }
+}
+
+extension CommandError {
+    /// Refuses text that is empty or only spaces, naming the field.
+    static func requireText(_ text: String, _ field: String) throws(CommandError) {
+        guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { throw .validation(field: field, reason: "must not be empty") }
     }
 }

@@ -233,9 +233,7 @@ extension CaseEvent {
     /// Reads an event back from its envelope's type and body; `nil` for a type this
     /// version does not know.
     public init?(type: String, body: JSONValue) throws {
-        func decode<Body: Decodable>(_: Body.Type) throws -> Body {
-            try JSONDecoder().decode(Body.self, from: Data(CanonicalJSON.encode(body)))
-        }
+        func decode<Body: Decodable>(_ type: Body.Type) throws -> Body { try CanonicalJSON.decode(type, from: body) }
         switch type {
         case "ApplicationSubmitted": self = .applicationSubmitted(try decode(ApplicationSubmitted.self))
         case "ApplicationAssessed": self = .applicationAssessed(try decode(ApplicationAssessed.self))

@@ -21,17 +21,14 @@ public enum CaseLifecycle {
             }
             return policy
         }
-        func nonEmpty(_ text: String, _ field: String) throws(CommandError) {
-            guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { throw .validation(field: field, reason: "must not be empty") }
-        }
 
         switch command {
         case .submit(let applicant, let matter, let urgent, let hardship, let documents):
             try require(.new)
             guard let intake = context.actor.centre else { throw .forbidden(command: name, reason: "an application is submitted at a centre") }
             try validate(applicant)
-            try nonEmpty(matter.cause, "matter.cause")
-            try nonEmpty(matter.venue, "matter.venue")
+            try CommandError.requireText(matter.cause, "matter.cause")
+            try CommandError.requireText(matter.venue, "matter.venue")
             try validate(documents, field: "documents")
             switch hardship {
             case .exempt(let group):
@@ -41,15 +38,15 @@ public enum CaseLifecycle {
                 guard applicant.groups.contains(group) else {
                     throw .validation(field: "hardship.group", reason: "the applicant is not tagged '\(group)'")
                 }
-            case .certificate(let id): try nonEmpty(id, "hardship.certificateId")
-            case .promise(let statement): try nonEmpty(statement, "hardship.statement")
+            case .certificate(let id): try CommandError.requireText(id, "hardship.certificateId")
+            case .promise(let statement): try CommandError.requireText(statement, "hardship.statement")
             }
             return [.applicationSubmitted(.init(intakeCentre: intake, applicant: applicant, matter: matter, urgent: urgent, hardship: hardship, documents: documents))]
 
         case .assess(let eligible, let reason, let missing):
             try require(.submitted)
             try requireOwner()
-            try nonEmpty(reason, "reason")
+            try CommandError.requireText(reason, "reason")
             let owner = state.owner!
             let policy = try policy(of: owner)
             let complete = missing.isEmpty
@@ -84,7 +81,7 @@ public enum CaseLifecycle {
         case .requestTransfer(let target, let reason):
             try require(.readyForDecision)
             try requireOwner()
-            try nonEmpty(reason, "reason")
+            try CommandError.requireText(reason, "reason")
             guard target != state.owner else { throw .validation(field: "toCentre", reason: "a case cannot be transferred to its own centre") }
             _ = try policy(of: target)
             return [.transferRequested(.init(fromCentre: state.owner!, toCentre: target, reason: reason))]
@@ -95,7 +92,7 @@ public enum CaseLifecycle {
                 throw .forbidden(command: name, reason: "only the receiving centre \(state.transferTarget?.rawValue ?? "-") may answer the transfer")
             }
             if case .returnTransfer(let reason) = command {
-                try nonEmpty(reason, "reason")
+                try CommandError.requireText(reason, "reason")
                 return [.transferReturned(.init(centre: target, reason: reason))]
             }
             let policy = try policy(of: target)
@@ -104,7 +101,7 @@ public enum CaseLifecycle {
         case .decide(let granted, let reason):
             try require(.readyForDecision)
             try requireOwner()
-            try nonEmpty(reason, "reason")
+            try CommandError.requireText(reason, "reason")
             guard granted || !state.aidOrdered else {
                 throw .forbidden(command: name, reason: "the justice bureau ordered aid after an objection")
             }
@@ -121,7 +118,7 @@ public enum CaseLifecycle {
             guard context.role == .supervisor, let owner = state.owner, context.actor.centre?.node == owner.node else {
                 throw .forbidden(command: name, reason: "objections are handled by the justice bureau of \(state.owner?.node.rawValue ?? "-")")
             }
-            try nonEmpty(reason, "reason")
+            try CommandError.requireText(reason, "reason")
             if case .ruleOnObjection(let orderAid, _) = command {
                 return [.objectionRuled(.init(aidOrdered: orderAid, reason: reason))]
             }
@@ -130,16 +127,16 @@ public enum CaseLifecycle {
         case .assignLawyer(let lawyer, let firm, let chosenByApplicant):
             try require(.granted)
             try requireOwner()
-            try nonEmpty(lawyer, "lawyer")
-            try nonEmpty(firm, "firm")
+            try CommandError.requireText(lawyer, "lawyer")
+            try CommandError.requireText(firm, "firm")
             return [.lawyerAssigned(.init(lawyer: lawyer, firm: firm, chosenByApplicant: chosenByApplicant))]
 
         case .changeLawyer(let lawyer, let firm, let reason):
             try require(.lawyerAssigned)
             try requireOwner()
-            try nonEmpty(lawyer, "lawyer")
-            try nonEmpty(firm, "firm")
-            try nonEmpty(reason, "reason")
+            try CommandError.requireText(lawyer, "lawyer")
+            try CommandError.requireText(firm, "firm")
+            try CommandError.requireText(reason, "reason")
             guard lawyer != state.lawyer else { throw .validation(field: "lawyer", reason: "\(lawyer) already has the case") }
             return [.lawyerChanged(.init(lawyer: lawyer, firm: firm, reason: reason))]
 
@@ -152,7 +149,7 @@ public enum CaseLifecycle {
         case .close(let outcome, let recoveredAmount):
             try require(.lawyerAssigned)
             try requireOwner()
-            try nonEmpty(outcome, "outcome")
+            try CommandError.requireText(outcome, "outcome")
             guard recoveredAmount >= 0 else { throw .validation(field: "recoveredAmount", reason: "must not be negative") }
             // The aided location pays the lawyer subsidy, by its own schedule.
             let payer = state.owner!.node

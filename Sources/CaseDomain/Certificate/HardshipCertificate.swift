@@ -85,10 +85,9 @@ public enum HardshipCertificate {
         }
 
         public init?(type: String, body: JSONValue) throws {
-            let data = Data(try CanonicalJSON.encode(body))
             switch type {
-            case "CertificateIssued": self = .issued(try JSONDecoder().decode(Issued.self, from: data))
-            case "CertificateRevoked": self = .revoked(try JSONDecoder().decode(Revoked.self, from: data))
+            case "CertificateIssued": self = .issued(try CanonicalJSON.decode(Issued.self, from: body))
+            case "CertificateRevoked": self = .revoked(try CanonicalJSON.decode(Revoked.self, from: body))
             default: return nil
             }
         }
@@ -102,7 +101,7 @@ public enum HardshipCertificate {
         switch command {
         case .issue(let holderName, let idNumber, let basis, let standard, let validUntil):
             guard state.issued == nil else { throw .invalidTransition(command: name, phase: "issued") }
-            guard !holderName.trimmingCharacters(in: .whitespaces).isEmpty else { throw .validation(field: "holderName", reason: "must not be empty") }
+            try CommandError.requireText(holderName, "holderName")
             guard idNumber.utf8.count == 18 else { throw .validation(field: "idNumber", reason: "expected 18 characters") }
             guard !basis.isEmpty, !standard.isEmpty else { throw .validation(field: "basis", reason: "basis and standard must be given") }
             guard validUntil > now else { throw .validation(field: "validUntil", reason: "must be in the future") }
@@ -114,7 +113,7 @@ public enum HardshipCertificate {
             guard centre.node == issued.issuingCentre.node else {
                 throw .forbidden(command: name, reason: "only a centre of \(issued.issuingCentre.node) may revoke its certificate")
             }
-            guard !reason.isEmpty else { throw .validation(field: "reason", reason: "must not be empty") }
+            try CommandError.requireText(reason, "reason")
             return [.revoked(.init(reason: reason))]
         }
     }

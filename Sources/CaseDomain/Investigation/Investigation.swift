@@ -99,9 +99,7 @@ public enum Investigation {
 
         /// Reads an event back from its type and body; `nil` for an unknown type.
         public init?(type: String, body: JSONValue) throws {
-            func decode<Body: Decodable>(_: Body.Type) throws -> Body {
-                try JSONDecoder().decode(Body.self, from: Data(CanonicalJSON.encode(body)))
-            }
+            func decode<Body: Decodable>(_ type: Body.Type) throws -> Body { try CanonicalJSON.decode(type, from: body) }
             switch type {
             case "InvestigationRequested": self = .requested(try decode(Requested.self))
             case "InvestigationAccepted": self = .accepted(try decode(Accepted.self))
@@ -125,9 +123,6 @@ public enum Investigation {
         func requireActor(_ centre: CentreID?, _ who: String) throws(CommandError) {
             guard let centre, actor.centre == centre else { throw .forbidden(command: name, reason: "only \(who) \(centre?.rawValue ?? "-") may do this") }
         }
-        func nonEmpty(_ text: String, _ field: String) throws(CommandError) {
-            guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { throw .validation(field: field, reason: "must not be empty") }
-        }
         switch command {
         case .request(let caseStream, let target, let questions, let dueDays):
             try require(.new)
@@ -135,29 +130,29 @@ public enum Investigation {
             guard target != requester else { throw .validation(field: "toCentre", reason: "a centre does not ask itself") }
             guard !questions.isEmpty, questions.allSatisfy({ !$0.isEmpty }) else { throw .validation(field: "questions", reason: "ask at least one question") }
             guard (1...90).contains(dueDays) else { throw .validation(field: "dueDays", reason: "between 1 and 90") }
-            try nonEmpty(caseStream, "caseId")
+            try CommandError.requireText(caseStream, "caseId")
             let due = Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch + Int64(dueDays) * 86_400_000)
             return [.requested(.init(caseStream: caseStream, fromCentre: requester, toCentre: target, questions: questions, reportDueAt: due))]
         case .accept(let number):
             try require(.requested)
             try requireActor(state.target, "the requested centre")
-            try nonEmpty(number, "number")
+            try CommandError.requireText(number, "number")
             return [.accepted(.init(number: number))]
         case .decline(let reason):
             try require(.requested)
             try requireActor(state.target, "the requested centre")
-            try nonEmpty(reason, "reason")
+            try CommandError.requireText(reason, "reason")
             return [.declined(.init(reason: reason))]
         case .assignLawyer(let lawyer, let firm):
             try require(.accepted)
             try requireActor(state.target, "the requested centre")
-            try nonEmpty(lawyer, "lawyer")
-            try nonEmpty(firm, "firm")
+            try CommandError.requireText(lawyer, "lawyer")
+            try CommandError.requireText(firm, "firm")
             return [.lawyerAssigned(.init(lawyer: lawyer, firm: firm))]
         case .report(let findings, let documents):
             try require(.lawyerAssigned)
             try requireActor(state.target, "the requested centre")
-            try nonEmpty(findings, "findings")
+            try CommandError.requireText(findings, "findings")
             return [.reported(.init(findings: findings, documents: documents))]
         case .acknowledge:
             try require(.reported)
