@@ -64,6 +64,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "FederationTests",
+            dependencies: ["CaseDomain", "Federation"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "EventLogTests",
             dependencies: [
                 "CaseDomain",

@@ -18,7 +18,8 @@ struct CommandLineTests {
         let nodes = TestDatabase.nodeKeys.keys.sorted().enumerated().map { index, node in
             FederationFile.Node(id: node, name: node.rawValue, url: "http://127.0.0.1:\(8400 + index)",
                                 publicKey: TestDatabase.key(node.rawValue).publicKeyBase64,
-                                centres: [.init(id: CentreID(rawValue: "\(node)-municipal")!, name: "centre", level: "city")])
+                                centres: [.init(id: CentreID(rawValue: "\(node)-municipal")!, name: "centre", level: "city")],
+                                policy: .init(hardshipThreshold: 150_000, exemptGroups: ["minor"], defaultSubsidy: 100_000))
         }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("federation-\(UUID()).json").path
         try FederationFile(name: "test", nodes: nodes).encoded().write(to: URL(fileURLWithPath: path))
@@ -54,7 +55,7 @@ struct CommandLineTests {
         let again = try Self.tongban(["keys", "generate", "--node", "rizhao", "--out", keyPath])
         #expect(again.status != 0 && again.output.contains("already exists"), "\(again.output)")
         let badFederation = FileManager.default.temporaryDirectory.appendingPathComponent("fed-\(UUID()).json").path
-        try Data(#"{"name": "x", "nodes": [{"id": "rizhao", "name": "r", "url": "ftp://x", "publicKey": null, "centres": []}]}"#.utf8)
+        try Data(#"{"name": "x", "nodes": [{"id": "rizhao", "name": "r", "url": "ftp://x", "publicKey": null, "centres": [], "policy": {"hardshipThreshold": 1, "exemptGroups": [], "decisionDays": 7, "lawyerAssignmentDays": 3, "materialsDays": 15, "countsWorkingDays": false, "holidays": [], "subsidyByCause": {}, "defaultSubsidy": 0}}]}"#.utf8)
             .write(to: URL(fileURLWithPath: badFederation))
         let federation = try Self.tongban(["verify", "--database-url", "postgres://u@127.0.0.1:1/d", "--federation", badFederation])
         #expect(federation.status != 0 && federation.output.contains("nodes[0].url"), "\(federation.output)")

@@ -4,6 +4,9 @@
 public struct CityPolicy: Sendable, Hashable, Codable {
     /// The city (node) whose policy this is.
     public var city: NodeID
+    /// Monthly income per household member below which an applicant counts as in
+    /// hardship under this city's standard, in fen.
+    public var hardshipThreshold: Int64
     /// Special groups exempt from the hardship review, e.g. `migrant-worker`, `minor`.
     public var exemptGroups: Set<String>
     /// Days to decide once the materials are complete (the law: 7).
@@ -22,11 +25,12 @@ public struct CityPolicy: Sendable, Hashable, Codable {
     public var defaultSubsidy: Int64
 
     public init(
-        city: NodeID, exemptGroups: Set<String>, decisionDays: Int = 7, lawyerAssignmentDays: Int = 3,
+        city: NodeID, hardshipThreshold: Int64 = 0, exemptGroups: Set<String>, decisionDays: Int = 7, lawyerAssignmentDays: Int = 3,
         materialsDays: Int = 15, countsWorkingDays: Bool = false, holidays: Set<String> = [],
         subsidyByCause: [String: Int64] = [:], defaultSubsidy: Int64
     ) {
         self.city = city
+        self.hardshipThreshold = hardshipThreshold
         self.exemptGroups = exemptGroups
         self.decisionDays = decisionDays
         self.lawyerAssignmentDays = lawyerAssignmentDays
