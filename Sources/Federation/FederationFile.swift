@@ -17,52 +17,15 @@ public struct FederationFile: Sendable, Hashable {
         public var publicKey: String?
         public var centres: [Centre]
         /// The city's own standards and deadlines.
-        public var policy: Policy
+        public var policy: CityPolicy
 
-        public init(id: NodeID, name: String, url: String, publicKey: String?, centres: [Centre], policy: Policy) {
+        public init(id: NodeID, name: String, url: String, publicKey: String?, centres: [Centre], policy: CityPolicy) {
             self.id = id
             self.name = name
             self.url = url
             self.publicKey = publicKey
             self.centres = centres
             self.policy = policy
-        }
-    }
-
-    /// A city's policy as the file spells it (the city is the node it sits under).
-    public struct Policy: Sendable, Hashable, Codable {
-        /// Monthly income per household member, in fen, below which hardship is shown.
-        public var hardshipThreshold: Int64
-        public var exemptGroups: [String]
-        public var decisionDays: Int
-        public var lawyerAssignmentDays: Int
-        public var materialsDays: Int
-        public var countsWorkingDays: Bool
-        /// `YYYY-MM-DD`, China Standard Time.
-        public var holidays: [String]
-        /// Lawyer subsidy in fen by cause of action, and for any other cause.
-        public var subsidyByCause: [String: Int64]
-        public var defaultSubsidy: Int64
-
-        public init(hardshipThreshold: Int64, exemptGroups: [String], decisionDays: Int = 7, lawyerAssignmentDays: Int = 3,
-                    materialsDays: Int = 15, countsWorkingDays: Bool = false, holidays: [String] = [],
-                    subsidyByCause: [String: Int64] = [:], defaultSubsidy: Int64) {
-            self.hardshipThreshold = hardshipThreshold
-            self.exemptGroups = exemptGroups
-            self.decisionDays = decisionDays
-            self.lawyerAssignmentDays = lawyerAssignmentDays
-            self.materialsDays = materialsDays
-            self.countsWorkingDays = countsWorkingDays
-            self.holidays = holidays
-            self.subsidyByCause = subsidyByCause
-            self.defaultSubsidy = defaultSubsidy
-        }
-
-        /// The policy of `city` for the domain.
-        public func cityPolicy(for city: NodeID) -> CityPolicy {
-            CityPolicy(city: city, hardshipThreshold: hardshipThreshold, exemptGroups: Set(exemptGroups), decisionDays: decisionDays,
-                       lawyerAssignmentDays: lawyerAssignmentDays, materialsDays: materialsDays, countsWorkingDays: countsWorkingDays,
-                       holidays: Set(holidays), subsidyByCause: subsidyByCause, defaultSubsidy: defaultSubsidy)
         }
     }
 
@@ -133,7 +96,7 @@ public struct FederationFile: Sendable, Hashable {
 
     /// Every city's policy, by city: what the domain decides with.
     public var policies: [NodeID: CityPolicy] {
-        Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, $0.policy.cityPolicy(for: $0.id)) })
+        Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, $0.policy) })
     }
 
     /// The node with `id`.
@@ -219,7 +182,8 @@ public enum FederationFileError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-extension FederationFile.Policy {
+extension CityPolicy {
+    /// Checks what the type cannot: positive threshold, legal day limits, real dates, no negative amounts.
     func validate(source: String, field: String) throws(FederationFileError) {
         func invalid(_ name: String, _ reason: String) -> FederationFileError {
             .invalid(source: source, field: "\(field).\(name)", reason: reason)
@@ -231,8 +195,8 @@ extension FederationFile.Policy {
         guard decisionDays <= 7, lawyerAssignmentDays <= 3 else {
             throw invalid(decisionDays > 7 ? "decisionDays" : "lawyerAssignmentDays", "may shorten the legal 7 / 3 days, not lengthen them")
         }
-        for (index, holiday) in holidays.enumerated() where Timestamp(iso8601: holiday + "T00:00:00Z") == nil {
-            throw invalid("holidays[\(index)]", "'\(holiday)' is not a date YYYY-MM-DD")
+        for holiday in holidays.sorted() where Timestamp(iso8601: holiday + "T00:00:00Z") == nil {
+            throw invalid("holidays", "'\(holiday)' is not a date YYYY-MM-DD")
         }
         guard defaultSubsidy >= 0, subsidyByCause.values.allSatisfy({ $0 >= 0 }) else { throw invalid("subsidyByCause", "amounts must not be negative") }
     }

@@ -10,10 +10,10 @@ struct CaseLifecycleTests {
     static let start = Timestamp(iso8601: "2026-11-20T02:00:00Z")!  // a Friday, 10:00 in China
 
     static let policies: [NodeID: CityPolicy] = [
-        NodeID(rawValue: "rizhao")!: CityPolicy(city: NodeID(rawValue: "rizhao")!, exemptGroups: ["migrant-worker", "minor"], defaultSubsidy: 150_000),
-        NodeID(rawValue: "qingdao")!: CityPolicy(city: NodeID(rawValue: "qingdao")!, exemptGroups: ["minor"], countsWorkingDays: true,
+        NodeID(rawValue: "rizhao")!: CityPolicy(exemptGroups: ["migrant-worker", "minor"], defaultSubsidy: 150_000),
+        NodeID(rawValue: "qingdao")!: CityPolicy(exemptGroups: ["minor"], countsWorkingDays: true,
                                                  holidays: ["2026-11-30"], subsidyByCause: ["traffic-accident": 300_000], defaultSubsidy: 200_000),
-        NodeID(rawValue: "weihai")!: CityPolicy(city: NodeID(rawValue: "weihai")!, exemptGroups: [], defaultSubsidy: 180_000),
+        NodeID(rawValue: "weihai")!: CityPolicy(exemptGroups: [], defaultSubsidy: 180_000),
     ]
 
     static func context(_ centre: CentreID?, at now: Timestamp = start, role: CaseContext.Role = .staff, number: String? = nil) -> CaseContext {

@@ -19,7 +19,7 @@ struct CommandLineTests {
             FederationFile.Node(id: node, name: node.rawValue, url: "http://127.0.0.1:\(8400 + index)",
                                 publicKey: TestDatabase.key(node.rawValue).publicKeyBase64,
                                 centres: [.init(id: CentreID(rawValue: "\(node)-municipal")!, name: "centre", level: "city")],
-                                policy: .init(hardshipThreshold: 150_000, exemptGroups: ["minor"], defaultSubsidy: 100_000))
+                                policy: CityPolicy(hardshipThreshold: 150_000, exemptGroups: ["minor"], defaultSubsidy: 100_000))
         }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("federation-\(UUID()).json").path
         try FederationFile(name: "test", nodes: nodes).encoded().write(to: URL(fileURLWithPath: path))

@@ -51,7 +51,7 @@ struct FederationFileTests {
                 policy["decisionDays"] = 9
                 node["policy"] = policy
             }),
-            ("nodes[0].policy.holidays[0]", { node in
+            ("nodes[0].policy.holidays", { node in
                 var policy = node["policy"] as! [String: Any]
                 policy["holidays"] = ["2026-13-01"]
                 node["policy"] = policy

@@ -1,9 +1,7 @@
 /// What one city decided for itself: the differences the federation records and honours
 /// (DOMAIN.md: each city keeps its own hardship threshold, subsidy standard and special-group
-/// preferences). Configuration, not code: it comes from the federation file.
+/// preferences). Configuration, not code: it comes from the federation file, under its node.
 public struct CityPolicy: Sendable, Hashable, Codable {
-    /// The city (node) whose policy this is.
-    public var city: NodeID
     /// Monthly income per household member below which an applicant counts as in
     /// hardship under this city's standard, in fen.
     public var hardshipThreshold: Int64
@@ -25,11 +23,10 @@ public struct CityPolicy: Sendable, Hashable, Codable {
     public var defaultSubsidy: Int64
 
     public init(
-        city: NodeID, hardshipThreshold: Int64 = 0, exemptGroups: Set<String>, decisionDays: Int = 7, lawyerAssignmentDays: Int = 3,
+        hardshipThreshold: Int64 = 0, exemptGroups: Set<String>, decisionDays: Int = 7, lawyerAssignmentDays: Int = 3,
         materialsDays: Int = 15, countsWorkingDays: Bool = false, holidays: Set<String> = [],
         subsidyByCause: [String: Int64] = [:], defaultSubsidy: Int64
     ) {
-        self.city = city
         self.hardshipThreshold = hardshipThreshold
         self.exemptGroups = exemptGroups
         self.decisionDays = decisionDays
