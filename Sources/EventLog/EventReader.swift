@@ -14,8 +14,6 @@ public struct EventReader: Sendable {
         self.logger = logger
     }
 
-    static let columns: PostgresQuery = "SELECT envelope, hash, signature, global_position, received_at, quarantine_reason FROM events"
-
     /// The accepted events of `stream` from `version` on, in stream order (quarantined events
     /// are not part of a stream).
     public func readStream(_ stream: String, fromVersion version: Int64 = 1) async throws -> [RecordedEvent] {

@@ -71,9 +71,6 @@ public struct OriginKeyring: Sendable {
         get { keys[node] }
         set { keys[node] = newValue }
     }
-
-    /// The nodes this keyring knows.
-    public var nodes: [NodeID] { keys.keys.sorted() }
 }
 
 /// Why a key file cannot be used.

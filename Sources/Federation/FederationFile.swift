@@ -99,11 +99,6 @@ public struct FederationFile: Sendable, Hashable {
         Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, $0.policy) })
     }
 
-    /// The node with `id`.
-    public func node(_ id: NodeID) -> Node? {
-        nodes.first { $0.id == id }
-    }
-
     private func validate(source: String, requirePublicKeys: Bool) throws(FederationFileError) {
         guard !nodes.isEmpty else { throw .invalid(source: source, field: "nodes", reason: "lists no node") }
         var seenNodes: Set<NodeID> = []

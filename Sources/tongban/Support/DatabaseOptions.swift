@@ -1,5 +1,6 @@
 import ArgumentParser
 import EventLog
+import Foundation
 import Logging
 import PostgresNIO
 
@@ -24,8 +25,6 @@ enum Environment {
         return value
     }
 }
-
-import Foundation
 
 /// PostgreSQL did not answer in time (or refused the connection).
 struct DatabaseUnreachable: Error, CustomStringConvertible {
