@@ -48,6 +48,30 @@ public struct EventReader: Sendable {
         })
     }
 
+    /// The version `stream` is at: its number of accepted events (0 when it does not exist).
+    public func streamVersion(_ stream: String) async throws -> Int64 {
+        let rows = try await client.query("""
+            SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = \(stream) AND quarantine_reason IS NULL
+            """, logger: logger)
+        for try await version in rows.decode(Int64.self) { return version }
+        return 0
+    }
+
+    /// The streams whose first event is of `type` with the top-level body field `field`
+    /// equal to `value`, oldest first: the investigations of a case, the certificates of
+    /// an ID number. (A scan of that type's first events; the projections index it.)
+    public func streams(startedBy type: String, where field: String, equals value: String) async throws -> [String] {
+        let rows = try await client.query("""
+            SELECT stream_id FROM events
+             WHERE type = \(type) AND stream_version = 1 AND quarantine_reason IS NULL
+               AND convert_from(envelope, 'UTF8')::jsonb -> 'body' ->> \(field) = \(value)
+             ORDER BY global_position
+            """, logger: logger)
+        var streams: [String] = []
+        for try await stream in rows.decode(String.self) { streams.append(stream) }
+        return streams
+    }
+
     /// The highest global position in the log (0 when empty).
     public func headPosition() async throws -> Int64 {
         let rows = try await client.query("SELECT coalesce(max(global_position), 0) FROM events", logger: logger)

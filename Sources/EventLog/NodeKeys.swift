@@ -6,7 +6,8 @@ import Foundation
 public struct NodeSigningKey: Sendable {
     /// The node this key belongs to.
     public let node: NodeID
-    private let privateKey: Curve25519.Signing.PrivateKey
+    /// The private key: signs this node's events and the staff tokens it issues.
+    public let privateKey: Curve25519.Signing.PrivateKey
 
     public init(node: NodeID, privateKey: Curve25519.Signing.PrivateKey) {
         self.node = node

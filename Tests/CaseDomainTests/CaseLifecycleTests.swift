@@ -25,6 +25,8 @@ struct CaseLifecycleTests {
     static let form = Document(name: "申请表.pdf", mediaType: "application/pdf", size: 48_213, sha256: String(repeating: "ab", count: 32))
     static let submit = CaseCommand.submit(applicant: zhang, matter: matter, urgent: false, hardship: .exempt(group: "migrant-worker"), documents: [form])
 
+    static let urgentSubmit = CaseCommand.submit(applicant: zhang, matter: matter, urgent: true, hardship: .exempt(group: "migrant-worker"), documents: [form])
+
     /// Applies `command` as `context`, returning the new state; fails the test if refused.
     static func apply(_ command: CaseCommand, _ state: CaseState, _ context: CaseContext) throws -> CaseState {
         let events = try CaseLifecycle.decide(command, on: state, context: context)
@@ -116,6 +118,42 @@ struct CaseLifecycleTests {
         }
     }
 
+    @Test func anUrgentCaseStartsAidBeforeTheDecision() throws {
+        var plain = try Self.apply(Self.submit, CaseState(), Self.context(Self.wulian))
+        #expect(throws: CommandError.forbidden(command: "advance-aid", reason: "only an urgent case starts aid before the decision")) {
+            try CaseLifecycle.decide(.startAdvanceAid(reason: "r"), on: plain, context: Self.context(Self.wulian))
+        }
+        plain = try Self.apply(.assess(eligible: true, reason: "ok", missing: []), plain, Self.context(Self.wulian))
+        #expect(throws: CommandError.invalidTransition(command: "assign-lawyer", phase: "ready-for-decision"), "no lawyer before the decision without advance aid") {
+            try CaseLifecycle.decide(.assignLawyer(lawyer: "甲", firm: "所", chosenByApplicant: false), on: plain, context: Self.context(Self.wulian))
+        }
+
+        var state = try Self.apply(Self.urgentSubmit, CaseState(), Self.context(Self.wulian))
+        state = try Self.apply(.startAdvanceAid(reason: "诉讼时效将届满"), state, Self.context(Self.wulian))
+        state = try Self.apply(.assignLawyer(lawyer: "王律师", firm: "日照某律所", chosenByApplicant: false), state, Self.context(Self.wulian))
+        #expect(state.phase == .submitted && state.lawyer == "王律师", "the lawyer works while the formalities follow")
+        state = try Self.apply(.assess(eligible: true, reason: "ok", missing: ["身份证复印件"]), state, Self.context(Self.wulian))
+        state = try Self.apply(.supplyMaterials(documents: [Self.form]), state, Self.context(Self.wulian))
+        #expect(throws: CommandError.self, "a case with a lawyer at work stays where the lawyer is") {
+            try CaseLifecycle.decide(.requestTransfer(to: Self.licang, reason: "r"), on: state, context: Self.context(Self.wulian))
+        }
+        state = try Self.apply(.decide(granted: true, reason: "补正后批准"), state, Self.context(Self.wulian, number: "WULIAN-2026-000001"))
+        #expect(state.phase == .lawyerAssigned && state.lawyerDueAt == nil && state.number == "WULIAN-2026-000001")
+    }
+
+    @Test func aCertificateBasisRecordsTheRegisterEntryItWasCheckedAgainst() throws {
+        let submit = CaseCommand.submit(applicant: Self.zhang, matter: Self.matter, urgent: false, hardship: .certificate(id: "c-1"), documents: [])
+        #expect(throws: CommandError.validation(field: "hardship.certificateId", reason: "the certificate was not checked against the register")) {
+            try CaseLifecycle.decide(submit, on: CaseState(), context: Self.context(Self.wulian))
+        }
+        var context = Self.context(Self.wulian)
+        let recognition = CertificateRecognition(certificateId: "c-1", issuingNode: NodeID(rawValue: "weihai")!, issuingEventHash: String(repeating: "0f", count: 32))
+        context.recognisedCertificate = recognition
+        let events = try CaseLifecycle.decide(submit, on: CaseState(), context: context)
+        guard case .applicationSubmitted(let submitted) = events.first else { Issue.record("expected a submission"); return }
+        #expect(submitted.recognisedCertificate == recognition)
+    }
+
     @Test func eventsRoundTripThroughTheirEnvelopeBodies() throws {
         var state = CaseState()
         var events: [CaseEvent] = []
@@ -143,6 +181,7 @@ struct CaseLifecycleTests {
             .fileObjection(reason: "o"), .ruleOnObjection(orderAid: true, reason: "r"), .ruleOnObjection(orderAid: false, reason: "r"),
             .assignLawyer(lawyer: "甲", firm: "所", chosenByApplicant: true), .changeLawyer(lawyer: "乙", firm: "所", reason: "r"),
             .collectOriginals, .close(outcome: "o", recoveredAmount: 0), .archive, .recordFollowUp(satisfied: false, note: ""),
+            Self.urgentSubmit, .startAdvanceAid(reason: "开庭在即"),
         ]
         for _ in 0..<300 {
             var state = CaseState()
@@ -166,7 +205,20 @@ struct CaseLifecycleTests {
                 let afterGrant: Set<CaseState.Phase> = [.granted, .lawyerAssigned, .closed, .archived]
                 #expect((state.number != nil) == afterGrant.contains(state.phase), "a case has a number exactly when aid was granted")
                 #expect(state.phase == .new || state.owner != nil)
-                #expect(state.lawyer == nil || [.lawyerAssigned, .closed, .archived].contains(state.phase))
+                #expect(state.lawyer == nil || state.advanceAid || [.lawyerAssigned, .closed, .archived].contains(state.phase))
+                if state.phase != .new {
+                    // Invariant 5: whatever the state, at most one node may write the next event.
+                    var writers: Set<NodeID> = []
+                    for command in commands {
+                        for centre in centres {
+                            for role in [CaseContext.Role.staff, .supervisor] where (try? CaseLifecycle.decide(command, on: state, context: Self.context(centre, at: now, role: role, number: "N"))) != nil {
+                                writers.insert(centre.node)
+                            }
+                        }
+                    }
+                    #expect(writers.count <= 1, "one writer per stream, but \(writers) could all write in \(state.phase)")
+                    if state.phase == .transferPending { #expect(writers.isSubset(of: [state.transferTarget!.node])) }
+                }
                 #expect(state.phase != .archived || state.originalsCollected)
             }
             #expect(CaseState(replaying: history) == state, "the state must be a function of the events")

@@ -1,6 +1,7 @@
 import CaseDomain
 import EventLog
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("Invariant 4: one appender, gap-free global order")

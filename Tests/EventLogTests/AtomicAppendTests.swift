@@ -1,5 +1,6 @@
 import CaseDomain
 import EventLog
+import TestSupport
 import Testing
 
 @Suite("Atomic appends across streams")

@@ -2,6 +2,7 @@ import CaseDomain
 import EventLog
 import Federation
 import Foundation
+import TestSupport
 import Testing
 @testable import LocalPostgres
 

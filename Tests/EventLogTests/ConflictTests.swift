@@ -1,5 +1,6 @@
 import CaseDomain
 import EventLog
+import TestSupport
 import Testing
 
 @Suite("Invariant 2: stream versions with optimistic concurrency")

@@ -1,5 +1,6 @@
 import EventLog
 import PostgresNIO
+import TestSupport
 import Testing
 
 @Suite("Invariant 1: the event log is immutable")

@@ -1,6 +1,7 @@
 import CaseDomain
 import Crypto
 import EventLog
+import TestSupport
 import Testing
 
 @Suite("Invariants 3, 5, 6: import checks origin chains and signatures, idempotently")

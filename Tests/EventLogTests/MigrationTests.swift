@@ -1,6 +1,7 @@
 import EventLog
 import Foundation
 import Logging
+import TestSupport
 import Testing
 
 @Suite("Migrations: applied once, in order, all or nothing")

@@ -1,5 +1,6 @@
 import CaseDomain
 import EventLog
+import TestSupport
 import Testing
 
 @Suite("Readers: a stream from a version, the whole log in bounded batches")

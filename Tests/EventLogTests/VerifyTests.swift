@@ -2,6 +2,7 @@ import CaseDomain
 import EventLog
 import Logging
 import PostgresNIO
+import TestSupport
 import Testing
 
 @Suite("Invariant 3: verify proves the origin chains untouched")

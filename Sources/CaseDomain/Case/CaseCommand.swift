@@ -5,6 +5,8 @@ public enum CaseCommand: Sendable, Hashable {
     case supplyMaterials(documents: [Document])
     /// Materials not supplied by their due date: the application is deemed withdrawn.
     case deemWithdrawn
+    /// An urgent case: aid starts before the decision (先行提供); a lawyer may be assigned at once.
+    case startAdvanceAid(reason: String)
     case requestTransfer(to: CentreID, reason: String)
     case acceptTransfer
     case returnTransfer(reason: String)
@@ -26,6 +28,7 @@ public enum CaseCommand: Sendable, Hashable {
         case .assess: "assess"
         case .supplyMaterials: "supply-materials"
         case .deemWithdrawn: "deem-withdrawn"
+        case .startAdvanceAid: "advance-aid"
         case .requestTransfer: "transfer"
         case .acceptTransfer: "accept-transfer"
         case .returnTransfer: "return-transfer"
@@ -58,12 +61,17 @@ public struct CaseContext: Sendable {
     /// The number allotted to this case if the command grants aid (numbering is per
     /// centre and year across cases, so the caller allots it).
     public var allottedNumber: String?
+    /// For a submission citing a certificate: the register entry the caller checked with
+    /// ``HardshipCertificate/State/recognise(at:)``.
+    public var recognisedCertificate: CertificateRecognition?
 
-    public init(now: Timestamp, actor: Actor, role: Role = .staff, policies: [NodeID: CityPolicy], allottedNumber: String? = nil) {
+    public init(now: Timestamp, actor: Actor, role: Role = .staff, policies: [NodeID: CityPolicy],
+                allottedNumber: String? = nil, recognisedCertificate: CertificateRecognition? = nil) {
         self.now = now
         self.actor = actor
         self.role = role
         self.policies = policies
         self.allottedNumber = allottedNumber
+        self.recognisedCertificate = recognisedCertificate
     }
 }

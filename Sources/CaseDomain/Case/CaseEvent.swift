@@ -48,6 +48,23 @@ public enum HardshipBasis: Sendable, Hashable, Codable {
     case promise(statement: String)
 }
 
+/// A certificate from the register that an application relies on: mutual recognition
+/// means it is not reviewed again, so the application records exactly which issuing event
+/// it trusted.
+public struct CertificateRecognition: Sendable, Hashable, Codable {
+    public var certificateId: String
+    /// The node (city) that issued it, under its own standard.
+    public var issuingNode: NodeID
+    /// Hex SHA-256 of the `CertificateIssued` event relied on.
+    public var issuingEventHash: String
+
+    public init(certificateId: String, issuingNode: NodeID, issuingEventHash: String) {
+        self.certificateId = certificateId
+        self.issuingNode = issuingNode
+        self.issuingEventHash = issuingEventHash
+    }
+}
+
 /// A scanned document, linked to its original by fingerprint.
 public struct Document: Sendable, Hashable, Codable {
     public var name: String
@@ -71,6 +88,7 @@ public enum CaseEvent: Sendable, Hashable {
     case applicationAssessed(ApplicationAssessed)
     case materialsSupplied(MaterialsSupplied)
     case applicationWithdrawn(ApplicationWithdrawn)
+    case advanceAidStarted(AdvanceAidStarted)
     case transferRequested(TransferRequested)
     case transferAccepted(TransferAccepted)
     case transferReturned(TransferReturned)
@@ -90,7 +108,14 @@ public enum CaseEvent: Sendable, Hashable {
         public var matter: Matter
         public var urgent: Bool
         public var hardship: HardshipBasis
+        /// When the hardship basis is a certificate: the register entry it was checked against.
+        public var recognisedCertificate: CertificateRecognition?
         public var documents: [Document]
+    }
+
+    /// An urgent case's aid starts before the decision; the formalities follow.
+    public struct AdvanceAidStarted: Sendable, Hashable, Codable {
+        public var reason: String
     }
 
     public struct ApplicationAssessed: Sendable, Hashable, Codable {
@@ -190,6 +215,7 @@ extension CaseEvent {
         case .applicationAssessed: "ApplicationAssessed"
         case .materialsSupplied: "MaterialsSupplied"
         case .applicationWithdrawn: "ApplicationWithdrawn"
+        case .advanceAidStarted: "AdvanceAidStarted"
         case .transferRequested: "TransferRequested"
         case .transferAccepted: "TransferAccepted"
         case .transferReturned: "TransferReturned"
@@ -215,6 +241,7 @@ extension CaseEvent {
         case .applicationAssessed(let body): try CanonicalJSON.jsonValue(of: body)
         case .materialsSupplied(let body): try CanonicalJSON.jsonValue(of: body)
         case .applicationWithdrawn(let body): try CanonicalJSON.jsonValue(of: body)
+        case .advanceAidStarted(let body): try CanonicalJSON.jsonValue(of: body)
         case .transferRequested(let body): try CanonicalJSON.jsonValue(of: body)
         case .transferAccepted(let body): try CanonicalJSON.jsonValue(of: body)
         case .transferReturned(let body): try CanonicalJSON.jsonValue(of: body)
@@ -239,6 +266,7 @@ extension CaseEvent {
         case "ApplicationAssessed": self = .applicationAssessed(try decode(ApplicationAssessed.self))
         case "MaterialsSupplied": self = .materialsSupplied(try decode(MaterialsSupplied.self))
         case "ApplicationWithdrawn": self = .applicationWithdrawn(try decode(ApplicationWithdrawn.self))
+        case "AdvanceAidStarted": self = .advanceAidStarted(try decode(AdvanceAidStarted.self))
         case "TransferRequested": self = .transferRequested(try decode(TransferRequested.self))
         case "TransferAccepted": self = .transferAccepted(try decode(TransferAccepted.self))
         case "TransferReturned": self = .transferReturned(try decode(TransferReturned.self))

@@ -38,10 +38,16 @@ public enum CaseLifecycle {
                 guard applicant.groups.contains(group) else {
                     throw .validation(field: "hardship.group", reason: "the applicant is not tagged '\(group)'")
                 }
-            case .certificate(let id): try CommandError.requireText(id, "hardship.certificateId")
+            case .certificate(let id):
+                try CommandError.requireText(id, "hardship.certificateId")
+                guard context.recognisedCertificate?.certificateId == id else {
+                    throw .validation(field: "hardship.certificateId", reason: "the certificate was not checked against the register")
+                }
             case .promise(let statement): try CommandError.requireText(statement, "hardship.statement")
             }
-            return [.applicationSubmitted(.init(intakeCentre: intake, applicant: applicant, matter: matter, urgent: urgent, hardship: hardship, documents: documents))]
+            let recognition: CertificateRecognition? = if case .certificate = hardship { context.recognisedCertificate } else { nil }
+            return [.applicationSubmitted(.init(intakeCentre: intake, applicant: applicant, matter: matter, urgent: urgent,
+                                                hardship: hardship, recognisedCertificate: recognition, documents: documents))]
 
         case .assess(let eligible, let reason, let missing):
             try require(.submitted)
@@ -78,11 +84,22 @@ public enum CaseLifecycle {
             }
             return [.applicationWithdrawn(.init(reason: "materials not supplied by \(due)"))]
 
+        case .startAdvanceAid(let reason):
+            try require(.submitted, .awaitingMaterials, .readyForDecision)
+            try requireOwner()
+            guard state.urgent else { throw .forbidden(command: name, reason: "only an urgent case starts aid before the decision") }
+            guard !state.advanceAid else { throw .invalidTransition(command: name, phase: "\(state.phase.rawValue) (advance aid already started)") }
+            try CommandError.requireText(reason, "reason")
+            return [.advanceAidStarted(.init(reason: reason))]
+
         case .requestTransfer(let target, let reason):
             try require(.readyForDecision)
             try requireOwner()
             try CommandError.requireText(reason, "reason")
             guard target != state.owner else { throw .validation(field: "toCentre", reason: "a case cannot be transferred to its own centre") }
+            guard state.lawyer == nil else {
+                throw .forbidden(command: name, reason: "a lawyer already gives advance aid on this case; it stays with \(state.owner!.rawValue)")
+            }
             _ = try policy(of: target)
             return [.transferRequested(.init(fromCentre: state.owner!, toCentre: target, reason: reason))]
 
@@ -110,8 +127,9 @@ public enum CaseLifecycle {
                 throw .validation(field: "number", reason: "a grant needs the case number allotted by the centre")
             }
             let policy = try policy(of: state.owner!)
-            return [.aidDecided(.init(granted: true, reason: reason, number: number,
-                                      lawyerDueAt: policy.deadline(after: context.now, days: policy.lawyerAssignmentDays)))]
+            // An urgent case's lawyer may already be at work (advance aid): nothing more is due.
+            let lawyerDue = state.lawyer == nil ? policy.deadline(after: context.now, days: policy.lawyerAssignmentDays) : nil
+            return [.aidDecided(.init(granted: true, reason: reason, number: number, lawyerDueAt: lawyerDue))]
 
         case .fileObjection(let reason), .ruleOnObjection(_, let reason):
             if case .fileObjection = command { try require(.refused) } else { try require(.objectionPending) }
@@ -125,7 +143,11 @@ public enum CaseLifecycle {
             return [.objectionFiled(.init(reason: reason))]
 
         case .assignLawyer(let lawyer, let firm, let chosenByApplicant):
-            try require(.granted)
+            if state.advanceAid && state.lawyer == nil && [.submitted, .awaitingMaterials, .readyForDecision].contains(state.phase) {
+                // Urgent: the lawyer starts before the decision.
+            } else {
+                try require(.granted)
+            }
             try requireOwner()
             try CommandError.requireText(lawyer, "lawyer")
             try CommandError.requireText(firm, "firm")
@@ -196,6 +218,8 @@ public enum CaseLifecycle {
         case .applicationWithdrawn:
             next.phase = .withdrawn
             next.materialsDueAt = nil
+        case .advanceAidStarted:
+            next.advanceAid = true
         case .transferRequested(let transfer):
             next.phase = .transferPending
             next.transferTarget = transfer.toCentre
@@ -208,7 +232,7 @@ public enum CaseLifecycle {
             next.phase = .readyForDecision
             next.transferTarget = nil
         case .aidDecided(let decision):
-            next.phase = decision.granted ? .granted : .refused
+            next.phase = !decision.granted ? .refused : next.lawyer == nil ? .granted : .lawyerAssigned
             next.number = decision.number
             next.decisionDueAt = nil
             next.lawyerDueAt = decision.lawyerDueAt
@@ -218,7 +242,7 @@ public enum CaseLifecycle {
             next.phase = ruling.aidOrdered ? .readyForDecision : .refused
             next.aidOrdered = ruling.aidOrdered
         case .lawyerAssigned(let assigned):
-            next.phase = .lawyerAssigned
+            if next.phase == .granted { next.phase = .lawyerAssigned }
             next.lawyer = assigned.lawyer
             next.lawyerFirm = assigned.firm
             next.lawyerDueAt = nil

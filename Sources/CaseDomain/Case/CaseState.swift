@@ -38,6 +38,8 @@ public struct CaseState: Sendable, Hashable {
     public internal(set) var originalsCollected = false
     /// The justice bureau ordered aid after an objection: the owner may not deny again.
     public internal(set) var aidOrdered = false
+    /// An urgent case whose aid started before the decision.
+    public internal(set) var advanceAid = false
     public internal(set) var materialsDueAt: Timestamp?
     public internal(set) var decisionDueAt: Timestamp?
     public internal(set) var lawyerDueAt: Timestamp?

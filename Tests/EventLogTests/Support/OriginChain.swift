@@ -1,6 +1,7 @@
 import CaseDomain
 import EventLog
 import Foundation
+import TestSupport
 
 /// Authors a correctly chained and signed sequence of events for one origin, as a peer
 /// node would send them; tests then corrupt copies of them.

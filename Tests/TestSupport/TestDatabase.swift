@@ -7,15 +7,17 @@ import PostgresNIO
 
 /// The private test cluster: started once per test run (or by scripts/test beforehand),
 /// each test on a fresh database of its own, migrated by `tongban`'s migrator.
-actor TestCluster {
-    static let shared = TestCluster()
+public actor TestCluster {
+    public static let shared = TestCluster()
 
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    /// The repository's root, where `schema/` and `deploy/` are.
+    public static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
     private var cluster: LocalCluster?
 
-    func started() throws -> LocalCluster {
+    /// The cluster, started on first use.
+    public func started() throws -> LocalCluster {
         if let cluster { return cluster }
         let environment = ProcessInfo.processInfo.environment
         let port = environment["TONGBAN_TEST_PG_PORT"].flatMap(Int.init) ?? 54329
@@ -28,32 +30,33 @@ actor TestCluster {
 }
 
 /// One test's database: clients as the service role, the owner and the superuser.
-struct TestDatabase: Sendable {
-    let name: String
-    let cluster: LocalCluster
-    let service: PostgresClient
-    let owner: PostgresClient
-    let superuser: PostgresClient
+public struct TestDatabase: Sendable {
+    public let name: String
+    public let cluster: LocalCluster
+    public let service: PostgresClient
+    public let owner: PostgresClient
+    public let superuser: PostgresClient
 
-    static let nodeKeys: [NodeID: NodeSigningKey] = Dictionary(uniqueKeysWithValues: ["rizhao", "qingdao", "weihai"].map {
+    /// One signing key per test node, made once per run.
+    public static let nodeKeys: [NodeID: NodeSigningKey] = Dictionary(uniqueKeysWithValues: ["rizhao", "qingdao", "weihai", "jiaodong"].map {
         let node = NodeID(rawValue: $0)!
         return (node, NodeSigningKey.generate(for: node))
     })
 
-    static func key(_ node: String) -> NodeSigningKey { nodeKeys[NodeID(rawValue: node)!]! }
+    public static func key(_ node: String) -> NodeSigningKey { nodeKeys[NodeID(rawValue: node)!]! }
 
     /// The public keys of every test node.
-    static var keyring: OriginKeyring {
+    public static var keyring: OriginKeyring {
         OriginKeyring(Dictionary(uniqueKeysWithValues: nodeKeys.map { ($0.key, $0.value.publicKey) }))
     }
 
     /// An appender for `node` on this database.
-    func appender(node: String = "rizhao", maximumEventsPerCommit: Int = 2000, clock: NodeClock = .system) -> EventAppender {
+    public func appender(node: String = "rizhao", maximumEventsPerCommit: Int = 2000, clock: NodeClock = .system) -> EventAppender {
         EventAppender(client: service, signingKey: Self.key(node), keyring: Self.keyring, clock: clock, maximumEventsPerCommit: maximumEventsPerCommit)
     }
 
     /// Rows of a query run as the superuser, for checks that bypass the service.
-    func count(_ sql: String) async throws -> Int {
+    public func count(_ sql: String) async throws -> Int {
         let rows = try await superuser.query(PostgresQuery(unsafeSQL: sql))
         for try await value in rows.decode(Int.self) { return value }
         return 0
@@ -61,7 +64,7 @@ struct TestDatabase: Sendable {
 }
 
 /// Runs `body` on a fresh, migrated database; drops it afterwards.
-func withTestDatabase<Result: Sendable>(_ body: (TestDatabase) async throws -> Result) async throws -> Result {
+public func withTestDatabase<Result: Sendable>(_ body: (TestDatabase) async throws -> Result) async throws -> Result {
     let cluster = try await TestCluster.shared.started()
     let name = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
     try cluster.createDatabase(String(name))
@@ -82,10 +85,4 @@ func withTestDatabase<Result: Sendable>(_ body: (TestDatabase) async throws -> R
     }
     try? cluster.dropDatabase(String(name))
     return result
-}
-
-/// A small event body of `size` characters of filler, for workloads.
-func sampleEvent(type: String = "TestEventRecorded", size: Int = 40, centre: String = "rizhao-wulian") -> NewEvent {
-    NewEvent(type: type, actor: Actor(centre: CentreID(rawValue: centre)!, staff: "tester"),
-             body: .object(["note": .string(String(repeating: "案", count: size)), "size": .integer(Int64(size))]))
 }

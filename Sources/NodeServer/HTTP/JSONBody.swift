@@ -1,0 +1,74 @@
+import CaseDomain
+import Foundation
+import Hummingbird
+
+extension Request {
+    /// The JSON body as `Value`: unparseable JSON is a 400, a missing or mistyped field a
+    /// 422 naming the field by its path (`applicant.idNumber`, `documents[0].sha256`).
+    func decodeJSON<Value: Decodable>(as _: Value.Type, context: NodeRequestContext) async throws -> Value {
+        let buffer = try await body.collect(upTo: context.maxUploadSize)
+        let data = buffer.readableBytes == 0 ? Data("{}".utf8) : Data(buffer.readableBytesView)
+        guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else {
+            throw Problem(.malformed, "the body is not valid JSON")
+        }
+        do {
+            return try JSONDecoder().decode(Value.self, from: data)
+        } catch let error as DecodingError {
+            throw Problem(error)
+        }
+    }
+}
+
+extension Problem {
+    /// A decoding failure as the field it concerns.
+    init(_ error: DecodingError) {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.reduce("") { path, key in
+                if let index = key.intValue { return path + "[\(index)]" }
+                return path.isEmpty ? key.stringValue : path + "." + key.stringValue
+            }
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            self = .invalid(path(context.codingPath + [key]), "is required")
+        case .valueNotFound(_, let context):
+            self = .invalid(path(context.codingPath), "must not be null")
+        case .typeMismatch(let type, let context):
+            self = .invalid(path(context.codingPath), "expected \(Self.jsonName(of: type))")
+        case .dataCorrupted(let context):
+            self = .invalid(path(context.codingPath), context.debugDescription)
+        @unknown default:
+            self.init(.malformed, "the body could not be read")
+        }
+    }
+
+    private static func jsonName(of type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "true or false"
+        case is Int.Type, is Int64.Type: "an integer"
+        case is Double.Type: "a number"
+        default: String(describing: type).hasPrefix("Array") ? "an array" : "an object"
+        }
+    }
+}
+
+/// A JSON response, its keys sorted.
+struct JSONResponse<Value: Encodable & Sendable>: ResponseGenerator {
+    var status: HTTPResponse.Status
+    var value: Value
+
+    init(_ value: Value) {
+        self.init(.ok, value)
+    }
+
+    init(_ status: HTTPResponse.Status, _ value: Value) {
+        self.status = status
+        self.value = value
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let bytes = try CanonicalJSON.encode(encodable: value)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

@@ -1,0 +1,22 @@
+import Hummingbird
+
+/// The request context of a node: Hummingbird's core plus the verified staff member, once
+/// ``StaffAuthentication`` has checked the token.
+public struct NodeRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The verified claims of the caller's staff token.
+    public var staff: StaffClaims?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+    }
+
+    /// Scans are uploaded whole; the limit is the largest document accepted.
+    public var maxUploadSize: Int { 32 * 1024 * 1024 }
+
+    /// The verified staff member; a route behind ``StaffAuthentication`` always has one.
+    func requireStaff() throws(Problem) -> StaffClaims {
+        guard let staff else { throw Problem(.unauthorized, "this endpoint needs a staff token") }
+        return staff
+    }
+}

@@ -1,0 +1,73 @@
+import CaseDomain
+import EventLog
+import Federation
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+
+/// One city's node as HTTP: the staff API over its event log, health and readiness, the
+/// contract at `/openapi.json`. The caller runs the PostgreSQL client and the appender.
+public struct NodeServer: Sendable {
+    /// Everything a node needs to serve.
+    public struct Configuration: Sendable {
+        public var federation: FederationFile
+        public var signingKey: NodeSigningKey
+        public var clock: NodeClock
+        /// The schema version this build expects (the highest migration it ships).
+        public var expectedSchemaVersion: Int
+        /// The centres whose staff this node serves.
+        public var centres: Set<CentreID>
+
+        /// - Parameter centres: the centres served; by default the node's own in the
+        ///   federation file (a test may serve several cities' centres from one node).
+        public init(federation: FederationFile, signingKey: NodeSigningKey, clock: NodeClock = .system,
+                    expectedSchemaVersion: Int, centres: Set<CentreID>? = nil) {
+            self.federation = federation
+            self.signingKey = signingKey
+            self.clock = clock
+            self.expectedSchemaVersion = expectedSchemaVersion
+            self.centres = centres ?? Set(federation.nodes.first { $0.id == signingKey.node }?.centres.map(\.id) ?? [])
+        }
+    }
+
+    public let configuration: Configuration
+    public let tokens: TokenAuthority
+    private let client: PostgresClient
+    private let appender: EventAppender
+
+    /// - Parameters:
+    ///   - client: a running client connected as the service role.
+    ///   - appender: this node's appender over that client.
+    public init(configuration: Configuration, client: PostgresClient, appender: EventAppender) async {
+        self.configuration = configuration
+        self.client = client
+        self.appender = appender
+        self.tokens = await TokenAuthority(signingKey: configuration.signingKey)
+    }
+
+    /// Every route of the node.
+    public func router() -> Router<NodeRequestContext> {
+        let router = Router(context: NodeRequestContext.self)
+        router.add(middleware: ProblemMiddleware())
+        OperationsRoutes(client: client, node: configuration.signingKey.node, expectedSchemaVersion: configuration.expectedSchemaVersion)
+            .add(to: router)
+
+        let store = StreamStore(appender: appender, reader: EventReader(client: client))
+        let policies = configuration.federation.policies
+        let workflow = Workflow(store: store, policies: policies, clock: configuration.clock)
+        let views = Views(store: store, clock: configuration.clock)
+        let staffAPI = router.group("v1").add(middleware: StaffAuthentication(authority: tokens, centres: configuration.centres))
+        CaseRoutes(workflow: workflow, views: views).add(to: staffAPI)
+        InvestigationRoutes(workflow: workflow, views: views).add(to: staffAPI)
+        CertificateRoutes(workflow: workflow, views: views, policies: policies).add(to: staffAPI)
+        DocumentRoutes(documents: DocumentStore(client: client)).add(to: staffAPI)
+        return router
+    }
+
+    /// The node's HTTP application on `host:port`; run it in a service group beside the client.
+    public func application(host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+        Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "tongban-\(configuration.signingKey.node)"),
+                    logger: logger)
+    }
+}

@@ -1,0 +1,238 @@
+import CaseDomain
+import EventLog
+import Foundation
+
+/// What a write answers: the record's id, its new version, and the number a grant or an
+/// accepted investigation was given.
+struct WriteResult: Sendable, Hashable {
+    var id: String
+    var version: Int64
+    var number: String?
+
+    /// The answer's body, the id under `idKey` (`caseId`, `investigationId`, `certificateId`).
+    func json(idKey: String) -> JSONValue {
+        var fields: [String: JSONValue] = [idKey: .string(id), "version": .integer(version)]
+        if let number { fields["number"] = .string(number) }
+        return .object(fields)
+    }
+}
+
+/// Carries staff commands to the domain and its events to the log: read the stream, check
+/// the caller's `expectedVersion`, decide, append (with the centre's numbering register
+/// when a number is given). Every refusal is a ``Problem`` and writes nothing.
+struct Workflow: Sendable {
+    let store: StreamStore
+    let policies: [NodeID: CityPolicy]
+    let clock: NodeClock
+    /// Concurrent grants at one centre race for the register's next number; the losers
+    /// re-read it and try again, this many times.
+    let numberingAttempts = 64
+
+    // MARK: Cases
+
+    /// Submits an application at the staff member's centre; a certificate basis is
+    /// checked against the certificate register and the entry relied on is recorded.
+    func submit(_ command: CaseCommand, by staff: StaffClaims) async throws -> WriteResult {
+        let actor = try Self.writer(staff)
+        let now = clock.now()
+        var context = CaseContext(now: now, actor: actor, role: Self.role(staff), policies: policies)
+        if case .submit(let applicant, _, _, .certificate(let certificateID), _) = command {
+            context.recognisedCertificate = try await recognise(certificateID, for: applicant, at: now)
+        }
+        let id = UUID.version7(at: now)
+        let stream = Self.caseStream(id)
+        let events = try Self.decided { () throws(CommandError) in try CaseLifecycle.decide(command, on: CaseState(), context: context) }
+        let outcome = try await commit([StreamStore.append(stream, expectedVersion: 0, events: events, actor: actor)])
+        return WriteResult(id: Self.id(of: id), version: outcome[0].streamVersion)
+    }
+
+    /// Gives `command` on an existing case, if the case is at `expectedVersion`.
+    func act(on caseID: String, expectedVersion: Int64, _ command: CaseCommand, by staff: StaffClaims) async throws -> WriteResult {
+        let actor = try Self.writer(staff)
+        let stream = try Self.caseStream(caseID)
+        let loaded = try await store.load(stream, as: CaseEvent.self)
+        guard loaded.version > 0 else { throw Problem(.notFound, "no case \(caseID)") }
+        try Self.check(expectedVersion, against: loaded.version)
+        let state = CaseState(replaying: loaded.events)
+        var context = CaseContext(now: clock.now(), actor: actor, role: Self.role(staff), policies: policies)
+
+        guard case .decide(true, _) = command, let centre = actor.centre else {
+            let events = try Self.decided { () throws(CommandError) in try CaseLifecycle.decide(command, on: state, context: context) }
+            let outcome = try await commit([StreamStore.append(stream, expectedVersion: state.version, events: events, actor: actor)])
+            return WriteResult(id: caseID, version: outcome[0].streamVersion)
+        }
+        // A grant numbers the case in the deciding centre's register, in the same commit.
+        return try await numbered(kind: .case, centre: centre, stream: stream) { number throws in
+            context.allottedNumber = number
+            let events = try Self.decided { () throws(CommandError) in try CaseLifecycle.decide(command, on: state, context: context) }
+            return (try StreamStore.append(stream, expectedVersion: state.version, events: events, actor: actor), caseID)
+        }
+    }
+
+    // MARK: Investigations
+
+    /// Requests an investigation for a case the staff member's centre owns.
+    func requestInvestigation(for caseID: String, toCentre: CentreID, questions: [String], dueDays: Int, by staff: StaffClaims) async throws -> WriteResult {
+        let actor = try Self.writer(staff)
+        let caseStream = try Self.caseStream(caseID)
+        let loaded = try await store.load(caseStream, as: CaseEvent.self)
+        guard loaded.version > 0 else { throw Problem(.notFound, "no case \(caseID)") }
+        let state = CaseState(replaying: loaded.events)
+        let command = Investigation.Command.request(caseStream: caseStream, toCentre: toCentre, questions: questions, dueDays: dueDays)
+        guard [.readyForDecision, .granted, .lawyerAssigned].contains(state.phase) else {
+            throw Problem(CommandError.invalidTransition(command: command.name, phase: state.phase.rawValue))
+        }
+        guard state.owner == actor.centre else {
+            throw Problem(CommandError.forbidden(command: command.name, reason: "only the handling centre \(state.owner?.rawValue ?? "-") requests investigations for this case"))
+        }
+        guard policies[toCentre.node] != nil else { throw Problem.invalid("toCentre", "no city '\(toCentre.node)' in the federation") }
+        let now = clock.now()
+        let id = UUID.version7(at: now)
+        let stream = Self.investigationStream(id)
+        let events = try Self.decided { () throws(CommandError) in try Investigation.decide(command, on: .init(), now: now, actor: actor) }
+        let outcome = try await commit([StreamStore.append(stream, expectedVersion: 0, events: events, actor: actor)])
+        return WriteResult(id: Self.id(of: id), version: outcome[0].streamVersion)
+    }
+
+    /// Gives `command` on an investigation request; accepting it numbers it in the
+    /// accepting centre's register.
+    func act(onInvestigation investigationID: String, expectedVersion: Int64, _ command: Investigation.Command, by staff: StaffClaims) async throws -> WriteResult {
+        let actor = try Self.writer(staff)
+        let stream = try Self.investigationStream(investigationID)
+        let loaded = try await store.load(stream, as: Investigation.Event.self)
+        guard loaded.version > 0 else { throw Problem(.notFound, "no investigation request \(investigationID)") }
+        try Self.check(expectedVersion, against: loaded.version)
+        let state = Investigation.State(replaying: loaded.events)
+        let now = clock.now()
+        guard case .accept = command, let centre = actor.centre else {
+            let events = try Self.decided { () throws(CommandError) in try Investigation.decide(command, on: state, now: now, actor: actor) }
+            let outcome = try await commit([StreamStore.append(stream, expectedVersion: state.version, events: events, actor: actor)])
+            return WriteResult(id: investigationID, version: outcome[0].streamVersion)
+        }
+        return try await numbered(kind: .investigation, centre: centre, stream: stream) { number throws in
+            let events = try Self.decided { () throws(CommandError) in try Investigation.decide(.accept(number: number), on: state, now: now, actor: actor) }
+            return (try StreamStore.append(stream, expectedVersion: state.version, events: events, actor: actor), investigationID)
+        }
+    }
+
+    // MARK: Certificates
+
+    /// Issues a hardship certificate at the staff member's centre, under its city's standard.
+    func issueCertificate(_ command: HardshipCertificate.Command, by staff: StaffClaims) async throws -> WriteResult {
+        let actor = try Self.writer(staff)
+        let now = clock.now()
+        let id = UUID.version7(at: now)
+        let events = try Self.decided { () throws(CommandError) in try HardshipCertificate.decide(command, on: .init(), now: now, actor: actor) }
+        let outcome = try await commit([StreamStore.append(Self.certificateStream(id), expectedVersion: 0, events: events, actor: actor)])
+        return WriteResult(id: Self.id(of: id), version: outcome[0].streamVersion)
+    }
+
+    /// Revokes a certificate this city issued.
+    func revokeCertificate(_ certificateID: String, expectedVersion: Int64, reason: String, by staff: StaffClaims) async throws -> WriteResult {
+        let actor = try Self.writer(staff)
+        let stream = try Self.certificateStream(certificateID)
+        let loaded = try await store.load(stream, as: HardshipCertificate.Event.self)
+        guard loaded.version > 0 else { throw Problem(.notFound, "no certificate \(certificateID)") }
+        try Self.check(expectedVersion, against: loaded.version)
+        let state = HardshipCertificate.State(replaying: loaded.events)
+        let now = clock.now()
+        let events = try Self.decided { () throws(CommandError) in try HardshipCertificate.decide(.revoke(reason: reason), on: state, now: now, actor: actor) }
+        let outcome = try await commit([StreamStore.append(stream, expectedVersion: state.version, events: events, actor: actor)])
+        return WriteResult(id: certificateID, version: outcome[0].streamVersion)
+    }
+
+    /// The register entry an application may rely on: the certificate must be valid now
+    /// and be the applicant's own.
+    private func recognise(_ certificateID: String, for applicant: Applicant, at now: Timestamp) async throws -> CertificateRecognition {
+        let field = "hardship.certificateId"
+        guard let stream = try? Self.certificateStream(certificateID) else { throw Problem.invalid(field, "no such certificate") }
+        let loaded = try await store.load(stream, as: HardshipCertificate.Event.self)
+        let state = HardshipCertificate.State(replaying: loaded.events)
+        try Self.decided { () throws(CommandError) in try state.recognise(at: now) }
+        guard let issued = state.issued, let issuing = loaded.recorded.first else { throw Problem.invalid(field, "no such certificate") }
+        guard issued.idNumber == applicant.idNumber else {
+            throw Problem.invalid(field, "the certificate was issued to another ID number")
+        }
+        return CertificateRecognition(certificateId: certificateID, issuingNode: issuing.envelope.originNode,
+                                      issuingEventHash: issuing.signed.hash.hex)
+    }
+
+    // MARK: Numbering and commits
+
+    /// Commits the append `build` makes for the register's next number, together with
+    /// the register's entry; a lost race for the number is retried with the next one.
+    private func numbered(kind: Numbering.Kind, centre: CentreID, stream: String,
+                          _ build: (String) throws -> (StreamAppend, String)) async throws -> WriteResult {
+        let year = Numbering.year(at: clock.now())
+        let register = Numbering.stream(kind: kind, centre: centre, year: year)
+        for _ in 0..<numberingAttempts {
+            let taken = try await store.reader.streamVersion(register)
+            let number = Numbering.number(kind: kind, centre: centre, year: year, sequence: taken + 1)
+            let (append, id) = try build(number)
+            let entry = NewEvent(type: Numbering.NumberAllotted.type, actor: append.events[0].actor,
+                                 body: try CanonicalJSON.jsonValue(of: Numbering.NumberAllotted(number: number, stream: stream)))
+            do {
+                let outcome = try await store.commit([append, StreamAppend(stream: register, expectedVersion: taken, events: [entry])])
+                return WriteResult(id: id, version: outcome[0].streamVersion, number: number)
+            } catch .conflict(let conflicted, _, _) where conflicted == register {
+                continue
+            } catch {
+                throw Problem(error)
+            }
+        }
+        throw Problem(.unavailable, "could not take a number in \(register) after \(numberingAttempts) attempts: too many concurrent grants, retry")
+    }
+
+    private func commit(_ appends: [StreamAppend]) async throws(Problem) -> [AppendOutcome] {
+        do {
+            return try await store.commit(appends)
+        } catch {
+            throw Problem(error)
+        }
+    }
+
+    // MARK: Helpers
+
+    static func decided<Value>(_ decide: () throws(CommandError) -> Value) throws(Problem) -> Value {
+        do {
+            return try decide()
+        } catch {
+            throw Problem(error)
+        }
+    }
+
+    static func check(_ expected: Int64, against actual: Int64) throws(Problem) {
+        guard expected == actual else { throw Problem(AppendError.conflict(stream: "", expected: expected, actual: actual)) }
+    }
+
+    /// The actor a write is recorded as; auditors read only.
+    static func writer(_ staff: StaffClaims) throws(Problem) -> Actor {
+        guard staff.role != .auditor else { throw Problem(.forbidden, "auditors read; they do not act on records") }
+        return Actor(centre: staff.centre, staff: staff.staff)
+    }
+
+    static func role(_ staff: StaffClaims) -> CaseContext.Role {
+        staff.role == .supervisor ? .supervisor : .staff
+    }
+
+    static func id(of uuid: UUID) -> String { uuid.uuidString.lowercased() }
+
+    static func caseStream(_ id: UUID) -> String { "case-\(Self.id(of: id))" }
+    static func investigationStream(_ id: UUID) -> String { "investigation-\(Self.id(of: id))" }
+    static func certificateStream(_ id: UUID) -> String { "certificate-\(Self.id(of: id))" }
+
+    static func caseStream(_ id: String) throws(Problem) -> String {
+        guard let uuid = UUID(uuidString: id) else { throw Problem(.notFound, "no case \(id): case ids are UUIDs") }
+        return caseStream(uuid)
+    }
+
+    static func investigationStream(_ id: String) throws(Problem) -> String {
+        guard let uuid = UUID(uuidString: id) else { throw Problem(.notFound, "no investigation request \(id): ids are UUIDs") }
+        return investigationStream(uuid)
+    }
+
+    static func certificateStream(_ id: String) throws(Problem) -> String {
+        guard let uuid = UUID(uuidString: id) else { throw Problem(.notFound, "no certificate \(id): certificate ids are UUIDs") }
+        return certificateStream(uuid)
+    }
+}
