@@ -1,0 +1,66 @@
+import CaseDomain
+import Crypto
+import Hummingbird
+import NodeServer
+import Testing
+
+/// Hardship certificates issued in one city are recognised in another, by the register
+/// entry; scans are stored by fingerprint.
+@Suite("Certificates and documents")
+struct CertificateAndDocumentTests {
+    typealias H = NodeHarness
+
+    static let certificate: JSONValue = ["holderName": "张某", "idNumber": "371121198001011234", "basis": "月收入低于威海低保标准",
+                                         "validUntil": "2027-06-30T00:00:00.000Z"]
+
+    @Test func aCertificateIssuedInWeihaiIsRecognisedInRizhaoUntilRevoked() async throws {
+        try await H.run { node in
+            let issued = try await node.expect(.created, .post, "/v1/certificates", as: H.huancui, Self.certificate)
+            let certificateID = try #require(issued["certificateId"]?.stringValue)
+            let register = try await node.expect(.ok, .get, "/v1/certificates/\(certificateID)", as: H.wulian)
+            #expect(register["status"] == "valid" && register["issuingNode"] == "qingdao" && register["idNumber"] == "3711**********1234")
+            let found = try await node.expect(.ok, .get, "/v1/certificates?idNumber=371121198001011234", as: H.wulian)
+            #expect(found["items"]?[0]?["certificateId"]?.stringValue == certificateID)
+
+            let basis: JSONValue = ["basis": "certificate", "certificateId": .string(certificateID)]
+            let created = try await node.expect(.created, .post, "/v1/cases", as: H.wulian, H.application(hardship: basis))
+            let view = try await node.expect(.ok, .get, "/v1/cases/\(try #require(created["caseId"]?.stringValue))", as: H.wulian)
+            #expect(view["recognisedCertificate"]?["certificateId"]?.stringValue == certificateID)
+            #expect(view["recognisedCertificate"]?["issuingEventHash"] == register["issuingEventHash"], "the case records the issuing event it relied on")
+
+            try await RefusalTests.refused(node, .unprocessableContent, "validation", .post, "/v1/cases", as: H.wulian,
+                                           H.application(hardship: basis, idNumber: "37112119900101123X"), field: "hardship.certificateId")
+            try await RefusalTests.refused(node, .forbidden, "forbidden", .post, "/v1/certificates/\(certificateID)/revoke", as: H.wulian,
+                                           ["expectedVersion": 1, "reason": "not ours"])
+            try await node.expect(.ok, .post, "/v1/certificates/\(certificateID)/revoke", as: H.huancui, ["expectedVersion": 1, "reason": "收入已超标"])
+            try await RefusalTests.refused(node, .unprocessableContent, "validation", .post, "/v1/cases", as: H.wulian,
+                                           H.application(hardship: basis), field: "hardship.certificateId")
+            let refusal = try await node.call(.post, "/v1/cases", as: H.wulian, H.application(hardship: basis))
+            #expect(refusal.json["detail"] == "hardship.certificateId: the certificate was revoked: 收入已超标")
+            try await RefusalTests.refused(node, .unprocessableContent, "validation", .post, "/v1/cases", as: H.wulian,
+                                           H.application(hardship: ["basis": "certificate", "certificateId": "0190f0a0-0000-7000-8000-000000000000"]),
+                                           field: "hardship.certificateId")
+            #expect(try await node.expect(.ok, .get, "/v1/certificates/\(certificateID)", as: H.licang)["status"] == "revoked")
+        }
+    }
+
+    @Test func scansAreStoredByTheirFingerprintOnly() async throws {
+        try await H.run { node in
+            let scan = ByteBuffer(string: "%PDF-1.7 申请表")
+            let sha256 = SHA256.hash(data: scan.readableBytesView).map { String(format: "%02x", $0) }.joined()
+            let token = try await node.token(H.wulian)
+            var headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/pdf"]
+            #expect(try await node.send(.put, "/v1/documents/\(sha256)", headers: headers, body: scan).status == .created)
+            #expect(try await node.send(.put, "/v1/documents/\(sha256)", headers: headers, body: scan).status == .ok, "storing again changes nothing")
+            let wrong = try await node.send(.put, "/v1/documents/\(String(repeating: "0", count: 64))", headers: headers, body: scan)
+            #expect(wrong.status == .unprocessableContent && wrong.problemType == "validation")
+            #expect(try await node.database.count("SELECT count(*)::int FROM documents") == 1)
+
+            headers[.contentType] = nil
+            let fetched = try await node.client.execute(uri: "/v1/documents/\(sha256)", method: .get, headers: headers) { $0 }
+            #expect(fetched.status == .ok && fetched.body == scan && fetched.headers[.contentType] == "application/pdf")
+            #expect(try await node.send(.get, "/v1/documents/\(String(repeating: "1", count: 64))", headers: headers, body: nil).status == .notFound)
+            #expect(try await node.send(.get, "/v1/documents/\(sha256)", headers: [:], body: nil).status == .unauthorized)
+        }
+    }
+}
