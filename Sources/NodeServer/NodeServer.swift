@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import Logging
 import PostgresNIO
+import ServiceLifecycle
 
 /// One city's node as HTTP: the staff API over its event log, health and readiness, the
 /// contract at `/openapi.json`. The caller runs the PostgreSQL client and the appender.
@@ -69,5 +70,25 @@ public struct NodeServer: Sendable {
     public func application(host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
         Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "tongban-\(configuration.signingKey.node)"),
                     logger: logger)
+    }
+}
+
+extension NodeServer {
+    /// A node ready to run: its database client, appender and HTTP application, as services
+    /// for one `ServiceGroup` (the client first, so it shuts down last).
+    public struct Running: Sendable {
+        public let server: NodeServer
+        public let client: PostgresClient
+        public let services: [any Service]
+    }
+
+    /// Assembles a node over the database at `database` (the service role), listening on `host:port`.
+    public static func assemble(configuration: Configuration, database: PostgresClient.Configuration,
+                                host: String, port: Int, logger: Logger) async -> Running {
+        let client = PostgresClient(configuration: database, backgroundLogger: logger)
+        let appender = EventAppender(client: client, signingKey: configuration.signingKey, keyring: configuration.federation.keyring,
+                                     clock: configuration.clock, logger: logger)
+        let server = await NodeServer(configuration: configuration, client: client, appender: appender)
+        return Running(server: server, client: client, services: [client, server.application(host: host, port: port, logger: logger)])
     }
 }

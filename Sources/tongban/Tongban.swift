@@ -15,6 +15,8 @@ struct Tongban: AsyncParsableCommand {
             VerifyCommand.self,
             KeysCommand.self,
             PostgresCommand.self,
+            ServeCommand.self,
+            TokenCommand.self,
             BenchCommand.self,
         ]
     )

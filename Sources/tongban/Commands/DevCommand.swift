@@ -5,7 +5,9 @@ import Federation
 import Foundation
 import LocalPostgres
 import Logging
+import NodeServer
 import PostgresNIO
+import ServiceLifecycle
 
 /// `tongban dev`: the local multi-city federation on a private PostgreSQL — the embedded default.
 struct DevCommand: AsyncParsableCommand {
@@ -40,7 +42,7 @@ struct DevCommand: AsyncParsableCommand {
     var clock = "system"
 
     func run() async throws {
-        _ = try NodeClock(parsing: clock)
+        let nodeClock = try NodeClock(parsing: clock)
         let template = try FederationFile.load(path: federation, requirePublicKeys: false)
         let selected = try selectNodes(of: template)
         let migrator = try schema.migrator()
@@ -70,18 +72,34 @@ struct DevCommand: AsyncParsableCommand {
             setups.append((node, database, key))
         }
         try federationFile.encoded().write(to: URL(fileURLWithPath: devDirectory + "/federation.json"))
-        try writeEnvironment(setups.map { ($0.node, cluster.url(user: LocalCluster.serviceRole, database: $0.database)) }, to: devDirectory + "/env.json")
+
+        var logger = Logger(label: "tongban.dev")
+        logger.logLevel = .warning
+        var services: [any Service] = []
+        var environment: [EnvironmentNode] = []
+        for (index, setup) in setups.enumerated() {
+            let configuration = NodeServer.Configuration(federation: federationFile, signingKey: setup.key, clock: nodeClock,
+                                                         expectedSchemaVersion: migrator.latestVersion)
+            let url = try DatabaseURL(cluster.url(user: LocalCluster.serviceRole, database: setup.database))
+            let running = await NodeServer.assemble(configuration: configuration, database: url.configuration,
+                                                    host: "127.0.0.1", port: basePort + index, logger: logger)
+            services += running.services
+            services.append(LogEcho(node: setup.node.id, client: running.client))
+            environment.append(try await EnvironmentNode(setup.node, database: url.description, tokens: running.server.tokens))
+        }
+        try writeEnvironment(environment, to: devDirectory + "/env.json")
 
         say("")
-        say("tongban dev: \(setups.count) node(s) on PostgreSQL 127.0.0.1:\(pgPort) (data in \(stateDir)/pg)")
+        say("tongban dev: \(setups.count) node(s) on PostgreSQL 127.0.0.1:\(pgPort) (data in \(stateDir)/pg), clock \(nodeClock)")
         for setup in setups {
-            say("  \(setup.node.id)  \(setup.node.url)  database \(cluster.url(user: LocalCluster.serviceRole, database: setup.database))")
+            say("  \(setup.node.id)  \(setup.node.url)  centres \(setup.node.centres.map(\.id.rawValue).joined(separator: ", "))")
         }
         say("  federation file: \(devDirectory)/federation.json")
-        say("  environment:     \(devDirectory)/env.json")
-        say("The HTTP API and web pages are not served yet; following each node's event log. Ctrl-C stops.")
+        say("  staff tokens:    \(devDirectory)/env.json (one per centre, valid 30 days)")
+        say("  try: curl -H \"Authorization: Bearer $(jq -r '.nodes[0].centres[0].token' \(devDirectory)/env.json)\" \(setups.first?.node.url ?? "")/ready")
+        say("Serving; each node's new events are printed below. Ctrl-C stops.")
 
-        try await followLogs(setups.map { ($0.node.id, cluster.url(user: LocalCluster.serviceRole, database: $0.database)) })
+        try await ServiceGroup(services: services, gracefulShutdownSignals: [.sigint, .sigterm], logger: logger).run()
         say("\nstopping PostgreSQL")
         try cluster.stop()
         say("stopped; the data stays in \(stateDir) for the next run")
@@ -98,48 +116,71 @@ struct DevCommand: AsyncParsableCommand {
         }
     }
 
-    private func writeEnvironment(_ nodes: [(FederationFile.Node, String)], to path: String) throws {
-        struct Centre: Encodable { var id: String; var name: String }
-        struct Node: Encodable { var id: String; var url: String; var database: String; var centres: [Centre] }
-        struct Document: Encodable { var nodes: [Node] }
-        let document = Document(nodes: nodes.map { node, database in
-            Node(id: node.id.rawValue, url: node.url, database: database, centres: node.centres.map { Centre(id: $0.id.rawValue, name: $0.name) })
-        })
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(document).write(to: URL(fileURLWithPath: path))
+    /// One node of `env.json`: where it is and a ready token for every centre.
+    struct EnvironmentNode: Encodable {
+        struct Centre: Encodable {
+            var id: String
+            var name: String
+            /// A `staff` token of this centre.
+            var token: String
+            /// A `supervisor` token (the city's justice bureau), for objections.
+            var supervisorToken: String
+        }
+        var id: String
+        var url: String
+        var database: String
+        var centres: [Centre]
+
+        init(_ node: FederationFile.Node, database: String, tokens: TokenAuthority) async throws {
+            self.id = node.id.rawValue
+            self.url = node.url
+            self.database = database
+            var centres: [Centre] = []
+            for centre in node.centres {
+                centres.append(Centre(
+                    id: centre.id.rawValue, name: centre.name,
+                    token: try await tokens.issue(centre: centre.id, staff: "dev-staff", role: .staff, validity: .seconds(30 * 86_400)),
+                    supervisorToken: try await tokens.issue(centre: centre.id, staff: "dev-supervisor", role: .supervisor, validity: .seconds(30 * 86_400))
+                ))
+            }
+            self.centres = centres
+        }
     }
 
-    /// Prints every node's events as they commit until Ctrl-C.
-    private func followLogs(_ nodes: [(NodeID, String)]) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for (node, url) in nodes {
-                let databaseURL = try DatabaseURL(url)
-                group.addTask {
-                    try await withRunningClient(databaseURL) { client in
-                        let notifier = LogNotifier(client: client)
-                        try await withThrowingTaskGroup(of: Void.self) { inner in
-                            inner.addTask { await notifier.run() }
-                            let reader = EventReader(client: client)
-                            let head = try await reader.headPosition()
-                            say("[\(node)] \(head) event(s) in the log")
-                            for try await event in reader.follow(after: head, notifier: notifier) {
-                                let envelope = event.envelope
-                                say("[\(node)] #\(event.globalPosition) \(envelope.type) \(envelope.streamId) v\(envelope.streamVersion) by \(envelope.actor) from \(envelope.originNode)")
-                            }
-                        }
-                    }
+    private func writeEnvironment(_ nodes: [EnvironmentNode], to path: String) throws {
+        struct Document: Encodable { var nodes: [EnvironmentNode] }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try encoder.encode(Document(nodes: nodes)).write(to: URL(fileURLWithPath: path))
+    }
+}
+
+/// Prints a node's events as they commit, until the service group shuts down.
+private struct LogEcho: Service {
+    let node: NodeID
+    let client: PostgresClient
+
+    func run() async throws {
+        do {
+            try await follow()
+        } catch is CancellationError {
+            // Shutting down: the echo simply stops.
+        }
+    }
+
+    private func follow() async throws {
+        try await cancelWhenGracefulShutdown {
+            let notifier = LogNotifier(client: client)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await notifier.run() }
+                defer { group.cancelAll() }
+                let reader = EventReader(client: client)
+                let head = try await reader.headPosition()
+                say("[\(node)] \(head) event(s) in the log")
+                for try await event in reader.follow(after: head, notifier: notifier) {
+                    let envelope = event.envelope
+                    say("[\(node)] #\(event.globalPosition) \(envelope.type) \(envelope.streamId) v\(envelope.streamVersion) by \(envelope.actor) from \(envelope.originNode)")
                 }
-            }
-            group.addTask {
-                await waitForTerminationSignal()
-                throw CancellationError()
-            }
-            do {
-                try await group.next()
-            } catch is CancellationError {
-                group.cancelAll()
-                return
             }
         }
     }

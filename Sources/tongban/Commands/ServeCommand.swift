@@ -1,0 +1,70 @@
+import ArgumentParser
+import CaseDomain
+import EventLog
+import Federation
+import Foundation
+import Logging
+import NodeServer
+import ServiceLifecycle
+
+/// `tongban serve`: one city's node — its staff API over its event log — until SIGINT or SIGTERM.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run a node: the HTTP API over its event log. SIGINT/SIGTERM stop it gracefully."
+    )
+
+    @Option(help: ArgumentHelp("The federation file, the same on every node.", valueName: "file"))
+    var federation: String
+
+    @Option(help: ArgumentHelp("This node's id in the federation file, e.g. qingdao.", valueName: "id"))
+    var node: String
+
+    @Option(help: ArgumentHelp("This node's private key (tongban keys generate).", valueName: "file"))
+    var key: String
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: ArgumentHelp("Listen address.", valueName: "host"))
+    var host = "127.0.0.1"
+
+    @Option(help: "Listen port (default: the port of this node's URL in the federation file).")
+    var port: Int?
+
+    @Option(help: ArgumentHelp("system only; fixed:/offset: clocks are for tongban dev and the tests.", valueName: "clock"))
+    var clock = "system"
+
+    @OptionGroup var schema: SchemaOptions
+
+    func run() async throws {
+        let nodeClock = try NodeClock(parsing: clock)
+        guard nodeClock == .system else {
+            throw ValidationError("--clock \(clock): a served node keeps real time; fixed and offset clocks are for tongban dev and the tests")
+        }
+        let federationFile = try FederationFile.load(path: federation)
+        guard let nodeID = NodeID(rawValue: node), let entry = federationFile.nodes.first(where: { $0.id == nodeID }) else {
+            throw ValidationError("--node \(node): not a node of \(federation) (known: \(federationFile.nodes.map(\.id.rawValue).joined(separator: ", ")))")
+        }
+        let signingKey = try NodeSigningKey.read(node: nodeID, from: key)
+        guard signingKey.publicKeyBase64 == entry.publicKey else {
+            throw ValidationError("--key \(key) is not \(node)'s key: its public key differs from nodes[\(node)].publicKey in \(federation)")
+        }
+        let listenPort = try port ?? Self.port(of: entry.url)
+        var logger = Logger(label: "tongban.\(nodeID)")
+        logger.logLevel = .info
+        let configuration = NodeServer.Configuration(federation: federationFile, signingKey: signingKey, clock: nodeClock,
+                                                     expectedSchemaVersion: try schema.migrator().latestVersion)
+        let running = await NodeServer.assemble(configuration: configuration, database: try database.resolved().configuration,
+                                                host: host, port: listenPort, logger: logger)
+        print("node \(nodeID) serving centres \(configuration.centres.map(\.rawValue).sorted().joined(separator: ", ")) on http://\(host):\(listenPort)")
+        try await ServiceGroup(services: running.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
+    }
+
+    /// The port of a node's base URL (80 or 443 when it names none).
+    static func port(of url: String) throws -> Int {
+        guard let components = URLComponents(string: url), let scheme = components.scheme else {
+            throw ValidationError("the node's url '\(url)' is not a URL; pass --port")
+        }
+        return components.port ?? (scheme == "https" ? 443 : 80)
+    }
+}

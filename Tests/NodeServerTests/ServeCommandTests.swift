@@ -1,0 +1,107 @@
+import CaseDomain
+import EventLog
+import Federation
+import Foundation
+import NodeServer
+import TestSupport
+import Testing
+@testable import LocalPostgres
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `tongban serve` and `tongban token issue` as an operator runs them: a real process on
+/// a real port, reached over HTTP.
+@Suite("tongban serve and token issue")
+struct ServeCommandTests {
+    static let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tongban").path
+    static let temporary = FileManager.default.temporaryDirectory
+
+    static func tongban(_ arguments: [String]) throws -> ChildProcess.Outcome {
+        try ChildProcess.run([executable] + arguments, captureOutput: true)
+    }
+
+    /// A federation file whose `qingdao` node listens on `port` with the key at `keyPath`.
+    static func federation(port: Int, keyPath: String) throws -> String {
+        let data = try Data(contentsOf: URL(fileURLWithPath: TestCluster.repositoryRoot + "/deploy/federation.example.json"))
+        var file = try FederationFile.decode(data, source: "example", requirePublicKeys: false)
+        for index in file.nodes.indices {
+            file.nodes[index].publicKey = NodeSigningKey.generate(for: file.nodes[index].id).publicKeyBase64
+        }
+        let qingdao = try #require(file.nodes.firstIndex { $0.id.rawValue == "qingdao" })
+        file.nodes[qingdao].url = "http://127.0.0.1:\(port)"
+        file.nodes[qingdao].publicKey = try String(contentsOfFile: keyPath + ".pub", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let path = temporary.appendingPathComponent("federation-\(UUID()).json").path
+        try file.encoded().write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    static func request(_ method: String, _ url: String, token: String? = nil, body: String? = nil) async throws -> (Int, String) {
+        var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = method
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        if let body {
+            request.httpBody = Data(body.utf8)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func aServedNodeTakesAnApplicationWithAnIssuedTokenAndStopsOnSIGINT() async throws {
+        try await withTestDatabase { database in
+            let keyPath = Self.temporary.appendingPathComponent("qingdao-\(UUID()).key").path
+            #expect(try Self.tongban(["keys", "generate", "--node", "qingdao", "--out", keyPath]).status == 0)
+            let port = Int.random(in: 20_000..<30_000)
+            let federation = try Self.federation(port: port, keyPath: keyPath)
+            let url = database.cluster.url(user: LocalCluster.serviceRole, database: database.name)
+            let schema = TestCluster.repositoryRoot + "/schema"
+
+            let server = Task.detached {
+                try ChildProcess.run(["/usr/bin/timeout", "--preserve-status", "-s", "INT", "60", Self.executable, "serve",
+                                      "--federation", federation, "--node", "qingdao", "--key", keyPath,
+                                      "--database-url", url, "--schema-dir", schema], captureOutput: true)
+            }
+            var healthy = false
+            for _ in 0..<100 where !healthy {
+                healthy = (try? await Self.request("GET", "http://127.0.0.1:\(port)/health").0) == 200
+                if !healthy { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(healthy, "the node should answer /health")
+
+            let issued = try Self.tongban(["token", "issue", "--centre", "qingdao-licang", "--staff", "李某", "--key", keyPath])
+            #expect(issued.status == 0, "\(issued.output)")
+            let token = issued.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            let body = String(decoding: try CanonicalJSON.encode(NodeHarness.application(hardship: ["basis": "promise", "statement": "承诺"])), as: UTF8.self)
+            let (status, answer) = try await Self.request("POST", "http://127.0.0.1:\(port)/v1/cases", token: token, body: body)
+            #expect(status == 201, "\(answer)")
+            #expect(try await Self.request("POST", "http://127.0.0.1:\(port)/v1/cases", body: body).0 == 401)
+            #expect(try await Self.request("GET", "http://127.0.0.1:\(port)/ready").0 == 200)
+            #expect(try await database.count("SELECT count(*)::int FROM events WHERE type = 'ApplicationSubmitted'") == 1)
+
+            // Ctrl-C, as an operator would (the timeout above is only a guard).
+            _ = try ChildProcess.run(["/usr/bin/pkill", "-INT", "-f", "serve --federation \(federation)"], captureOutput: false)
+            let outcome = try await server.value
+            #expect(outcome.status == 0, "serve should stop cleanly on SIGINT: \(outcome.output)")
+            #expect(outcome.output.contains("node qingdao serving centres"), "\(outcome.output)")
+        }
+    }
+
+    @Test func serveAndTokenIssueNameWhatIsWrong() throws {
+        let keyPath = Self.temporary.appendingPathComponent("rizhao-\(UUID()).key").path
+        let qingdaoKeyPath = Self.temporary.appendingPathComponent("qingdao-\(UUID()).key").path
+        #expect(try Self.tongban(["keys", "generate", "--node", "rizhao", "--out", keyPath]).status == 0)
+        #expect(try Self.tongban(["keys", "generate", "--node", "qingdao", "--out", qingdaoKeyPath]).status == 0)
+        let federation = try Self.federation(port: 1, keyPath: qingdaoKeyPath)
+        let wrongKey = try Self.tongban(["serve", "--federation", federation, "--node", "qingdao", "--key", keyPath, "--database-url", "postgres://u@127.0.0.1:1/d"])
+        #expect(wrongKey.status != 0 && wrongKey.output.contains("is not qingdao's key"), "\(wrongKey.output)")
+        let unknownNode = try Self.tongban(["serve", "--federation", federation, "--node", "harbin", "--key", keyPath, "--database-url", "postgres://u@127.0.0.1:1/d"])
+        #expect(unknownNode.status != 0 && unknownNode.output.contains("--node harbin: not a node"), "\(unknownNode.output)")
+        let clock = try Self.tongban(["serve", "--federation", federation, "--node", "qingdao", "--key", keyPath, "--clock", "fixed:2026-01-01T00:00:00Z"])
+        #expect(clock.status != 0 && clock.output.contains("real time"), "\(clock.output)")
+        let badCentre = try Self.tongban(["token", "issue", "--centre", "Licang", "--staff", "x", "--key", keyPath])
+        #expect(badCentre.status != 0 && badCentre.output.contains("--centre 'Licang' is not a centre id"), "\(badCentre.output)")
+        let badRole = try Self.tongban(["token", "issue", "--centre", "rizhao-wulian", "--staff", "x", "--role", "mayor", "--key", keyPath])
+        #expect(badRole.status != 0 && badRole.output.contains("mayor"), "\(badRole.output)")
+    }
+}
