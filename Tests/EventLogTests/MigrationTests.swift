@@ -22,6 +22,12 @@ struct MigrationTests {
         return directory
     }
 
+    /// The number the next migration file would take, and its three-digit prefix.
+    static func next(_ offset: Int = 1) throws -> (number: Int, prefix: String) {
+        let number = try Migrator(directory: TestCluster.repositoryRoot + "/schema").latestVersion + offset
+        return (number, String(format: "%03d", number))
+    }
+
     @Test func migratingTwiceAppliesNothingTheSecondTime() async throws {
         try await withTestDatabase { database in
             let migrator = try Migrator(directory: TestCluster.repositoryRoot + "/schema")
@@ -32,7 +38,8 @@ struct MigrationTests {
 
     @Test func aFailingMigrationNamesFileAndLineAndLeavesNothing() async throws {
         try await withTestDatabase { database in
-            let directory = try Self.schemaDirectory(adding: ["002_broken.sql": """
+            let next = try Self.next()
+            let directory = try Self.schemaDirectory(adding: ["\(next.prefix)_broken.sql": """
                 -- a table, then a mistake
                 CREATE TABLE half_done (id integer);
 
@@ -40,9 +47,9 @@ struct MigrationTests {
                 """])
             let migrator = try Migrator(directory: directory)
             let error = await #expect(throws: MigrationError.self) { try await migrator.migrate(database.owner, logger: Self.logger) }
-            #expect(error?.description.contains("002_broken.sql, statement on line 4") == true, "got: \(String(describing: error))")
+            #expect(error?.description.contains("\(next.prefix)_broken.sql, statement on line 4") == true, "got: \(String(describing: error))")
             #expect(try await database.count("SELECT count(*) FROM pg_tables WHERE tablename = 'half_done'") == 0)
-            #expect(try await database.count("SELECT count(*) FROM schema_migrations WHERE version = 2") == 0)
+            #expect(try await database.count("SELECT count(*) FROM schema_migrations WHERE version = \(next.number)") == 0)
         }
     }
 
@@ -58,8 +65,9 @@ struct MigrationTests {
     }
 
     @Test func badFileNamesAndNumberingAreRefused() throws {
-        let gap = try Self.schemaDirectory(adding: ["003_later.sql": "SELECT 1;"])
-        #expect(throws: MigrationError.badNumbering(file: "003_later.sql", expected: 2)) { try Migrator(directory: gap) }
+        let skipped = try Self.next(2)
+        let gap = try Self.schemaDirectory(adding: ["\(skipped.prefix)_later.sql": "SELECT 1;"])
+        #expect(throws: MigrationError.badNumbering(file: "\(skipped.prefix)_later.sql", expected: skipped.number - 1)) { try Migrator(directory: gap) }
         let badName = try Self.schemaDirectory(adding: ["second.sql": "SELECT 1;"])
         #expect(throws: MigrationError.self) { try Migrator(directory: badName) }
         #expect(throws: MigrationError.unreadableDirectory("/nonexistent/schema")) { try Migrator(directory: "/nonexistent/schema") }
