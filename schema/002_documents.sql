@@ -13,6 +13,14 @@ COMMENT ON TABLE documents IS
     'Document scans by fingerprint: sha256 is the lowercase hex SHA-256 of content (checked), the '
     'value the case events record. A scan is stored once and never changed.';
 
+-- The immutability trigger now serves two tables: name the table in its refusal.
+CREATE OR REPLACE FUNCTION events_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% is immutable: % is refused', TG_TABLE_NAME, TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$;
+
 CREATE TRIGGER documents_refuse_update_delete
     BEFORE UPDATE OR DELETE ON documents
     FOR EACH ROW EXECUTE FUNCTION events_refuse_change();

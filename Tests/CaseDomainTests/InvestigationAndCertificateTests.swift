@@ -70,4 +70,43 @@ struct InvestigationAndCertificateTests {
         let decoded = try revocation.map { try #require(try HardshipCertificate.Event(type: $0.type, body: try $0.body())) }
         #expect(decoded == revocation)
     }
+
+    /// Random commands from random centres: whatever is accepted leaves one writer per
+    /// state (the target while it answers, the requester to acknowledge), and the state is
+    /// always the fold of the accepted events.
+    @Test func randomInvestigationCommandsKeepOneWriterAndReplayToTheSameState() throws {
+        var generator = SystemRandomNumberGenerator()
+        let centres = [Self.licang, Self.huancui, Self.wulian]
+        let commands: [Investigation.Command] = [
+            .request(caseStream: "case-1", toCentre: Self.huancui, questions: ["q"], dueDays: 7), .accept(number: "N"),
+            .decline(reason: "r"), .assignLawyer(lawyer: "l", firm: "f"), .report(findings: "f", documents: []), .acknowledge,
+        ]
+        for _ in 0..<300 {
+            var state = Investigation.State()
+            var history: [Investigation.Event] = []
+            for _ in 0..<20 {
+                let before = state
+                do {
+                    let events = try Investigation.decide(commands.randomElement(using: &generator)!, on: state, now: Self.now,
+                                                          actor: Self.actor(centres.randomElement(using: &generator)!))
+                    history += events
+                    state = events.reduce(state, Investigation.evolve)
+                } catch {
+                    #expect(state == before)
+                }
+                guard state.phase != .new else { continue }
+                let writers = Set(commands.flatMap { command in
+                    centres.filter { (try? Investigation.decide(command, on: state, now: Self.now, actor: Self.actor($0))) != nil }
+                })
+                #expect(writers.count <= 1, "one writer per request, but \(writers) could write in \(state.phase)")
+                switch state.phase {
+                case .requested, .accepted, .lawyerAssigned: #expect(writers == [state.target!])
+                case .reported: #expect(writers == [state.requester!])
+                default: #expect(writers.isEmpty, "\(state.phase) is final")
+                }
+                #expect((state.number != nil) == [.accepted, .lawyerAssigned, .reported, .acknowledged].contains(state.phase))
+            }
+            #expect(Investigation.State(replaying: history) == state)
+        }
+    }
 }

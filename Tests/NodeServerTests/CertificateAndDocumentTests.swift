@@ -2,6 +2,7 @@ import CaseDomain
 import Crypto
 import Hummingbird
 import NodeServer
+import PostgresNIO
 import Testing
 
 /// Hardship certificates issued in one city are recognised in another, by the register
@@ -55,6 +56,14 @@ struct CertificateAndDocumentTests {
             let wrong = try await node.send(.put, "/v1/documents/\(String(repeating: "0", count: 64))", headers: headers, body: scan)
             #expect(wrong.status == .unprocessableContent && wrong.problemType == "validation")
             #expect(try await node.database.count("SELECT count(*)::int FROM documents") == 1)
+            // A stored scan never changes: the service may not, and the trigger refuses even the owner.
+            for statement in ["UPDATE documents SET media_type = 'text/plain'", "DELETE FROM documents", "TRUNCATE documents"] {
+                await #expect(throws: PSQLError.self, "the service role must not run \(statement)") {
+                    try await node.database.service.query(PostgresQuery(unsafeSQL: statement))
+                }
+                let refusal = await #expect(throws: PSQLError.self) { try await node.database.owner.query(PostgresQuery(unsafeSQL: statement)) }
+                #expect(refusal?.serverInfo?[.message]?.contains("documents is immutable") == true, "\(String(describing: refusal))")
+            }
 
             headers[.contentType] = nil
             let fetched = try await node.client.execute(uri: "/v1/documents/\(sha256)", method: .get, headers: headers) { $0 }
