@@ -56,7 +56,8 @@ public struct NodeServer: Sendable {
 
         let store = StreamStore(appender: appender, reader: EventReader(client: client))
         let policies = configuration.federation.policies
-        let workflow = Workflow(store: store, policies: policies, clock: configuration.clock)
+        let allCentres = Set(configuration.federation.nodes.flatMap { $0.centres.map(\.id) })
+        let workflow = Workflow(store: store, policies: policies, centres: allCentres, clock: configuration.clock)
         let views = Views(store: store, clock: configuration.clock)
         let staffAPI = router.group("v1").add(middleware: StaffAuthentication(authority: tokens, centres: configuration.centres))
         CaseRoutes(workflow: workflow, views: views).add(to: staffAPI)

@@ -63,6 +63,10 @@ struct RefusalTests {
                                    ["expectedVersion": 2, "toCentre": "not a centre", "reason": "r"], field: "toCentre")
             try await Self.refused(node, .unprocessableContent, "validation", .post, "/v1/cases/\(id)/transfer", as: H.wulian,
                                    ["expectedVersion": 2, "toCentre": "qingdao-licang", "reason": "  "], field: "reason")
+            try await Self.refused(node, .unprocessableContent, "validation", .post, "/v1/cases/\(id)/transfer", as: H.wulian,
+                                   ["expectedVersion": 2, "toCentre": "qingdao-nowhere", "reason": "r"], field: "toCentre")
+            try await Self.refused(node, .unprocessableContent, "validation", .post, "/v1/cases", as: H.wulian,
+                                   H.application(jurisdiction: CentreID(rawValue: "harbin-daoli")!), field: "matter.jurisdictionCentre")
             try await Self.refused(node, .unprocessableContent, "validation", .post, "/v1/cases/\(id)/decision", as: H.wulian,
                                    ["granted": true, "reason": "ok"], field: "expectedVersion")
             try await Self.refused(node, .unprocessableContent, "validation", .post, "/v1/cases/\(id)/decision", as: H.wulian,

@@ -23,6 +23,8 @@ struct WriteResult: Sendable, Hashable {
 struct Workflow: Sendable {
     let store: StreamStore
     let policies: [NodeID: CityPolicy]
+    /// Every centre of the federation: the only valid targets of transfers and requests.
+    let centres: Set<CentreID>
     let clock: NodeClock
     /// Concurrent grants at one centre race for the register's next number; the losers
     /// re-read it and try again, this many times.
@@ -34,6 +36,7 @@ struct Workflow: Sendable {
     /// checked against the certificate register and the entry relied on is recorded.
     func submit(_ command: CaseCommand, by staff: StaffClaims) async throws -> WriteResult {
         let actor = try Self.writer(staff)
+        if case .submit(_, let matter, _, _, _) = command { try requireKnown(matter.jurisdictionCentre, field: "matter.jurisdictionCentre") }
         let now = clock.now()
         var context = CaseContext(now: now, actor: actor, role: Self.role(staff), policies: policies)
         if case .submit(let applicant, _, _, .certificate(let certificateID), _) = command {
@@ -49,6 +52,7 @@ struct Workflow: Sendable {
     /// Gives `command` on an existing case, if the case is at `expectedVersion`.
     func act(on caseID: String, expectedVersion: Int64, _ command: CaseCommand, by staff: StaffClaims) async throws -> WriteResult {
         let actor = try Self.writer(staff)
+        if case .requestTransfer(let target, _) = command { try requireKnown(target, field: "toCentre") }
         let stream = try Self.caseStream(caseID)
         let loaded = try await store.load(stream, as: CaseEvent.self)
         guard loaded.version > 0 else { throw Problem(.notFound, "no case \(caseID)") }
@@ -85,7 +89,7 @@ struct Workflow: Sendable {
         guard state.owner == actor.centre else {
             throw Problem(CommandError.forbidden(command: command.name, reason: "only the handling centre \(state.owner?.rawValue ?? "-") requests investigations for this case"))
         }
-        guard policies[toCentre.node] != nil else { throw Problem.invalid("toCentre", "no city '\(toCentre.node)' in the federation") }
+        try requireKnown(toCentre, field: "toCentre")
         let now = clock.now()
         let id = UUID.version7(at: now)
         let stream = Self.investigationStream(id)
@@ -192,6 +196,10 @@ struct Workflow: Sendable {
     }
 
     // MARK: Helpers
+
+    private func requireKnown(_ centre: CentreID, field: String) throws(Problem) {
+        guard centres.contains(centre) else { throw Problem.invalid(field, "no centre '\(centre)' in the federation") }
+    }
 
     static func decided<Value>(_ decide: () throws(CommandError) -> Value) throws(Problem) -> Value {
         do {
