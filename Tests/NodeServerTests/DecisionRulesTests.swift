@@ -27,10 +27,11 @@ struct DecisionRulesTests {
             var view = try await node.expect(.ok, .get, "/v1/cases/\(id)", as: H.licang)
             // Qingdao decides in 5 working days: Friday 20 Nov 10:00 → Friday 27 Nov 10:00 (China time).
             #expect(Self.due(view, "decisionDueAt") == Timestamp(iso8601: "2026-11-27T02:00:00Z"), "\(view)")
+            #expect(view["number"] == .null && view["lawyer"] == .null, "what a case does not have yet is null, not missing: \(view)")
             try await node.expect(.ok, .post, "/v1/cases/\(id)/decision", as: H.licang, ["expectedVersion": 2, "granted": true, "reason": "ok"])
             view = try await node.expect(.ok, .get, "/v1/cases/\(id)", as: H.licang)
             #expect(Self.due(view, "lawyerDueAt") == Timestamp(iso8601: "2026-11-25T02:00:00Z"), "a lawyer within 3 working days: \(view)")
-            #expect(view["decisionDueAt"] == nil)
+            #expect(view["decisionDueAt"] == .null, "no decision is due once decided")
         }
     }
 
@@ -64,7 +65,7 @@ struct DecisionRulesTests {
             #expect(view["phase"] == "ready-for-decision" && view["advanceAid"] == true && view["lawyer"] == "李律师")
             try await node.expect(.ok, .post, "\(path)/decision", as: H.licang, ["expectedVersion": 4, "granted": true, "reason": "补办手续后批准"])
             view = try await node.expect(.ok, .get, path, as: H.licang)
-            #expect(view["phase"] == "lawyer-assigned" && view["lawyerDueAt"] == nil)
+            #expect(view["phase"] == "lawyer-assigned" && view["lawyerDueAt"] == .null)
         }
     }
 }
