@@ -31,15 +31,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Listen port (default: the port of this node's URL in the federation file).")
     var port: Int?
 
-    @Option(help: ArgumentHelp("system only; fixed:/offset: clocks are for tongban dev and the tests.", valueName: "clock"))
+    @Option(help: ArgumentHelp("system; fixed:<ISO-8601> or offset:<duration> only with TONGBAN_MODE=test (deadline demonstrations and tests).", valueName: "clock"))
     var clock = "system"
 
     @OptionGroup var schema: SchemaOptions
 
     func run() async throws {
         let nodeClock = try NodeClock(parsing: clock)
-        guard nodeClock == .system else {
-            throw ValidationError("--clock \(clock): a served node keeps real time; fixed and offset clocks are for tongban dev and the tests")
+        guard nodeClock == .system || Environment.value("TONGBAN_MODE") == "test" else {
+            throw ValidationError("--clock \(clock): a served node keeps real time; fixed and offset clocks need TONGBAN_MODE=test")
         }
         let federationFile = try FederationFile.load(path: federation)
         guard let nodeID = NodeID(rawValue: node), let entry = federationFile.nodes.first(where: { $0.id == nodeID }) else {
