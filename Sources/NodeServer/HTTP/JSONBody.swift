@@ -11,6 +11,10 @@ extension Request {
         guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else {
             throw Problem(.malformed, "the body is not valid JSON")
         }
+        // PostgreSQL's text and jsonb cannot hold U+0000; no field of a case needs it.
+        guard data.range(of: Data(#"\u0000"#.utf8)) == nil else {
+            throw Problem.invalid("body", "text must not contain the NUL character (\\u0000)")
+        }
         do {
             return try JSONDecoder().decode(Value.self, from: data)
         } catch let error as DecodingError {

@@ -43,6 +43,9 @@ struct CertificateRoutes {
             guard let idNumber = request.uri.queryParameters.get("idNumber"), !idNumber.isEmpty else {
                 throw Problem.invalid("idNumber", "give the holder's ID number: /v1/certificates?idNumber=…")
             }
+            guard idNumber.utf8.count == 18, idNumber.utf8.allSatisfy({ (0x30...0x39).contains($0) || $0 == UInt8(ascii: "X") }) else {
+                throw Problem.invalid("idNumber", "expected 18 characters: 17 digits and a digit or X")
+            }
             return JSONResponse(["items": try CanonicalJSON.jsonValue(of: try await views.certificates(idNumber: idNumber))])
         }
     }
