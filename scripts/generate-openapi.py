@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+# Writes Sources/NodeServer/Resources/openapi.json, the description served at /openapi.json.
+# Edit this and re-run it when a route or a body changes; OperationsTests checks that the
+# document lists exactly the routes the router serves.
+import json
+S = lambda **p: {"type": "object", **p}
+ref = lambda n: {"$ref": f"#/components/schemas/{n}"}
+string = {"type": "string"}; text = {"type": "string", "pattern": "\\S", "description": "not blank"}; boolean = {"type": "boolean"}; integer = {"type": "integer", "format": "int64"}
+ts = {"type": "string", "format": "date-time", "description": "UTC, millisecond precision"}
+centre = {"type": "string", "pattern": "^[a-z][a-z0-9]*-[a-z0-9-]+$", "example": "qingdao-licang"}
+ev = {"expectedVersion": {**integer, "description": "the version the record is at; 409 conflict otherwise"}}
+
+def obj(required, props): return S(required=required, properties=props)
+def versioned(required=(), **props): return obj(["expectedVersion", *required], {**ev, **props})
+
+schemas = {
+ "Problem": obj(["type", "title", "status", "detail"], {"type": {**string, "format": "uri", "description": "https://tongban.example/problems/<slug>: malformed, validation, unauthorized, forbidden, not-found, conflict, invalid-transition, payload-too-large, unsupported-media-type, unavailable, internal-error"},
+   "title": string, "status": {"type": "integer"}, "detail": string, "instance": string,
+   "errors": {"type": "array", "items": obj(["field", "reason"], {"field": string, "reason": string})},
+   "currentVersion": {**integer, "description": "conflicts: the record's current version"}}),
+ "Document": obj(["name", "mediaType", "size", "sha256"], {"name": text, "mediaType": string, "size": {**integer, "minimum": 1}, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}),
+ "Application": obj(["applicant", "matter", "hardship"], {
+   "applicant": obj(["name", "idNumber", "phone", "homeCity"], {"name": text, "idNumber": {"type": "string", "pattern": "^[0-9]{17}[0-9X]$"}, "phone": {"type": "string", "pattern": "^1[0-9]{10}$"}, "homeCity": {"type": "string", "pattern": "^[a-z][a-z0-9-]*$"}, "groups": {"type": "array", "items": string}}),
+   "matter": obj(["litigation", "cause", "summary", "venue", "jurisdictionCentre"], {"litigation": boolean, "cause": text, "summary": string, "venue": text, "jurisdictionCentre": centre}),
+   "urgent": boolean,
+   "hardship": {"oneOf": [obj(["basis", "certificateId"], {"basis": {"const": "certificate"}, "certificateId": {**string, "description": "a certificate of the register, valid and issued to the applicant"}}), obj(["basis", "group"], {"basis": {"const": "exempt"}, "group": {**string, "description": "a group the intake city exempts, which the applicant is tagged with"}}), obj(["basis", "statement"], {"basis": {"const": "promise"}, "statement": text})]},
+   "documents": {"type": "array", "items": ref("Document")}}),
+ "CaseWritten": obj(["caseId", "version"], {"caseId": string, "version": integer, "number": {**string, "description": "set when the write granted aid"}}),
+ "InvestigationWritten": obj(["investigationId", "version"], {"investigationId": string, "version": integer, "number": {**string, "description": "set when the request was accepted"}}),
+ "CertificateWritten": obj(["certificateId", "version"], {"certificateId": string, "version": integer}),
+ "Case": obj(["caseId", "version", "phase", "urgent", "investigations"], {"caseId": string, "version": integer,
+   "phase": {"type": "string", "enum": ["submitted", "awaiting-materials", "ready-for-decision", "transfer-pending", "refused", "objection-pending", "granted", "lawyer-assigned", "closed", "archived", "withdrawn"]},
+   "number": string, "intakeCentre": centre, "owner": centre, "jurisdictionCentre": centre, "transferTarget": centre, "urgent": boolean, "advanceAid": boolean,
+   "applicant": S(description="masked ID number and phone"), "matter": S(), "hardship": string,
+   "recognisedCertificate": obj(["certificateId", "issuingNode", "issuingEventHash"], {"certificateId": string, "issuingNode": string, "issuingEventHash": string}),
+   "lawyer": string, "lawyerFirm": string, "originalsCollected": boolean, "aidOrdered": boolean,
+   "materialsDueAt": ts, "decisionDueAt": ts, "lawyerDueAt": ts, "subsidyPaidBy": string, "subsidyAmount": {**integer, "description": "fen"}, "followUps": {"type": "integer"},
+   "investigations": {"type": "array", "items": obj(["investigationId", "phase", "version"], {"investigationId": string, "toCentre": centre, "phase": string, "number": string, "version": integer})}}),
+ "Timeline": obj(["caseId", "events"], {"caseId": string, "events": {"type": "array", "items": obj(["position", "streamId", "streamVersion", "type", "recordedAt", "node", "staff", "hash", "body"], {
+   "position": integer, "streamId": string, "streamVersion": integer, "type": string, "recordedAt": ts, "node": string, "centre": centre, "staff": string, "hash": string, "body": S(description="the event body, personal data masked")})}}),
+ "Investigation": obj(["investigationId", "version", "phase"], {"investigationId": string, "caseId": string, "version": integer, "phase": {"type": "string", "enum": ["requested", "accepted", "lawyer-assigned", "reported", "acknowledged", "declined"]},
+   "fromCentre": centre, "toCentre": centre, "number": string, "lawyer": string, "reportDueAt": ts, "findings": string}),
+ "Certificate": obj(["certificateId", "version", "status", "issuingNode", "issuingCentre", "issuingEventHash", "holderName", "idNumber", "basis", "standard", "validFrom", "validUntil"], {
+   "certificateId": string, "version": integer, "status": {"type": "string", "enum": ["valid", "revoked", "expired"]}, "issuingNode": string, "issuingCentre": centre, "issuingEventHash": string,
+   "holderName": string, "idNumber": {**string, "description": "masked, except in a lookup by ID number"}, "basis": string, "standard": string, "validFrom": ts, "validUntil": ts, "revocationReason": string}),
+}
+bodies = {
+ "assessment": versioned(["eligible", "reason"], eligible=boolean, reason=text, missing={"type": "array", "items": string, "description": "missing materials; empty or absent when complete"}),
+ "materials": versioned(["documents"], documents={"type": "array", "items": ref("Document")}),
+ "withdrawal": versioned(),
+ "advance-aid": versioned(["reason"], reason=text),
+ "transfer": versioned(["toCentre", "reason"], toCentre=centre, reason=text),
+ "transfer/accept": versioned(),
+ "transfer/return": versioned(["reason"], reason=text),
+ "decision": versioned(["granted", "reason"], granted=boolean, reason=text),
+ "objection": versioned(["reason"], reason=text),
+ "objection/ruling": versioned(["orderAid", "reason"], orderAid=boolean, reason=text),
+ "lawyer": versioned(["lawyer", "firm"], lawyer=text, firm=text, chosenByApplicant=boolean),
+ "lawyer/change": versioned(["lawyer", "firm", "reason"], lawyer=text, firm=text, reason=text),
+ "originals-collected": versioned(),
+ "close": versioned(["outcome", "recoveredAmount"], outcome=text, recoveredAmount={**integer, "description": "fen"}),
+ "archive": versioned(),
+ "follow-up": versioned(["satisfied"], satisfied=boolean, note=string),
+}
+summaries = {
+ "assessment": "Assess eligibility and completeness at the owning centre", "materials": "Supply the missing materials; the decision clock starts",
+ "withdrawal": "Deem the application withdrawn: materials overdue", "advance-aid": "Start aid before the decision (urgent cases only)",
+ "transfer": "Transfer the case to another centre", "transfer/accept": "Accept a transfer (target centre only)", "transfer/return": "Return a transfer to its sender (target centre only)",
+ "decision": "Grant (numbers the case) or deny aid", "objection": "Record the applicant's objection to a refusal (justice bureau: supervisor role)",
+ "objection/ruling": "Uphold the refusal or order aid (justice bureau: supervisor role)", "lawyer": "Assign the case's lawyer", "lawyer/change": "Change the lawyer, with a reason",
+ "originals-collected": "Record that the original application and certificate were collected", "close": "Close the case; the aided city's subsidy is determined",
+ "archive": "Archive a closed case (originals required)", "follow-up": "Record a follow-up call",
+}
+P = lambda n: {"$ref": f"#/components/responses/{n}"}
+errs = lambda *codes: {c: P({"400": "Malformed", "401": "Unauthorized", "403": "Forbidden", "404": "NotFound", "409": "Conflict", "422": "Invalid"}[c]) for c in codes}
+jsonc = lambda schema: {"content": {"application/json": {"schema": schema}}}
+idp = lambda name, what: {"name": name, "in": "path", "required": True, "schema": string, "description": what}
+sec = [{"staffToken": []}]
+paths = {}
+paths["/v1/cases"] = {"post": {"operationId": "submitApplication", "summary": "Submit an application at my centre", "security": sec, "requestBody": {"required": True, **jsonc(ref("Application"))},
+  "responses": {"201": {"description": "submitted", **jsonc(ref("CaseWritten"))}, **errs("400", "401", "403", "409", "422")}}}
+paths["/v1/cases/{id}"] = {"get": {"operationId": "getCase", "summary": "A case's current state (centres taking part, their supervisors, auditors)", "security": sec, "parameters": [idp("id", "case id")],
+  "responses": {"200": {"description": "the case", **jsonc(ref("Case"))}, **errs("401", "403", "404")}}}
+paths["/v1/cases/{id}/timeline"] = {"get": {"operationId": "getCaseTimeline", "summary": "Every event of the case and its investigations, with node and centre", "security": sec, "parameters": [idp("id", "case id")],
+  "responses": {"200": {"description": "the timeline", **jsonc(ref("Timeline"))}, **errs("401", "403", "404")}}}
+for action, body in bodies.items():
+  paths[f"/v1/cases/{{id}}/{action}"] = {"post": {"operationId": "case-" + action.replace("/", "-"), "summary": summaries[action], "security": sec, "parameters": [idp("id", "case id")],
+    "requestBody": {"required": True, **jsonc(body)}, "responses": {"200": {"description": "recorded; the case's new version", **jsonc(ref("CaseWritten"))}, **errs("400", "401", "403", "404", "409", "422")}}}
+paths["/v1/cases/{id}/investigations"] = {"post": {"operationId": "requestInvestigation", "summary": "Ask another centre to investigate (handling centre only)", "security": sec, "parameters": [idp("id", "case id")],
+  "requestBody": {"required": True, **jsonc(obj(["toCentre", "questions", "dueDays"], {"toCentre": centre, "questions": {"type": "array", "items": text, "minItems": 1}, "dueDays": {"type": "integer", "minimum": 1, "maximum": 90}}))},
+  "responses": {"201": {"description": "requested", **jsonc(ref("InvestigationWritten"))}, **errs("400", "401", "403", "404", "409", "422")}}}
+paths["/v1/investigations/{id}"] = {"get": {"operationId": "getInvestigation", "summary": "An investigation request (requester, target, auditors)", "security": sec, "parameters": [idp("id", "investigation id")],
+  "responses": {"200": {"description": "the request", **jsonc(ref("Investigation"))}, **errs("401", "403", "404")}}}
+inv = {"accept": ("Accept and number the request (requested centre)", versioned()), "decline": ("Decline the request (requested centre)", versioned(["reason"], reason=text)),
+       "assign": ("Assign a local lawyer (requested centre)", versioned(["lawyer", "firm"], lawyer=text, firm=text)),
+       "report": ("Report the findings (requested centre)", versioned(["findings"], findings=text, documents={"type": "array", "items": ref("Document")})),
+       "acknowledge": ("Acknowledge the findings (requesting centre)", versioned())}
+for action, (summary, body) in inv.items():
+  paths[f"/v1/investigations/{{id}}/{action}"] = {"post": {"operationId": "investigation-" + action, "summary": summary, "security": sec, "parameters": [idp("id", "investigation id")],
+    "requestBody": {"required": True, **jsonc(body)}, "responses": {"200": {"description": "recorded", **jsonc(ref("InvestigationWritten"))}, **errs("400", "401", "403", "404", "409", "422")}}}
+paths["/v1/certificates"] = {
+  "post": {"operationId": "issueCertificate", "summary": "Issue a hardship certificate at my node, under my city's standard", "security": sec,
+    "requestBody": {"required": True, **jsonc(obj(["holderName", "idNumber", "basis", "validUntil"], {"holderName": text, "idNumber": {"type": "string", "pattern": "^[0-9]{17}[0-9X]$"}, "basis": text, "validUntil": {**ts, "description": "must be in the future"}, "standard": {**string, "description": "defaults to the city's hardship threshold"}}))},
+    "responses": {"201": {"description": "issued", **jsonc(ref("CertificateWritten"))}, **errs("400", "401", "403", "422")}},
+  "get": {"operationId": "findCertificates", "summary": "The certificates issued to an ID number, for recognition", "security": sec,
+    "parameters": [{"name": "idNumber", "in": "query", "required": True, "schema": {"type": "string", "pattern": "^[0-9]{17}[0-9X]$"}}],
+    "responses": {"200": {"description": "the certificates", **jsonc(obj(["items"], {"items": {"type": "array", "items": ref("Certificate")}}))}, **errs("401", "422")}}}
+paths["/v1/certificates/{id}"] = {"get": {"operationId": "getCertificate", "summary": "A certificate's register entry and status", "security": sec, "parameters": [idp("id", "certificate id")],
+  "responses": {"200": {"description": "the certificate", **jsonc(ref("Certificate"))}, **errs("401", "404")}}}
+paths["/v1/certificates/{id}/revoke"] = {"post": {"operationId": "revokeCertificate", "summary": "Revoke a certificate (a centre of the issuing city)", "security": sec, "parameters": [idp("id", "certificate id")],
+  "requestBody": {"required": True, **jsonc(versioned(["reason"], reason=text))}, "responses": {"200": {"description": "revoked", **jsonc(ref("CertificateWritten"))}, **errs("400", "401", "403", "404", "409", "422")}}}
+sha = {"name": "sha256", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}
+paths["/v1/documents/{sha256}"] = {
+  "put": {"operationId": "uploadDocument", "summary": "Upload a scan's bytes; they must hash to the path's SHA-256", "security": sec, "parameters": [sha],
+    "requestBody": {"required": True, "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}},
+    "responses": {"201": {"description": "stored"}, "200": {"description": "already held"}, **errs("401", "422")}},
+  "get": {"operationId": "getDocument", "summary": "A scan's bytes", "security": sec, "parameters": [sha],
+    "responses": {"200": {"description": "the scan", "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}, **errs("401", "404")}}}
+paths["/health"] = {"get": {"operationId": "health", "summary": "The process answers", "responses": {"200": {"description": "live", **jsonc(obj(["status", "node"], {"status": string, "node": string}))}}}}
+paths["/ready"] = {"get": {"operationId": "ready", "summary": "The database answers and its migrations are current",
+  "responses": {"200": {"description": "ready", **jsonc(obj(["status", "node", "schemaVersion"], {"status": string, "node": string, "schemaVersion": {"type": "integer"}}))}, "503": {"description": "not ready", "content": {"application/problem+json": {"schema": ref("Problem")}}}}}}
+paths["/openapi.json"] = {"get": {"operationId": "openapi", "summary": "This document", "responses": {"200": {"description": "the OpenAPI description", **jsonc(S())}}}}
+prob = lambda d: {"description": d, "content": {"application/problem+json": {"schema": ref("Problem")}}}
+doc = {"openapi": "3.1.0",
+ "info": {"title": "tongban node", "version": "1", "description": "One city's node of the tongban legal-aid federation: the staff API. Errors are RFC 9457 problem details. Staff calls carry an EdDSA JWT naming staff, centre and role (tongban token issue)."},
+ "components": {"securitySchemes": {"staffToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}, "schemas": schemas,
+   "responses": {"Malformed": prob("the body is not JSON"), "Unauthorized": prob("missing, invalid or expired staff token"), "Forbidden": prob("not this centre's or role's to do or see"),
+     "NotFound": prob("no such record"), "Conflict": prob("expectedVersion mismatch (conflict) or a command the state does not allow (invalid-transition)"), "Invalid": prob("a field is invalid; errors names it")}},
+ "paths": dict(sorted(paths.items()))}
+import os
+target = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Sources", "NodeServer", "Resources", "openapi.json")
+with open(target, "w") as out:
+    json.dump(doc, out, ensure_ascii=False, indent=1)
+print(f"{target}: {len(paths)} paths")
