@@ -51,7 +51,22 @@ struct DevCommand: AsyncParsableCommand {
 
         let cluster = try LocalCluster(dataDirectory: stateDir + "/pg", port: pgPort)
         try cluster.start { say($0) }
+        do {
+            try await runFederation(of: template, nodes: selected, on: cluster, migrator: migrator, clock: nodeClock)
+        } catch {
+            say("stopping PostgreSQL: tongban dev failed")
+            try? cluster.stop()
+            throw error
+        }
+        say("\nstopping PostgreSQL")
+        try cluster.stop()
+        say("stopped; the data stays in \(stateDir) for the next run")
+    }
 
+    /// Migrates and serves every selected node until Ctrl-C.
+    private func runFederation(of template: FederationFile, nodes selected: [FederationFile.Node], on cluster: LocalCluster,
+                               migrator: Migrator, clock nodeClock: NodeClock) async throws {
+        let devDirectory = stateDir + "/dev"
         var federationFile = FederationFile(name: template.name, nodes: [])
         var setups: [(node: FederationFile.Node, database: String, key: NodeSigningKey)] = []
         for (index, var node) in selected.enumerated() {
@@ -96,13 +111,10 @@ struct DevCommand: AsyncParsableCommand {
         }
         say("  federation file: \(devDirectory)/federation.json")
         say("  staff tokens:    \(devDirectory)/env.json (one per centre, valid 30 days)")
-        say("  try: curl -H \"Authorization: Bearer $(jq -r '.nodes[0].centres[0].token' \(devDirectory)/env.json)\" \(setups.first?.node.url ?? "")/ready")
+        say("  try:             curl \(setups.first?.node.url ?? "")/ready   (the README shows a first application)")
         say("Serving; each node's new events are printed below. Ctrl-C stops.")
 
         try await ServiceGroup(services: services, gracefulShutdownSignals: [.sigint, .sigterm], logger: logger).run()
-        say("\nstopping PostgreSQL")
-        try cluster.stop()
-        say("stopped; the data stays in \(stateDir) for the next run")
     }
 
     private func selectNodes(of template: FederationFile) throws -> [FederationFile.Node] {
