@@ -51,11 +51,23 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Projections",
+            dependencies: [
+                "CaseDomain",
+                "EventLog",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "NodeServer",
             dependencies: [
                 "CaseDomain",
                 "EventLog",
                 "Federation",
+                "Projections",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -74,6 +86,7 @@ let package = Package(
                 "Federation",
                 "LocalPostgres",
                 "NodeServer",
+                "Projections",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -123,6 +136,7 @@ let package = Package(
                 "Federation",
                 "LocalPostgres",
                 "NodeServer",
+                "Projections",
                 "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

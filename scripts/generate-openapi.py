@@ -116,6 +116,13 @@ paths["/v1/documents/{sha256}"] = {
     "responses": {"201": {"description": "stored"}, "200": {"description": "already held"}, **errs("401", "422")}},
   "get": {"operationId": "getDocument", "summary": "A scan's bytes", "security": sec, "parameters": [sha],
     "responses": {"200": {"description": "the scan", "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}, **errs("401", "404")}}}
+inbox_item = obj(["kind", "caseId", "applicant", "receivedAt", "overdue", "urgent"], {"kind": {"type": "string", "enum": ["review", "incoming-transfer", "decide", "assign-lawyer", "materials-pending", "incoming-investigation", "investigation-to-report", "investigation-findings", "returned-transfer"]},
+  "caseId": string, "investigationId": {"type": ["string", "null"]}, "number": {"type": ["string", "null"]}, "applicant": {**string, "description": "masked, e.g. 张*"}, "fromCentre": {"type": ["string", "null"]},
+  "receivedAt": ts, "dueAt": {"type": ["string", "null"], "format": "date-time"}, "overdue": {**boolean, "description": "due before the node's clock says now"}, "urgent": boolean})
+paths["/v1/inbox"] = {"get": {"operationId": "getInbox", "summary": "My centre's open work items, oldest due first (undated last)", "security": sec,
+  "parameters": [{"name": "kind", "in": "query", "schema": inbox_item["properties"]["kind"]}, {"name": "overdue", "in": "query", "schema": {"type": "string", "enum": ["true", "false"]}},
+                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}}, {"name": "cursor", "in": "query", "schema": {**string, "description": "nextCursor of the previous page"}}],
+  "responses": {"200": {"description": "a page of items", **jsonc(obj(["items", "nextCursor"], {"items": {"type": "array", "items": inbox_item}, "nextCursor": {"type": ["string", "null"]}}))}, **errs("401", "403", "422")}}}
 paths["/health"] = {"get": {"operationId": "health", "summary": "The process answers", "responses": {"200": {"description": "live", **jsonc(obj(["status", "node"], {"status": string, "node": string}))}}}}
 paths["/ready"] = {"get": {"operationId": "ready", "summary": "The database answers and its migrations are current",
   "responses": {"200": {"description": "ready", **jsonc(obj(["status", "node", "schemaVersion"], {"status": string, "node": string, "schemaVersion": {"type": "integer"}}))}, "503": {"description": "not ready", "content": {"application/problem+json": {"schema": ref("Problem")}}}}}}

@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import Logging
 import PostgresNIO
+import Projections
 import ServiceLifecycle
 
 /// One city's node as HTTP: the staff API over its event log, health and readiness, the
@@ -64,6 +65,7 @@ public struct NodeServer: Sendable {
         InvestigationRoutes(workflow: workflow, views: views).add(to: staffAPI)
         CertificateRoutes(workflow: workflow, views: views, policies: policies).add(to: staffAPI)
         DocumentRoutes(documents: DocumentStore(client: client)).add(to: staffAPI)
+        InboxRoutes(inbox: InboxQuery(client: client), clock: configuration.clock).add(to: staffAPI)
         return router
     }
 
@@ -83,13 +85,17 @@ extension NodeServer {
         public let services: [any Service]
     }
 
-    /// Assembles a node over the database at `database` (the service role), listening on `host:port`.
+    /// Assembles a node over the database at `database` (the service role), listening on
+    /// `host:port`, with its projector unless `projecting` is false.
     public static func assemble(configuration: Configuration, database: PostgresClient.Configuration,
-                                host: String, port: Int, logger: Logger) async -> Running {
+                                host: String, port: Int, projecting: Bool = true, logger: Logger) async -> Running {
         let client = PostgresClient(configuration: database, backgroundLogger: logger)
         let appender = EventAppender(client: client, signingKey: configuration.signingKey, keyring: configuration.federation.keyring,
                                      clock: configuration.clock, logger: logger)
         let server = await NodeServer(configuration: configuration, client: client, appender: appender)
-        return Running(server: server, client: client, services: [client, server.application(host: host, port: port, logger: logger)])
+        var services: [any Service] = [client]
+        if projecting { services.append(ProjectorService(client: client, logger: logger)) }
+        services.append(server.application(host: host, port: port, logger: logger))
+        return Running(server: server, client: client, services: services)
     }
 }

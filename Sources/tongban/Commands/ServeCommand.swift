@@ -36,6 +36,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var schema: SchemaOptions
 
+    @Flag(help: "Do not run the projector in this process (another process keeps the projections).")
+    var noProjector = false
+
     func run() async throws {
         let nodeClock = try NodeClock(parsing: clock)
         guard nodeClock == .system || Environment.value("TONGBAN_MODE") == "test" else {
@@ -55,7 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = NodeServer.Configuration(federation: federationFile, signingKey: signingKey, clock: nodeClock,
                                                      expectedSchemaVersion: try schema.migrator().latestVersion)
         let running = await NodeServer.assemble(configuration: configuration, database: try database.resolved().configuration,
-                                                host: host, port: listenPort, logger: logger)
+                                                host: host, port: listenPort, projecting: !noProjector, logger: logger)
         print("node \(nodeID) serving centres \(configuration.centres.map(\.rawValue).sorted().joined(separator: ", ")) on http://\(host):\(listenPort)")
         try await ServiceGroup(services: running.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
     }

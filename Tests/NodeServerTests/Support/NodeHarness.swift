@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NodeServer
+import Projections
 import Testing
 import TestSupport
 
@@ -83,6 +84,21 @@ struct NodeHarness: Sendable {
         let answer = try await call(method, path, as: centre, role: role, body)
         #expect(answer.status == status, "\(method) \(path) as \(centre?.rawValue ?? "nobody"): \(answer.json)", sourceLocation: sourceLocation)
         return answer.json
+    }
+
+    /// Brings every projection up to the log's head, as the node's projector would.
+    func project() async throws {
+        for projection in ProjectorService.all {
+            try await Projector(projection: projection, client: database.service).catchUp()
+        }
+    }
+
+    /// The items of `centre`'s inbox, projected first, as `kind@case-or-investigation`.
+    func inbox(_ centre: CentreID) async throws -> [String] {
+        try await project()
+        let page = try await expect(.ok, .get, "/v1/inbox?limit=500", as: centre)
+        guard case .array(let items)? = page["items"] else { return [] }
+        return items.map { "\($0["kind"]?.stringValue ?? "?")@\($0["investigationId"]?.stringValue ?? $0["caseId"]?.stringValue ?? "?")" }
     }
 
     /// The number of events in the node's log.

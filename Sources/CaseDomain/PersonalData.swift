@@ -1,18 +1,18 @@
 /// Masked forms of personal data, for views: the events keep the full values, what staff
 /// see in lists and timelines does not.
-enum PersonalData {
+public enum PersonalData {
     /// `张某某` → `张**`.
-    static func maskName(_ name: String) -> String {
+    public static func maskName(_ name: String) -> String {
         guard let first = name.first else { return name }
         return String(first) + String(repeating: "*", count: max(1, name.count - 1))
     }
 
     /// Keeps the first `head` and last `tail` characters: `371121198001011234` → `3711**********1234`.
-    static func mask(_ text: String, head: Int, tail: Int) -> String {
+    public static func mask(_ text: String, head: Int, tail: Int) -> String {
         guard text.count > head + tail else { return String(repeating: "*", count: text.count) }
         return String(text.prefix(head)) + String(repeating: "*", count: text.count - head - tail) + String(text.suffix(tail))
     }
 
-    static func maskIDNumber(_ id: String) -> String { mask(id, head: 4, tail: 4) }
-    static func maskPhone(_ phone: String) -> String { mask(phone, head: 3, tail: 4) }
+    public static func maskIDNumber(_ id: String) -> String { mask(id, head: 4, tail: 4) }
+    public static func maskPhone(_ phone: String) -> String { mask(phone, head: 3, tail: 4) }
 }

@@ -1,0 +1,95 @@
+import CaseDomain
+import EventLog
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Reads a centre's inbox from the live projection: oldest due first (undated last),
+/// filtered by kind and overdue, a page at a time.
+public struct InboxQuery: Sendable {
+    /// One work item as staff see it.
+    public struct Item: Sendable, Hashable, Encodable {
+        public var kind: String
+        public var caseId: String
+        public var investigationId: String?
+        public var number: String?
+        public var applicant: String
+        public var fromCentre: String?
+        public var receivedAt: Timestamp
+        public var dueAt: Timestamp?
+        /// Due before the node's clock says now.
+        public var overdue: Bool
+        public var urgent: Bool
+    }
+
+    /// One page: its items and the cursor of the next page (`nil` on the last).
+    public struct Page: Sendable, Encodable {
+        public var items: [Item]
+        public var nextCursor: String?
+    }
+
+    /// Where a page starts: after this item in the inbox's order.
+    public struct Cursor: Sendable, Hashable {
+        /// Milliseconds of the item's due date; `Int64.max` for an undated item.
+        var due: Int64
+        var itemID: String
+
+        /// The opaque text form clients send back.
+        public var text: String { Data("\(due)|\(itemID)".utf8).base64EncodedString() }
+
+        public init?(text: String) {
+            guard let data = Data(base64Encoded: text), let decoded = String(data: data, encoding: .utf8),
+                  let bar = decoded.firstIndex(of: "|"), let due = Int64(decoded[..<bar]) else { return nil }
+            self.due = due
+            self.itemID = String(decoded[decoded.index(after: bar)...])
+        }
+
+        init(due: Int64, itemID: String) {
+            self.due = due
+            self.itemID = itemID
+        }
+    }
+
+    private let client: PostgresClient
+    private let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger = Logger(label: "tongban.inbox")) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// The page of `centre`'s inbox after `cursor`; `overdue` compares due dates with `now`.
+    public func page(centre: CentreID, kind: InboxProjection.Kind? = nil, overdue: Bool? = nil,
+                     limit: Int, after cursor: Cursor? = nil, now: Timestamp) async throws -> Page {
+        let undated = Int64.max
+        let afterDue = cursor?.due ?? Int64.min
+        let afterItem = cursor?.itemID ?? ""
+        let nowMillis = now.millisecondsSinceEpoch
+        // Due dates compare as milliseconds so that "undated" sorts last and the cursor is exact.
+        let rows = try await client.query("""
+            SELECT item_id, kind, case_id, investigation_id, number, applicant, from_centre,
+                   (extract(epoch FROM received_at) * 1000)::bigint,
+                   (extract(epoch FROM due_at) * 1000)::bigint, urgent
+              FROM projections.inbox_items
+             WHERE centre = \(centre.rawValue)
+               AND (\(kind?.rawValue)::text IS NULL OR kind = \(kind?.rawValue))
+               AND (\(overdue)::boolean IS NULL OR (due_at IS NOT NULL AND (extract(epoch FROM due_at) * 1000)::bigint < \(nowMillis)) = \(overdue))
+               AND (coalesce((extract(epoch FROM due_at) * 1000)::bigint, \(undated)), item_id) > (\(afterDue), \(afterItem))
+             ORDER BY coalesce(due_at, 'infinity'::timestamptz), item_id
+             LIMIT \(limit + 1)
+            """, logger: logger)
+        var items: [Item] = []
+        var last: Cursor?
+        var more = false
+        for try await (itemID, kind, caseID, investigationID, number, applicant, fromCentre, received, due, urgent)
+            in rows.decode((String, String, String, String?, String?, String, String?, Int64, Int64?, Bool).self) {
+            guard items.count < limit else { more = true; break }
+            items.append(Item(kind: kind, caseId: caseID, investigationId: investigationID, number: number, applicant: applicant,
+                              fromCentre: fromCentre, receivedAt: Timestamp(millisecondsSinceEpoch: received),
+                              dueAt: due.map(Timestamp.init(millisecondsSinceEpoch:)), overdue: due.map { $0 < nowMillis } ?? false,
+                              urgent: urgent))
+            last = Cursor(due: due ?? undated, itemID: itemID)
+        }
+        return Page(items: items, nextCursor: more ? last?.text : nil)
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// A PostgreSQL schema that holds a set of projections' tables: the live `projections`
+/// schema, or a rebuild beside it.
+public struct ProjectionSchema: Sendable, Hashable, CustomStringConvertible {
+    /// The schema name: lowercase letters, digits and `_`.
+    public let name: String
+
+    /// The schema the running node projects into (created by migration 003).
+    public static let live = ProjectionSchema(validated: "projections")
+
+    public init?(_ name: String) {
+        guard let first = name.utf8.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first) || first == UInt8(ascii: "_"),
+              name.utf8.count <= 63,
+              name.utf8.allSatisfy({ (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "_") })
+        else { return nil }
+        self.name = name
+    }
+
+    private init(validated name: String) { self.name = name }
+
+    public var description: String { name }
+
+    /// Makes this schema an empty copy of `template`'s tables (columns, constraints,
+    /// indexes), for `projections` and the checkpoints. Drops it first if it exists.
+    public func recreate(like template: ProjectionSchema, tables: [String], on connection: PostgresConnection, logger: Logger) async throws {
+        _ = try await connection.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(name) CASCADE"), logger: logger)
+        _ = try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(name)"), logger: logger)
+        for table in ["checkpoints"] + tables {
+            _ = try await connection.query(PostgresQuery(unsafeSQL: "CREATE TABLE \(name).\(table) (LIKE \(template.name).\(table) INCLUDING ALL)"), logger: logger)
+        }
+    }
+
+    /// Drops the schema and everything in it.
+    public func drop(on client: PostgresClient, logger: Logger) async throws {
+        _ = try await client.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(name) CASCADE"), logger: logger)
+    }
+
+    /// A table's row count and a checksum of its rows, independent of row order.
+    public func checksum(of table: String, on connection: PostgresConnection, logger: Logger) async throws -> TableChecksum {
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: """
+            SELECT count(*), coalesce(md5(string_agg(row_hash, '' ORDER BY row_hash)), '')
+              FROM (SELECT md5(t::text) AS row_hash FROM \(name).\(table) t) AS hashed
+            """), logger: logger)
+        for try await (count, digest) in rows.decode((Int64, String).self) {
+            return TableChecksum(table: table, rows: count, md5: digest)
+        }
+        return TableChecksum(table: table, rows: 0, md5: "")
+    }
+
+    /// Sets this transaction's `search_path` to the schema (then `public`, for the log).
+    func use(on connection: PostgresConnection, logger: Logger) async throws {
+        _ = try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL search_path TO \(name), public"), logger: logger)
+    }
+}
+
+/// What a table holds, in one comparable figure.
+public struct TableChecksum: Sendable, Hashable, CustomStringConvertible {
+    public let table: String
+    public let rows: Int64
+    public let md5: String
+
+    public var description: String { "\(table): \(rows) rows, md5 \(md5.isEmpty ? "-" : md5)" }
+}
