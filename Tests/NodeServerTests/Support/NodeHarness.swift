@@ -38,19 +38,23 @@ struct NodeHarness: Sendable {
     /// (and the rest of the example federation's), on its own database.
     static func run(_ body: @Sendable (NodeHarness) async throws -> Void) async throws {
         try await withTestDatabase { database in
-            let data = try Data(contentsOf: URL(fileURLWithPath: TestCluster.repositoryRoot + "/deploy/federation.example.json"))
-            let federation = try FederationFile.decode(data, source: "federation.example.json", requirePublicKeys: false)
-            let key = TestDatabase.key("qingdao")
-            let clock = NodeClock(.fixed(now))
-            let configuration = NodeServer.Configuration(
-                federation: federation, signingKey: key, clock: clock,
-                expectedSchemaVersion: try Migrator(directory: TestCluster.repositoryRoot + "/schema").latestVersion,
-                centres: Set(federation.nodes.flatMap { $0.centres.map(\.id) }))
-            let server = await NodeServer(configuration: configuration, client: database.service, appender: database.appender(node: "qingdao", clock: clock))
-            let application = Application(router: server.router())
-            try await application.test(.router) { client in
-                try await body(NodeHarness(database: database, server: server, client: client))
-            }
+            try await run(on: database, clock: NodeClock(.fixed(now)), body)
+        }
+    }
+
+    /// The same node over `database` with another clock (a later "now", say).
+    static func run(on database: TestDatabase, clock: NodeClock, _ body: @Sendable (NodeHarness) async throws -> Void) async throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: TestCluster.repositoryRoot + "/deploy/federation.example.json"))
+        let federation = try FederationFile.decode(data, source: "federation.example.json", requirePublicKeys: false)
+        let key = TestDatabase.key("qingdao")
+        let configuration = NodeServer.Configuration(
+            federation: federation, signingKey: key, clock: clock,
+            expectedSchemaVersion: try Migrator(directory: TestCluster.repositoryRoot + "/schema").latestVersion,
+            centres: Set(federation.nodes.flatMap { $0.centres.map(\.id) }))
+        let server = await NodeServer(configuration: configuration, client: database.service, appender: database.appender(node: "qingdao", clock: clock))
+        let application = Application(router: server.router())
+        try await application.test(.router) { client in
+            try await body(NodeHarness(database: database, server: server, client: client))
         }
     }
 
