@@ -82,7 +82,8 @@ public struct Projector: Sendable {
         let projection = projection
         let schema = schema
         let logger = logger
-        return try await client.withTransaction(logger: logger) { connection -> Int? in
+        do {
+            return try await client.withTransaction(logger: logger) { connection -> Int? in
             try await schema.use(on: connection, logger: logger)
             _ = try await connection.query("INSERT INTO checkpoints (projection, position) VALUES (\(name), 0) ON CONFLICT DO NOTHING", logger: logger)
             let rows = try await connection.query("SELECT position FROM checkpoints WHERE projection = \(name) FOR UPDATE", logger: logger)
@@ -96,6 +97,10 @@ public struct Projector: Sendable {
             }
             _ = try await connection.query("UPDATE checkpoints SET position = \(batch[batch.count - 1].globalPosition) WHERE projection = \(name)", logger: logger)
             return applied
+            }
+        } catch let error as PostgresTransactionError {
+            // The batch was rolled back; report what failed inside it.
+            throw error.closureError ?? error
         }
     }
 
