@@ -72,6 +72,14 @@ public struct EventReader: Sendable {
         return streams
     }
 
+    /// The position of the last event (in this node's order) recorded at or before `instant`:
+    /// where the log stood then, for an audit "as of" a time.
+    public func position(asOf instant: Timestamp) async throws -> Int64 {
+        let rows = try await client.query("SELECT coalesce(max(global_position), 0) FROM events WHERE recorded_at <= \(instant.date)", logger: logger)
+        for try await position in rows.decode(Int64.self) { return position }
+        return 0
+    }
+
     /// The highest global position in the log (0 when empty).
     public func headPosition() async throws -> Int64 {
         let rows = try await client.query("SELECT coalesce(max(global_position), 0) FROM events", logger: logger)

@@ -83,6 +83,19 @@ public struct Replay: Sendable {
         throw ReplayError.liveKeptMoving
     }
 
+    /// Up to `limit` rows of `table` only the live schema has, and only the rebuild has, as text.
+    public func differences(in table: String, limit: Int = 10) async throws -> (onlyLive: [String], onlyRebuilt: [String]) {
+        func rows(_ first: ProjectionSchema, _ second: ProjectionSchema) async throws -> [String] {
+            let result = try await client.query(PostgresQuery(unsafeSQL: """
+                SELECT t::text FROM (SELECT * FROM \(first.name).\(table) EXCEPT ALL SELECT * FROM \(second.name).\(table)) t LIMIT \(limit)
+                """), logger: logger)
+            var texts: [String] = []
+            for try await text in result.decode(String.self) { texts.append(text) }
+            return texts
+        }
+        return (try await rows(.live, target), try await rows(target, .live))
+    }
+
     /// Makes the rebuild the live schema, atomically; the old live schema is dropped.
     public func swapIntoLive() async throws {
         let target = target

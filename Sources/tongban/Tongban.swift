@@ -16,6 +16,7 @@ struct Tongban: AsyncParsableCommand {
             KeysCommand.self,
             PostgresCommand.self,
             ServeCommand.self,
+            ReplayCommand.self,
             TokenCommand.self,
             BenchCommand.self,
         ]

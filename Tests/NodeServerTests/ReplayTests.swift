@@ -6,6 +6,7 @@ import NodeServer
 import PostgresNIO
 import Projections
 import Testing
+@testable import LocalPostgres
 
 /// Invariant 7: projections are a function of the log. A replay from position 0 gives the
 /// same rows as the live projection, however often the live one was stopped, failed
@@ -124,6 +125,37 @@ struct ReplayTests {
             _ = try await node.database.owner.query("UPDATE projections.inbox_items SET urgent = NOT urgent WHERE item_id = (SELECT min(item_id) FROM projections.inbox_items)")
             let tampered = try await replay.compareWithLive()
             #expect(!tampered.matches && tampered.comparisons.filter { !$0.matches }.map(\.live.table) == ["inbox_items"])
+        }
+    }
+}
+
+/// `tongban replay` as an auditor runs it.
+@Suite("tongban replay")
+struct ReplayCommandTests {
+    typealias H = NodeHarness
+
+    @Test func replayReportsSameOrDifferentAndSwapRepairs() async throws {
+        try await H.run { node in
+            _ = try await RefusalTests.assessedCase(node)
+            _ = try await InboxTests.populate(node, count: 2, unassessed: 1)
+            try await node.project()
+            let owner = node.database.cluster.url(user: "tongban_owner", database: node.database.name)
+            let clean = try ServeCommandTests.tongban(["replay", "--database-url", owner])
+            #expect(clean.status == 0 && clean.output.contains("OK: the live projections equal a replay of the log"), "\(clean.output)")
+
+            _ = try await node.database.owner.query("DELETE FROM projections.inbox_items WHERE kind = 'review'")
+            let broken = try ServeCommandTests.tongban(["replay", "--database-url", owner])
+            #expect(broken.status == 2, "\(broken.output)")
+            #expect(broken.output.contains("DIFFERENT live inbox_items: 3 rows") && broken.output.contains("only rebuilt: (review/"), "\(broken.output)")
+
+            let swapped = try ServeCommandTests.tongban(["replay", "--database-url", owner, "--swap"])
+            #expect(swapped.status == 0 && swapped.output.contains("the rebuild is now the live projections schema"), "\(swapped.output)")
+            #expect(try await node.inbox(H.licang).count == 3, "the service role reads the swapped-in schema")
+            #expect(try ServeCommandTests.tongban(["replay", "--database-url", owner]).status == 0)
+
+            let audit = try ServeCommandTests.tongban(["replay", "--database-url", owner, "--as-of", "2"])
+            #expect(audit.status == 0 && audit.output.contains("projections_as_of_2"), "\(audit.output)")
+            #expect(try await node.database.count("SELECT count(*)::int FROM projections_as_of_2.inbox_items") == 1, "after two events: one case, assessed")
         }
     }
 }
