@@ -3,14 +3,14 @@ import Logging
 import PostgresNIO
 
 /// A read model built from the log: it applies events, in global order, to its own
-/// tables. The runtime calls ``apply(_:on:logger:)`` inside the transaction that also
-/// stores the checkpoint, with `search_path` set to the schema being built, so the same
-/// code fills the live schema and a rebuild.
+/// tables. The runtime calls ``apply(_:on:logger:)`` with each batch inside the
+/// transaction that also stores the checkpoint, with `search_path` set to the schema being
+/// built, so the same code fills the live schema and a rebuild.
 public protocol Projection: Sendable {
     /// The projection's name in the checkpoints table.
     var name: String { get }
     /// The tables it owns (unqualified), for rebuilds and checksums.
     var tables: [String] { get }
-    /// Applies one accepted (not quarantined) event.
-    func apply(_ event: RecordedEvent, on connection: PostgresConnection, logger: Logger) async throws
+    /// Applies a batch of accepted (not quarantined) events, in global order.
+    func apply(_ batch: [RecordedEvent], on connection: PostgresConnection, logger: Logger) async throws
 }

@@ -90,13 +90,10 @@ public struct Projector: Sendable {
             var current: Int64 = -1
             for try await position in rows.decode(Int64.self) { current = position }
             guard current == expected else { return nil }
-            var applied = 0
-            for event in batch where event.quarantineReason == nil {
-                try await projection.apply(event, on: connection, logger: logger)
-                applied += 1
-            }
+            let accepted = batch.filter { $0.quarantineReason == nil }
+            if !accepted.isEmpty { try await projection.apply(accepted, on: connection, logger: logger) }
             _ = try await connection.query("UPDATE checkpoints SET position = \(batch[batch.count - 1].globalPosition) WHERE projection = \(name)", logger: logger)
-            return applied
+            return accepted.count
             }
         } catch let error as PostgresTransactionError {
             // The batch was rolled back; report what failed inside it.

@@ -26,14 +26,21 @@ struct ReplayTests {
         final class Counter: @unchecked Sendable {
             private let lock = NSLock()
             private var count = 0
-            func next() -> Int { lock.withLock { count += 1; return count } }
+            /// Counts `events` more; whether the count passed `limit` with them.
+            func add(_ events: Int, passing limit: Int) -> Bool {
+                lock.withLock {
+                    let before = count
+                    count += events
+                    return before < limit && count >= limit
+                }
+            }
         }
 
         struct Crash: Error {}
 
-        func apply(_ event: RecordedEvent, on connection: PostgresConnection, logger: Logger) async throws {
-            try await inner.apply(event, on: connection, logger: logger)
-            if counter.next() == failAt { throw Crash() }
+        func apply(_ batch: [RecordedEvent], on connection: PostgresConnection, logger: Logger) async throws {
+            try await inner.apply(batch, on: connection, logger: logger)
+            if counter.add(batch.count, passing: failAt) { throw Crash() }
         }
     }
 

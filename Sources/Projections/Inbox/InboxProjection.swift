@@ -6,6 +6,8 @@ import PostgresNIO
 
 /// Each centre's open work, from the case and investigation events: an item appears when
 /// an event puts work on a centre and leaves when the event that answers it is projected.
+/// A batch is applied set-wise: the rows of the cases it touches are loaded, the events
+/// are applied to them in memory (``InboxModel``), and the rows are written back.
 public struct InboxProjection: Projection {
     /// The kinds of work item, as `GET /v1/inbox` names them.
     public enum Kind: String, Sendable, CaseIterable {
@@ -25,165 +27,111 @@ public struct InboxProjection: Projection {
 
     public init() {}
 
-    public func apply(_ event: RecordedEvent, on connection: PostgresConnection, logger: Logger) async throws {
-        let envelope = event.envelope
-        let writer = ItemWriter(connection: connection, logger: logger, at: envelope.recordedAt.date)
-        if envelope.streamId.hasPrefix("case-"), let caseEvent = try CaseEvent(type: envelope.type, body: envelope.body) {
-            try await apply(caseEvent, case: String(envelope.streamId.dropFirst("case-".count)), writer)
-        } else if envelope.streamId.hasPrefix("investigation-"), let investigationEvent = try Investigation.Event(type: envelope.type, body: envelope.body) {
-            try await apply(investigationEvent, investigation: String(envelope.streamId.dropFirst("investigation-".count)), writer)
-        }
-    }
-
-    private func apply(_ event: CaseEvent, case caseID: String, _ writer: ItemWriter) async throws {
-        switch event {
-        case .applicationSubmitted(let submitted):
-            try await writer.registerCase(caseID, submitted)
-            try await writer.add(.review, for: submitted.intakeCentre.rawValue, case: caseID)
-        case .applicationAssessed(let assessed):
-            try await writer.remove([.review], case: caseID)
-            guard assessed.eligible, let owner = try await writer.owner(of: caseID) else { return }
-            if assessed.missing.isEmpty {
-                try await writer.add(.decide, for: owner, case: caseID, due: assessed.decisionDueAt)
-            } else {
-                try await writer.add(.materialsPending, for: owner, case: caseID, due: assessed.materialsDueAt)
-            }
-        case .materialsSupplied(let supplied):
-            try await writer.remove([.materialsPending], case: caseID)
-            if let owner = try await writer.owner(of: caseID) { try await writer.add(.decide, for: owner, case: caseID, due: supplied.decisionDueAt) }
-        case .applicationWithdrawn, .caseClosed, .caseArchived:
-            try await writer.remove(Kind.allCases, case: caseID)
-        case .transferRequested(let transfer):
-            try await writer.remove([.decide, .returnedTransfer], case: caseID)
-            try await writer.add(.incomingTransfer, for: transfer.toCentre.rawValue, case: caseID, from: transfer.fromCentre.rawValue)
-        case .transferAccepted(let accepted):
-            try await writer.remove([.incomingTransfer], case: caseID)
-            try await writer.setOwner(of: caseID, to: accepted.centre.rawValue)
-            try await writer.add(.decide, for: accepted.centre.rawValue, case: caseID, due: accepted.decisionDueAt)
-        case .transferReturned(let returned):
-            try await writer.remove([.incomingTransfer], case: caseID)
-            if let owner = try await writer.owner(of: caseID) {
-                try await writer.add(.returnedTransfer, for: owner, case: caseID, from: returned.centre.rawValue)
-            }
-        case .aidDecided(let decision):
-            try await writer.remove([.decide, .returnedTransfer], case: caseID)
-            if let number = decision.number { try await writer.setNumber(of: caseID, to: number) }
-            if let due = decision.lawyerDueAt, let owner = try await writer.owner(of: caseID) {
-                try await writer.add(.assignLawyer, for: owner, case: caseID, due: due)
-            }
-        case .objectionRuled(let ruling):
-            if ruling.aidOrdered, let owner = try await writer.owner(of: caseID) { try await writer.add(.decide, for: owner, case: caseID) }
-        case .lawyerAssigned:
-            try await writer.remove([.assignLawyer], case: caseID)
-        case .advanceAidStarted, .objectionFiled, .lawyerChanged, .originalsCollected, .followUpRecorded:
-            return
-        }
-    }
-
-    private func apply(_ event: Investigation.Event, investigation id: String, _ writer: ItemWriter) async throws {
-        switch event {
-        case .requested(let requested):
-            let caseID = String(requested.caseStream.dropFirst("case-".count))
-            try await writer.registerInvestigation(id, case: caseID, requested)
-            try await writer.add(.incomingInvestigation, for: requested.toCentre.rawValue, case: caseID, investigation: id,
-                                 from: requested.fromCentre.rawValue, due: requested.reportDueAt)
-        case .accepted(let accepted):
-            try await writer.remove(.incomingInvestigation, investigation: id)
-            try await writer.setNumber(ofInvestigation: id, to: accepted.number)
-            try await writer.addForInvestigation(id, kind: .investigationToReport, toTarget: true)
-        case .declined:
-            try await writer.remove(.incomingInvestigation, investigation: id)
-        case .reported:
-            try await writer.remove(.investigationToReport, investigation: id)
-            try await writer.addForInvestigation(id, kind: .investigationFindings, toTarget: false)
-        case .acknowledged:
-            try await writer.remove(.investigationFindings, investigation: id)
-        case .lawyerAssigned:
-            return
-        }
+    public func apply(_ batch: [RecordedEvent], on connection: PostgresConnection, logger: Logger) async throws {
+        let store = InboxTables(connection: connection, logger: logger)
+        let envelopes = batch.map(\.envelope)
+        let requestIDs = Set(envelopes.filter { $0.streamId.hasPrefix("investigation-") }.map { String($0.streamId.dropFirst("investigation-".count)) })
+        var model = InboxModel()
+        model.investigations = try await store.investigations(Array(requestIDs))
+        let caseIDs = Set(envelopes.compactMap(InboxModel.caseID(of:))).union(model.investigations.values.map(\.caseID))
+        guard !caseIDs.isEmpty || !requestIDs.isEmpty else { return }
+        model.cases = try await store.cases(Array(caseIDs))
+        model.items = try await store.items(ofCases: Array(caseIDs))
+        for envelope in envelopes { try model.apply(envelope) }
+        try await store.replace(cases: Array(caseIDs), investigations: Array(requestIDs), with: model)
     }
 }
 
-/// The inbox tables' statements, within the projector's transaction.
-private struct ItemWriter {
+/// The inbox tables, read and written a batch at a time.
+private struct InboxTables {
     let connection: PostgresConnection
     let logger: Logger
-    /// The event's recordedAt: when an item it creates was received.
-    let at: Date
 
-    func registerCase(_ caseID: String, _ submitted: CaseEvent.ApplicationSubmitted) async throws {
-        let applicant = PersonalData.maskName(submitted.applicant.name)
-        let idNumber = PersonalData.maskIDNumber(submitted.applicant.idNumber)
-        _ = try await connection.query("""
-            INSERT INTO inbox_cases (case_id, applicant, id_number, urgent, owner)
-            VALUES (\(caseID), \(applicant), \(idNumber), \(submitted.urgent), \(submitted.intakeCentre.rawValue))
+    /// Nullable text and times travel in arrays as sentinels: '' and `Int64.min`.
+    private static let noTime = Int64.min
+
+    func cases(_ ids: [String]) async throws -> [String: InboxModel.Case] {
+        let rows = try await connection.query("""
+            SELECT case_id, applicant, id_number, urgent, number, owner FROM inbox_cases WHERE case_id = ANY(\(ids))
             """, logger: logger)
+        var cases: [String: InboxModel.Case] = [:]
+        for try await (id, applicant, idNumber, urgent, number, owner) in rows.decode((String, String, String, Bool, String?, String).self) {
+            cases[id] = .init(applicant: applicant, idNumber: idNumber, urgent: urgent, number: number, owner: owner)
+        }
+        return cases
     }
 
-    func registerInvestigation(_ id: String, case caseID: String, _ requested: Investigation.Event.Requested) async throws {
-        _ = try await connection.query("""
-            INSERT INTO inbox_investigations (investigation_id, case_id, requester, target, report_due_at)
-            VALUES (\(id), \(caseID), \(requested.fromCentre.rawValue), \(requested.toCentre.rawValue), \(requested.reportDueAt.date))
+    func investigations(_ ids: [String]) async throws -> [String: InboxModel.InvestigationRequest] {
+        let rows = try await connection.query("""
+            SELECT investigation_id, case_id, requester, target, number, (extract(epoch FROM report_due_at) * 1000)::bigint
+              FROM inbox_investigations WHERE investigation_id = ANY(\(ids))
             """, logger: logger)
+        var requests: [String: InboxModel.InvestigationRequest] = [:]
+        for try await (id, caseID, requester, target, number, due) in rows.decode((String, String, String, String, String?, Int64?).self) {
+            requests[id] = .init(caseID: caseID, requester: requester, target: target, number: number,
+                                 reportDueAt: due.map(Timestamp.init(millisecondsSinceEpoch:)))
+        }
+        return requests
     }
 
-    func owner(of caseID: String) async throws -> String? {
-        let rows = try await connection.query("SELECT owner FROM inbox_cases WHERE case_id = \(caseID)", logger: logger)
-        for try await owner in rows.decode(String.self) { return owner }
-        return nil
-    }
-
-    func setOwner(of caseID: String, to owner: String) async throws {
-        _ = try await connection.query("UPDATE inbox_cases SET owner = \(owner) WHERE case_id = \(caseID)", logger: logger)
-    }
-
-    func setNumber(of caseID: String, to number: String) async throws {
-        _ = try await connection.query("UPDATE inbox_cases SET number = \(number) WHERE case_id = \(caseID)", logger: logger)
-        _ = try await connection.query("UPDATE inbox_items SET number = \(number) WHERE case_id = \(caseID) AND investigation_id IS NULL", logger: logger)
-    }
-
-    func setNumber(ofInvestigation id: String, to number: String) async throws {
-        _ = try await connection.query("UPDATE inbox_investigations SET number = \(number) WHERE investigation_id = \(id)", logger: logger)
-    }
-
-    /// Adds (or replaces) a case's item for `centre`, showing what the inbox shows of the case.
-    func add(_ kind: InboxProjection.Kind, for centre: String, case caseID: String, investigation: String? = nil,
-             from fromCentre: String? = nil, due: Timestamp? = nil) async throws {
-        let itemID = "\(kind.rawValue)/\(investigation ?? caseID)"
-        // A case's item shows the case number; an investigation's shows its own, once accepted.
-        let showsCaseNumber = investigation == nil
-        _ = try await connection.query("""
-            INSERT INTO inbox_items (item_id, centre, kind, case_id, investigation_id, number, applicant, from_centre, received_at, due_at, urgent)
-            SELECT \(itemID), \(centre), \(kind.rawValue), \(caseID), \(investigation),
-                   CASE WHEN \(showsCaseNumber) THEN c.number END,
-                   coalesce(c.applicant, ''), \(fromCentre), \(at), \(due?.date), coalesce(c.urgent, false)
-              FROM (SELECT 1) AS one LEFT JOIN inbox_cases c ON c.case_id = \(caseID)
-            ON CONFLICT (item_id) DO UPDATE SET centre = excluded.centre, number = excluded.number, from_centre = excluded.from_centre,
-                   received_at = excluded.received_at, due_at = excluded.due_at
+    func items(ofCases ids: [String]) async throws -> [String: InboxModel.Item] {
+        let rows = try await connection.query("""
+            SELECT item_id, centre, kind, case_id, investigation_id, number, applicant, from_centre,
+                   (extract(epoch FROM received_at) * 1000)::bigint, (extract(epoch FROM due_at) * 1000)::bigint, urgent
+              FROM inbox_items WHERE case_id = ANY(\(ids))
             """, logger: logger)
+        var items: [String: InboxModel.Item] = [:]
+        for try await (id, centre, kind, caseID, investigationID, number, applicant, fromCentre, received, due, urgent)
+            in rows.decode((String, String, String, String, String?, String?, String, String?, Int64, Int64?, Bool).self) {
+            guard let kind = InboxProjection.Kind(rawValue: kind) else { continue }
+            items[id] = .init(centre: centre, kind: kind, caseID: caseID, investigationID: investigationID, number: number, applicant: applicant,
+                              fromCentre: fromCentre, receivedAt: Timestamp(millisecondsSinceEpoch: received),
+                              dueAt: due.map(Timestamp.init(millisecondsSinceEpoch:)), urgent: urgent)
+        }
+        return items
     }
 
-    /// Adds an investigation's item for its target (`toTarget`) or its requester.
-    func addForInvestigation(_ id: String, kind: InboxProjection.Kind, toTarget: Bool) async throws {
-        let itemID = "\(kind.rawValue)/\(id)"
-        _ = try await connection.query("""
-            INSERT INTO inbox_items (item_id, centre, kind, case_id, investigation_id, number, applicant, from_centre, received_at, due_at, urgent)
-            SELECT \(itemID), CASE WHEN \(toTarget) THEN i.target ELSE i.requester END, \(kind.rawValue), i.case_id, i.investigation_id,
-                   i.number, coalesce(c.applicant, ''), CASE WHEN \(toTarget) THEN i.requester ELSE i.target END, \(at),
-                   CASE WHEN \(toTarget) THEN i.report_due_at END, coalesce(c.urgent, false)
-              FROM inbox_investigations i LEFT JOIN inbox_cases c ON c.case_id = i.case_id
-             WHERE i.investigation_id = \(id)
-            ON CONFLICT (item_id) DO NOTHING
-            """, logger: logger)
-    }
+    /// Replaces the rows of `cases` (their case rows and items) and of `investigations` with the model's.
+    func replace(cases caseIDs: [String], investigations requestIDs: [String], with model: InboxModel) async throws {
+        _ = try await connection.query("DELETE FROM inbox_items WHERE case_id = ANY(\(caseIDs))", logger: logger)
+        _ = try await connection.query("DELETE FROM inbox_cases WHERE case_id = ANY(\(caseIDs))", logger: logger)
+        _ = try await connection.query("DELETE FROM inbox_investigations WHERE investigation_id = ANY(\(requestIDs))", logger: logger)
 
-    func remove(_ kinds: [InboxProjection.Kind], case caseID: String) async throws {
-        _ = try await connection.query("""
-            DELETE FROM inbox_items WHERE case_id = \(caseID) AND investigation_id IS NULL AND kind = ANY(\(kinds.map(\.rawValue)))
-            """, logger: logger)
-    }
-
-    func remove(_ kind: InboxProjection.Kind, investigation id: String) async throws {
-        _ = try await connection.query("DELETE FROM inbox_items WHERE investigation_id = \(id) AND kind = \(kind.rawValue)", logger: logger)
+        let cases = model.cases.sorted { $0.key < $1.key }
+        if !cases.isEmpty {
+            _ = try await connection.query("""
+                INSERT INTO inbox_cases (case_id, applicant, id_number, urgent, number, owner)
+                SELECT id, applicant, id_number, urgent, nullif(number, ''), owner
+                  FROM unnest(\(cases.map(\.key)), \(cases.map(\.value.applicant)), \(cases.map(\.value.idNumber)),
+                              \(cases.map(\.value.urgent)), \(cases.map { $0.value.number ?? "" }), \(cases.map(\.value.owner)))
+                       AS c(id, applicant, id_number, urgent, number, owner)
+                """, logger: logger)
+        }
+        let requests = model.investigations.sorted { $0.key < $1.key }
+        if !requests.isEmpty {
+            _ = try await connection.query("""
+                INSERT INTO inbox_investigations (investigation_id, case_id, requester, target, number, report_due_at)
+                SELECT id, case_id, requester, target, nullif(number, ''),
+                       CASE WHEN due = \(Self.noTime) THEN NULL ELSE 'epoch'::timestamptz + due * interval '1 millisecond' END
+                  FROM unnest(\(requests.map(\.key)), \(requests.map(\.value.caseID)), \(requests.map(\.value.requester)),
+                              \(requests.map(\.value.target)), \(requests.map { $0.value.number ?? "" }),
+                              \(requests.map { $0.value.reportDueAt?.millisecondsSinceEpoch ?? Self.noTime }))
+                       AS r(id, case_id, requester, target, number, due)
+                """, logger: logger)
+        }
+        let items = model.items.sorted { $0.key < $1.key }
+        if !items.isEmpty {
+            _ = try await connection.query("""
+                INSERT INTO inbox_items (item_id, centre, kind, case_id, investigation_id, number, applicant, from_centre, received_at, due_at, urgent)
+                SELECT id, centre, kind, case_id, nullif(investigation_id, ''), nullif(number, ''), applicant, nullif(from_centre, ''),
+                       'epoch'::timestamptz + received * interval '1 millisecond',
+                       CASE WHEN due = \(Self.noTime) THEN NULL ELSE 'epoch'::timestamptz + due * interval '1 millisecond' END, urgent
+                  FROM unnest(\(items.map(\.key)), \(items.map(\.value.centre)), \(items.map(\.value.kind.rawValue)), \(items.map(\.value.caseID)),
+                              \(items.map { $0.value.investigationID ?? "" }), \(items.map { $0.value.number ?? "" }), \(items.map(\.value.applicant)),
+                              \(items.map { $0.value.fromCentre ?? "" }), \(items.map(\.value.receivedAt.millisecondsSinceEpoch)),
+                              \(items.map { $0.value.dueAt?.millisecondsSinceEpoch ?? Self.noTime }), \(items.map(\.value.urgent)))
+                       AS i(id, centre, kind, case_id, investigation_id, number, applicant, from_centre, received, due, urgent)
+                """, logger: logger)
+        }
     }
 }

@@ -1,0 +1,149 @@
+import CaseDomain
+import EventLog
+import Foundation
+
+/// The inbox as values: what the inbox tables hold for the cases and investigations a
+/// batch of events touches. ``apply(_:)`` is the whole of the inbox's logic, without I/O.
+struct InboxModel: Sendable, Equatable {
+    struct Case: Sendable, Equatable {
+        var applicant: String
+        var idNumber: String
+        var urgent: Bool
+        var number: String?
+        var owner: String
+    }
+
+    struct InvestigationRequest: Sendable, Equatable {
+        var caseID: String
+        var requester: String
+        var target: String
+        var number: String?
+        var reportDueAt: Timestamp?
+    }
+
+    struct Item: Sendable, Equatable {
+        var centre: String
+        var kind: InboxProjection.Kind
+        var caseID: String
+        var investigationID: String?
+        var number: String?
+        var applicant: String
+        var fromCentre: String?
+        var receivedAt: Timestamp
+        var dueAt: Timestamp?
+        var urgent: Bool
+    }
+
+    var cases: [String: Case] = [:]
+    var investigations: [String: InvestigationRequest] = [:]
+    /// By item id: `<kind>/<case or investigation id>`.
+    var items: [String: Item] = [:]
+
+    /// The case a stream's event concerns, for loading what the batch touches: the case
+    /// itself, or the case an investigation request belongs to (`nil` if not yet known).
+    static func caseID(of envelope: EventEnvelope) -> String? {
+        if envelope.streamId.hasPrefix("case-") { return String(envelope.streamId.dropFirst("case-".count)) }
+        if envelope.type == "InvestigationRequested", let stream = envelope.body["caseStream"]?.stringValue { return String(stream.dropFirst("case-".count)) }
+        return nil
+    }
+
+    mutating func apply(_ envelope: EventEnvelope) throws {
+        if envelope.streamId.hasPrefix("case-"), let event = try CaseEvent(type: envelope.type, body: envelope.body) {
+            apply(event, case: String(envelope.streamId.dropFirst("case-".count)), at: envelope.recordedAt)
+        } else if envelope.streamId.hasPrefix("investigation-"), let event = try Investigation.Event(type: envelope.type, body: envelope.body) {
+            apply(event, investigation: String(envelope.streamId.dropFirst("investigation-".count)), at: envelope.recordedAt)
+        }
+    }
+
+    private mutating func apply(_ event: CaseEvent, case caseID: String, at time: Timestamp) {
+        let owner = cases[caseID]?.owner
+        switch event {
+        case .applicationSubmitted(let submitted):
+            cases[caseID] = Case(applicant: PersonalData.maskName(submitted.applicant.name), idNumber: PersonalData.maskIDNumber(submitted.applicant.idNumber),
+                                 urgent: submitted.urgent, owner: submitted.intakeCentre.rawValue)
+            add(.review, for: submitted.intakeCentre.rawValue, case: caseID, at: time)
+        case .applicationAssessed(let assessed):
+            remove([.review], case: caseID)
+            guard assessed.eligible, let owner else { return }
+            if assessed.missing.isEmpty {
+                add(.decide, for: owner, case: caseID, at: time, due: assessed.decisionDueAt)
+            } else {
+                add(.materialsPending, for: owner, case: caseID, at: time, due: assessed.materialsDueAt)
+            }
+        case .materialsSupplied(let supplied):
+            remove([.materialsPending], case: caseID)
+            if let owner { add(.decide, for: owner, case: caseID, at: time, due: supplied.decisionDueAt) }
+        case .applicationWithdrawn, .caseClosed, .caseArchived:
+            remove(InboxProjection.Kind.allCases, case: caseID)
+        case .transferRequested(let transfer):
+            remove([.decide, .returnedTransfer], case: caseID)
+            add(.incomingTransfer, for: transfer.toCentre.rawValue, case: caseID, at: time, from: transfer.fromCentre.rawValue)
+        case .transferAccepted(let accepted):
+            remove([.incomingTransfer], case: caseID)
+            cases[caseID]?.owner = accepted.centre.rawValue
+            add(.decide, for: accepted.centre.rawValue, case: caseID, at: time, due: accepted.decisionDueAt)
+        case .transferReturned(let returned):
+            remove([.incomingTransfer], case: caseID)
+            if let owner { add(.returnedTransfer, for: owner, case: caseID, at: time, from: returned.centre.rawValue) }
+        case .aidDecided(let decision):
+            remove([.decide, .returnedTransfer], case: caseID)
+            if let number = decision.number {
+                cases[caseID]?.number = number
+                for (id, item) in items where item.caseID == caseID && item.investigationID == nil { items[id]?.number = number }
+            }
+            if let due = decision.lawyerDueAt, let owner { add(.assignLawyer, for: owner, case: caseID, at: time, due: due) }
+        case .objectionRuled(let ruling):
+            if ruling.aidOrdered, let owner { add(.decide, for: owner, case: caseID, at: time) }
+        case .lawyerAssigned:
+            remove([.assignLawyer], case: caseID)
+        case .advanceAidStarted, .objectionFiled, .lawyerChanged, .originalsCollected, .followUpRecorded:
+            return
+        }
+    }
+
+    private mutating func apply(_ event: Investigation.Event, investigation id: String, at time: Timestamp) {
+        switch event {
+        case .requested(let requested):
+            let caseID = String(requested.caseStream.dropFirst("case-".count))
+            investigations[id] = InvestigationRequest(caseID: caseID, requester: requested.fromCentre.rawValue, target: requested.toCentre.rawValue,
+                                                      reportDueAt: requested.reportDueAt)
+            addForInvestigation(id, .incomingInvestigation, toTarget: true, at: time, due: requested.reportDueAt)
+        case .accepted(let accepted):
+            items["\(InboxProjection.Kind.incomingInvestigation.rawValue)/\(id)"] = nil
+            investigations[id]?.number = accepted.number
+            addForInvestigation(id, .investigationToReport, toTarget: true, at: time, due: investigations[id]?.reportDueAt)
+        case .declined:
+            items["\(InboxProjection.Kind.incomingInvestigation.rawValue)/\(id)"] = nil
+        case .reported:
+            items["\(InboxProjection.Kind.investigationToReport.rawValue)/\(id)"] = nil
+            addForInvestigation(id, .investigationFindings, toTarget: false, at: time, due: nil)
+        case .acknowledged:
+            items["\(InboxProjection.Kind.investigationFindings.rawValue)/\(id)"] = nil
+        case .lawyerAssigned:
+            return
+        }
+    }
+
+    private mutating func add(_ kind: InboxProjection.Kind, for centre: String, case caseID: String, at time: Timestamp,
+                              from fromCentre: String? = nil, due: Timestamp? = nil) {
+        let known = cases[caseID]
+        items["\(kind.rawValue)/\(caseID)"] = Item(centre: centre, kind: kind, caseID: caseID, number: known?.number,
+                                                   applicant: known?.applicant ?? "", fromCentre: fromCentre, receivedAt: time,
+                                                   dueAt: due, urgent: known?.urgent ?? false)
+    }
+
+    /// An investigation's item for its target (`toTarget`) or its requester; it shows the
+    /// request's own number (none until accepted).
+    private mutating func addForInvestigation(_ id: String, _ kind: InboxProjection.Kind, toTarget: Bool, at time: Timestamp, due: Timestamp?) {
+        guard let request = investigations[id] else { return }
+        let known = cases[request.caseID]
+        items["\(kind.rawValue)/\(id)"] = Item(
+            centre: toTarget ? request.target : request.requester, kind: kind, caseID: request.caseID, investigationID: id,
+            number: request.number, applicant: known?.applicant ?? "", fromCentre: toTarget ? request.requester : request.target,
+            receivedAt: time, dueAt: due, urgent: known?.urgent ?? false)
+    }
+
+    private mutating func remove(_ kinds: [InboxProjection.Kind], case caseID: String) {
+        for kind in kinds { items["\(kind.rawValue)/\(caseID)"] = nil }
+    }
+}
