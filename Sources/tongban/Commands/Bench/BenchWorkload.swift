@@ -1,0 +1,143 @@
+import CaseDomain
+import EventLog
+import Federation
+import Foundation
+import LocalPostgres
+import Logging
+import PostgresNIO
+
+/// A node's log filled with realistic cases for the benchmarks: each case is decided by
+/// the domain (submit, assess, transfer, grant, lawyer, close, …) and stops at a random
+/// stage, so the inbox holds a mix of open work. A third of the cases go to one busy centre.
+struct BenchWorkload {
+    let policies: [NodeID: CityPolicy]
+    let centres: [CentreID]
+    let busyCentre: CentreID
+    /// 10:00 on Friday 20 Nov 2026 in China: the domain's "now" for every case.
+    static let start = Timestamp(iso8601: "2026-11-20T02:00:00Z")!
+
+    init(federationPath: String) throws {
+        let federation = try FederationFile.load(path: federationPath, requirePublicKeys: false)
+        policies = federation.policies
+        let all = federation.nodes.flatMap { $0.centres.map(\.id) }
+        centres = all
+        busyCentre = CentreID(rawValue: "qingdao-licang").flatMap { all.contains($0) ? $0 : nil } ?? all[0]
+    }
+
+    /// The events of case number `index`, as appends to its stream.
+    func caseAppend<G: RandomNumberGenerator>(_ index: Int, using generator: inout G) throws -> StreamAppend {
+        let intake = Int.random(in: 0..<3, using: &generator) == 0 ? busyCentre : centres.randomElement(using: &generator)!
+        let jurisdiction = Int.random(in: 0..<3, using: &generator) == 0 ? busyCentre : centres.randomElement(using: &generator)!
+        let applicant = Applicant(name: "申请人\(index)", idNumber: String(format: "37112119800101%04d", index % 10_000), phone: "13800000000",
+                                  homeCity: intake.node, groups: [])
+        var commands: [(CaseCommand, CentreID)] = [
+            (.submit(applicant: applicant, matter: Matter(litigation: true, cause: "traffic-accident", summary: "交通事故赔偿纠纷",
+                                                           venue: "人民法院", jurisdictionCentre: jurisdiction),
+                     urgent: Int.random(in: 0..<10, using: &generator) == 0, hardship: .promise(statement: "本人承诺经济困难"), documents: []), intake),
+            (.assess(eligible: true, reason: "符合条件", missing: []), intake),
+        ]
+        var owner = intake
+        if jurisdiction != intake {
+            commands.append((.requestTransfer(to: jurisdiction, reason: "管辖"), intake))
+            commands.append((.acceptTransfer, jurisdiction))
+            owner = jurisdiction
+        }
+        commands += [
+            (.decide(granted: true, reason: "同意"), owner),
+            (.assignLawyer(lawyer: "律师\(index % 97)", firm: "律师事务所", chosenByApplicant: false), owner),
+            (.collectOriginals, owner),
+            (.close(outcome: "调解结案", recoveredAmount: 1_000_000), owner),
+            (.archive, owner),
+        ]
+        let stages = Int.random(in: 1...commands.count, using: &generator)
+        var state = CaseState()
+        var events: [NewEvent] = []
+        for (command, centre) in commands.prefix(stages) {
+            let actor = Actor(centre: centre, staff: "bench")
+            let context = CaseContext(now: Self.start, actor: actor, policies: policies, allottedNumber: "BENCH-2026-\(index)")
+            for event in try CaseLifecycle.decide(command, on: state, context: context) {
+                state = CaseLifecycle.evolve(state, event)
+                events.append(NewEvent(type: event.type, actor: actor, body: try event.body()))
+            }
+        }
+        return StreamAppend(stream: "case-\(UUID().uuidString.lowercased())", expectedVersion: 0, events: events)
+    }
+
+    /// Appends `cases` cases through `appender`, `perCall` cases per atomic append on
+    /// `callers` concurrent callers; `progress` hears the cases written so far.
+    func generate(cases: Int, appender: EventAppender, perCall: Int = 400, callers: Int = 4,
+                  progress: @escaping @Sendable (Int) -> Void) async throws {
+        let calls = (cases + perCall - 1) / perCall
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for caller in 0..<callers {
+                group.addTask {
+                    var generator = SystemRandomNumberGenerator()
+                    for call in stride(from: caller, to: calls, by: callers) {
+                        let range = (call * perCall)..<min(cases, (call + 1) * perCall)
+                        let appends = try range.map { try caseAppend($0, using: &generator) }
+                        _ = try await appender.appendAtomically(appends)
+                        progress(range.upperBound)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+}
+
+/// A fresh benchmark database on the private cluster, migrated.
+struct BenchDatabase {
+    let cluster: LocalCluster
+    let name: String
+
+    static func create(_ name: String, pgData: String, pgPort: Int, schema: SchemaOptions) async throws -> BenchDatabase {
+        let cluster = try LocalCluster(dataDirectory: pgData, port: pgPort)
+        try cluster.start { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
+        try cluster.dropDatabase(name)
+        try cluster.createDatabase(name)
+        let owner = try DatabaseURL(cluster.url(user: LocalCluster.ownerRole, database: name))
+        let migrator = try schema.migrator()
+        try await withRunningClient(owner) { client in
+            _ = try await migrator.migrate(client, logger: Logger(label: "bench"))
+        }
+        return BenchDatabase(cluster: cluster, name: name)
+    }
+
+    func configuration(_ role: String, connections: Int = 20) throws -> PostgresClient.Configuration {
+        var configuration = try DatabaseURL(cluster.url(user: role, database: name)).configuration
+        configuration.options.maximumConnections = connections
+        return configuration
+    }
+}
+
+/// Measurement helpers shared by the benchmarks.
+enum BenchFigures {
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// The `fraction` quantile of `values` (nearest rank).
+    static func quantile(_ values: [Double], _ fraction: Double) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        return sorted[min(sorted.count - 1, max(0, Int((fraction * Double(sorted.count)).rounded(.up)) - 1))]
+    }
+
+    /// The process's peak resident set in MB since start or the last ``resetPeakMemory()``.
+    static func peakMemoryMB() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        else { return 0 }
+        return kilobytes / 1024
+    }
+
+    /// Resets the kernel's peak-RSS mark, so the next phase's peak is its own.
+    static func resetPeakMemory() {
+        try? Data("5".utf8).write(to: URL(fileURLWithPath: "/proc/self/clear_refs"))
+    }
+
+    static func say(_ line: String) {
+        FileHandle.standardError.write(Data("\(line)\n".utf8))
+    }
+}

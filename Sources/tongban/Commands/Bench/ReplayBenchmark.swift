@@ -1,0 +1,86 @@
+import ArgumentParser
+import CaseDomain
+import EventLog
+import Foundation
+import LocalPostgres
+import Logging
+import NIOCore
+import PostgresNIO
+import Projections
+
+/// `tongban bench replay`: how fast every projection is rebuilt from the log, against
+/// plain PostgreSQL reading the same events in the same batches.
+struct ReplayBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Events/s and peak memory of a replay from position 0, against plain reads of the log."
+    )
+
+    @Option(help: "Cases to generate (each 2 to 9 events).")
+    var cases = 100_000
+
+    @Option(help: "Events per replay transaction.")
+    var batchSize = 5000
+
+    @Option(help: ArgumentHelp("The federation whose centres and policies the cases use.", valueName: "file"))
+    var federation = "deploy/federation.example.json"
+
+    @Option(help: ArgumentHelp("The benchmark cluster's data directory.", valueName: "dir"))
+    var pgData = ".tongban/bench-pg"
+
+    @Option(help: "The benchmark cluster's port on 127.0.0.1.")
+    var pgPort = 54340
+
+    @OptionGroup var schema: SchemaOptions
+
+    func run() async throws {
+        let workload = try BenchWorkload(federationPath: federation)
+        let database = try await BenchDatabase.create("bench_replay", pgData: pgData, pgPort: pgPort, schema: schema)
+        let client = PostgresClient(configuration: try database.configuration(LocalCluster.ownerRole))
+        let key = NodeSigningKey.generate(for: NodeID(rawValue: "bench")!)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            let appender = EventAppender(client: client, signingKey: key, keyring: OriginKeyring([key.node: key.publicKey]))
+            let generationStart = ContinuousClock.now
+            try await workload.generate(cases: cases, appender: appender) { done in
+                if done % 10_000 < 400 { BenchFigures.say("generated \(done)/\(cases) cases") }
+            }
+            let events = try await EventReader(client: client).headPosition()
+            print("generated_cases \(cases) cases")
+            print("generated_events \(events) events")
+            print("generate_events_per_s \(Int(Double(events) / BenchFigures.seconds(ContinuousClock.now - generationStart))) events/s")
+
+            BenchFigures.resetPeakMemory()
+            let replay = Replay(projections: ProjectorService.all, into: ProjectionSchema("projections_bench")!, client: client)
+            let replayStart = ContinuousClock.now
+            try await replay.rebuild(batchSize: batchSize) { done, target in
+                if done % 100_000 < Int64(batchSize) { BenchFigures.say("replayed \(done)/\(target) events") }
+            }
+            let replayRate = Double(events) / BenchFigures.seconds(ContinuousClock.now - replayStart)
+            print("replay_events_per_s \(Int(replayRate)) events/s")
+            print("replay_peak_rss_mb \(String(format: "%.0f", BenchFigures.peakMemoryMB())) MB")
+
+            let plainStart = ContinuousClock.now
+            var position: Int64 = 0
+            while position < events {
+                position = try await Self.plainRead(after: position, limit: batchSize, client: client)
+            }
+            let plainRate = Double(events) / BenchFigures.seconds(ContinuousClock.now - plainStart)
+            print("plain_read_events_per_s \(Int(plainRate)) events/s")
+            print("ratio_replay \(String(format: "%.3f", replayRate / plainRate))")
+            try await ProjectionSchema("projections_bench")!.drop(on: client, logger: Logger(label: "bench"))
+        }
+    }
+
+    /// What plain PostgreSQL does for a replay batch: fetch the next `limit` envelopes in
+    /// order, decoding nothing and writing nothing. Returns the last position read.
+    static func plainRead(after position: Int64, limit: Int, client: PostgresClient) async throws -> Int64 {
+        let rows = try await client.query("""
+            SELECT global_position, envelope FROM events WHERE global_position > \(position) ORDER BY global_position LIMIT \(limit)
+            """)
+        var last = position
+        for try await (next, _) in rows.decode((Int64, ByteBuffer).self) { last = next }
+        return last
+    }
+}
