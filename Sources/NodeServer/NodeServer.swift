@@ -66,6 +66,7 @@ public struct NodeServer: Sendable {
         CertificateRoutes(workflow: workflow, views: views, policies: policies).add(to: staffAPI)
         DocumentRoutes(documents: DocumentStore(client: client)).add(to: staffAPI)
         InboxRoutes(inbox: InboxQuery(client: client), clock: configuration.clock).add(to: staffAPI)
+        StatisticsRoutes(statistics: StatisticsQuery(client: client), clock: configuration.clock).add(to: staffAPI)
         return router
     }
 

@@ -92,6 +92,12 @@ struct JSONResponse<Value: Encodable & Sendable>: ResponseGenerator {
                 }
             }
             return .object(fields)
+        case (.object(var fields), .dictionary?):
+            for child in mirror.children {
+                let pair = Mirror(reflecting: child.value).children.map(\.value)
+                if pair.count == 2, let key = pair[0] as? String, let present = fields[key] { fields[key] = withNulls(present, pair[1]) }
+            }
+            return .object(fields)
         case (.array(let items), .collection?):
             return .array(zip(items, mirror.children).map { withNulls($0, $1.value) })
         default:

@@ -1,0 +1,35 @@
+import CaseDomain
+import EventLog
+import Hummingbird
+import Projections
+
+/// `GET /v1/stats?from=&to=`: per centre, how many steps were finished in the period, how
+/// long they took (median, p90, in hours), how many late, and how many are overdue now.
+struct StatisticsRoutes {
+    let statistics: StatisticsQuery
+    let clock: NodeClock
+
+    func add(to group: RouterGroup<NodeRequestContext>) {
+        group.get("stats") { request, context in
+            _ = try context.requireStaff()
+            let now = clock.now()
+            let query = request.uri.queryParameters
+            func time(_ name: String, default value: Timestamp) throws(Problem) -> Timestamp {
+                guard let text = query.get(name), !text.isEmpty else { return value }
+                guard let parsed = Timestamp(iso8601: text) else { throw Problem.invalid(name, "an ISO-8601 time such as 2026-11-01T00:00:00Z") }
+                return parsed
+            }
+            let to = try time("to", default: now)
+            let from = try time("from", default: Timestamp(millisecondsSinceEpoch: to.millisecondsSinceEpoch - 30 * 86_400_000))
+            guard from < to else { throw Problem.invalid("from", "must be before to (\(to))") }
+            let centres = try await statistics.figures(from: from, to: to, now: now)
+            return JSONResponse(StatisticsPage(from: from, to: to, centres: centres))
+        }
+    }
+
+    struct StatisticsPage: Encodable, Sendable {
+        var from: Timestamp
+        var to: Timestamp
+        var centres: [StatisticsQuery.Centre]
+    }
+}
