@@ -48,16 +48,12 @@ public enum CanonicalJSON {
 
     /// Decodes a `Decodable` value from its JSON value (an event body, say).
     public static func decode<Value: Decodable>(_ type: Value.Type, from value: JSONValue) throws -> Value {
-        try JSONDecoder().decode(Value.self, from: Data(encode(value)))
+        try JSONValueDecoder.scalar(Value.self, value, [])
     }
 
     /// Parses JSON bytes (canonical or not) into a value.
     public static func decode(_ bytes: some Collection<UInt8>) throws(Error) -> JSONValue {
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-        } catch {
-            throw .malformed(String(describing: error))
-        }
+        try JSONParser.parse(Array(bytes))
     }
 
     /// Writes `value`; a non-finite number's path is built as the error unwinds, so the
