@@ -95,7 +95,7 @@ public struct EventReader: Sendable {
             }
             let signed: SignedEvent
             do {
-                signed = try SignedEvent(canonicalBytes: Array(buffer: envelope), hash: eventHash, signature: Array(buffer: signature))
+                signed = try SignedEvent(storedBytes: Array(buffer: envelope), hash: eventHash, signature: Array(buffer: signature))
             } catch {
                 throw StoredEventError(position: position, reason: error.description)
             }

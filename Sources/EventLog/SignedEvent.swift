@@ -43,6 +43,15 @@ public struct SignedEvent: Hashable, Sendable {
         self.signature = signature
     }
 
+    /// An event read back from this node's own log, whose bytes were checked when they were
+    /// stored: parsed without re-spelling them (``ChainVerifier`` still checks everything).
+    init(storedBytes: [UInt8], hash: EventHash, signature: [UInt8]) throws(EnvelopeError) {
+        self.envelope = try EventEnvelope(bytes: storedBytes, requireCanonical: false)
+        self.canonicalBytes = storedBytes
+        self.hash = hash
+        self.signature = signature
+    }
+
     /// Checks that the hash is the SHA-256 of the stored bytes and that the origin's key
     /// signed it. Chain continuity is the caller's: it needs the previous event.
     public func verify(with keyring: OriginKeyring) throws(IntegrityError) {

@@ -3,11 +3,13 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// Runs one projection over the log: reads the events after its checkpoint in batches and,
-/// for each batch, applies them and moves the checkpoint in one transaction (invariant 7:
+/// Runs projections over the log: reads the events after their checkpoint in batches and,
+/// for each batch, applies them and moves the checkpoints in one transaction (invariant 7:
 /// each event exactly once, restartable anywhere). The same code runs live and rebuilds.
+/// A node runs one projector per projection, so a slow one holds up no other; a rebuild
+/// runs all of them as one, reading and parsing each batch once.
 public struct Projector: Sendable {
-    public let projection: any Projection
+    public let projections: [any Projection]
     public let schema: ProjectionSchema
     private let client: PostgresClient
     private let reader: EventReader
@@ -16,7 +18,14 @@ public struct Projector: Sendable {
 
     public init(projection: any Projection, schema: ProjectionSchema = .live, client: PostgresClient,
                 batchSize: Int = 1000, logger: Logger = Logger(label: "tongban.projector")) {
-        self.projection = projection
+        self.init(projections: [projection], schema: schema, client: client, batchSize: batchSize, logger: logger)
+    }
+
+    /// Projections that stand at one checkpoint and move together (a rebuild from 0).
+    public init(projections: [any Projection], schema: ProjectionSchema = .live, client: PostgresClient,
+                batchSize: Int = 1000, logger: Logger = Logger(label: "tongban.projector")) {
+        precondition(!projections.isEmpty, "a projector needs a projection")
+        self.projections = projections
         self.schema = schema
         self.client = client
         self.reader = EventReader(client: client, logger: logger)
@@ -24,12 +33,18 @@ public struct Projector: Sendable {
         self.logger = logger
     }
 
-    /// The global position the projection has applied up to (0 before its first batch).
+    /// The global position the projections have applied up to (0 before their first
+    /// batch; the lowest if they stand apart).
     public func checkpoint() async throws -> Int64 {
-        let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT position FROM \(schema.name).checkpoints WHERE projection = $1",
-                                                        binds: try Self.binds(projection.name)), logger: logger)
-        for try await position in rows.decode(Int64.self) { return position }
-        return 0
+        var lowest = Int64.max
+        for projection in projections {
+            let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT position FROM \(schema.name).checkpoints WHERE projection = $1",
+                                                            binds: try Self.binds(projection.name)), logger: logger)
+            var position: Int64 = 0
+            for try await stored in rows.decode(Int64.self) { position = stored }
+            lowest = min(lowest, position)
+        }
+        return lowest
     }
 
     /// Applies every event up to `target` (default: the log's head when called), batch by
@@ -68,38 +83,45 @@ public struct Projector: Sendable {
                 await notifier.waitForEvents(after: try await checkpoint(), timeout: pollInterval)
             } catch {
                 if Task.isCancelled { return }
-                logger.error("projection \(projection.name) failed; retrying", metadata: ["error": "\(describePostgresError(error))"])
+                logger.error("projection \(projections.map(\.name).joined(separator: ", ")) failed; retrying", metadata: ["error": "\(describePostgresError(error))"])
                 try? await Task.sleep(for: pause)
                 pause = min(pause * 2, .seconds(10))
             }
         }
     }
 
-    /// Applies `batch` and moves the checkpoint from `expected`, in one transaction;
-    /// `nil` if the checkpoint was no longer `expected` (nothing applied).
+    /// Applies `batch` and moves every checkpoint from `expected`, in one transaction;
+    /// `nil` if a checkpoint was no longer `expected` (then nothing is applied).
     private func commit(_ batch: [RecordedEvent], after expected: Int64) async throws -> Int? {
-        let name = projection.name
-        let projection = projection
+        let projections = projections
         let schema = schema
         let logger = logger
+        let accepted = batch.filter { $0.quarantineReason == nil }
+        let last = batch[batch.count - 1].globalPosition
         do {
-            return try await client.withTransaction(logger: logger) { connection -> Int? in
-            try await schema.use(on: connection, logger: logger)
-            _ = try await connection.query("INSERT INTO checkpoints (projection, position) VALUES (\(name), 0) ON CONFLICT DO NOTHING", logger: logger)
-            let rows = try await connection.query("SELECT position FROM checkpoints WHERE projection = \(name) FOR UPDATE", logger: logger)
-            var current: Int64 = -1
-            for try await position in rows.decode(Int64.self) { current = position }
-            guard current == expected else { return nil }
-            let accepted = batch.filter { $0.quarantineReason == nil }
-            if !accepted.isEmpty { try await projection.apply(accepted, on: connection, logger: logger) }
-            _ = try await connection.query("UPDATE checkpoints SET position = \(batch[batch.count - 1].globalPosition) WHERE projection = \(name)", logger: logger)
-            return accepted.count
+            try await client.withTransaction(logger: logger) { connection in
+                try await schema.use(on: connection, logger: logger)
+                for projection in projections {
+                    let name = projection.name
+                    _ = try await connection.query("INSERT INTO checkpoints (projection, position) VALUES (\(name), 0) ON CONFLICT DO NOTHING", logger: logger)
+                    let rows = try await connection.query("SELECT position FROM checkpoints WHERE projection = \(name) FOR UPDATE", logger: logger)
+                    var current: Int64 = -1
+                    for try await position in rows.decode(Int64.self) { current = position }
+                    guard current == expected else { throw MovedOn() }
+                    if !accepted.isEmpty { try await projection.apply(accepted, on: connection, logger: logger) }
+                    _ = try await connection.query("UPDATE checkpoints SET position = \(last) WHERE projection = \(name)", logger: logger)
+                }
             }
+            return accepted.count
         } catch let error as PostgresTransactionError {
-            // The batch was rolled back; report what failed inside it.
+            // The batch was rolled back; say what failed inside it.
+            if error.closureError is MovedOn { return nil }
             throw error.closureError ?? error
         }
     }
+
+    /// Another projector moved a checkpoint first: roll back, continue from there.
+    private struct MovedOn: Error {}
 
     private static func binds(_ text: String) throws -> PostgresBindings {
         var binds = PostgresBindings()

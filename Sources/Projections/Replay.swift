@@ -49,6 +49,13 @@ public struct Replay: Sendable {
     /// Applies further events to the rebuild, up to `position` (default: the head).
     public func advance(to position: Int64?, batchSize: Int = 5000,
                         progress: (@Sendable (_ position: Int64, _ target: Int64) -> Void)? = nil) async throws {
+        let positions = try await checkpoints(in: target)
+        if Set(positions.values).count == 1 {
+            // All at one position (always, from 0): read and parse each batch once for all.
+            try await Projector(projections: projections, schema: target, client: client, batchSize: batchSize, logger: logger)
+                .catchUp(to: position, progress: progress)
+            return
+        }
         for projection in projections {
             try await Projector(projection: projection, schema: target, client: client, batchSize: batchSize, logger: logger)
                 .catchUp(to: position, progress: progress)

@@ -89,7 +89,7 @@ struct InboxModel: Sendable, Equatable {
             remove([.decide, .returnedTransfer], case: caseID)
             if let number = decision.number {
                 cases[caseID]?.number = number
-                for (id, item) in items where item.caseID == caseID && item.investigationID == nil { items[id]?.number = number }
+                for kind in InboxProjection.Kind.allCases { items["\(kind.rawValue)/\(caseID)"]?.number = number }
             }
             if let due = decision.lawyerDueAt, let owner { add(.assignLawyer, for: owner, case: caseID, at: time, due: due) }
         case .objectionRuled(let ruling):

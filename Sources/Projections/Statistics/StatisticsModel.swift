@@ -29,7 +29,19 @@ struct StatisticsModel: Sendable, Equatable {
     }
 
     /// By interval id: `<measure>/<subject>/<n>`.
-    var intervals: [String: Interval] = [:]
+    private(set) var intervals: [String: Interval] = [:]
+    /// The open interval of each measure and subject, and how many each has had: so that
+    /// applying an event costs the same however many intervals a batch holds.
+    private var openIntervals: [String: String] = [:]
+    private var counts: [String: Int] = [:]
+
+    /// Adds an interval as the table holds it.
+    mutating func load(_ id: String, _ interval: Interval) {
+        intervals[id] = interval
+        let key = "\(interval.measure.rawValue)/\(interval.subject)"
+        counts[key, default: 0] += 1
+        if interval.endedAt == nil { openIntervals[key] = id }
+    }
 
     /// The subject (case or investigation id) an event's stream is about.
     static func subject(of envelope: EventEnvelope) -> String? {
@@ -86,23 +98,27 @@ struct StatisticsModel: Sendable, Equatable {
         }
     }
 
-    /// The open interval of `measure` for `subject`, if any.
-    private func openID(_ measure: Measure, _ subject: String) -> String? {
-        intervals.first { $0.value.measure == measure && $0.value.subject == subject && $0.value.endedAt == nil }?.key
-    }
-
     private mutating func open(_ measure: Measure, _ subject: String, centre: String, at: Timestamp, due: Timestamp?) {
         drop(measure, subject)
-        let number = intervals.values.filter { $0.measure == measure && $0.subject == subject }.count + 1
-        intervals["\(measure.rawValue)/\(subject)/\(number)"] = Interval(measure: measure, subject: subject, centre: centre, startedAt: at, dueAt: due)
+        let key = "\(measure.rawValue)/\(subject)"
+        let number = counts[key, default: 0] + 1
+        counts[key] = number
+        let id = "\(key)/\(number)"
+        intervals[id] = Interval(measure: measure, subject: subject, centre: centre, startedAt: at, dueAt: due)
+        openIntervals[key] = id
     }
 
     private mutating func close(_ measure: Measure, _ subject: String, at: Timestamp) {
-        if let id = openID(measure, subject) { intervals[id]?.endedAt = at }
+        if let id = openIntervals.removeValue(forKey: "\(measure.rawValue)/\(subject)") { intervals[id]?.endedAt = at }
     }
 
-    /// Forgets an open interval that ended without its step being done (a transfer returned, a case withdrawn).
+    /// Forgets an open interval that ended without its step being done (a transfer returned,
+    /// a case withdrawn); its number is given to the next one.
     private mutating func drop(_ measure: Measure, _ subject: String) {
-        if let id = openID(measure, subject) { intervals[id] = nil }
+        let key = "\(measure.rawValue)/\(subject)"
+        if let id = openIntervals.removeValue(forKey: key) {
+            intervals[id] = nil
+            counts[key, default: 1] -= 1
+        }
     }
 }

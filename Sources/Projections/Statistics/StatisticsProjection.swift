@@ -25,8 +25,8 @@ public struct StatisticsProjection: Projection {
             """, logger: logger)
         for try await (id, measure, subject, centre, started, ended, due) in rows.decode((String, String, String, String, Int64, Int64?, Int64?).self) {
             guard let measure = StatisticsModel.Measure(rawValue: measure) else { continue }
-            model.intervals[id] = .init(measure: measure, subject: subject, centre: centre, startedAt: Timestamp(millisecondsSinceEpoch: started),
-                                        endedAt: ended.map(Timestamp.init(millisecondsSinceEpoch:)), dueAt: due.map(Timestamp.init(millisecondsSinceEpoch:)))
+            model.load(id, .init(measure: measure, subject: subject, centre: centre, startedAt: Timestamp(millisecondsSinceEpoch: started),
+                                        endedAt: ended.map(Timestamp.init(millisecondsSinceEpoch:)), dueAt: due.map(Timestamp.init(millisecondsSinceEpoch:))))
         }
         for event in batch { try model.apply(event.envelope) }
         _ = try await connection.query("DELETE FROM stats_intervals WHERE subject = ANY(\(subjects))", logger: logger)
