@@ -12,5 +12,5 @@ public protocol Projection: Sendable {
     /// The tables it owns (unqualified), for rebuilds and checksums.
     var tables: [String] { get }
     /// Applies a batch of accepted (not quarantined) events, in global order.
-    func apply(_ batch: [RecordedEvent], on connection: PostgresConnection, logger: Logger) async throws
+    func apply(_ batch: [ProjectedEvent], on connection: PostgresConnection, logger: Logger) async throws
 }

@@ -96,7 +96,7 @@ public struct Projector: Sendable {
         let projections = projections
         let schema = schema
         let logger = logger
-        let accepted = batch.filter { $0.quarantineReason == nil }
+        let accepted = try batch.filter { $0.quarantineReason == nil }.map(ProjectedEvent.init)
         let last = batch[batch.count - 1].globalPosition
         do {
             try await client.withTransaction(logger: logger) { connection in

@@ -38,7 +38,7 @@ struct ReplayTests {
 
         struct Crash: Error {}
 
-        func apply(_ batch: [RecordedEvent], on connection: PostgresConnection, logger: Logger) async throws {
+        func apply(_ batch: [ProjectedEvent], on connection: PostgresConnection, logger: Logger) async throws {
             try await inner.apply(batch, on: connection, logger: logger)
             if counter.add(batch.count, passing: failAt) { throw Crash() }
         }

@@ -39,19 +39,27 @@ struct InboxModel: Sendable, Equatable {
     /// By item id: `<kind>/<case or investigation id>`.
     var items: [String: Item] = [:]
 
-    /// The case a stream's event concerns, for loading what the batch touches: the case
-    /// itself, or the case an investigation request belongs to (`nil` if not yet known).
-    static func caseID(of envelope: EventEnvelope) -> String? {
-        if envelope.streamId.hasPrefix("case-") { return String(envelope.streamId.dropFirst("case-".count)) }
-        if envelope.type == "InvestigationRequested", let stream = envelope.body["caseStream"]?.stringValue { return String(stream.dropFirst("case-".count)) }
+    /// The case an event concerns, for loading what the batch touches: the case itself, or
+    /// the case an investigation request belongs to (`nil` if not yet known).
+    static func caseID(of event: ProjectedEvent) -> String? {
+        switch event.domain {
+        case .caseEvent(let caseID, _)?: caseID
+        case .investigation(_, .requested(let requested))?: String(requested.caseStream.dropFirst("case-".count))
+        default: nil
+        }
+    }
+
+    /// The investigation request an event belongs to, if any.
+    static func investigationID(of event: ProjectedEvent) -> String? {
+        if case .investigation(let id, _)? = event.domain { return id }
         return nil
     }
 
-    mutating func apply(_ envelope: EventEnvelope) throws {
-        if envelope.streamId.hasPrefix("case-"), let event = try CaseEvent(type: envelope.type, body: envelope.body) {
-            apply(event, case: String(envelope.streamId.dropFirst("case-".count)), at: envelope.recordedAt)
-        } else if envelope.streamId.hasPrefix("investigation-"), let event = try Investigation.Event(type: envelope.type, body: envelope.body) {
-            apply(event, investigation: String(envelope.streamId.dropFirst("investigation-".count)), at: envelope.recordedAt)
+    mutating func apply(_ event: ProjectedEvent) {
+        switch event.domain {
+        case .caseEvent(let caseID, let caseEvent)?: apply(caseEvent, case: caseID, at: event.envelope.recordedAt)
+        case .investigation(let id, let investigationEvent)?: apply(investigationEvent, investigation: id, at: event.envelope.recordedAt)
+        case .certificate?, nil: return
         }
     }
 

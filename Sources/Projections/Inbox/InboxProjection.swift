@@ -27,17 +27,16 @@ public struct InboxProjection: Projection {
 
     public init() {}
 
-    public func apply(_ batch: [RecordedEvent], on connection: PostgresConnection, logger: Logger) async throws {
+    public func apply(_ batch: [ProjectedEvent], on connection: PostgresConnection, logger: Logger) async throws {
         let store = InboxTables(connection: connection, logger: logger)
-        let envelopes = batch.map(\.envelope)
-        let requestIDs = Set(envelopes.filter { $0.streamId.hasPrefix("investigation-") }.map { String($0.streamId.dropFirst("investigation-".count)) })
+        let requestIDs = Set(batch.compactMap(InboxModel.investigationID(of:)))
         var model = InboxModel()
         model.investigations = try await store.investigations(Array(requestIDs))
-        let caseIDs = Set(envelopes.compactMap(InboxModel.caseID(of:))).union(model.investigations.values.map(\.caseID))
+        let caseIDs = Set(batch.compactMap(InboxModel.caseID(of:))).union(model.investigations.values.map(\.caseID))
         guard !caseIDs.isEmpty || !requestIDs.isEmpty else { return }
         model.cases = try await store.cases(Array(caseIDs))
         model.items = try await store.items(ofCases: Array(caseIDs))
-        for envelope in envelopes { try model.apply(envelope) }
+        for event in batch { model.apply(event) }
         try await store.replace(cases: Array(caseIDs), investigations: Array(requestIDs), with: model)
     }
 }

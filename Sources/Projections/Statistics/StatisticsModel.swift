@@ -43,20 +43,21 @@ struct StatisticsModel: Sendable, Equatable {
         if interval.endedAt == nil { openIntervals[key] = id }
     }
 
-    /// The subject (case or investigation id) an event's stream is about.
-    static func subject(of envelope: EventEnvelope) -> String? {
-        for prefix in ["case-", "investigation-"] where envelope.streamId.hasPrefix(prefix) {
-            return String(envelope.streamId.dropFirst(prefix.count))
+    /// The subject (case or investigation id) an event is about.
+    static func subject(of event: ProjectedEvent) -> String? {
+        switch event.domain {
+        case .caseEvent(let caseID, _)?: caseID
+        case .investigation(let id, _)?: id
+        case .certificate?, nil: nil
         }
-        return nil
     }
 
-    mutating func apply(_ envelope: EventEnvelope) throws {
-        guard let subject = Self.subject(of: envelope) else { return }
-        let at = envelope.recordedAt
-        if envelope.streamId.hasPrefix("case-"), let event = try CaseEvent(type: envelope.type, body: envelope.body) {
-            apply(event, case: subject, at: at, by: envelope.actor.centre?.rawValue)
-        } else if envelope.streamId.hasPrefix("investigation-"), let event = try Investigation.Event(type: envelope.type, body: envelope.body) {
+    mutating func apply(_ projected: ProjectedEvent) {
+        let at = projected.envelope.recordedAt
+        switch projected.domain {
+        case .caseEvent(let subject, let event)?:
+            apply(event, case: subject, at: at, by: projected.envelope.actor.centre?.rawValue)
+        case .investigation(let subject, let event)?:
             switch event {
             case .requested(let requested):
                 open(.reportInvestigation, subject, centre: requested.toCentre.rawValue, at: at, due: requested.reportDueAt)
@@ -64,6 +65,8 @@ struct StatisticsModel: Sendable, Equatable {
             case .declined: drop(.reportInvestigation, subject)
             case .accepted, .lawyerAssigned, .acknowledged: return
             }
+        case .certificate?, nil:
+            return
         }
     }
 

@@ -14,8 +14,8 @@ public struct StatisticsProjection: Projection {
 
     private static let noTime = Int64.min
 
-    public func apply(_ batch: [RecordedEvent], on connection: PostgresConnection, logger: Logger) async throws {
-        let subjects = Array(Set(batch.compactMap { StatisticsModel.subject(of: $0.envelope) }))
+    public func apply(_ batch: [ProjectedEvent], on connection: PostgresConnection, logger: Logger) async throws {
+        let subjects = Array(Set(batch.compactMap(StatisticsModel.subject(of:))))
         guard !subjects.isEmpty else { return }
         var model = StatisticsModel()
         let rows = try await connection.query("""
@@ -28,7 +28,7 @@ public struct StatisticsProjection: Projection {
             model.load(id, .init(measure: measure, subject: subject, centre: centre, startedAt: Timestamp(millisecondsSinceEpoch: started),
                                         endedAt: ended.map(Timestamp.init(millisecondsSinceEpoch:)), dueAt: due.map(Timestamp.init(millisecondsSinceEpoch:))))
         }
-        for event in batch { try model.apply(event.envelope) }
+        for event in batch { model.apply(event) }
         _ = try await connection.query("DELETE FROM stats_intervals WHERE subject = ANY(\(subjects))", logger: logger)
         let intervals = model.intervals.sorted { $0.key < $1.key }
         guard !intervals.isEmpty else { return }
