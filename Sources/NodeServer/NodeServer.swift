@@ -59,7 +59,7 @@ public struct NodeServer: Sendable {
         let policies = configuration.federation.policies
         let allCentres = Set(configuration.federation.nodes.flatMap { $0.centres.map(\.id) })
         let workflow = Workflow(store: store, policies: policies, centres: allCentres, clock: configuration.clock)
-        let views = Views(store: store, clock: configuration.clock)
+        let views = Views(store: store, registry: CertificateRegistry(client: client), clock: configuration.clock)
         let staffAPI = router.group("v1").add(middleware: StaffAuthentication(authority: tokens, centres: configuration.centres))
         CaseRoutes(workflow: workflow, views: views).add(to: staffAPI)
         InvestigationRoutes(workflow: workflow, views: views).add(to: staffAPI)

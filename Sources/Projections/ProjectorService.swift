@@ -7,7 +7,7 @@ import ServiceLifecycle
 /// does not hold up the others; stops on graceful shutdown.
 public struct ProjectorService: Service {
     /// The projections a node keeps.
-    public static let all: [any Projection] = [InboxProjection(), StatisticsProjection()]
+    public static let all: [any Projection] = [InboxProjection(), StatisticsProjection(), CertificateRegistryProjection()]
 
     private let projectors: [Projector]
     private let client: PostgresClient

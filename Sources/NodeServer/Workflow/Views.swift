@@ -1,6 +1,7 @@
 import CaseDomain
 import EventLog
 import Foundation
+import Projections
 
 /// A case as staff see it: its state, the applicant in masked form, its investigations.
 struct CaseView: Encodable, Sendable {
@@ -96,6 +97,7 @@ struct TimelineEntry: Encodable, Sendable {
 /// take part in a case (and their cities' supervisors), auditors everywhere.
 struct Views: Sendable {
     let store: StreamStore
+    let registry: CertificateRegistry
     let clock: NodeClock
 
     func caseView(_ caseID: String, for staff: StaffClaims) async throws -> CaseView {
@@ -169,13 +171,19 @@ struct Views: Sendable {
         )
     }
 
-    /// The certificates issued to `idNumber`, newest last.
+    /// The certificates issued to `idNumber`, newest last, from the register projection.
     func certificates(idNumber: String) async throws -> [CertificateView] {
-        var views: [CertificateView] = []
-        for stream in try await store.reader.streams(startedBy: "CertificateIssued", where: "idNumber", equals: idNumber) {
-            views.append(try await certificateView(String(stream.dropFirst("certificate-".count)), masked: false))
+        let now = clock.now()
+        return try await registry.entries(idNumber: idNumber).map { entry in
+            CertificateView(
+                certificateId: entry.certificateID, version: entry.revocationReason == nil ? 1 : 2,
+                status: entry.revocationReason != nil ? .revoked : now > entry.validUntil ? .expired : .valid,
+                issuingNode: NodeID(rawValue: entry.issuingNode) ?? NodeID(rawValue: "unknown")!,
+                issuingCentre: CentreID(rawValue: entry.issuingCentre) ?? CentreID(rawValue: "unknown-centre")!,
+                issuingEventHash: entry.issuingEventHash, holderName: entry.holderName, idNumber: entry.idNumber,
+                basis: entry.basis, standard: entry.standard, validFrom: entry.validFrom, validUntil: entry.validUntil,
+                revocationReason: entry.revocationReason)
         }
-        return views
     }
 
     /// The case's stream and its investigations', once the caller is known to take part.
