@@ -57,6 +57,7 @@ COMMENT ON TABLE projections.inbox_items IS
     'item_id is <kind>/<case or investigation id>; overdue is computed at query time from due_at.';
 -- The inbox is read per centre, oldest due first (undated last), then by item id: keyset pagination.
 CREATE INDEX inbox_items_by_centre_due ON projections.inbox_items (centre, (coalesce(due_at, 'infinity'::timestamptz)), item_id);
+CREATE INDEX inbox_items_by_centre_kind_due ON projections.inbox_items (centre, kind, (coalesce(due_at, 'infinity'::timestamptz)), item_id);
 CREATE INDEX inbox_items_by_case ON projections.inbox_items (case_id);
 
 GRANT USAGE ON SCHEMA projections TO tongban_service;

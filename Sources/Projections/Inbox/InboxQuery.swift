@@ -62,22 +62,34 @@ public struct InboxQuery: Sendable {
     public func page(centre: CentreID, kind: InboxProjection.Kind? = nil, overdue: Bool? = nil,
                      limit: Int, after cursor: Cursor? = nil, now: Timestamp) async throws -> Page {
         let undated = Int64.max
-        let afterDue = cursor?.due ?? Int64.min
-        let afterItem = cursor?.itemID ?? ""
         let nowMillis = now.millisecondsSinceEpoch
-        // Due dates compare as milliseconds so that "undated" sorts last and the cursor is exact.
-        let rows = try await client.query("""
+        // The page starts after the cursor's (due, item) in the index's own order: undated
+        // items sort as 'infinity', the first page starts at '-infinity'.
+        let afterDue = cursor.map { $0.due == undated ? "infinity" : Timestamp(millisecondsSinceEpoch: $0.due).description } ?? "-infinity"
+        let afterItem = cursor?.itemID ?? ""
+        var binds = PostgresBindings()
+        try binds.append(centre.rawValue, context: .default)
+        try binds.append(afterDue, context: .default)
+        try binds.append(afterItem, context: .default)
+        binds.append(overdue)
+        try binds.append(now.date, context: .default)
+        try binds.append(limit + 1, context: .default)
+        // With a kind, the (centre, kind, due, item) index serves the page; without, (centre, due, item).
+        var kindFilter = ""
+        if let kind {
+            try binds.append(kind.rawValue, context: .default)
+            kindFilter = "AND kind = $7"
+        }
+        let rows = try await client.query(PostgresQuery(unsafeSQL: """
             SELECT item_id, kind, case_id, investigation_id, number, applicant, from_centre,
-                   (extract(epoch FROM received_at) * 1000)::bigint,
-                   (extract(epoch FROM due_at) * 1000)::bigint, urgent
+                   (extract(epoch FROM received_at) * 1000)::bigint, (extract(epoch FROM due_at) * 1000)::bigint, urgent
               FROM projections.inbox_items
-             WHERE centre = \(centre.rawValue)
-               AND (\(kind?.rawValue)::text IS NULL OR kind = \(kind?.rawValue))
-               AND (\(overdue)::boolean IS NULL OR (due_at IS NOT NULL AND (extract(epoch FROM due_at) * 1000)::bigint < \(nowMillis)) = \(overdue))
-               AND (coalesce((extract(epoch FROM due_at) * 1000)::bigint, \(undated)), item_id) > (\(afterDue), \(afterItem))
+             WHERE centre = $1 \(kindFilter)
+               AND (coalesce(due_at, 'infinity'::timestamptz), item_id) > ($2::timestamptz, $3)
+               AND ($4::boolean IS NULL OR (due_at IS NOT NULL AND due_at < $5) = $4)
              ORDER BY coalesce(due_at, 'infinity'::timestamptz), item_id
-             LIMIT \(limit + 1)
-            """, logger: logger)
+             LIMIT $6
+            """, binds: binds), logger: logger)
         var items: [Item] = []
         var last: Cursor?
         var more = false
