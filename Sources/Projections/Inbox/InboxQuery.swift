@@ -71,24 +71,26 @@ public struct InboxQuery: Sendable {
         try binds.append(centre.rawValue, context: .default)
         try binds.append(afterDue, context: .default)
         try binds.append(afterItem, context: .default)
-        binds.append(overdue)
-        try binds.append(now.date, context: .default)
         try binds.append(limit + 1, context: .default)
-        // With a kind, the (centre, kind, due, item) index serves the page; without, (centre, due, item).
-        var kindFilter = ""
+        // Every filter is a condition on the index's columns, so a page reads only its rows:
+        // with a kind the (centre, kind, due, item) index serves it, without it (centre, due, item).
+        var filters = ""
         if let kind {
             try binds.append(kind.rawValue, context: .default)
-            kindFilter = "AND kind = $7"
+            filters += " AND kind = $\(binds.count)"
+        }
+        if let overdue {
+            try binds.append(now.date, context: .default)
+            filters += " AND coalesce(due_at, 'infinity'::timestamptz) \(overdue ? "<" : ">=") $\(binds.count)"
         }
         let rows = try await client.query(PostgresQuery(unsafeSQL: """
             SELECT item_id, kind, case_id, investigation_id, number, applicant, from_centre,
                    (extract(epoch FROM received_at) * 1000)::bigint, (extract(epoch FROM due_at) * 1000)::bigint, urgent
               FROM projections.inbox_items
-             WHERE centre = $1 \(kindFilter)
+             WHERE centre = $1\(filters)
                AND (coalesce(due_at, 'infinity'::timestamptz), item_id) > ($2::timestamptz, $3)
-               AND ($4::boolean IS NULL OR (due_at IS NOT NULL AND due_at < $5) = $4)
              ORDER BY coalesce(due_at, 'infinity'::timestamptz), item_id
-             LIMIT $6
+             LIMIT $4
             """, binds: binds), logger: logger)
         var items: [Item] = []
         var last: Cursor?
