@@ -128,6 +128,16 @@ figures = obj(["completed", "completedLate", "overdueNow"], {"completed": {"type
 paths["/v1/stats"] = {"get": {"operationId": "getStatistics", "summary": "Per centre: steps finished in the period (assess, accept-transfer, decide, assign-lawyer, report-investigation), median and p90 hours, late and overdue counts", "security": sec,
   "parameters": [{"name": "from", "in": "query", "schema": {**ts, "description": "default: 30 days before to"}}, {"name": "to", "in": "query", "schema": {**ts, "description": "default: now"}}],
   "responses": {"200": {"description": "the figures", **jsonc(obj(["from", "to", "centres"], {"from": ts, "to": ts, "centres": {"type": "array", "items": obj(["centre", "measures"], {"centre": centre, "measures": {"type": "object", "additionalProperties": figures}})}}))}, **errs("401", "422")}}}
+nodesig = [{"nodeSignature": []}]
+wire = obj(["envelope", "hash", "signature"], {"envelope": {**string, "description": "base64 of the canonical envelope bytes"}, "hash": {**string, "description": "hex SHA-256 of those bytes"}, "signature": {**string, "description": "base64 Ed25519 signature of the origin node over the hash"}})
+vector = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}, "description": "per origin node, the highest contiguous originSeq held"}
+paths["/v1/sync/pull"] = {"post": {"operationId": "syncPull", "summary": "The events the caller lacks, from every origin this node holds, in origin order (node-signed)", "security": nodesig,
+  "requestBody": {"required": True, **jsonc(obj(["vector", "limit"], {"vector": vector, "limit": {"type": "integer", "minimum": 1, "maximum": 5000}}))},
+  "responses": {"200": {"description": "a batch", **jsonc(obj(["events", "more", "vector"], {"events": {"type": "array", "items": wire}, "more": boolean, "vector": vector}))}, **errs("400", "401", "422")}}}
+paths["/v1/sync/notify"] = {"post": {"operationId": "syncNotify", "summary": "The caller has new events: this node pulls at once (node-signed)", "security": nodesig,
+  "responses": {"200": {"description": "pulling", **jsonc(obj(["status"], {"status": string}))}, **errs("401")}}}
+paths["/v1/sync/status"] = {"get": {"operationId": "syncStatus", "summary": "This node's version vector, its peers (last contact, lag, last error) and quarantine count (node-signed)", "security": nodesig,
+  "responses": {"200": {"description": "the status", **jsonc(obj(["vector", "peers", "quarantined"], {"vector": vector, "peers": {"type": "array", "items": S()}, "quarantined": {"type": "integer"}}))}, **errs("401")}}}
 paths["/health"] = {"get": {"operationId": "health", "summary": "The process answers", "responses": {"200": {"description": "live", **jsonc(obj(["status", "node"], {"status": string, "node": string}))}}}}
 paths["/ready"] = {"get": {"operationId": "ready", "summary": "The database answers and its migrations are current",
   "responses": {"200": {"description": "ready", **jsonc(obj(["status", "node", "schemaVersion"], {"status": string, "node": string, "schemaVersion": {"type": "integer"}}))}, "503": {"description": "not ready", "content": {"application/problem+json": {"schema": ref("Problem")}}}}}}
@@ -135,7 +145,8 @@ paths["/openapi.json"] = {"get": {"operationId": "openapi", "summary": "This doc
 prob = lambda d: {"description": d, "content": {"application/problem+json": {"schema": ref("Problem")}}}
 doc = {"openapi": "3.1.0",
  "info": {"title": "tongban node", "version": "1", "description": "One city's node of the tongban legal-aid federation: the staff API. Errors are RFC 9457 problem details. Staff calls carry an EdDSA JWT naming staff, centre and role (tongban token issue)."},
- "components": {"securitySchemes": {"staffToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}, "schemas": schemas,
+ "components": {"securitySchemes": {"staffToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+   "nodeSignature": {"type": "apiKey", "in": "header", "name": "X-Tongban-Signature", "description": "Ed25519 signature by the calling node's key over method, path, SHA-256 of the body and X-Tongban-Timestamp (ms, within 60 s, used once); X-Tongban-Node names the node"}}, "schemas": schemas,
    "responses": {"Malformed": prob("the body is not JSON"), "Unauthorized": prob("missing, invalid or expired staff token"), "Forbidden": prob("not this centre's or role's to do or see"),
      "NotFound": prob("no such record"), "Conflict": prob("expectedVersion mismatch (conflict) or a command the state does not allow (invalid-transition)"), "Invalid": prob("a field is invalid; errors names it")}},
  "paths": dict(sorted(paths.items()))}

@@ -80,6 +80,39 @@ public struct EventReader: Sendable {
         return 0
     }
 
+    /// Per origin, the highest origin sequence this node holds. Imports keep each origin's
+    /// chain gapless, so that is also the highest contiguous one: the node's version vector.
+    public func versionVector() async throws -> [NodeID: Int64] {
+        let rows = try await client.query("SELECT origin_node, max(origin_seq) FROM events GROUP BY origin_node", logger: logger)
+        var vector: [NodeID: Int64] = [:]
+        for try await (origin, seq) in rows.decode((String, Int64).self) {
+            if let node = NodeID(rawValue: origin) { vector[node] = seq }
+        }
+        return vector
+    }
+
+    /// At most `limit` events a node with `vector` lacks, from every origin this node holds
+    /// (quarantined ones too: they are links of their origin's chain), in origin order.
+    public func events(missingFrom vector: [NodeID: Int64], limit: Int) async throws -> [RecordedEvent] {
+        let origins = vector.keys.map(\.rawValue)
+        let seqs = origins.map { vector[NodeID(rawValue: $0)!]! }
+        let rows = try await client.query("""
+            SELECT e.envelope, e.hash, e.signature, e.global_position, e.received_at, e.quarantine_reason
+              FROM events e LEFT JOIN unnest(\(origins)::text[], \(seqs)::bigint[]) AS known(origin, seq) ON known.origin = e.origin_node
+             WHERE e.origin_seq > coalesce(known.seq, 0)
+             ORDER BY e.origin_node, e.origin_seq
+             LIMIT \(limit)
+            """, logger: logger)
+        return try await Self.decode(rows)
+    }
+
+    /// How many imported events are held in quarantine.
+    public func quarantineCount() async throws -> Int64 {
+        let rows = try await client.query("SELECT count(*) FROM events WHERE quarantine_reason IS NOT NULL", logger: logger)
+        for try await count in rows.decode(Int64.self) { return count }
+        return 0
+    }
+
     /// The highest global position in the log (0 when empty).
     public func headPosition() async throws -> Int64 {
         let rows = try await client.query("SELECT coalesce(max(global_position), 0) FROM events", logger: logger)

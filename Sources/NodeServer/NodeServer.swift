@@ -37,14 +37,18 @@ public struct NodeServer: Sendable {
     public let tokens: TokenAuthority
     private let client: PostgresClient
     private let appender: EventAppender
+    private let syncWorker: SyncWorker?
+    private let seenSignatures = SeenSignatures()
 
     /// - Parameters:
     ///   - client: a running client connected as the service role.
     ///   - appender: this node's appender over that client.
-    public init(configuration: Configuration, client: PostgresClient, appender: EventAppender) async {
+    ///   - syncWorker: the node's sync worker, which `/v1/sync/notify` wakes.
+    public init(configuration: Configuration, client: PostgresClient, appender: EventAppender, syncWorker: SyncWorker? = nil) async {
         self.configuration = configuration
         self.client = client
         self.appender = appender
+        self.syncWorker = syncWorker
         self.tokens = await TokenAuthority(signingKey: configuration.signingKey)
     }
 
@@ -60,6 +64,8 @@ public struct NodeServer: Sendable {
         let allCentres = Set(configuration.federation.nodes.flatMap { $0.centres.map(\.id) })
         let workflow = Workflow(store: store, policies: policies, centres: allCentres, clock: configuration.clock)
         let views = Views(store: store, registry: CertificateRegistry(client: client), clock: configuration.clock)
+        let syncAPI = router.group("v1/sync").add(middleware: NodeAuthentication(keyring: configuration.federation.keyring, seen: seenSignatures))
+        SyncRoutes(reader: store.reader, worker: syncWorker).add(to: syncAPI)
         let staffAPI = router.group("v1").add(middleware: StaffAuthentication(authority: tokens, centres: configuration.centres))
         CaseRoutes(workflow: workflow, views: views).add(to: staffAPI)
         InvestigationRoutes(workflow: workflow, views: views).add(to: staffAPI)
@@ -83,20 +89,29 @@ extension NodeServer {
     public struct Running: Sendable {
         public let server: NodeServer
         public let client: PostgresClient
+        public let syncWorker: SyncWorker?
         public let services: [any Service]
     }
 
     /// Assembles a node over the database at `database` (the service role), listening on
-    /// `host:port`, with its projector unless `projecting` is false.
+    /// `host:port`, with its projector unless `projecting` is false and its sync worker
+    /// (pulling every `syncInterval`, at once when notified) unless `syncing` is false.
     public static func assemble(configuration: Configuration, database: PostgresClient.Configuration,
-                                host: String, port: Int, projecting: Bool = true, logger: Logger) async -> Running {
+                                host: String, port: Int, projecting: Bool = true, syncing: Bool = true,
+                                syncInterval: Duration = .seconds(5), logger: Logger) async -> Running {
         let client = PostgresClient(configuration: database, backgroundLogger: logger)
         let appender = EventAppender(client: client, signingKey: configuration.signingKey, keyring: configuration.federation.keyring,
                                      clock: configuration.clock, logger: logger)
-        let server = await NodeServer(configuration: configuration, client: client, appender: appender)
+        let worker = syncing
+            ? SyncWorker(federation: configuration.federation, key: configuration.signingKey, appender: appender,
+                         reader: EventReader(client: client, logger: logger), notifier: LogNotifier(client: client, logger: logger),
+                         interval: syncInterval, logger: logger)
+            : nil
+        let server = await NodeServer(configuration: configuration, client: client, appender: appender, syncWorker: worker)
         var services: [any Service] = [client]
         if projecting { services.append(ProjectorService(client: client, logger: logger)) }
+        if let worker { services.append(worker) }
         services.append(server.application(host: host, port: port, logger: logger))
-        return Running(server: server, client: client, services: services)
+        return Running(server: server, client: client, syncWorker: worker, services: services)
     }
 }

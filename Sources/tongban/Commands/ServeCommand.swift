@@ -39,6 +39,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Do not run the projector in this process (another process keeps the projections).")
     var noProjector = false
 
+    @Flag(help: "Do not run the sync worker (tongban sync --once can be run instead).")
+    var noSync = false
+
+    @Option(help: "Seconds between pulls from each peer when no peer has announced new events.")
+    var syncInterval = 5
+
     func run() async throws {
         let nodeClock = try NodeClock(parsing: clock)
         guard nodeClock == .system || Environment.value("TONGBAN_MODE") == "test" else {
@@ -58,7 +64,8 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = NodeServer.Configuration(federation: federationFile, signingKey: signingKey, clock: nodeClock,
                                                      expectedSchemaVersion: try schema.migrator().latestVersion)
         let running = await NodeServer.assemble(configuration: configuration, database: try database.resolved().configuration,
-                                                host: host, port: listenPort, projecting: !noProjector, logger: logger)
+                                                host: host, port: listenPort, projecting: !noProjector, syncing: !noSync,
+                                                syncInterval: .seconds(max(1, syncInterval)), logger: logger)
         print("node \(nodeID) serving centres \(configuration.centres.map(\.rawValue).sorted().joined(separator: ", ")) on http://\(host):\(listenPort)")
         try await ServiceGroup(services: running.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
     }

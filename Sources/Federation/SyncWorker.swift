@@ -1,0 +1,170 @@
+import AsyncHTTPClient
+import CaseDomain
+import EventLog
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+
+/// Keeps a node's log in step with its peers': pulls the events it lacks from each peer
+/// (any origin, so events relay through a third node), imports them through the appender,
+/// and tells the peers when its own log grew so that they pull at once. A periodic pull
+/// covers a lost notification.
+public actor SyncWorker: Service {
+    /// What the worker knows of a peer, for `/v1/sync/status`.
+    public struct PeerStatus: Sendable, Encodable {
+        public var node: String
+        public var url: String
+        public var lastContact: Timestamp?
+        public var lastError: String?
+        /// Events the peer held that this node did not, at the last contact.
+        public var lagEvents: Int64
+        public var imported: Int
+    }
+
+    private let key: NodeSigningKey
+    private let peers: [(id: NodeID, url: String)]
+    private let appender: EventAppender
+    private let reader: EventReader
+    private let notifier: LogNotifier
+    private let interval: Duration
+    private let batchSize: Int
+    private let logger: Logger
+    private var status: [NodeID: PeerStatus] = [:]
+    private var wakeup: CheckedContinuation<Void, Never>?
+    private var pending = false
+
+    public init(federation: FederationFile, key: NodeSigningKey, appender: EventAppender, reader: EventReader, notifier: LogNotifier,
+                interval: Duration = .seconds(5), batchSize: Int = 2000, logger: Logger) {
+        self.key = key
+        self.peers = federation.nodes.filter { $0.id != key.node }.map { ($0.id, $0.url) }
+        self.appender = appender
+        self.reader = reader
+        self.notifier = notifier
+        self.interval = interval
+        self.batchSize = batchSize
+        self.logger = logger
+        for peer in peers {
+            status[peer.id] = PeerStatus(node: peer.id.rawValue, url: peer.url, lastContact: nil, lastError: nil, lagEvents: 0, imported: 0)
+        }
+    }
+
+    /// Each peer's status, by node id.
+    public var peerStatus: [PeerStatus] { status.values.sorted { $0.node < $1.node } }
+
+    /// A peer said it has new events: pull now.
+    public func wake() {
+        pending = true
+        wakeup?.resume()
+        wakeup = nil
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.notifier.run() }
+                group.addTask { await self.pullLoop() }
+                group.addTask { await self.announceLoop() }
+                await group.waitForAll()
+            }
+        }
+    }
+
+    /// Pulls from every peer until each has nothing more, returning the events imported.
+    @discardableResult
+    public func syncOnce() async -> Int {
+        var imported = 0
+        for peer in peers {
+            imported += await pull(from: peer)
+        }
+        return imported
+    }
+
+    private func pullLoop() async {
+        while !Task.isCancelled {
+            pending = false
+            await syncOnce()
+            if pending { continue }
+            await sleepUntilWoken(timeout: interval)
+        }
+    }
+
+    private func sleepUntilWoken(timeout: Duration) async {
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            await self?.wake()
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if pending { continuation.resume() } else { wakeup = continuation }
+            }
+        } onCancel: {
+            Task { await self.wake() }
+        }
+        timer.cancel()
+    }
+
+    /// Tells every peer when this node's log has grown (debounced), so they pull at once.
+    private func announceLoop() async {
+        var known = (try? await reader.headPosition()) ?? 0
+        while !Task.isCancelled {
+            await notifier.waitForEvents(after: known, timeout: interval)
+            guard let head = try? await reader.headPosition(), head > known else { continue }
+            known = head
+            try? await Task.sleep(for: .milliseconds(20))
+            for peer in peers {
+                Task { try? await self.post(peer, path: "/v1/sync/notify", body: Data("{}".utf8)) }
+            }
+        }
+    }
+
+    private func pull(from peer: (id: NodeID, url: String)) async -> Int {
+        var imported = 0
+        do {
+            while !Task.isCancelled {
+                let vector = try await reader.versionVector()
+                let request = SyncMessages.PullRequest(vector: vector, limit: batchSize)
+                let body = try await post(peer, path: "/v1/sync/pull", body: try JSONEncoder().encode(request))
+                let response = try JSONDecoder().decode(SyncMessages.PullResponse.self, from: body)
+                let events = try response.events.map { try $0.signedEvent() }
+                if !events.isEmpty {
+                    let outcome = try await appender.importEvents(events)
+                    imported += outcome.imported
+                    if !outcome.quarantined.isEmpty {
+                        logger.warning("quarantined events from \(peer.id)", metadata: ["count": "\(outcome.quarantined.count)"])
+                    }
+                }
+                let theirs = response.vector.reduce(Int64(0)) { $0 + $1.value }
+                let ours = try await reader.versionVector().values.reduce(0, +)
+                status[peer.id]?.lagEvents = max(0, theirs - ours)
+                status[peer.id]?.lastContact = Timestamp(Date())
+                status[peer.id]?.lastError = nil
+                guard response.more, !events.isEmpty else { break }
+            }
+        } catch {
+            status[peer.id]?.lastError = "\(error)"
+            logger.debug("pull from \(peer.id) failed", metadata: ["error": "\(error)"])
+        }
+        status[peer.id]?.imported += imported
+        return imported
+    }
+
+    /// A node-signed POST to a peer; the answer's body, or an error for any status but 200.
+    private func post(_ peer: (id: NodeID, url: String), path: String, body: Data) async throws -> Data {
+        var request = HTTPClientRequest(url: peer.url + path)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        let now = Timestamp(Date()).millisecondsSinceEpoch
+        for (name, value) in try NodeRequestSignature.headers(method: "POST", path: path, body: body, key: key, at: now) {
+            request.headers.add(name: name, value: value)
+        }
+        request.body = .bytes(ByteBuffer(data: body))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 256 * 1024 * 1024)
+        guard response.status == .ok else {
+            throw SyncError.peer(status: response.status.code, body: String(buffer: bytes))
+        }
+        return Data(buffer: bytes)
+    }
+}

@@ -1,0 +1,48 @@
+import CaseDomain
+import EventLog
+import Federation
+import Foundation
+import Hummingbird
+
+/// `/v1/sync`: what nodes ask of each other, node-signed. `pull` answers a version vector
+/// with the events the caller lacks; `notify` makes this node pull at once; `status` shows
+/// the vector, the peers and the quarantine.
+struct SyncRoutes {
+    let reader: EventReader
+    let worker: SyncWorker?
+    let maximumBatch = 5000
+
+    func add(to group: RouterGroup<NodeRequestContext>) {
+        group.post("pull") { request, context in
+            let pull = try await request.decodeJSON(as: SyncMessages.PullRequest.self, context: context)
+            let vector: [NodeID: Int64]
+            do { vector = try pull.nodeVector() } catch { throw Problem.invalid("vector", "node ids and non-negative sequences") }
+            guard (1...maximumBatch).contains(pull.limit) else { throw Problem.invalid("limit", "from 1 to \(maximumBatch)") }
+            let events = try await reader.events(missingFrom: vector, limit: pull.limit + 1)
+            let page = events.prefix(pull.limit)
+            return JSONResponse(SyncMessages.PullResponse(events: page.map { SyncMessages.WireEvent($0.signed) },
+                                                          more: events.count > pull.limit, vector: try await reader.versionVector()))
+        }
+        group.post("notify") { _, _ in
+            await worker?.wake()
+            return JSONResponse(["status": "pulling"])
+        }
+        group.get("status") { _, _ in
+            try await status()
+        }
+    }
+
+    private func status() async throws -> JSONResponse<SyncStatus> {
+        let vector = try await reader.versionVector()
+        return JSONResponse(SyncStatus(
+            vector: Dictionary(uniqueKeysWithValues: vector.map { ($0.key.rawValue, $0.value) }),
+            peers: await worker?.peerStatus ?? [],
+            quarantined: try await reader.quarantineCount()))
+    }
+
+    struct SyncStatus: Encodable, Sendable {
+        var vector: [String: Int64]
+        var peers: [SyncWorker.PeerStatus]
+        var quarantined: Int64
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import CaseDomain
+import EventLog
+import Federation
+import Foundation
+import Logging
+import PostgresNIO
+
+/// `tongban sync --once`: pulls what this node lacks from every peer, once, and reports.
+struct SyncCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Pull the events this node lacks from its peers (the sync worker of serve does this continuously)."
+    )
+
+    @Flag(help: "Pull once from every peer and exit (the only mode: serve runs the continuous worker).")
+    var once = false
+
+    @Option(help: ArgumentHelp("The federation file.", valueName: "file"))
+    var federation: String
+
+    @Option(help: ArgumentHelp("This node's id.", valueName: "id"))
+    var node: String
+
+    @Option(help: ArgumentHelp("This node's private key: sync requests are signed with it.", valueName: "file"))
+    var key: String
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        guard once else { throw ValidationError("pass --once; tongban serve runs the continuous sync worker") }
+        let file = try FederationFile.load(path: federation)
+        guard let nodeID = NodeID(rawValue: node), file.nodes.contains(where: { $0.id == nodeID }) else {
+            throw ValidationError("--node \(node): not a node of \(federation)")
+        }
+        let signingKey = try NodeSigningKey.read(node: nodeID, from: key)
+        var logger = Logger(label: "tongban.sync")
+        logger.logLevel = .warning
+        try await withRunningClient(try database.resolved(), logger: logger) { client in
+            let appender = EventAppender(client: client, signingKey: signingKey, keyring: file.keyring, logger: logger)
+            let reader = EventReader(client: client, logger: logger)
+            let worker = SyncWorker(federation: file, key: signingKey, appender: appender, reader: reader,
+                                    notifier: LogNotifier(client: client, logger: logger), logger: logger)
+            let imported = await worker.syncOnce()
+            for peer in await worker.peerStatus {
+                print("peer \(peer.node) \(peer.url): \(peer.lastError.map { "FAILED: \($0)" } ?? "ok, imported \(peer.imported), lag \(peer.lagEvents) event(s)")")
+            }
+            let vector = try await reader.versionVector()
+            print("imported \(imported) event(s); vector \(vector.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
+            if await worker.peerStatus.contains(where: { $0.lastError != nil }) { throw ExitCode(1) }
+        }
+    }
+}

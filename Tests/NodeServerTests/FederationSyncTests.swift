@@ -1,0 +1,103 @@
+import CaseDomain
+import EventLog
+import Federation
+import Foundation
+import NodeServer
+import Testing
+import TestSupport
+
+/// Three city nodes on loopback share one log: the Zhang story crosses them, each centre
+/// acts on its own node, and at the end every node holds the same events.
+@Suite("Sync between city nodes", .serialized)
+struct FederationSyncTests {
+    typealias F = FederationHarness
+    static let wulian = CentreID(rawValue: "rizhao-wulian")!
+    static let licang = CentreID(rawValue: "qingdao-licang")!
+    static let huancui = CentreID(rawValue: "weihai-huancui")!
+
+    @Test func zhangsCaseCrossesThreeNodesAndTheirLogsConverge() async throws {
+        try await F.run { federation in
+            let rizhao = federation["rizhao"], qingdao = federation["qingdao"], weihai = federation["weihai"]
+            let (status, created) = try await federation.call(rizhao, "POST", "/v1/cases", as: Self.wulian, NodeHarness.application())
+            #expect(status == 201, "\(created)")
+            let caseID = try #require(created["caseId"]?.stringValue)
+            let path = "/v1/cases/\(caseID)"
+            try await federation.call(rizhao, "POST", "\(path)/assessment", as: Self.wulian, ["expectedVersion": 1, "eligible": true, "reason": "符合条件"])
+            let transferred = ContinuousClock.now
+            try await federation.call(rizhao, "POST", "\(path)/transfer", as: Self.wulian, ["expectedVersion": 2, "toCentre": "qingdao-licang", "reason": "法院在李沧"])
+
+            // The transfer reaches Licang's inbox on the Qingdao node.
+            try await F.waitUntil("the transfer is in Licang's inbox on qingdao") {
+                let (_, inbox) = try await federation.call(qingdao, "GET", "/v1/inbox", as: Self.licang)
+                return inbox["items"]?[0]?["kind"] == "incoming-transfer" && inbox["items"]?[0]?["caseId"]?.stringValue == caseID
+            }
+            print("transfer_to_inbox_ms \(Int(Double((ContinuousClock.now - transferred).components.attoseconds) / 1e15 + Double((ContinuousClock.now - transferred).components.seconds) * 1000))")
+
+            func expectOK(_ node: F.Node, _ action: String, as centre: CentreID, _ body: JSONValue, sourceLocation: SourceLocation = #_sourceLocation) async throws -> JSONValue {
+                let (status, answer) = try await federation.call(node, "POST", action, as: centre, body)
+                #expect(status == 200 || status == 201, "\(action): \(answer)", sourceLocation: sourceLocation)
+                return answer
+            }
+            let grant = try await expectOK(qingdao, "\(path)/transfer/accept", as: Self.licang, ["expectedVersion": 3])
+            #expect(grant["version"] == 4)
+            let decided = try await expectOK(qingdao, "\(path)/decision", as: Self.licang, ["expectedVersion": 4, "granted": true, "reason": "同意"])
+            #expect(decided["number"] == "LICANG-2026-000001")
+            _ = try await expectOK(qingdao, "\(path)/lawyer", as: Self.licang, ["expectedVersion": 5, "lawyer": "李律师", "firm": "山东某所"])
+            let requested = try await expectOK(qingdao, "\(path)/investigations", as: Self.licang, ["toCentre": "weihai-huancui", "questions": ["现场情况"], "dueDays": 10])
+            let investigation = "/v1/investigations/\(try #require(requested["investigationId"]?.stringValue))"
+
+            try await F.waitUntil("the request is in Huancui's inbox on weihai") {
+                let (_, inbox) = try await federation.call(weihai, "GET", "/v1/inbox", as: Self.huancui)
+                return inbox["items"]?[0]?["kind"] == "incoming-investigation"
+            }
+            let accepted = try await expectOK(weihai, "\(investigation)/accept", as: Self.huancui, ["expectedVersion": 1])
+            #expect(accepted["number"] == "HUANCUI-XC-2026-000001")
+            _ = try await expectOK(weihai, "\(investigation)/assign", as: Self.huancui, ["expectedVersion": 2, "lawyer": "王律师", "firm": "威海某所"])
+            _ = try await expectOK(weihai, "\(investigation)/report", as: Self.huancui, ["expectedVersion": 3, "findings": "已取证"])
+            try await F.waitUntil("the findings are in Licang's inbox on qingdao") {
+                let (_, inbox) = try await federation.call(qingdao, "GET", "/v1/inbox", as: Self.licang)
+                return inbox["items"]?[0]?["kind"] == "investigation-findings"
+            }
+            _ = try await expectOK(qingdao, "\(investigation)/acknowledge", as: Self.licang, ["expectedVersion": 4])
+
+            // Every node ends with the same events, and Wulian on Rizhao sees where its case went.
+            try await F.waitUntil("the three logs are identical") {
+                let logs = try await federation.logs()
+                return Set(logs.values.map { $0 }).count == 1 && (logs.values.first?.count ?? 0) >= 12
+            }
+            let (_, view) = try await federation.call(rizhao, "GET", path, as: Self.wulian)
+            #expect(view["owner"] == "qingdao-licang" && view["number"] == "LICANG-2026-000001" && view["lawyer"] == "李律师")
+            #expect(view["investigations"]?[0]?["phase"] == "acknowledged")
+            let (_, timeline) = try await federation.call(weihai, "GET", "\(path)/timeline", as: Self.huancui)
+            guard case .array(let events)? = timeline["events"] else { Issue.record("no timeline"); return }
+            #expect(Set(events.compactMap { $0["node"]?.stringValue }) == ["rizhao", "qingdao", "weihai"], "the timeline names every recording node")
+        }
+    }
+
+    @Test func syncEndpointsTakeOnlyFreshNodeSignedRequests() async throws {
+        try await F.run { federation in
+            let qingdao = federation["qingdao"]
+            let body = Data(#"{"limit":10,"vector":{}}"#.utf8)
+            let token = try await qingdao.running.server.tokens.issue(centre: Self.licang, staff: "s", role: .auditor, validity: .seconds(60))
+            #expect(try await federation.request(qingdao, "POST", "/v1/sync/pull", rawBody: body).0 == 401, "unsigned")
+            #expect(try await federation.request(qingdao, "POST", "/v1/sync/pull", token: token, rawBody: body).0 == 401, "a staff token is no node signature")
+
+            func signed(_ key: NodeSigningKey, at time: Int64, body: Data) throws -> [String: String] {
+                Dictionary(uniqueKeysWithValues: try NodeRequestSignature.headers(method: "POST", path: "/v1/sync/pull", body: body, key: key, at: time))
+            }
+            let now = Timestamp(Date()).millisecondsSinceEpoch
+            let rizhaoKey = TestSupport.TestDatabase.key("rizhao")
+            let good = try signed(rizhaoKey, at: now, body: body)
+            let (status, answer) = try await federation.request(qingdao, "POST", "/v1/sync/pull", headers: good, rawBody: body)
+            #expect(status == 200 && answer["events"] != nil, "\(answer)")
+            #expect(try await federation.request(qingdao, "POST", "/v1/sync/pull", headers: good, rawBody: body).0 == 401, "a replayed request")
+            #expect(try await federation.request(qingdao, "POST", "/v1/sync/pull", headers: try signed(rizhaoKey, at: now - 120_000, body: body), rawBody: body).0 == 401, "a stale request")
+            let other = Data(#"{"limit":11,"vector":{}}"#.utf8)
+            #expect(try await federation.request(qingdao, "POST", "/v1/sync/pull", headers: try signed(rizhaoKey, at: now + 1, body: body), rawBody: other).0 == 401, "a body that was not signed")
+            let stranger = NodeSigningKey.generate(for: NodeID(rawValue: "harbin")!)
+            #expect(try await federation.request(qingdao, "POST", "/v1/sync/pull", headers: try signed(stranger, at: now, body: body), rawBody: body).0 == 401, "an unknown node")
+            let impostor = NodeSigningKey.generate(for: NodeID(rawValue: "rizhao")!)
+            #expect(try await federation.request(qingdao, "POST", "/v1/sync/pull", headers: try signed(impostor, at: now + 2, body: body), rawBody: body).0 == 401, "a forged signature")
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import CaseDomain
+import EventLog
+import Federation
+import Foundation
+import Logging
+import NodeServer
+import PostgresNIO
+import ServiceLifecycle
+import Testing
+import TestSupport
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Three city nodes — rizhao, qingdao, weihai — each with its own database, HTTP port,
+/// projector and sync worker, talking over loopback as in production.
+struct FederationHarness: Sendable {
+    struct Node: Sendable {
+        let id: NodeID
+        let url: String
+        let database: TestDatabase
+        let running: NodeServer.Running
+    }
+
+    let nodes: [NodeID: Node]
+
+    subscript(_ id: String) -> Node { nodes[NodeID(rawValue: id)!]! }
+
+    static func run(_ body: @Sendable (FederationHarness) async throws -> Void) async throws {
+        try await withTestDatabase { rizhao in
+            try await withTestDatabase { qingdao in
+                try await withTestDatabase { weihai in
+                    try await run(databases: ["rizhao": rizhao, "qingdao": qingdao, "weihai": weihai], body)
+                }
+            }
+        }
+    }
+
+    private static func run(databases: [String: TestDatabase], _ body: @Sendable (FederationHarness) async throws -> Void) async throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: TestCluster.repositoryRoot + "/deploy/federation.example.json"))
+        var federation = try FederationFile.decode(data, source: "example", requirePublicKeys: false)
+        let base = Int.random(in: 30_000..<40_000)
+        federation.nodes = federation.nodes.filter { databases[$0.id.rawValue] != nil }
+        for index in federation.nodes.indices {
+            federation.nodes[index].url = "http://127.0.0.1:\(base + index)"
+            federation.nodes[index].publicKey = TestDatabase.key(federation.nodes[index].id.rawValue).publicKeyBase64
+        }
+        var logger = Logger(label: "federation-test")
+        logger.logLevel = .critical
+        let expected = try Migrator(directory: TestCluster.repositoryRoot + "/schema").latestVersion
+        var nodes: [NodeID: Node] = [:]
+        for (index, entry) in federation.nodes.enumerated() {
+            let database = databases[entry.id.rawValue]!
+            let configuration = NodeServer.Configuration(federation: federation, signingKey: TestDatabase.key(entry.id.rawValue), expectedSchemaVersion: expected)
+            let url = try DatabaseURL(database.cluster.url(user: "tongban_service", database: database.name))
+            let running = await NodeServer.assemble(configuration: configuration, database: url.configuration, host: "127.0.0.1",
+                                                    port: base + index, syncInterval: .seconds(2), logger: logger)
+            nodes[entry.id] = Node(id: entry.id, url: entry.url, database: database, running: running)
+        }
+        let harness = FederationHarness(nodes: nodes)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for node in nodes.values {
+                for service in node.running.services { group.addTask { try await service.run() } }
+            }
+            defer { group.cancelAll() }
+            for node in nodes.values {
+                try await Self.waitUntil("\(node.id) answers /ready") { (try? await harness.request(node, "GET", "/ready").0) == 200 }
+            }
+            try await body(harness)
+        }
+    }
+
+    /// A staff call to `node` as `centre`: status and JSON body.
+    @discardableResult
+    func call(_ node: Node, _ method: String, _ path: String, as centre: CentreID, role: StaffRole = .staff, _ body: JSONValue? = nil) async throws -> (Int, JSONValue) {
+        let token = try await node.running.server.tokens.issue(centre: centre, staff: "staff-1", role: role, validity: .seconds(600))
+        return try await request(node, method, path, token: token, body: body)
+    }
+
+    func request(_ node: Node, _ method: String, _ path: String, token: String? = nil, body: JSONValue? = nil,
+                 headers: [String: String] = [:], rawBody: Data? = nil) async throws -> (Int, JSONValue) {
+        var request = URLRequest(url: URL(string: node.url + path)!)
+        request.httpMethod = method
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        if let body { request.httpBody = Data(try CanonicalJSON.encode(body)) } else if let rawBody { request.httpBody = rawBody }
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let json = data.isEmpty ? JSONValue.null : ((try? CanonicalJSON.decode(Array(data))) ?? .string(String(decoding: data, as: UTF8.self)))
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, json)
+    }
+
+    /// Polls `condition` every 20 ms for up to `seconds`; fails the test naming `what`.
+    static func waitUntil(_ what: String, seconds: Double = 10, sourceLocation: SourceLocation = #_sourceLocation,
+                          _ condition: @Sendable () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("timed out after \(seconds) s waiting until \(what)", sourceLocation: sourceLocation)
+        throw CancellationError()
+    }
+
+    /// Every node's events as (origin, seq, hash), in origin order.
+    func logs() async throws -> [NodeID: [String]] {
+        var logs: [NodeID: [String]] = [:]
+        for node in nodes.values {
+            let rows = try await node.database.superuser.query("SELECT origin_node || '/' || origin_seq || '/' || encode(hash, 'hex') FROM events ORDER BY origin_node, origin_seq")
+            var entries: [String] = []
+            for try await entry in rows.decode(String.self) { entries.append(entry) }
+            logs[node.id] = entries
+        }
+        return logs
+    }
+}
