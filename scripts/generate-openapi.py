@@ -114,7 +114,7 @@ paths["/v1/documents/{sha256}"] = {
   "put": {"operationId": "uploadDocument", "summary": "Upload a scan's bytes; they must hash to the path's SHA-256", "security": sec, "parameters": [sha],
     "requestBody": {"required": True, "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}},
     "responses": {"201": {"description": "stored"}, "200": {"description": "already held"}, **errs("401", "422")}},
-  "get": {"operationId": "getDocument", "summary": "A scan's bytes", "security": sec, "parameters": [sha],
+  "get": {"operationId": "getDocument", "summary": "A scan's bytes, fetched from a peer (and kept) if this node lacks it", "security": sec, "parameters": [sha],
     "responses": {"200": {"description": "the scan", "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}, **errs("401", "404")}}}
 inbox_item = obj(["kind", "caseId", "applicant", "receivedAt", "overdue", "urgent"], {"kind": {"type": "string", "enum": ["review", "incoming-transfer", "decide", "assign-lawyer", "materials-pending", "incoming-investigation", "investigation-to-report", "investigation-findings", "returned-transfer"]},
   "caseId": string, "investigationId": {"type": ["string", "null"]}, "number": {"type": ["string", "null"]}, "applicant": {**string, "description": "masked, e.g. 张*"}, "fromCentre": {"type": ["string", "null"]},
@@ -136,6 +136,8 @@ paths["/v1/sync/pull"] = {"post": {"operationId": "syncPull", "summary": "The ev
   "responses": {"200": {"description": "a batch", **jsonc(obj(["events", "more", "vector"], {"events": {"type": "array", "items": wire}, "more": boolean, "vector": vector}))}, **errs("400", "401", "422")}}}
 paths["/v1/sync/notify"] = {"post": {"operationId": "syncNotify", "summary": "The caller has new events: this node pulls at once (node-signed)", "security": nodesig,
   "responses": {"200": {"description": "pulling", **jsonc(obj(["status"], {"status": string}))}, **errs("401")}}}
+paths["/v1/sync/documents/{sha256}"] = {"get": {"operationId": "syncDocument", "summary": "A scan's bytes, for a peer that lacks it (node-signed)", "security": nodesig, "parameters": [sha],
+  "responses": {"200": {"description": "the scan", "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}, **errs("401", "404")}}}
 paths["/v1/sync/status"] = {"get": {"operationId": "syncStatus", "summary": "This node's version vector, its peers (last contact, lag, last error) and quarantine count (node-signed)", "security": nodesig,
   "responses": {"200": {"description": "the status", **jsonc(obj(["vector", "peers", "quarantined"], {"vector": vector, "peers": {"type": "array", "items": S()}, "quarantined": {"type": "integer"}}))}, **errs("401")}}}
 paths["/health"] = {"get": {"operationId": "health", "summary": "The process answers", "responses": {"200": {"description": "live", **jsonc(obj(["status", "node"], {"status": string, "node": string}))}}}}

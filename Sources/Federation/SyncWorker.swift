@@ -4,7 +4,6 @@ import EventLog
 import Foundation
 import Logging
 import NIOCore
-import NIOHTTP1
 import ServiceLifecycle
 
 /// Keeps a node's log in step with its peers': pulls the events it lacks from each peer
@@ -23,8 +22,8 @@ public actor SyncWorker: Service {
         public var imported: Int
     }
 
-    private let key: NodeSigningKey
-    private let peers: [(id: NodeID, url: String)]
+    private let client: PeerClient
+    private var peers: [PeerClient.Peer] { client.peers }
     private let appender: EventAppender
     private let reader: EventReader
     private let notifier: LogNotifier
@@ -37,15 +36,14 @@ public actor SyncWorker: Service {
 
     public init(federation: FederationFile, key: NodeSigningKey, appender: EventAppender, reader: EventReader, notifier: LogNotifier,
                 interval: Duration = .seconds(5), batchSize: Int = 2000, logger: Logger) {
-        self.key = key
-        self.peers = federation.nodes.filter { $0.id != key.node }.map { ($0.id, $0.url) }
+        self.client = PeerClient(federation: federation, key: key)
         self.appender = appender
         self.reader = reader
         self.notifier = notifier
         self.interval = interval
         self.batchSize = batchSize
         self.logger = logger
-        for peer in peers {
+        for peer in client.peers {
             status[peer.id] = PeerStatus(node: peer.id.rawValue, url: peer.url, lastContact: nil, lastError: nil, lagEvents: 0, imported: 0)
         }
     }
@@ -114,19 +112,20 @@ public actor SyncWorker: Service {
             known = head
             try? await Task.sleep(for: .milliseconds(20))
             for peer in peers {
-                Task { try? await self.post(peer, path: "/v1/sync/notify", body: Data("{}".utf8)) }
+                Task { _ = try? await client.send("POST", "/v1/sync/notify", to: peer, body: Data("{}".utf8)) }
             }
         }
     }
 
-    private func pull(from peer: (id: NodeID, url: String)) async -> Int {
+    private func pull(from peer: PeerClient.Peer) async -> Int {
         var imported = 0
         do {
             while !Task.isCancelled {
                 let vector = try await reader.versionVector()
                 let request = SyncMessages.PullRequest(vector: vector, limit: batchSize)
-                let body = try await post(peer, path: "/v1/sync/pull", body: try JSONEncoder().encode(request))
-                let response = try JSONDecoder().decode(SyncMessages.PullResponse.self, from: body)
+                let answer = try await client.send("POST", "/v1/sync/pull", to: peer, body: try JSONEncoder().encode(request))
+                guard answer.status == 200 else { throw SyncError.peer(status: answer.status, body: String(buffer: answer.body)) }
+                let response = try JSONDecoder().decode(SyncMessages.PullResponse.self, from: Data(buffer: answer.body))
                 let events = try response.events.map { try $0.signedEvent() }
                 if !events.isEmpty {
                     let outcome = try await appender.importEvents(events)
@@ -148,23 +147,5 @@ public actor SyncWorker: Service {
         }
         status[peer.id]?.imported += imported
         return imported
-    }
-
-    /// A node-signed POST to a peer; the answer's body, or an error for any status but 200.
-    private func post(_ peer: (id: NodeID, url: String), path: String, body: Data) async throws -> Data {
-        var request = HTTPClientRequest(url: peer.url + path)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        let now = Timestamp(Date()).millisecondsSinceEpoch
-        for (name, value) in try NodeRequestSignature.headers(method: "POST", path: path, body: body, key: key, at: now) {
-            request.headers.add(name: name, value: value)
-        }
-        request.body = .bytes(ByteBuffer(data: body))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        let bytes = try await response.body.collect(upTo: 256 * 1024 * 1024)
-        guard response.status == .ok else {
-            throw SyncError.peer(status: response.status.code, body: String(buffer: bytes))
-        }
-        return Data(buffer: bytes)
     }
 }

@@ -65,12 +65,14 @@ public struct NodeServer: Sendable {
         let workflow = Workflow(store: store, policies: policies, centres: allCentres, clock: configuration.clock)
         let views = Views(store: store, registry: CertificateRegistry(client: client), clock: configuration.clock)
         let syncAPI = router.group("v1/sync").add(middleware: NodeAuthentication(keyring: configuration.federation.keyring, seen: seenSignatures))
-        SyncRoutes(reader: store.reader, worker: syncWorker).add(to: syncAPI)
+        let documents = DocumentStore(client: client)
+        SyncRoutes(reader: store.reader, worker: syncWorker, documents: documents).add(to: syncAPI)
         let staffAPI = router.group("v1").add(middleware: StaffAuthentication(authority: tokens, centres: configuration.centres))
         CaseRoutes(workflow: workflow, views: views).add(to: staffAPI)
         InvestigationRoutes(workflow: workflow, views: views).add(to: staffAPI)
         CertificateRoutes(workflow: workflow, views: views, policies: policies).add(to: staffAPI)
-        DocumentRoutes(documents: DocumentStore(client: client)).add(to: staffAPI)
+        DocumentRoutes(documents: documents,
+                       peers: syncWorker == nil ? nil : PeerClient(federation: configuration.federation, key: configuration.signingKey)).add(to: staffAPI)
         InboxRoutes(inbox: InboxQuery(client: client), clock: configuration.clock).add(to: staffAPI)
         StatisticsRoutes(statistics: StatisticsQuery(client: client), clock: configuration.clock).add(to: staffAPI)
         return router

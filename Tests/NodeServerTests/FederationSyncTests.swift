@@ -1,6 +1,7 @@
 import CaseDomain
 import EventLog
 import Federation
+import Crypto
 import Foundation
 import NodeServer
 import Testing
@@ -71,6 +72,18 @@ struct FederationSyncTests {
             let (_, timeline) = try await federation.call(weihai, "GET", "\(path)/timeline", as: Self.huancui)
             guard case .array(let events)? = timeline["events"] else { Issue.record("no timeline"); return }
             #expect(Set(events.compactMap { $0["node"]?.stringValue }) == ["rizhao", "qingdao", "weihai"], "the timeline names every recording node")
+
+            // A scan uploaded at Wulian is read at Licang: fetched from a peer, checked, kept.
+            let scan = Data("%PDF-1.7 张某申请表".utf8)
+            let sha256 = SHA256.hash(data: scan).map { String(format: "%02x", $0) }.joined()
+            let wulianToken = try await rizhao.running.server.tokens.issue(centre: Self.wulian, staff: "s", role: .staff, validity: .seconds(60))
+            #expect(try await federation.request(rizhao, "PUT", "/v1/documents/\(sha256)", token: wulianToken,
+                                                 headers: ["Content-Type": "application/pdf"], rawBody: scan).0 == 201)
+            let licangToken = try await qingdao.running.server.tokens.issue(centre: Self.licang, staff: "s", role: .staff, validity: .seconds(60))
+            let (fetched, body) = try await federation.request(qingdao, "GET", "/v1/documents/\(sha256)", token: licangToken)
+            #expect(fetched == 200 && body == .string("%PDF-1.7 张某申请表"))
+            #expect(try await qingdao.database.count("SELECT count(*)::int FROM documents") == 1, "the fetched scan is kept")
+            #expect(try await federation.request(qingdao, "GET", "/v1/documents/\(String(repeating: "0", count: 64))", token: licangToken).0 == 404)
         }
     }
 

@@ -2,9 +2,11 @@ import Federation
 import Hummingbird
 
 /// `/v1/documents/{sha256}`: upload a scan's bytes (the fingerprint must match) and read
-/// it back. (Fetching a scan this node lacks from a peer comes with the sync protocol.)
+/// it back — fetched from a peer, checked and stored, when this node lacks it.
 struct DocumentRoutes {
     let documents: DocumentStore
+    /// The peers to ask for a scan this node lacks; `nil` for a node that does not sync.
+    let peers: PeerClient?
 
     func add(to group: RouterGroup<NodeRequestContext>) {
         group.put("documents/{sha256}") { request, context in
@@ -24,8 +26,10 @@ struct DocumentRoutes {
         }
         group.get("documents/{sha256}") { _, context in
             let sha256 = try context.parameters.require("sha256")
-            guard let document = try await documents.fetch(sha256: sha256) else {
-                throw Problem(.notFound, "this node holds no document \(sha256)")
+            var document = try await documents.fetch(sha256: sha256)
+            if document == nil, let peers { document = await peers.fetchDocument(sha256: sha256, into: documents) }
+            guard let document else {
+                throw Problem(.notFound, "no node of the federation holds document \(sha256)")
             }
             return Response(status: .ok, headers: [.contentType: document.mediaType], body: .init(byteBuffer: document.content))
         }

@@ -10,6 +10,7 @@ import Hummingbird
 struct SyncRoutes {
     let reader: EventReader
     let worker: SyncWorker?
+    let documents: DocumentStore
     let maximumBatch = 5000
 
     func add(to group: RouterGroup<NodeRequestContext>) {
@@ -26,6 +27,11 @@ struct SyncRoutes {
         group.post("notify") { _, _ in
             await worker?.wake()
             return JSONResponse(["status": "pulling"])
+        }
+        group.get("documents/{sha256}") { _, context in
+            let sha256 = try context.parameters.require("sha256")
+            guard let document = try await documents.fetch(sha256: sha256) else { throw Problem(.notFound, "this node holds no document \(sha256)") }
+            return Response(status: .ok, headers: [.contentType: document.mediaType], body: .init(byteBuffer: document.content))
         }
         group.get("status") { _, _ in
             try await status()

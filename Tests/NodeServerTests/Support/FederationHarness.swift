@@ -81,10 +81,10 @@ struct FederationHarness: Sendable {
                  headers: [String: String] = [:], rawBody: Data? = nil) async throws -> (Int, JSONValue) {
         var request = URLRequest(url: URL(string: node.url + path)!)
         request.httpMethod = method
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         if let body { request.httpBody = Data(try CanonicalJSON.encode(body)) } else if let rawBody { request.httpBody = rawBody }
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         let (data, response) = try await URLSession.shared.data(for: request)
         let json = data.isEmpty ? JSONValue.null : ((try? CanonicalJSON.decode(Array(data))) ?? .string(String(decoding: data, as: UTF8.self)))
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, json)

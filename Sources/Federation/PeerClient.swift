@@ -1,0 +1,51 @@
+import AsyncHTTPClient
+import CaseDomain
+import EventLog
+import Foundation
+import NIOCore
+
+/// Node-signed HTTP requests to the federation's peers.
+public struct PeerClient: Sendable {
+    /// A peer node and where it listens.
+    public struct Peer: Sendable, Hashable {
+        public var id: NodeID
+        public var url: String
+    }
+
+    public let key: NodeSigningKey
+    public let peers: [Peer]
+
+    public init(federation: FederationFile, key: NodeSigningKey) {
+        self.key = key
+        self.peers = federation.nodes.filter { $0.id != key.node }.map { Peer(id: $0.id, url: $0.url) }
+    }
+
+    /// Sends a request signed by this node; the status, content type and body of the answer.
+    public func send(_ method: String, _ path: String, to peer: Peer, body: Data = Data(),
+                     timeout: TimeAmount = .seconds(10)) async throws -> (status: UInt, contentType: String?, body: ByteBuffer) {
+        var request = HTTPClientRequest(url: peer.url + path)
+        request.method = .init(rawValue: method)
+        request.headers.add(name: "Content-Type", value: "application/json")
+        let now = Timestamp(Date()).millisecondsSinceEpoch
+        for (name, value) in try NodeRequestSignature.headers(method: method, path: path, body: body, key: key, at: now) {
+            request.headers.add(name: name, value: value)
+        }
+        if !body.isEmpty { request.body = .bytes(ByteBuffer(data: body)) }
+        let response = try await HTTPClient.shared.execute(request, timeout: timeout)
+        let bytes = try await response.body.collect(upTo: 64 * 1024 * 1024)
+        return (response.status.code, response.headers.first(name: "Content-Type"), bytes)
+    }
+
+    /// A scan this node lacks, fetched from the first peer that holds it and stored after
+    /// its bytes were checked against the fingerprint; `nil` if no peer has it.
+    public func fetchDocument(sha256: String, into store: DocumentStore) async -> DocumentStore.Document? {
+        guard DocumentStore.isFingerprint(sha256) else { return nil }
+        for peer in peers {
+            guard let answer = try? await send("GET", "/v1/sync/documents/\(sha256)", to: peer), answer.status == 200 else { continue }
+            let mediaType = answer.contentType ?? "application/octet-stream"
+            guard (try? await store.store(sha256: sha256, mediaType: mediaType, content: answer.body)) != nil else { continue }
+            return DocumentStore.Document(sha256: sha256, mediaType: mediaType, content: answer.body)
+        }
+        return nil
+    }
+}
