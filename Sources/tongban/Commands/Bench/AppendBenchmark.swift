@@ -19,30 +19,16 @@ struct AppendBenchmark: AsyncParsableCommand {
     @Option(help: "Seconds each measurement runs.")
     var seconds: Double = 3
 
-    @Option(help: ArgumentHelp("The benchmark cluster's data directory.", valueName: "dir"))
-    var pgData = ".tongban/bench-pg"
-
-    @Option(help: "The benchmark cluster's port on 127.0.0.1.")
-    var pgPort = 54340
-
-    @OptionGroup var schema: SchemaOptions
+    @OptionGroup var cluster: BenchClusterOptions
 
     func run() async throws {
-        let cluster = try LocalCluster(dataDirectory: pgData, port: pgPort)
-        try cluster.start { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
-        let database = "bench_append"
-        try cluster.dropDatabase(database)
-        try cluster.createDatabase(database)
-        let owner = try DatabaseURL(cluster.url(user: LocalCluster.ownerRole, database: database))
-        let migrator = try schema.migrator()
-        try await withRunningClient(owner) { client in
-            try await migrator.migrate(client, logger: Logger(label: "bench"))
+        let database = try await cluster.database("bench_append")
+        try await withRunningClient(try DatabaseURL(database.cluster.url(user: LocalCluster.ownerRole, database: database.name))) { client in
             for statement in Self.plainTableSQL {
                 _ = try await client.query(PostgresQuery(unsafeSQL: statement))
             }
         }
-        var service = try DatabaseURL(cluster.url(user: LocalCluster.serviceRole, database: database)).configuration
-        service.options.maximumConnections = 80
+        let service = try database.configuration(LocalCluster.serviceRole, connections: 80)
         let key = NodeSigningKey.generate(for: NodeID(rawValue: "bench")!)
         let client = PostgresClient(configuration: service)
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -1,3 +1,4 @@
+import ArgumentParser
 import CaseDomain
 import EventLog
 import Federation
@@ -82,6 +83,25 @@ struct BenchWorkload {
             }
             try await group.waitForAll()
         }
+    }
+}
+
+/// Where the benchmarks run: their private cluster, the schema and the workload's federation.
+struct BenchClusterOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The federation whose centres and policies generated cases use.", valueName: "file"))
+    var federation = "deploy/federation.example.json"
+
+    @Option(help: ArgumentHelp("The benchmark cluster's data directory.", valueName: "dir"))
+    var pgData = ".tongban/bench-pg"
+
+    @Option(help: "The benchmark cluster's port on 127.0.0.1.")
+    var pgPort = 54340
+
+    @OptionGroup var schema: SchemaOptions
+
+    /// A fresh, migrated database `name` on the started cluster.
+    func database(_ name: String) async throws -> BenchDatabase {
+        try await BenchDatabase.create(name, pgData: pgData, pgPort: pgPort, schema: schema)
     }
 }
 

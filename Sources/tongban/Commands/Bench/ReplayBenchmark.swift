@@ -22,20 +22,11 @@ struct ReplayBenchmark: AsyncParsableCommand {
     @Option(help: "Events per replay transaction.")
     var batchSize = 5000
 
-    @Option(help: ArgumentHelp("The federation whose centres and policies the cases use.", valueName: "file"))
-    var federation = "deploy/federation.example.json"
-
-    @Option(help: ArgumentHelp("The benchmark cluster's data directory.", valueName: "dir"))
-    var pgData = ".tongban/bench-pg"
-
-    @Option(help: "The benchmark cluster's port on 127.0.0.1.")
-    var pgPort = 54340
-
-    @OptionGroup var schema: SchemaOptions
+    @OptionGroup var cluster: BenchClusterOptions
 
     func run() async throws {
-        let workload = try BenchWorkload(federationPath: federation)
-        let database = try await BenchDatabase.create("bench_replay", pgData: pgData, pgPort: pgPort, schema: schema)
+        let workload = try BenchWorkload(federationPath: cluster.federation)
+        let database = try await cluster.database("bench_replay")
         let client = PostgresClient(configuration: try database.configuration(LocalCluster.ownerRole))
         let key = NodeSigningKey.generate(for: NodeID(rawValue: "bench")!)
         try await withThrowingTaskGroup(of: Void.self) { group in
