@@ -83,7 +83,11 @@ public struct EventReader: Sendable {
     /// Per origin, the highest origin sequence this node holds. Imports keep each origin's
     /// chain gapless, so that is also the highest contiguous one: the node's version vector.
     public func versionVector() async throws -> [NodeID: Int64] {
-        let rows = try await client.query("SELECT origin_node, max(origin_seq) FROM events GROUP BY origin_node", logger: logger)
+        let rows = try await client.query("""
+            \(unescaped: Self.originsHeldSQL)
+            SELECT origin_node, (SELECT max(origin_seq) FROM events e WHERE e.origin_node = origins.origin_node)
+              FROM origins WHERE origin_node IS NOT NULL
+            """, logger: logger)
         var vector: [NodeID: Int64] = [:]
         for try await (origin, seq) in rows.decode((String, Int64).self) {
             if let node = NodeID(rawValue: origin) { vector[node] = seq }
@@ -91,16 +95,40 @@ public struct EventReader: Sendable {
         return vector
     }
 
+    /// The origins the log holds, one index probe each (a loose scan of the origin index,
+    /// which PostgreSQL does not do by itself): `origins(origin_node)`, ending in a `NULL` row.
+    private static let originsHeldSQL = """
+        WITH RECURSIVE origins(origin_node) AS (
+          (SELECT origin_node FROM events ORDER BY origin_node LIMIT 1)
+          UNION ALL
+          SELECT (SELECT e.origin_node FROM events e WHERE e.origin_node > origins.origin_node ORDER BY e.origin_node LIMIT 1)
+            FROM origins WHERE origins.origin_node IS NOT NULL)
+        """
+
     /// At most `limit` events a node with `vector` lacks, from every origin this node holds
-    /// (quarantined ones too: they are links of their origin's chain), in origin order.
+    /// (quarantined ones too: they are links of their origin's chain), in this log's order.
+    ///
+    /// This log's order is causal: each origin's events come in origin order, and an event
+    /// comes after every event its author held when writing it (the stream version it
+    /// follows, say), so the caller can import the batch as it comes. The scan starts at the
+    /// first event the caller lacks, found per origin through the origin index.
     public func events(missingFrom vector: [NodeID: Int64], limit: Int) async throws -> [RecordedEvent] {
         let origins = vector.keys.map(\.rawValue)
         let seqs = origins.map { vector[NodeID(rawValue: $0)!]! }
         let rows = try await client.query("""
+            \(unescaped: Self.originsHeldSQL),
+            known(origin, seq) AS (SELECT * FROM unnest(\(origins)::text[], \(seqs)::bigint[])),
+            first_missing AS (
+              SELECT min((SELECT e.global_position FROM events e
+                           WHERE e.origin_node = origins.origin_node
+                             AND e.origin_seq > coalesce((SELECT seq FROM known WHERE origin = origins.origin_node), 0)
+                           ORDER BY e.origin_seq LIMIT 1)) AS position
+                FROM origins WHERE origins.origin_node IS NOT NULL)
             SELECT e.envelope, e.hash, e.signature, e.global_position, e.received_at, e.quarantine_reason
-              FROM events e LEFT JOIN unnest(\(origins)::text[], \(seqs)::bigint[]) AS known(origin, seq) ON known.origin = e.origin_node
-             WHERE e.origin_seq > coalesce(known.seq, 0)
-             ORDER BY e.origin_node, e.origin_seq
+              FROM events e LEFT JOIN known ON known.origin = e.origin_node
+             WHERE e.global_position >= (SELECT position FROM first_missing)
+               AND e.origin_seq > coalesce(known.seq, 0)
+             ORDER BY e.global_position
              LIMIT \(limit)
             """, logger: logger)
         return try await Self.decode(rows)

@@ -33,4 +33,34 @@ struct ReaderTests {
             #expect(try await reader.headPosition() == 53)
         }
     }
+
+    /// A peer catching up imports the batch as it comes: the answer must follow this log's
+    /// (causal) order, not origin names, or a later version of a stream written at an origin
+    /// sorting first would reach the peer before the version it follows.
+    @Test func eventsAPeerLacksComeInCausalOrderAndImportWithoutQuarantine() async throws {
+        try await withTestDatabase { relay in
+            let rizhao = relay.appender(node: "rizhao")
+            _ = try await rizhao.append(to: "case-x", expectedVersion: 0, events: [sampleEvent(type: "Submitted")])
+            var qingdao = OriginChain("qingdao")
+            try qingdao.add(to: "case-q")
+            try qingdao.add(to: "case-x", version: 2, type: "Accepted")
+            _ = try await rizhao.importEvents(qingdao.events)
+            _ = try await rizhao.append(to: "case-x", expectedVersion: 2, events: [sampleEvent(type: "Noted")])
+            let reader = EventReader(client: relay.service)
+            #expect(try await reader.versionVector() == [NodeID(rawValue: "rizhao")!: 2, NodeID(rawValue: "qingdao")!: 2])
+
+            let everything = try await reader.events(missingFrom: [:], limit: 100)
+            #expect(everything.map(\.globalPosition) == [1, 2, 3, 4])
+            let partial = try await reader.events(missingFrom: [NodeID(rawValue: "rizhao")!: 1, NodeID(rawValue: "qingdao")!: 2], limit: 100)
+            #expect(partial.map(\.envelope.type) == ["Noted"])
+            #expect(try await reader.events(missingFrom: try await reader.versionVector(), limit: 100).isEmpty)
+            #expect(try await reader.events(missingFrom: [:], limit: 2).map(\.globalPosition) == [1, 2])
+
+            try await withTestDatabase { peer in
+                let outcome = try await peer.appender(node: "weihai").importEvents(everything.map(\.signed))
+                #expect(outcome == ImportOutcome(imported: 4), "nothing may be quarantined when the batch follows the log's order")
+                #expect(try await EventReader(client: peer.service).readStream("case-x").map(\.envelope.type) == ["Submitted", "Accepted", "Noted"])
+            }
+        }
+    }
 }
