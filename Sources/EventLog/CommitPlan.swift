@@ -80,11 +80,17 @@ struct CommitPlan {
     /// it was judged against, so a plan from cached heads that refuses is redone from fresh ones.
     private(set) var refusedAConflict = false
 
-    /// `heads` must know the global head and every origin and stream the requests touch.
-    init(heads: LogHeads, heldHashes: [OriginPosition: EventHash]) {
+    /// Judges imported events by who may write their streams (invariant 5); `nil` to check
+    /// stream versions only.
+    private var writers: StreamWriterJudge?
+
+    /// `heads` must know the global head and every origin and stream the requests touch;
+    /// `writers`, the history of every stream the imports touch.
+    init(heads: LogHeads, heldHashes: [OriginPosition: EventHash], writers: StreamWriterJudge? = nil) {
         self.heads = heads
         self.nextPosition = (heads.globalHead ?? 0) + 1
         self.heldHashes = heldHashes
+        self.writers = writers
     }
 
     private var originHeads: [NodeID: OriginHead] {
@@ -146,6 +152,7 @@ struct CommitPlan {
                                       globalPosition: nextPosition + Int64(offset), quarantineReason: nil))
         }
         let range = rows.count..<(rows.count + newRows.count)
+        for row in newRows { writers?.record(row.envelope) }
         rows += newRows
         nextPosition += Int64(events.count)
         originHeads[node] = head
@@ -180,7 +187,8 @@ struct CommitPlan {
 
     /// Plans an import: every event must verify, follow its origin's chain with no gap,
     /// or be one the log already holds with the same hash. An event whose stream version
-    /// does not follow the stream is kept but quarantined. Any failure rejects the batch.
+    /// does not follow the stream, or whose origin the writer rules refuse, is kept but
+    /// quarantined. Any failure rejects the batch.
     mutating func planImport(_ events: [SignedEvent], keyring: OriginKeyring) throws(ImportError) -> ImportOutcome {
         var trial = self
         var outcome = ImportOutcome()
@@ -212,13 +220,14 @@ struct CommitPlan {
             trial.originHeads[origin] = OriginHead(seq: envelope.originSeq, hash: event.hash)
             let streamVersion = trial.streamVersions[envelope.streamId, default: 0]
             var quarantineReason: String?
-            if envelope.streamVersion == streamVersion + 1 {
-                trial.streamVersions[envelope.streamId] = envelope.streamVersion
+            if envelope.streamVersion != streamVersion + 1 {
+                quarantineReason = "stream-version-conflict: \(envelope.streamId) is at version \(streamVersion), the event claims \(envelope.streamVersion)"
+            } else if let refusal = trial.writers?.refusal(of: envelope) {
+                quarantineReason = "not-the-writer: \(envelope.streamId) version \(envelope.streamVersion) from \(origin): \(refusal)"
             } else {
-                let reason = "stream-version-conflict: \(envelope.streamId) is at version \(streamVersion), the event claims \(envelope.streamVersion)"
-                quarantineReason = reason
-                outcome.quarantined[event.hash] = reason
+                trial.streamVersions[envelope.streamId] = envelope.streamVersion
             }
+            if let quarantineReason { outcome.quarantined[event.hash] = quarantineReason }
             trial.rows.append(PlannedRow(envelope: envelope, canonicalBytes: event.canonicalBytes, hash: event.hash, signature: event.signature,
                                          globalPosition: trial.nextPosition, quarantineReason: quarantineReason))
             trial.nextPosition += 1

@@ -37,6 +37,7 @@ public actor EventAppender {
     private let client: PostgresClient
     private let signingKey: NodeSigningKey
     private let keyring: OriginKeyring
+    private let writerRules: (any StreamWriterRules)?
     private let clock: NodeClock
     private let logger: Logger
     private let maximumEventsPerCommit: Int
@@ -49,15 +50,18 @@ public actor EventAppender {
     ///   - client: a running client connected as the service role.
     ///   - signingKey: this node's key; its node is the origin of every local append.
     ///   - keyring: the federation's public keys, for imports (this node's own included).
+    ///   - writerRules: who may write each stream, for imports (invariant 5); `nil` checks
+    ///     only that an imported event follows its stream's version.
     ///   - maximumEventsPerCommit: a group commit stops taking requests past this many events
     ///     (a single larger request still commits alone).
     public init(
-        client: PostgresClient, signingKey: NodeSigningKey, keyring: OriginKeyring,
+        client: PostgresClient, signingKey: NodeSigningKey, keyring: OriginKeyring, writerRules: (any StreamWriterRules)? = nil,
         clock: NodeClock = .system, maximumEventsPerCommit: Int = 2000, logger: Logger = Logger(label: "tongban.appender")
     ) {
         self.client = client
         self.signingKey = signingKey
         self.keyring = keyring
+        self.writerRules = writerRules
         self.clock = clock
         self.maximumEventsPerCommit = maximumEventsPerCommit
         self.logger = logger
@@ -205,16 +209,22 @@ public actor EventAppender {
     /// Reads what the cache lacks for `group`, then plans and signs it from the cache.
     private func prepare(_ group: [Pending], on connection: PostgresConnection) async throws -> PreparedGroup {
         let heldHashes = try await loadMissingHeads(for: group, on: connection)
+        var writers: StreamWriterJudge?
+        if let writerRules, !group.allSatisfy(\.isAppend) {
+            writers = StreamWriterJudge(rules: writerRules, histories: try await loadImportedStreamHistories(for: group, on: connection))
+        }
         // The plan takes the cache over (no copy of its dictionaries); commit hands it back.
         let start = heads
         heads = LogHeads()
-        return try await prepare(group, from: start, heldHashes: heldHashes)
+        return try await prepare(group, from: start, heldHashes: heldHashes, writers: writers)
     }
 
     /// Plans `group` from `start` (which must know every head it touches) and signs it.
-    private func prepare(_ group: [Pending], from start: LogHeads, heldHashes: [OriginPosition: EventHash]) async throws -> PreparedGroup {
+    private func prepare(
+        _ group: [Pending], from start: LogHeads, heldHashes: [OriginPosition: EventHash], writers: StreamWriterJudge?
+    ) async throws -> PreparedGroup {
         let startHead = start.globalHead ?? 0
-        var plan = CommitPlan(heads: start, heldHashes: heldHashes)
+        var plan = CommitPlan(heads: start, heldHashes: heldHashes, writers: writers)
         enum Planned {
             case append(Result<[PlannedAppend], AppendError>, CheckedContinuation<[AppendOutcome], any Error>)
             case importBatch(Result<ImportOutcome, ImportError>, CheckedContinuation<ImportOutcome, any Error>)
@@ -333,6 +343,32 @@ public actor EventAppender {
             }
         }
         return held
+    }
+}
+
+extension EventAppender {
+    /// The accepted events, in stream order, of every stream the group's imports touch (an
+    /// empty history for a new stream): what the writer rules judge the imports by.
+    private func loadImportedStreamHistories(for group: [Pending], on connection: PostgresConnection) async throws -> [String: [EventEnvelope]] {
+        var histories: [String: [EventEnvelope]] = [:]
+        for case .importBatch(let events, _) in group {
+            for event in events { histories[event.envelope.streamId] = [] }
+        }
+        let rows = try await connection.query("""
+            SELECT envelope, global_position FROM events
+             WHERE stream_id = ANY(\(Array(histories.keys))::text[]) AND quarantine_reason IS NULL
+             ORDER BY stream_id, stream_version
+            """, logger: logger)
+        for try await (bytes, position) in rows.decode((ByteBuffer, Int64).self) {
+            let envelope: EventEnvelope
+            do {
+                envelope = try EventEnvelope(bytes: Array(buffer: bytes), requireCanonical: false)
+            } catch {
+                throw StoredEventError(position: position, reason: error.description)
+            }
+            histories[envelope.streamId, default: []].append(envelope)
+        }
+        return histories
     }
 }
 

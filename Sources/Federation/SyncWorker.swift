@@ -23,7 +23,7 @@ public actor SyncWorker: Service {
     }
 
     private let client: PeerClient
-    private var peers: [PeerClient.Peer] { client.peers }
+    private nonisolated var peers: [PeerClient.Peer] { client.peers }
     private let appender: EventAppender
     private let reader: EventReader
     private let notifier: LogNotifier
@@ -31,8 +31,10 @@ public actor SyncWorker: Service {
     private let batchSize: Int
     private let logger: Logger
     private var status: [NodeID: PeerStatus] = [:]
-    private var wakeup: CheckedContinuation<Void, Never>?
-    private var pending = false
+    /// The pull loops asleep, by peer.
+    private var wakeups: [NodeID: CheckedContinuation<Void, Never>] = [:]
+    /// Peers to pull from again as soon as the current pull ends.
+    private var pending: Set<NodeID> = []
 
     public init(federation: FederationFile, key: NodeSigningKey, appender: EventAppender, reader: EventReader, notifier: LogNotifier,
                 interval: Duration = .seconds(5), batchSize: Int = 2000, logger: Logger) {
@@ -51,54 +53,61 @@ public actor SyncWorker: Service {
     /// Each peer's status, by node id.
     public var peerStatus: [PeerStatus] { status.values.sorted { $0.node < $1.node } }
 
-    /// A peer said it has new events: pull now.
+    /// A peer said it has new events: pull now (from every peer: events relay).
     public func wake() {
-        pending = true
-        wakeup?.resume()
-        wakeup = nil
+        for peer in peers { wake(peer.id) }
+    }
+
+    private func wake(_ peer: NodeID) {
+        pending.insert(peer)
+        wakeups.removeValue(forKey: peer)?.resume()
     }
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.notifier.run() }
-                group.addTask { await self.pullLoop() }
+                for peer in self.peers { group.addTask { await self.pullLoop(peer) } }
                 group.addTask { await self.announceLoop() }
                 await group.waitForAll()
             }
         }
     }
 
-    /// Pulls from every peer until each has nothing more, returning the events imported.
+    /// Pulls from every peer at once until each has nothing more (or fails), returning the
+    /// events imported.
     @discardableResult
     public func syncOnce() async -> Int {
-        var imported = 0
-        for peer in peers {
-            imported += await pull(from: peer)
+        await withTaskGroup(of: Int.self) { group in
+            for peer in peers { group.addTask { await self.pull(from: peer) } }
+            var imported = 0
+            for await count in group { imported += count }
+            return imported
         }
-        return imported
     }
 
-    private func pullLoop() async {
+    /// Each peer has its own loop, so that a peer that is down or slow (a pull waits up to
+    /// its timeout) holds up no other.
+    private func pullLoop(_ peer: PeerClient.Peer) async {
         while !Task.isCancelled {
-            pending = false
-            await syncOnce()
-            if pending { continue }
-            await sleepUntilWoken(timeout: interval)
+            pending.remove(peer.id)
+            await pull(from: peer)
+            if pending.contains(peer.id) { continue }
+            await sleepUntilWoken(peer.id, timeout: interval)
         }
     }
 
-    private func sleepUntilWoken(timeout: Duration) async {
+    private func sleepUntilWoken(_ peer: NodeID, timeout: Duration) async {
         let timer = Task { [weak self] in
             try? await Task.sleep(for: timeout)
-            await self?.wake()
+            await self?.wake(peer)
         }
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                if pending { continuation.resume() } else { wakeup = continuation }
+                if pending.contains(peer) { continuation.resume() } else { wakeups[peer] = continuation }
             }
         } onCancel: {
-            Task { await self.wake() }
+            Task { await self.wake(peer) }
         }
         timer.cancel()
     }
@@ -117,6 +126,7 @@ public actor SyncWorker: Service {
         }
     }
 
+    @discardableResult
     private func pull(from peer: PeerClient.Peer) async -> Int {
         var imported = 0
         do {

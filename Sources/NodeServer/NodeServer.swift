@@ -102,7 +102,7 @@ extension NodeServer {
                                 host: String, port: Int, projecting: Bool = true, syncing: Bool = true,
                                 syncInterval: Duration = .seconds(5), logger: Logger) async -> Running {
         let client = PostgresClient(configuration: database, backgroundLogger: logger)
-        let appender = EventAppender(client: client, signingKey: configuration.signingKey, keyring: configuration.federation.keyring,
+        let appender = EventAppender(client: client, signingKey: configuration.signingKey, keyring: configuration.federation.keyring, writerRules: CaseStreamWriters(),
                                      clock: configuration.clock, logger: logger)
         let worker = syncing
             ? SyncWorker(federation: configuration.federation, key: configuration.signingKey, appender: appender,

@@ -218,6 +218,8 @@ struct CaseLifecycleTests {
                     }
                     #expect(writers.count <= 1, "one writer per stream, but \(writers) could all write in \(state.phase)")
                     if state.phase == .transferPending { #expect(writers.isSubset(of: [state.transferTarget!.node])) }
+                    // Imports judge other nodes' events by `writingNode`: it must name that one writer.
+                    #expect(writers.isSubset(of: Set([state.writingNode].compactMap { $0 })), "\(writers) could write, writingNode says \(String(describing: state.writingNode))")
                 }
                 #expect(state.phase != .archived || state.originalsCollected)
             }

@@ -99,6 +99,7 @@ struct InvestigationAndCertificateTests {
                     centres.filter { (try? Investigation.decide(command, on: state, now: Self.now, actor: Self.actor($0))) != nil }
                 })
                 #expect(writers.count <= 1, "one writer per request, but \(writers) could write in \(state.phase)")
+                #expect(Set(writers.map(\.node)).isSubset(of: Set([state.writingNode].compactMap { $0 })), "imports judge by writingNode")
                 switch state.phase {
                 case .requested, .accepted, .lawyerAssigned: #expect(writers == [state.target!])
                 case .reported: #expect(writers == [state.requester!])

@@ -113,4 +113,59 @@ struct FederationSyncTests {
             #expect(try await federation.request(qingdao, "POST", "/v1/sync/pull", headers: try signed(impostor, at: now + 2, body: body), rawBody: body).0 == 401, "a forged signature")
         }
     }
+
+    /// Invariant 5 across nodes: Yantai (a node with no business in the case) answers the
+    /// transfer Wulian sent to Licang, and Licang answers it too. Rizhao holds Yantai's answer
+    /// first; still, on every node Licang's answer is the one applied and Yantai's is kept in
+    /// quarantine, and the logs converge.
+    @Test func aSecondAnswerToATransferIsQuarantinedOnEveryNode() async throws {
+        let yantai = NodeSigningKey.generate(for: NodeID(rawValue: "yantai")!)
+        try await F.run(absentNodes: [yantai]) { federation in
+            let rizhao = federation["rizhao"], qingdao = federation["qingdao"], weihai = federation["weihai"]
+            let (_, created) = try await federation.call(rizhao, "POST", "/v1/cases", as: Self.wulian, NodeHarness.application())
+            let caseID = try #require(created["caseId"]?.stringValue)
+            let path = "/v1/cases/\(caseID)"
+            try await federation.call(rizhao, "POST", "\(path)/assessment", as: Self.wulian, ["expectedVersion": 1, "eligible": true, "reason": "符合条件"])
+            try await federation.call(rizhao, "POST", "\(path)/transfer", as: Self.wulian, ["expectedVersion": 2, "toCentre": "qingdao-licang", "reason": "法院在李沧"])
+            try await F.waitUntil("the transfer is in Licang's inbox on qingdao") {
+                let (_, inbox) = try await federation.call(qingdao, "GET", "/v1/inbox", as: Self.licang)
+                return inbox["items"]?[0]?["kind"] == "incoming-transfer"
+            }
+
+            // Yantai's answer reaches Rizhao before Licang's does.
+            let forged = try SignedEvent(signing: EventEnvelope(
+                eventId: .version7(at: Timestamp(Date())), originNode: yantai.node, originSeq: 1, streamId: "case-\(caseID)", streamVersion: 4,
+                type: "TransferReturned", schemaVersion: 1, recordedAt: Timestamp(Date()),
+                actor: Actor(centre: CentreID(rawValue: "yantai-zhifu")!, staff: "rogue"),
+                body: ["centre": "yantai-zhifu", "reason": "不属本中心"], prevHash: .genesis
+            ), with: yantai)
+            let rizhaoImport = EventAppender(client: rizhao.database.service, signingKey: TestDatabase.key("rizhao"),
+                                             keyring: federation.federation.keyring, writerRules: CaseStreamWriters())
+            let outcome = try await rizhaoImport.importEvents([forged])
+            #expect(outcome.imported == 1 && outcome.quarantined[forged.hash]?.hasPrefix("not-the-writer") == true, "\(outcome)")
+
+            let (status, accepted) = try await federation.call(qingdao, "POST", "\(path)/transfer/accept", as: Self.licang, ["expectedVersion": 3])
+            #expect(status == 200 && accepted["version"] == 4, "\(accepted)")
+            try await F.waitUntil("the three logs are identical") {
+                let logs = try await federation.logs()
+                return Set(logs.values).count == 1 && logs.values.first?.count == 5
+            }
+            for node in [rizhao, qingdao, weihai] {
+                let rows = try await node.database.superuser.query("""
+                    SELECT origin_node, stream_version FROM events WHERE quarantine_reason IS NOT NULL
+                    """)
+                var quarantined: [String] = []
+                for try await (origin, version) in rows.decode((String, Int64).self) { quarantined.append("\(origin) v\(version)") }
+                #expect(quarantined == ["yantai v4"], "on \(node.id)")
+                let stream = try await EventReader(client: node.database.service).readStream("case-\(caseID)")
+                #expect(stream.map(\.envelope.originNode.rawValue) == ["rizhao", "rizhao", "rizhao", "qingdao"], "on \(node.id)")
+            }
+            // The quarantined answer reaches no projection: no returned transfer waits at Wulian.
+            try await F.waitUntil("Rizhao's projections have caught up") {
+                try await rizhao.database.count("SELECT min(position)::int FROM projections.checkpoints") == 5
+            }
+            let (_, inbox) = try await federation.call(rizhao, "GET", "/v1/inbox", as: Self.wulian)
+            #expect(inbox["items"] == [], "\(inbox)")
+        }
+    }
 }

@@ -54,3 +54,13 @@ public struct CaseState: Sendable, Hashable {
         self = events.reduce(CaseState(), CaseLifecycle.evolve)
     }
 }
+
+extension CaseState {
+    /// The node that alone may append the case's next event (invariant 5): the target's
+    /// while a transfer is pending, otherwise the owner's. `nil` before the case exists,
+    /// when the event that creates it may come from the node of the centre submitting it.
+    public var writingNode: NodeID? {
+        if phase == .transferPending, let transferTarget { return transferTarget.node }
+        return owner?.node
+    }
+}

@@ -129,3 +129,9 @@ public enum HardshipCertificate {
         return next
     }
 }
+
+extension HardshipCertificate.State {
+    /// The node that alone may append the certificate's next event (invariant 5): the
+    /// issuing city's. `nil` before it is issued, when it may come from the issuing centre's node.
+    public var writingNode: NodeID? { issued?.issuingCentre.node }
+}

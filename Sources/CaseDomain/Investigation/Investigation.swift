@@ -191,3 +191,12 @@ public enum Investigation {
         return next
     }
 }
+
+extension Investigation.State {
+    /// The node that alone may append the request's next event (invariant 5): the
+    /// requested centre's until it has reported, then the requester's (to acknowledge).
+    /// `nil` before the request exists, when it may come from the requesting centre's node.
+    public var writingNode: NodeID? {
+        phase == .reported ? requester?.node : target?.node
+    }
+}

@@ -17,6 +17,17 @@ public enum Numbering {
         "numbering-\(kind.rawValue)-\(centre.rawValue)-\(year)"
     }
 
+    /// The centre whose register `stream` is (the inverse of ``stream(kind:centre:year:)``),
+    /// or `nil` if `stream` is not a register.
+    public static func centre(ofRegister stream: String) -> CentreID? {
+        guard stream.hasPrefix("numbering-") else { return nil }
+        let rest = stream.dropFirst("numbering-".count)
+        guard let kindEnd = rest.firstIndex(of: "-"), Kind(rawValue: String(rest[..<kindEnd])) != nil,
+              let yearStart = rest.lastIndex(of: "-"), yearStart > kindEnd, Int(rest[rest.index(after: yearStart)...]) != nil
+        else { return nil }
+        return CentreID(rawValue: String(rest[rest.index(after: kindEnd)..<yearStart]))
+    }
+
     /// The year a number belongs to: the calendar year in China at `instant`.
     public static func year(at instant: Timestamp) -> Int {
         var calendar = Calendar(identifier: .gregorian)

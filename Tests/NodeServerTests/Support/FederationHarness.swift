@@ -23,41 +23,53 @@ struct FederationHarness: Sendable {
     }
 
     let nodes: [NodeID: Node]
+    /// The federation the nodes run with.
+    let federation: FederationFile
 
     subscript(_ id: String) -> Node { nodes[NodeID(rawValue: id)!]! }
 
-    static func run(_ body: @Sendable (FederationHarness) async throws -> Void) async throws {
+    /// Runs `body` against the three nodes. `absentNodes` are cities of the federation file
+    /// with these keys but no server (their URL refuses connections): the origin of events a
+    /// test forges.
+    static func run(absentNodes: [NodeSigningKey] = [], _ body: @Sendable (FederationHarness) async throws -> Void) async throws {
         try await withTestDatabase { rizhao in
             try await withTestDatabase { qingdao in
                 try await withTestDatabase { weihai in
-                    try await run(databases: ["rizhao": rizhao, "qingdao": qingdao, "weihai": weihai], body)
+                    try await run(databases: ["rizhao": rizhao, "qingdao": qingdao, "weihai": weihai], absentNodes: absentNodes, body)
                 }
             }
         }
     }
 
-    private static func run(databases: [String: TestDatabase], _ body: @Sendable (FederationHarness) async throws -> Void) async throws {
+    private static func run(databases: [String: TestDatabase], absentNodes: [NodeSigningKey],
+                            _ body: @Sendable (FederationHarness) async throws -> Void) async throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: TestCluster.repositoryRoot + "/deploy/federation.example.json"))
         var federation = try FederationFile.decode(data, source: "example", requirePublicKeys: false)
         let base = Int.random(in: 30_000..<40_000)
-        federation.nodes = federation.nodes.filter { databases[$0.id.rawValue] != nil }
+        let absent = Dictionary(uniqueKeysWithValues: absentNodes.map { ($0.node, $0) })
+        federation.nodes = federation.nodes.filter { databases[$0.id.rawValue] != nil } + federation.nodes.filter { absent[$0.id] != nil }
         for index in federation.nodes.indices {
-            federation.nodes[index].url = "http://127.0.0.1:\(base + index)"
-            federation.nodes[index].publicKey = TestDatabase.key(federation.nodes[index].id.rawValue).publicKeyBase64
+            if let key = absent[federation.nodes[index].id] {
+                federation.nodes[index].url = "http://127.0.0.1:1"
+                federation.nodes[index].publicKey = key.publicKeyBase64
+            } else {
+                federation.nodes[index].url = "http://127.0.0.1:\(base + index)"
+                federation.nodes[index].publicKey = TestDatabase.key(federation.nodes[index].id.rawValue).publicKeyBase64
+            }
         }
         var logger = Logger(label: "federation-test")
         logger.logLevel = .critical
         let expected = try Migrator(directory: TestCluster.repositoryRoot + "/schema").latestVersion
         var nodes: [NodeID: Node] = [:]
         for (index, entry) in federation.nodes.enumerated() {
-            let database = databases[entry.id.rawValue]!
+            guard let database = databases[entry.id.rawValue] else { continue }
             let configuration = NodeServer.Configuration(federation: federation, signingKey: TestDatabase.key(entry.id.rawValue), expectedSchemaVersion: expected)
             let url = try DatabaseURL(database.cluster.url(user: "tongban_service", database: database.name))
             let running = await NodeServer.assemble(configuration: configuration, database: url.configuration, host: "127.0.0.1",
                                                     port: base + index, syncInterval: .seconds(2), logger: logger)
             nodes[entry.id] = Node(id: entry.id, url: entry.url, database: database, running: running)
         }
-        let harness = FederationHarness(nodes: nodes)
+        let harness = FederationHarness(nodes: nodes, federation: federation)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for node in nodes.values {
                 for service in node.running.services { group.addTask { try await service.run() } }

@@ -1,0 +1,73 @@
+import CaseDomain
+import EventLog
+
+/// Who may write each of tongban's streams (invariant 5), for imports from other nodes.
+///
+/// A case, an investigation request or a certificate is written by one node at a time,
+/// and which one follows from the stream's accepted events: the owner's node, the target's
+/// while a transfer is pending, the requested centre's until it reports (see the
+/// `writingNode` of each state). A stream's first event comes from the node of the centre
+/// that creates it; a centre's numbering register only from that centre's node. Every
+/// event's acting centre must be one its origin node serves.
+///
+/// When two nodes both answer one in-flight transfer, the answer of the node the stream's
+/// state names wins on every node, whichever arrives first; the other is quarantined
+/// everywhere. Streams of other kinds are not judged.
+public struct CaseStreamWriters: StreamWriterRules {
+    public enum StreamState: Sendable, Hashable {
+        case caseFile(CaseState)
+        case investigation(Investigation.State)
+        case certificate(HardshipCertificate.State)
+        case register(CentreID)
+        case unjudged
+    }
+
+    public init() {}
+
+    public func initialState(of stream: String) -> StreamState {
+        if stream.hasPrefix("case-") { return .caseFile(CaseState()) }
+        if stream.hasPrefix("investigation-") { return .investigation(Investigation.State()) }
+        if stream.hasPrefix("certificate-") { return .certificate(HardshipCertificate.State()) }
+        if let centre = Numbering.centre(ofRegister: stream) { return .register(centre) }
+        return .unjudged
+    }
+
+    public func state(_ state: StreamState, after event: EventEnvelope) throws(StreamWriterRefusal) -> StreamState {
+        let origin = event.originNode
+        if let centre = event.actor.centre, centre.node != origin {
+            throw StreamWriterRefusal("its actor's centre \(centre) is not one of \(origin)'s")
+        }
+        func requireWriter(_ writer: NodeID?, _ what: String) throws(StreamWriterRefusal) {
+            guard let writer = writer ?? event.actor.centre?.node else {
+                throw StreamWriterRefusal("the first event of \(what) must name the centre that creates it")
+            }
+            guard writer == origin else {
+                throw StreamWriterRefusal("only \(writer) may write the next event of this \(what)")
+            }
+        }
+        func read<Event>(_ decode: () throws -> Event?) throws(StreamWriterRefusal) -> Event? {
+            do { return try decode() } catch {
+                throw StreamWriterRefusal("its body cannot be read as \(event.type): \(error)")
+            }
+        }
+        switch state {
+        case .caseFile(let caseState):
+            try requireWriter(caseState.writingNode, "case")
+            guard let domainEvent = try read({ try CaseEvent(type: event.type, body: event.body) }) else { return state }
+            return .caseFile(CaseLifecycle.evolve(caseState, domainEvent))
+        case .investigation(let request):
+            try requireWriter(request.writingNode, "investigation request")
+            guard let domainEvent = try read({ try Investigation.Event(type: event.type, body: event.body) }) else { return state }
+            return .investigation(Investigation.evolve(request, domainEvent))
+        case .certificate(let certificate):
+            try requireWriter(certificate.writingNode, "certificate")
+            guard let domainEvent = try read({ try HardshipCertificate.Event(type: event.type, body: event.body) }) else { return state }
+            return .certificate(HardshipCertificate.evolve(certificate, domainEvent))
+        case .register(let centre):
+            try requireWriter(centre.node, "numbering register")
+            return state
+        case .unjudged:
+            return state
+        }
+    }
+}
