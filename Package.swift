@@ -118,7 +118,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FederationTests",
-            dependencies: ["CaseDomain", "Federation"],
+            dependencies: ["CaseDomain", "EventLog", "Federation"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

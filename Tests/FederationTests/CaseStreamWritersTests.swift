@@ -1,0 +1,56 @@
+import CaseDomain
+import EventLog
+import Federation
+import Foundation
+import Testing
+
+@Suite("Invariant 5: the writer rules imports are judged by")
+struct CaseStreamWritersTests {
+    let rules = CaseStreamWriters()
+
+    func envelope(_ stream: String, from origin: String, centre: String, type: String, body: JSONValue) -> EventEnvelope {
+        EventEnvelope(eventId: .version7(at: Timestamp(Date())), originNode: NodeID(rawValue: origin)!, originSeq: 1, streamId: stream,
+                      streamVersion: 1, type: type, schemaVersion: 1, recordedAt: Timestamp(Date()),
+                      actor: Actor(centre: CentreID(rawValue: centre)!, staff: "s"), body: body, prevHash: .genesis)
+    }
+
+    @Test func aRegisterIsWrittenOnlyByItsCentresNode() throws {
+        #expect(Numbering.centre(ofRegister: Numbering.stream(kind: .investigation, centre: CentreID(rawValue: "weihai-huancui")!, year: 2026))
+                == CentreID(rawValue: "weihai-huancui"))
+        #expect(Numbering.centre(ofRegister: "numbering-case-2026") == nil)
+        #expect(Numbering.centre(ofRegister: "case-1") == nil)
+        let register = "numbering-case-qingdao-licang-2026"
+        let start = rules.initialState(of: register)
+        _ = try rules.state(start, after: envelope(register, from: "qingdao", centre: "qingdao-licang", type: "NumberAllotted", body: [:]))
+        #expect(throws: StreamWriterRefusal.self) {
+            try rules.state(start, after: envelope(register, from: "rizhao", centre: "rizhao-wulian", type: "NumberAllotted", body: [:]))
+        }
+    }
+
+    @Test func anActorMustBeACentreOfTheOriginAndABodyMustRead() {
+        let start = rules.initialState(of: "case-1")
+        #expect(throws: StreamWriterRefusal.self, "rizhao writing as a Qingdao centre") {
+            try rules.state(start, after: envelope("case-1", from: "rizhao", centre: "qingdao-licang", type: "ApplicationSubmitted", body: [:]))
+        }
+        #expect(throws: StreamWriterRefusal.self, "a known type with a body that does not read") {
+            try rules.state(start, after: envelope("case-1", from: "rizhao", centre: "rizhao-wulian", type: "ApplicationSubmitted", body: ["x": 1]))
+        }
+        #expect(throws: Never.self, "streams of other kinds are not judged") {
+            try rules.state(rules.initialState(of: "misc-1"), after: envelope("misc-1", from: "rizhao", centre: "rizhao-wulian", type: "Anything", body: [:]))
+        }
+    }
+
+    @Test func onlyTheTransferTargetsNodeAnswersAPendingTransfer() throws {
+        let pending = try rules.state(rules.initialState(of: "case-1"), after: envelope(
+            "case-1", from: "rizhao", centre: "rizhao-wulian", type: "TransferRequested",
+            body: ["fromCentre": "rizhao-wulian", "toCentre": "qingdao-licang", "reason": "r"]))
+        let answer: JSONValue = ["centre": "qingdao-licang", "reason": "r"]
+        #expect(throws: StreamWriterRefusal.self, "the source answering its own transfer") {
+            try rules.state(pending, after: envelope("case-1", from: "rizhao", centre: "rizhao-wulian", type: "TransferReturned", body: answer))
+        }
+        #expect(throws: StreamWriterRefusal.self, "a third node answering") {
+            try rules.state(pending, after: envelope("case-1", from: "weihai", centre: "weihai-huancui", type: "TransferReturned", body: answer))
+        }
+        _ = try rules.state(pending, after: envelope("case-1", from: "qingdao", centre: "qingdao-licang", type: "TransferReturned", body: answer))
+    }
+}
