@@ -168,4 +168,44 @@ struct FederationSyncTests {
             #expect(inbox["items"] == [], "\(inbox)")
         }
     }
+
+    /// Invariant 8 through a relay: Rizhao and Qingdao cannot reach each other, so every
+    /// event between them goes through Weihai; under concurrent writes on all three nodes
+    /// the logs still converge and a transfer still crosses.
+    @Test func eventsRelayThroughAThirdNodeWhenALinkIsBlocked() async throws {
+        try await F.run(blockedLinks: [("rizhao", "qingdao")]) { federation in
+            let rizhao = federation["rizhao"], qingdao = federation["qingdao"], weihai = federation["weihai"]
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (node, centre) in [(rizhao, Self.wulian), (qingdao, Self.licang), (weihai, Self.huancui)] {
+                    for _ in 0..<8 {
+                        group.addTask {
+                            let (status, answer) = try await federation.call(node, "POST", "/v1/cases", as: centre, NodeHarness.application())
+                            #expect(status == 201, "\(answer)")
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let (_, created) = try await federation.call(rizhao, "POST", "/v1/cases", as: Self.wulian, NodeHarness.application())
+            let path = "/v1/cases/\(try #require(created["caseId"]?.stringValue))"
+            try await federation.call(rizhao, "POST", "\(path)/assessment", as: Self.wulian, ["expectedVersion": 1, "eligible": true, "reason": "符合条件"])
+            try await federation.call(rizhao, "POST", "\(path)/transfer", as: Self.wulian, ["expectedVersion": 2, "toCentre": "qingdao-licang", "reason": "法院在李沧"])
+            try await F.waitUntil("the transfer reaches Licang on qingdao through weihai") {
+                (try await federation.call(qingdao, "GET", path, as: Self.licang).1["phase"]) == "transfer-pending"
+            }
+            let (status, answer) = try await federation.call(qingdao, "POST", "\(path)/transfer/accept", as: Self.licang, ["expectedVersion": 3])
+            #expect(status == 200, "\(answer)")
+            try await F.waitUntil("the three logs are identical") {
+                let logs = try await federation.logs()
+                return Set(logs.values).count == 1 && logs.values.first?.count == 8 * 3 + 4
+            }
+            #expect(try await federation.call(rizhao, "GET", path, as: Self.wulian).1["owner"] == "qingdao-licang")
+            let rizhaosView = try #require(await rizhao.running.syncWorker?.peerStatus)
+            #expect(rizhaosView.first { $0.node == "qingdao" }?.lastContact == nil, "the blocked link was never used")
+            #expect(rizhaosView.first { $0.node == "weihai" }?.lastContact != nil)
+            for node in [rizhao, qingdao, weihai] {
+                #expect(try await node.database.count("SELECT count(*)::int FROM events WHERE quarantine_reason IS NOT NULL") == 0, "on \(node.id)")
+            }
+        }
+    }
 }

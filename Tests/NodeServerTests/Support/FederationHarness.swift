@@ -30,22 +30,26 @@ struct FederationHarness: Sendable {
 
     /// Runs `body` against the three nodes. `absentNodes` are cities of the federation file
     /// with these keys but no server (their URL refuses connections): the origin of events a
-    /// test forges.
-    static func run(absentNodes: [NodeSigningKey] = [], _ body: @Sendable (FederationHarness) async throws -> Void) async throws {
+    /// test forges. `blockedLinks` are pairs of nodes that cannot reach each other (each
+    /// knows the other at a URL that refuses connections), so their events must relay.
+    static func run(absentNodes: [NodeSigningKey] = [], blockedLinks: [(String, String)] = [],
+                    _ body: @Sendable (FederationHarness) async throws -> Void) async throws {
         try await withTestDatabase { rizhao in
             try await withTestDatabase { qingdao in
                 try await withTestDatabase { weihai in
-                    try await run(databases: ["rizhao": rizhao, "qingdao": qingdao, "weihai": weihai], absentNodes: absentNodes, body)
+                    try await run(databases: ["rizhao": rizhao, "qingdao": qingdao, "weihai": weihai], absentNodes: absentNodes,
+                                    blockedLinks: blockedLinks, body)
                 }
             }
         }
     }
 
-    private static func run(databases: [String: TestDatabase], absentNodes: [NodeSigningKey],
+    private static func run(databases: [String: TestDatabase], absentNodes: [NodeSigningKey], blockedLinks: [(String, String)],
                             _ body: @Sendable (FederationHarness) async throws -> Void) async throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: TestCluster.repositoryRoot + "/deploy/federation.example.json"))
         var federation = try FederationFile.decode(data, source: "example", requirePublicKeys: false)
-        let base = Int.random(in: 30_000..<40_000)
+        // Below the ephemeral range (32768–60999), where a client connection could hold the port.
+        let base = Int.random(in: 10_000..<20_000)
         let absent = Dictionary(uniqueKeysWithValues: absentNodes.map { ($0.node, $0) })
         federation.nodes = federation.nodes.filter { databases[$0.id.rawValue] != nil } + federation.nodes.filter { absent[$0.id] != nil }
         for index in federation.nodes.indices {
@@ -63,7 +67,11 @@ struct FederationHarness: Sendable {
         var nodes: [NodeID: Node] = [:]
         for (index, entry) in federation.nodes.enumerated() {
             guard let database = databases[entry.id.rawValue] else { continue }
-            let configuration = NodeServer.Configuration(federation: federation, signingKey: TestDatabase.key(entry.id.rawValue), expectedSchemaVersion: expected)
+            var seen = federation
+            for (one, other) in blockedLinks + blockedLinks.map({ ($0.1, $0.0) }) where one == entry.id.rawValue {
+                if let peer = seen.nodes.firstIndex(where: { $0.id.rawValue == other }) { seen.nodes[peer].url = "http://127.0.0.1:1" }
+            }
+            let configuration = NodeServer.Configuration(federation: seen, signingKey: TestDatabase.key(entry.id.rawValue), expectedSchemaVersion: expected)
             let url = try DatabaseURL(database.cluster.url(user: "tongban_service", database: database.name))
             let running = await NodeServer.assemble(configuration: configuration, database: url.configuration, host: "127.0.0.1",
                                                     port: base + index, syncInterval: .seconds(2), logger: logger)
@@ -76,7 +84,7 @@ struct FederationHarness: Sendable {
             }
             defer { group.cancelAll() }
             for node in nodes.values {
-                try await Self.waitUntil("\(node.id) answers /ready") { (try? await harness.request(node, "GET", "/ready").0) == 200 }
+                try await Self.waitUntil("\(node.id) answers /ready", seconds: 60) { (try? await harness.request(node, "GET", "/ready").0) == 200 }
             }
             try await body(harness)
         }
@@ -103,7 +111,7 @@ struct FederationHarness: Sendable {
     }
 
     /// Polls `condition` every 20 ms for up to `seconds`; fails the test naming `what`.
-    static func waitUntil(_ what: String, seconds: Double = 10, sourceLocation: SourceLocation = #_sourceLocation,
+    static func waitUntil(_ what: String, seconds: Double = 30, sourceLocation: SourceLocation = #_sourceLocation,
                           _ condition: @Sendable () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         while ContinuousClock.now < deadline {
