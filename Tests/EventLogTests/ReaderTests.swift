@@ -38,7 +38,7 @@ struct ReaderTests {
     /// (causal) order, not origin names, or a later version of a stream written at an origin
     /// sorting first would reach the peer before the version it follows.
     @Test func eventsAPeerLacksComeInCausalOrderAndImportWithoutQuarantine() async throws {
-        try await withTestDatabase { relay in
+        let everything = try await withTestDatabase { relay in
             let rizhao = relay.appender(node: "rizhao")
             _ = try await rizhao.append(to: "case-x", expectedVersion: 0, events: [sampleEvent(type: "Submitted")])
             var qingdao = OriginChain("qingdao")
@@ -56,11 +56,12 @@ struct ReaderTests {
             #expect(try await reader.events(missingFrom: try await reader.versionVector(), limit: 100).isEmpty)
             #expect(try await reader.events(missingFrom: [:], limit: 2).map(\.globalPosition) == [1, 2])
 
-            try await withTestDatabase { peer in
-                let outcome = try await peer.appender(node: "weihai").importEvents(everything.map(\.signed))
-                #expect(outcome == ImportOutcome(imported: 4), "nothing may be quarantined when the batch follows the log's order")
-                #expect(try await EventReader(client: peer.service).readStream("case-x").map(\.envelope.type) == ["Submitted", "Accepted", "Noted"])
-            }
+            return everything.map(\.signed)
+        }
+        try await withTestDatabase { peer in
+            let outcome = try await peer.appender(node: "weihai").importEvents(everything)
+            #expect(outcome == ImportOutcome(imported: 4), "nothing may be quarantined when the batch follows the log's order")
+            #expect(try await EventReader(client: peer.service).readStream("case-x").map(\.envelope.type) == ["Submitted", "Accepted", "Noted"])
         }
     }
 }
