@@ -355,18 +355,12 @@ extension EventAppender {
             for event in events { histories[event.envelope.streamId] = [] }
         }
         let rows = try await connection.query("""
-            SELECT envelope, global_position FROM events
+            SELECT envelope, hash, signature, global_position, received_at, quarantine_reason FROM events
              WHERE stream_id = ANY(\(Array(histories.keys))::text[]) AND quarantine_reason IS NULL
              ORDER BY stream_id, stream_version
             """, logger: logger)
-        for try await (bytes, position) in rows.decode((ByteBuffer, Int64).self) {
-            let envelope: EventEnvelope
-            do {
-                envelope = try EventEnvelope(bytes: Array(buffer: bytes), requireCanonical: false)
-            } catch {
-                throw StoredEventError(position: position, reason: error.description)
-            }
-            histories[envelope.streamId, default: []].append(envelope)
+        for stored in try await EventReader.decode(rows) {
+            histories[stored.envelope.streamId, default: []].append(stored.envelope)
         }
         return histories
     }
