@@ -78,15 +78,25 @@ struct FederationHarness: Sendable {
             nodes[entry.id] = Node(id: entry.id, url: entry.url, database: database, running: running)
         }
         let harness = FederationHarness(nodes: nodes, federation: federation)
+        // Shut down as `serve` does: gracefully, in reverse order, so each node's database
+        // client stops after everything using it. Cancelling all at once raced a query
+        // against the client's shutdown, and that query never returned.
+        var groupConfiguration = ServiceGroupConfiguration(services: nodes.values.flatMap { $0.running.services }.map { .init(service: $0) }, logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(30)
+        let services = ServiceGroup(configuration: groupConfiguration)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for node in nodes.values {
-                for service in node.running.services { group.addTask { try await service.run() } }
+            group.addTask { try await services.run() }
+            do {
+                for node in nodes.values {
+                    try await Self.waitUntil("\(node.id) answers /ready", seconds: 60) { (try? await harness.request(node, "GET", "/ready").0) == 200 }
+                }
+                try await body(harness)
+            } catch {
+                await services.triggerGracefulShutdown()
+                throw error
             }
-            defer { group.cancelAll() }
-            for node in nodes.values {
-                try await Self.waitUntil("\(node.id) answers /ready", seconds: 60) { (try? await harness.request(node, "GET", "/ready").0) == 200 }
-            }
-            try await body(harness)
+            await services.triggerGracefulShutdown()
+            try await group.waitForAll()
         }
     }
 
