@@ -172,32 +172,49 @@ struct FederationSyncTests {
     /// Invariant 8 through a relay: Rizhao and Qingdao cannot reach each other, so every
     /// event between them goes through Weihai; under concurrent writes on all three nodes
     /// the logs still converge and a transfer still crosses.
-    @Test func eventsRelayThroughAThirdNodeWhenALinkIsBlocked() async throws {
+    /// Invariant 8 under a concurrent workload: Rizhao and Qingdao cannot reach each other,
+    /// and Weihai, the only way between them, is stopped in the middle of the writes and
+    /// started again. Writes go on at every node that is up; once Weihai is back, events
+    /// relay through it and all three logs converge.
+    @Test func nodesConvergeThroughABlockedLinkAndARestartedRelay() async throws {
         try await F.run(blockedLinks: [("rizhao", "qingdao")]) { federation in
             let rizhao = federation["rizhao"], qingdao = federation["qingdao"], weihai = federation["weihai"]
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for (node, centre) in [(rizhao, Self.wulian), (qingdao, Self.licang), (weihai, Self.huancui)] {
-                    for _ in 0..<8 {
-                        group.addTask {
-                            let (status, answer) = try await federation.call(node, "POST", "/v1/cases", as: centre, NodeHarness.application())
-                            #expect(status == 201, "\(answer)")
+            @Sendable func submit(at writers: [(F.Node, CentreID)], each count: Int) async throws {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for (node, centre) in writers {
+                        for _ in 0..<count {
+                            group.addTask {
+                                let (status, answer) = try await federation.call(node, "POST", "/v1/cases", as: centre, NodeHarness.application())
+                                #expect(status == 201, "\(answer)")
+                            }
                         }
                     }
+                    try await group.waitForAll()
                 }
-                try await group.waitForAll()
             }
+            try await submit(at: [(rizhao, Self.wulian), (qingdao, Self.licang), (weihai, Self.huancui)], each: 8)
+            try await weihai.process.stop()
+
+            // With the relay down, writes go on; Wulian's transfer has no way to Licang.
+            async let moreCases: Void = submit(at: [(rizhao, Self.wulian), (qingdao, Self.licang)], each: 8)
             let (_, created) = try await federation.call(rizhao, "POST", "/v1/cases", as: Self.wulian, NodeHarness.application())
             let path = "/v1/cases/\(try #require(created["caseId"]?.stringValue))"
             try await federation.call(rizhao, "POST", "\(path)/assessment", as: Self.wulian, ["expectedVersion": 1, "eligible": true, "reason": "符合条件"])
             try await federation.call(rizhao, "POST", "\(path)/transfer", as: Self.wulian, ["expectedVersion": 2, "toCentre": "qingdao-licang", "reason": "法院在李沧"])
-            try await F.waitUntil("the transfer reaches Licang on qingdao through weihai") {
+            try await moreCases
+            try await Task.sleep(for: .seconds(1))
+            #expect(try await federation.call(qingdao, "GET", path, as: Self.licang).0 == 404, "nothing reaches Licang while the relay is down")
+
+            await weihai.process.start()
+            try await federation.waitUntilReady(weihai)
+            try await F.waitUntil("the transfer reaches Licang on qingdao through the restarted weihai") {
                 (try await federation.call(qingdao, "GET", path, as: Self.licang).1["phase"]) == "transfer-pending"
             }
             let (status, answer) = try await federation.call(qingdao, "POST", "\(path)/transfer/accept", as: Self.licang, ["expectedVersion": 3])
             #expect(status == 200, "\(answer)")
             try await F.waitUntil("the three logs are identical") {
                 let logs = try await federation.logs()
-                return Set(logs.values).count == 1 && logs.values.first?.count == 8 * 3 + 4
+                return Set(logs.values).count == 1 && logs.values.first?.count == 8 * 3 + 8 * 2 + 4
             }
             #expect(try await federation.call(rizhao, "GET", path, as: Self.wulian).1["owner"] == "qingdao-licang")
             let rizhaosView = try #require(await rizhao.running.syncWorker?.peerStatus)

@@ -19,7 +19,13 @@ struct FederationHarness: Sendable {
         let id: NodeID
         let url: String
         let database: TestDatabase
-        let running: NodeServer.Running
+        /// The node's services, which a test can stop and start again.
+        let process: NodeProcess
+
+        /// The node as it runs now (a restart assembles it anew, as a new process would).
+        var running: NodeServer.Running {
+            get async { await process.running }
+        }
     }
 
     let nodes: [NodeID: Node]
@@ -61,8 +67,11 @@ struct FederationHarness: Sendable {
                 federation.nodes[index].publicKey = TestDatabase.key(federation.nodes[index].id.rawValue).publicKeyBase64
             }
         }
-        var logger = Logger(label: "federation-test")
-        logger.logLevel = .critical
+        let logger = {
+            var logger = Logger(label: "federation-test")
+            logger.logLevel = .critical
+            return logger
+        }()
         let expected = try Migrator(directory: TestCluster.repositoryRoot + "/schema").latestVersion
         var nodes: [NodeID: Node] = [:]
         for (index, entry) in federation.nodes.enumerated() {
@@ -73,30 +82,28 @@ struct FederationHarness: Sendable {
             }
             let configuration = NodeServer.Configuration(federation: seen, signingKey: TestDatabase.key(entry.id.rawValue), expectedSchemaVersion: expected)
             let url = try DatabaseURL(database.cluster.url(user: "tongban_service", database: database.name))
-            let running = await NodeServer.assemble(configuration: configuration, database: url.configuration, host: "127.0.0.1",
-                                                    port: base + index, syncInterval: .seconds(2), logger: logger)
-            nodes[entry.id] = Node(id: entry.id, url: entry.url, database: database, running: running)
+            let process = await NodeProcess(logger: logger) {
+                await NodeServer.assemble(configuration: configuration, database: url.configuration, host: "127.0.0.1",
+                                          port: base + index, syncInterval: .seconds(2), logger: logger)
+            }
+            nodes[entry.id] = Node(id: entry.id, url: entry.url, database: database, process: process)
         }
         let harness = FederationHarness(nodes: nodes, federation: federation)
-        // Shut down as `serve` does: gracefully, in reverse order, so each node's database
-        // client stops after everything using it. Cancelling all at once raced a query
-        // against the client's shutdown, and that query never returned.
-        var groupConfiguration = ServiceGroupConfiguration(services: nodes.values.flatMap { $0.running.services }.map { .init(service: $0) }, logger: logger)
-        groupConfiguration.maximumGracefulShutdownDuration = .seconds(30)
-        let services = ServiceGroup(configuration: groupConfiguration)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await services.run() }
-            do {
-                for node in nodes.values {
-                    try await Self.waitUntil("\(node.id) answers /ready", seconds: 60) { (try? await harness.request(node, "GET", "/ready").0) == 200 }
-                }
-                try await body(harness)
-            } catch {
-                await services.triggerGracefulShutdown()
-                throw error
-            }
-            await services.triggerGracefulShutdown()
-            try await group.waitForAll()
+        for node in nodes.values { await node.process.start() }
+        do {
+            for node in nodes.values { try await harness.waitUntilReady(node) }
+            try await body(harness)
+        } catch {
+            for node in nodes.values { try? await node.process.stop() }
+            throw error
+        }
+        for node in nodes.values { try await node.process.stop() }
+    }
+
+    /// Waits until `node` answers `/ready`.
+    func waitUntilReady(_ node: Node, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        try await Self.waitUntil("\(node.id) answers /ready", seconds: 60, sourceLocation: sourceLocation) {
+            (try? await request(node, "GET", "/ready").0) == 200
         }
     }
 
@@ -142,5 +149,43 @@ struct FederationHarness: Sendable {
             logs[node.id] = entries
         }
         return logs
+    }
+}
+
+/// One node's services in a group of their own, stopped the way `serve` stops on SIGTERM:
+/// gracefully, in reverse order, so the database client stops after everything using it.
+/// (Cancelling all services at once raced a query against its client's shutdown, and that
+/// query never returned.)
+actor NodeProcess {
+    private let assemble: @Sendable () async -> NodeServer.Running
+    private let logger: Logger
+    /// The node's current assembly; a restart makes a new one (its clients run only once).
+    private(set) var running: NodeServer.Running
+    private var hasRun = false
+    private var services: (group: ServiceGroup, task: Task<Void, any Error>)?
+
+    init(logger: Logger, assemble: @escaping @Sendable () async -> NodeServer.Running) async {
+        self.assemble = assemble
+        self.logger = logger
+        self.running = await assemble()
+    }
+
+    /// Starts the node's services (assembling them anew if they ran before).
+    func start() async {
+        guard services == nil else { return }
+        if hasRun { running = await assemble() }
+        hasRun = true
+        var configuration = ServiceGroupConfiguration(services: running.services.map { .init(service: $0) }, logger: logger)
+        configuration.maximumGracefulShutdownDuration = .seconds(30)
+        let group = ServiceGroup(configuration: configuration)
+        services = (group, Task { try await group.run() })
+    }
+
+    /// Stops the node's services and waits until they have ended.
+    func stop() async throws {
+        guard let (group, task) = services else { return }
+        services = nil
+        await group.triggerGracefulShutdown()
+        try await task.value
     }
 }
