@@ -18,9 +18,15 @@ struct BenchWorkload {
     static let start = Timestamp(iso8601: "2026-11-20T02:00:00Z")!
 
     init(federationPath: String) throws {
-        let federation = try FederationFile.load(path: federationPath, requirePublicKeys: false)
+        try self.init(federation: FederationFile.load(path: federationPath, requirePublicKeys: false))
+    }
+
+    /// Cases among the centres of `node` only (every centre of the federation if `nil`):
+    /// what one node writes itself.
+    init(federation: FederationFile, centresOf node: NodeID? = nil) throws(BenchWorkloadError) {
         policies = federation.policies
-        let all = federation.nodes.flatMap { $0.centres.map(\.id) }
+        let all = federation.nodes.filter { node == nil || $0.id == node }.flatMap { $0.centres.map(\.id) }
+        guard !all.isEmpty else { throw BenchWorkloadError(message: "the federation has no centres\(node.map { " of node \($0)" } ?? "")") }
         centres = all
         busyCentre = CentreID(rawValue: "qingdao-licang").flatMap { all.contains($0) ? $0 : nil } ?? all[0]
     }
@@ -64,6 +70,31 @@ struct BenchWorkload {
         return StreamAppend(stream: "case-\(UUID().uuidString.lowercased())", expectedVersion: 0, events: events)
     }
 
+    /// A case submitted and assessed at `intake` and transferred to `target`: an incoming
+    /// transfer in the target centre's inbox.
+    func transferAppend(_ index: Int, from intake: CentreID, to target: CentreID) throws -> StreamAppend {
+        let applicant = Applicant(name: "申请人\(index)", idNumber: String(format: "37112119800101%04d", index % 10_000), phone: "13800000000",
+                                  homeCity: intake.node, groups: [])
+        let commands: [CaseCommand] = [
+            .submit(applicant: applicant, matter: Matter(litigation: true, cause: "traffic-accident", summary: "交通事故赔偿纠纷",
+                                                         venue: "人民法院", jurisdictionCentre: target),
+                    urgent: false, hardship: .promise(statement: "本人承诺经济困难"), documents: []),
+            .assess(eligible: true, reason: "符合条件", missing: []),
+            .requestTransfer(to: target, reason: "管辖"),
+        ]
+        let actor = Actor(centre: intake, staff: "bench")
+        let context = CaseContext(now: Timestamp(Date()), actor: actor, policies: policies, allottedNumber: nil)
+        var state = CaseState()
+        var events: [NewEvent] = []
+        for command in commands {
+            for event in try CaseLifecycle.decide(command, on: state, context: context) {
+                state = CaseLifecycle.evolve(state, event)
+                events.append(NewEvent(type: event.type, actor: actor, body: try event.body()))
+            }
+        }
+        return StreamAppend(stream: "case-\(UUID().uuidString.lowercased())", expectedVersion: 0, events: events)
+    }
+
     /// Appends `cases` cases through `appender`, `perCall` cases per atomic append on
     /// `callers` concurrent callers; `progress` hears the cases written so far.
     func generate(cases: Int, appender: EventAppender, perCall: Int = 400, callers: Int = 4,
@@ -84,6 +115,12 @@ struct BenchWorkload {
             try await group.waitForAll()
         }
     }
+}
+
+/// A workload the federation cannot give.
+struct BenchWorkloadError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
 }
 
 /// Where the benchmarks run: their private cluster, the schema and the workload's federation.
