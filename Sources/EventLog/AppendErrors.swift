@@ -35,6 +35,11 @@ public enum ImportError: Error, Hashable, CustomStringConvertible {
         case .database(let message): "event store failure: \(message)"
         }
     }
+
+    /// `event` fails its integrity check for `reason`.
+    static func rejected(event envelope: EventEnvelope, reason: IntegrityError) -> ImportError {
+        .rejected(origin: envelope.originNode, seq: envelope.originSeq, eventId: envelope.eventId.uuidString.lowercased(), reason: reason)
+    }
 }
 
 /// What an accepted import did.

@@ -106,6 +106,7 @@ public actor EventAppender {
     /// a gap or a break in its origin's chain. Events already held are skipped.
     public func importEvents(_ events: [SignedEvent]) async throws(ImportError) -> ImportOutcome {
         guard !events.isEmpty else { return ImportOutcome() }
+        try await CommitPlan.verifySignatures(events, keyring: keyring)
         do {
             return try await withCheckedThrowingContinuation { reply in
                 enqueue(.importBatch(events: events, reply: reply))
@@ -237,7 +238,7 @@ public actor EventAppender {
                     try plan.planAppends(appends, node: signingKey.node, now: clock.now())
                 }, continuation))
             case .importBatch(let events, let continuation):
-                planned.append(.importBatch(Result { () throws(ImportError) in try plan.planImport(events, keyring: keyring) }, continuation))
+                planned.append(.importBatch(Result { () throws(ImportError) in try plan.planImport(events) }, continuation))
             }
         }
         let rows = plan.rows

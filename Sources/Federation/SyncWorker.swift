@@ -130,26 +130,28 @@ public actor SyncWorker: Service {
     private func pull(from peer: PeerClient.Peer) async -> Int {
         var imported = 0
         do {
+            var vector = try await reader.versionVector()
+            var batch = try await fetch(after: vector, from: peer)
             while !Task.isCancelled {
-                let vector = try await reader.versionVector()
-                let request = SyncMessages.PullRequest(vector: vector, limit: batchSize)
-                let answer = try await client.send("POST", "/v1/sync/pull", to: peer, body: try JSONEncoder().encode(request))
-                guard answer.status == 200 else { throw SyncError.peer(status: answer.status, body: String(buffer: answer.body)) }
-                let response = try JSONDecoder().decode(SyncMessages.PullResponse.self, from: Data(buffer: answer.body))
-                let events = try response.events.map { try $0.signedEvent() }
-                if !events.isEmpty {
-                    let outcome = try await appender.importEvents(events)
+                // While this batch is imported, the next one is already on its way.
+                let advanced = Self.vector(vector, advancedBy: batch.events)
+                let wanted = batch.response.more && !batch.events.isEmpty
+                async let following = wanted ? fetch(after: advanced, from: peer) : nil
+                if !batch.events.isEmpty {
+                    let outcome = try await appender.importEvents(batch.events)
                     imported += outcome.imported
                     if !outcome.quarantined.isEmpty {
                         logger.warning("quarantined events from \(peer.id)", metadata: ["count": "\(outcome.quarantined.count)"])
                     }
                 }
-                let theirs = response.vector.reduce(Int64(0)) { $0 + $1.value }
+                let theirs = batch.response.vector.reduce(Int64(0)) { $0 + $1.value }
                 let ours = try await reader.versionVector().values.reduce(0, +)
                 status[peer.id]?.lagEvents = max(0, theirs - ours)
                 status[peer.id]?.lastContact = Timestamp(Date())
                 status[peer.id]?.lastError = nil
-                guard response.more, !events.isEmpty else { break }
+                guard let next = try await following else { break }
+                vector = advanced
+                batch = next
             }
         } catch {
             status[peer.id]?.lastError = "\(error)"
@@ -157,5 +159,23 @@ public actor SyncWorker: Service {
         }
         status[peer.id]?.imported += imported
         return imported
+    }
+
+    /// One pull: the events `peer` holds after `vector`, decoded and parsed.
+    private nonisolated func fetch(after vector: [NodeID: Int64], from peer: PeerClient.Peer) async throws -> (response: SyncMessages.PullResponse, events: [SignedEvent]) {
+        let request = SyncMessages.PullRequest(vector: vector, limit: batchSize)
+        let answer = try await client.send("POST", "/v1/sync/pull", to: peer, body: try JSONEncoder().encode(request))
+        guard answer.status == 200 else { throw SyncError.peer(status: answer.status, body: String(buffer: answer.body)) }
+        let response = try JSONDecoder().decode(SyncMessages.PullResponse.self, from: Data(buffer: answer.body))
+        return (response, try response.events.map { try $0.signedEvent() })
+    }
+
+    /// `vector` once `events` (in origin order) are held: each origin's contiguous sequence extended.
+    static func vector(_ vector: [NodeID: Int64], advancedBy events: [SignedEvent]) -> [NodeID: Int64] {
+        var advanced = vector
+        for event in events where event.envelope.originSeq == advanced[event.envelope.originNode, default: 0] + 1 {
+            advanced[event.envelope.originNode] = event.envelope.originSeq
+        }
+        return advanced
     }
 }
