@@ -97,7 +97,8 @@ extension NodeServer {
 
     /// Assembles a node over the database at `database` (the service role), listening on
     /// `host:port`, with its projector unless `projecting` is false and its sync worker
-    /// (pulling every `syncInterval`, at once when notified) unless `syncing` is false.
+    /// (pulling every `syncInterval`, at once when notified) and document prefetcher unless
+    /// `syncing` is false.
     public static func assemble(configuration: Configuration, database: PostgresClient.Configuration,
                                 host: String, port: Int, projecting: Bool = true, syncing: Bool = true,
                                 syncInterval: Duration = .seconds(5), logger: Logger) async -> Running {
@@ -112,7 +113,15 @@ extension NodeServer {
         let server = await NodeServer(configuration: configuration, client: client, appender: appender, syncWorker: worker)
         var services: [any Service] = [client]
         if projecting { services.append(ProjectorService(client: client, logger: logger)) }
-        if let worker { services.append(worker) }
+        if let worker {
+            services.append(worker)
+            let documents = RecordDocuments(client: client, logger: logger)
+            let centres = configuration.centres
+            services.append(DocumentPrefetcher(peers: PeerClient(federation: configuration.federation, key: configuration.signingKey),
+                                               store: DocumentStore(client: client, logger: logger), interval: syncInterval, logger: logger) {
+                try await documents.missing(for: centres, skipping: $0, limit: $1)
+            })
+        }
         services.append(server.application(host: host, port: port, logger: logger))
         return Running(server: server, client: client, syncWorker: worker, services: services)
     }

@@ -87,6 +87,38 @@ struct FederationSyncTests {
         }
     }
 
+    /// Scans travel ahead of the people who need them: once Wulian transfers its case to
+    /// Licang, the Qingdao node fetches the case's scan in the background, before anyone
+    /// opens it; Weihai holds the same events but takes no part, and fetches nothing.
+    @Test func scansReachTheNodesOfTheCentresThatTakePartInTheBackground() async throws {
+        try await F.run { federation in
+            let rizhao = federation["rizhao"], qingdao = federation["qingdao"], weihai = federation["weihai"]
+            let scan = Data("%PDF-1.7 张某身份证明".utf8)
+            let sha256 = SHA256.hash(data: scan).map { String(format: "%02x", $0) }.joined()
+            let wulianToken = try await rizhao.running.server.tokens.issue(centre: Self.wulian, staff: "s", role: .staff, validity: .seconds(60))
+            #expect(try await federation.request(rizhao, "PUT", "/v1/documents/\(sha256)", token: wulianToken,
+                                                 headers: ["Content-Type": "application/pdf"], rawBody: scan).0 == 201)
+            guard case .object(var application) = NodeHarness.application() else { Issue.record("no application"); return }
+            application["documents"] = .array([.object(["name": "身份证明.pdf", "mediaType": "application/pdf",
+                                                        "size": .integer(Int64(scan.count)), "sha256": .string(sha256)])])
+            let (status, created) = try await federation.call(rizhao, "POST", "/v1/cases", as: Self.wulian, .object(application))
+            #expect(status == 201, "\(created)")
+            let path = "/v1/cases/\(try #require(created["caseId"]?.stringValue))"
+            let held = "SELECT count(*)::int FROM documents WHERE sha256 = '\(sha256)'"
+            try await Task.sleep(for: .seconds(3))
+            #expect(try await qingdao.database.count(held) == 0, "Licang takes no part before the transfer")
+
+            try await federation.call(rizhao, "POST", "\(path)/assessment", as: Self.wulian, ["expectedVersion": 1, "eligible": true, "reason": "符合条件"])
+            try await federation.call(rizhao, "POST", "\(path)/transfer", as: Self.wulian, ["expectedVersion": 2, "toCentre": "qingdao-licang", "reason": "法院在李沧"])
+            try await F.waitUntil("qingdao holds the scan without anyone reading it") { try await qingdao.database.count(held) == 1 }
+            try await F.waitUntil("weihai holds the transfer") {
+                try await weihai.database.count("SELECT count(*)::int FROM events WHERE type = 'TransferRequested'") == 1
+            }
+            try await Task.sleep(for: .seconds(3))
+            #expect(try await weihai.database.count(held) == 0, "Weihai's centres take no part in the case")
+        }
+    }
+
     @Test func syncEndpointsTakeOnlyFreshNodeSignedRequests() async throws {
         try await F.run { federation in
             let qingdao = federation["qingdao"]
