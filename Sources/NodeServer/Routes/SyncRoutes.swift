@@ -21,8 +21,9 @@ struct SyncRoutes {
             guard (1...maximumBatch).contains(pull.limit) else { throw Problem.invalid("limit", "from 1 to \(maximumBatch)") }
             let events = try await reader.events(missingFrom: vector, limit: pull.limit + 1)
             let page = events.prefix(pull.limit)
-            return JSONResponse(SyncMessages.PullResponse(events: page.map { SyncMessages.WireEvent($0.signed) },
-                                                          more: events.count > pull.limit, vector: try await reader.versionVector()))
+            let response = SyncMessages.PullResponse(events: page.map { SyncMessages.WireEvent($0.signed) },
+                                                     more: events.count > pull.limit, vector: try await reader.versionVector())
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: try response.encoded())))
         }
         group.post("notify") { _, _ in
             await worker?.wake()
