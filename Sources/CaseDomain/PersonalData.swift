@@ -15,4 +15,22 @@ public enum PersonalData {
 
     public static func maskIDNumber(_ id: String) -> String { mask(id, head: 4, tail: 4) }
     public static func maskPhone(_ phone: String) -> String { mask(phone, head: 3, tail: 4) }
+
+    /// An event body with ID and phone numbers masked wherever they appear.
+    public static func masked(_ body: JSONValue) -> JSONValue {
+        switch body {
+        case .object(let fields):
+            var masked: [String: JSONValue] = [:]
+            for (key, value) in fields {
+                switch (key, value) {
+                case ("idNumber", .string(let id)): masked[key] = .string(maskIDNumber(id))
+                case ("phone", .string(let phone)): masked[key] = .string(maskPhone(phone))
+                default: masked[key] = Self.masked(value)
+                }
+            }
+            return .object(masked)
+        case .array(let items): return .array(items.map(Self.masked))
+        default: return body
+        }
+    }
 }

@@ -19,6 +19,7 @@ struct Tongban: AsyncParsableCommand {
             ReplayCommand.self,
             SyncCommand.self,
             TokenCommand.self,
+            AuditCommand.self,
             BenchCommand.self,
         ]
     )

@@ -60,5 +60,16 @@ struct CommandLineTests {
             .write(to: URL(fileURLWithPath: badFederation))
         let federation = try Self.tongban(["verify", "--database-url", "postgres://u@127.0.0.1:1/d", "--federation", badFederation])
         #expect(federation.status != 0 && federation.output.contains("nodes[0].url"), "\(federation.output)")
+        let badCase = try Self.tongban(["audit", "case", "zhang", "--database-url", "postgres://u@127.0.0.1:1/d", "--federation", badFederation])
+        #expect(badCase.status != 0 && badCase.output.contains("'zhang' is not a case id"), "\(badCase.output)")
+    }
+
+    @Test func anAuditOfAnUnknownCaseSaysSo() async throws {
+        try await withTestDatabase { database in
+            try await VerifyTests.populate(database)
+            let url = database.cluster.url(user: "tongban_service", database: database.name)
+            let unknown = try Self.tongban(["audit", "case", UUID().uuidString, "--database-url", url, "--federation", try Self.federationFile()])
+            #expect(unknown.status != 0 && unknown.output.contains("no case") && unknown.output.contains("in this node's log"), "\(unknown.output)")
+        }
     }
 }

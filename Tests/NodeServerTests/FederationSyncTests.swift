@@ -6,6 +6,7 @@ import Foundation
 import NodeServer
 import Testing
 import TestSupport
+@testable import LocalPostgres
 
 /// Three city nodes on loopback share one log: the Zhang story crosses them, each centre
 /// acts on its own node, and at the end every node holds the same events.
@@ -24,7 +25,6 @@ struct FederationSyncTests {
             let caseID = try #require(created["caseId"]?.stringValue)
             let path = "/v1/cases/\(caseID)"
             try await federation.call(rizhao, "POST", "\(path)/assessment", as: Self.wulian, ["expectedVersion": 1, "eligible": true, "reason": "符合条件"])
-            let transferred = ContinuousClock.now
             try await federation.call(rizhao, "POST", "\(path)/transfer", as: Self.wulian, ["expectedVersion": 2, "toCentre": "qingdao-licang", "reason": "法院在李沧"])
 
             // The transfer reaches Licang's inbox on the Qingdao node.
@@ -32,7 +32,6 @@ struct FederationSyncTests {
                 let (_, inbox) = try await federation.call(qingdao, "GET", "/v1/inbox", as: Self.licang)
                 return inbox["items"]?[0]?["kind"] == "incoming-transfer" && inbox["items"]?[0]?["caseId"]?.stringValue == caseID
             }
-            print("transfer_to_inbox_ms \(Int(Double((ContinuousClock.now - transferred).components.attoseconds) / 1e15 + Double((ContinuousClock.now - transferred).components.seconds) * 1000))")
 
             func expectOK(_ node: F.Node, _ action: String, as centre: CentreID, _ body: JSONValue, sourceLocation: SourceLocation = #_sourceLocation) async throws -> JSONValue {
                 let (status, answer) = try await federation.call(node, "POST", action, as: centre, body)
@@ -72,6 +71,38 @@ struct FederationSyncTests {
             let (_, timeline) = try await federation.call(weihai, "GET", "\(path)/timeline", as: Self.huancui)
             guard case .array(let events)? = timeline["events"] else { Issue.record("no timeline"); return }
             #expect(Set(events.compactMap { $0["node"]?.stringValue }) == ["rizhao", "qingdao", "weihai"], "the timeline names every recording node")
+
+            // An auditor reads the whole trail from any one node: every step in order, with
+            // the node and centre that wrote it, each signature checked.
+            let federationPath = FileManager.default.temporaryDirectory.appendingPathComponent("federation-\(UUID()).json").path
+            try federation.federation.encoded().write(to: URL(fileURLWithPath: federationPath))
+            let weihaiURL = weihai.database.cluster.url(user: "tongban_service", database: weihai.database.name)
+            let audit = try ServeCommandTests.tongban(["audit", "case", caseID, "--database-url", weihaiURL, "--federation", federationPath, "--json"])
+            #expect(audit.status == 0, "\(audit.output)")
+            let trail = try CanonicalJSON.decode(Array(audit.output.utf8))
+            guard case .array(let entries)? = trail["entries"] else { Issue.record("no entries: \(audit.output)"); return }
+            let steps = entries.map { "\($0["type"]?.stringValue ?? "?") \($0["node"]?.stringValue ?? "?") \($0["centre"]?.stringValue ?? "?")" }
+            #expect(steps == [
+                "ApplicationSubmitted rizhao rizhao-wulian", "ApplicationAssessed rizhao rizhao-wulian", "TransferRequested rizhao rizhao-wulian",
+                "TransferAccepted qingdao qingdao-licang", "AidDecided qingdao qingdao-licang", "LawyerAssigned qingdao qingdao-licang",
+                "InvestigationRequested qingdao qingdao-licang", "InvestigationAccepted weihai weihai-huancui",
+                "InvestigationLawyerAssigned weihai weihai-huancui", "InvestigationReported weihai weihai-huancui",
+                "InvestigationAcknowledged qingdao qingdao-licang",
+            ])
+            #expect(entries.allSatisfy { $0["signature"] == "ok" })
+            #expect(trail["owner"] == "qingdao-licang" && trail["number"] == "LICANG-2026-000001")
+            let decidedAt = try #require(entries[4]["position"]?.integerValue)
+            let then = try ServeCommandTests.tongban(["audit", "case", caseID, "--database-url", weihaiURL, "--federation", federationPath,
+                                                      "--as-of", "\(decidedAt)"])
+            #expect(then.status == 0 && then.output.contains("5 event(s) up to global position \(decidedAt)")
+                    && then.output.contains("state: granted, owner qingdao-licang"), "\(then.output)")
+            // With a wrong key for Qingdao, Licang's events fail their check and the audit says so.
+            var forged = federation.federation
+            let qingdaoEntry = try #require(forged.nodes.firstIndex { $0.id == qingdao.id })
+            forged.nodes[qingdaoEntry].publicKey = NodeSigningKey.generate(for: qingdao.id).publicKeyBase64
+            try forged.encoded().write(to: URL(fileURLWithPath: federationPath))
+            let broken = try ServeCommandTests.tongban(["audit", "case", caseID, "--database-url", weihaiURL, "--federation", federationPath])
+            #expect(broken.status == 2 && broken.output.contains("BROKEN: 5 event(s) fail their hash or signature check"), "\(broken.output)")
 
             // A scan uploaded at Wulian is read at Licang: fetched from a peer, checked, kept.
             let scan = Data("%PDF-1.7 张某申请表".utf8)

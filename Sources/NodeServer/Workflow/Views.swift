@@ -137,7 +137,7 @@ struct Views: Sendable {
                 position: record.globalPosition, streamId: envelope.streamId, streamVersion: envelope.streamVersion,
                 type: envelope.type, recordedAt: envelope.recordedAt, node: envelope.originNode,
                 centre: envelope.actor.centre, staff: envelope.actor.staff, hash: record.signed.hash.hex,
-                body: Self.masked(envelope.body)
+                body: PersonalData.masked(envelope.body)
             )
         }
     }
@@ -233,21 +233,4 @@ struct Views: Sendable {
         }
     }
 
-    /// The body with ID and phone numbers masked wherever they appear.
-    static func masked(_ body: JSONValue) -> JSONValue {
-        switch body {
-        case .object(let fields):
-            var masked: [String: JSONValue] = [:]
-            for (key, value) in fields {
-                switch (key, value) {
-                case ("idNumber", .string(let id)): masked[key] = .string(PersonalData.maskIDNumber(id))
-                case ("phone", .string(let phone)): masked[key] = .string(PersonalData.maskPhone(phone))
-                default: masked[key] = Self.masked(value)
-                }
-            }
-            return .object(masked)
-        case .array(let items): return .array(items.map(Self.masked))
-        default: return body
-        }
-    }
 }
