@@ -87,6 +87,68 @@ struct ServeCommandTests {
         }
     }
 
+    /// SIGTERM in the middle of a write load: `serve` stops taking requests, finishes the
+    /// ones in flight, exits 0, and every application it acknowledged is in the log and
+    /// readable once the node is started again.
+    @Test func aSIGTERMDuringAWriteLoadLosesNoAcknowledgedWrite() async throws {
+        try await withTestDatabase { database in
+            let keyPath = Self.temporary.appendingPathComponent("qingdao-\(UUID()).key").path
+            #expect(try Self.tongban(["keys", "generate", "--node", "qingdao", "--out", keyPath]).status == 0)
+            let port = Int.random(in: 20_000..<30_000)
+            let federation = try Self.federation(port: port, keyPath: keyPath)
+            let url = database.cluster.url(user: LocalCluster.serviceRole, database: database.name)
+            let arguments = [Self.executable, "serve", "--federation", federation, "--node", "qingdao", "--key", keyPath,
+                             "--database-url", url, "--schema-dir", TestCluster.repositoryRoot + "/schema"]
+            @Sendable func start() async throws -> Task<ChildProcess.Outcome, any Error> {
+                let server = Task.detached {
+                    try ChildProcess.run(["/usr/bin/timeout", "--preserve-status", "-s", "KILL", "60"] + arguments, captureOutput: true)
+                }
+                for _ in 0..<100 {
+                    if (try? await Self.request("GET", "http://127.0.0.1:\(port)/ready").0) == 200 { return server }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                Issue.record("the node did not become ready")
+                return server
+            }
+            let server = try await start()
+            let token = try Self.tongban(["token", "issue", "--centre", "qingdao-licang", "--staff", "李某", "--key", keyPath])
+                .output.trimmingCharacters(in: .whitespacesAndNewlines)
+            let body = String(decoding: try CanonicalJSON.encode(NodeHarness.application(hardship: ["basis": "promise", "statement": "承诺"])), as: UTF8.self)
+
+            let acknowledged = try await withThrowingTaskGroup(of: [String].self) { writers in
+                for _ in 0..<6 {
+                    writers.addTask {
+                        var cases: [String] = []
+                        while let (status, answer) = try? await Self.request("POST", "http://127.0.0.1:\(port)/v1/cases", token: token, body: body),
+                              status == 201 {
+                            guard let id = try CanonicalJSON.decode(Array(answer.utf8))["caseId"]?.stringValue else { break }
+                            cases.append(id)
+                        }
+                        return cases
+                    }
+                }
+                while try await database.count("SELECT count(*)::int FROM events") < 60 { try await Task.sleep(for: .milliseconds(20)) }
+                _ = try ChildProcess.run(["/usr/bin/pkill", "-TERM", "-f", "serve --federation \(federation)"], captureOutput: false)
+                return try await writers.reduce(into: []) { $0 += $1 }
+            }
+            let outcome = try await server.value
+            #expect(outcome.status == 0, "serve should drain and exit 0 on SIGTERM: \(outcome.output)")
+            #expect(acknowledged.count >= 60, "the load ran before the signal")
+
+            let logged = try await database.count("""
+                SELECT count(*)::int FROM events WHERE type = 'ApplicationSubmitted'
+                   AND stream_id = ANY(ARRAY['\(acknowledged.map { "case-" + $0 }.joined(separator: "','"))'])
+                """)
+            #expect(logged == acknowledged.count, "every acknowledged application is in the log")
+            let restarted = try await start()
+            for id in [acknowledged.first, acknowledged.last].compactMap({ $0 }) {
+                #expect(try await Self.request("GET", "http://127.0.0.1:\(port)/v1/cases/\(id)", token: token).0 == 200)
+            }
+            _ = try ChildProcess.run(["/usr/bin/pkill", "-TERM", "-f", "serve --federation \(federation)"], captureOutput: false)
+            #expect(try await restarted.value.status == 0)
+        }
+    }
+
     @Test func serveAndTokenIssueNameWhatIsWrong() throws {
         let keyPath = Self.temporary.appendingPathComponent("rizhao-\(UUID()).key").path
         let qingdaoKeyPath = Self.temporary.appendingPathComponent("qingdao-\(UUID()).key").path
