@@ -143,6 +143,8 @@ paths["/v1/sync/status"] = {"get": {"operationId": "syncStatus", "summary": "Thi
 paths["/health"] = {"get": {"operationId": "health", "summary": "The process answers", "responses": {"200": {"description": "live", **jsonc(obj(["status", "node"], {"status": string, "node": string}))}}}}
 paths["/ready"] = {"get": {"operationId": "ready", "summary": "The database answers and its migrations are current",
   "responses": {"200": {"description": "ready", **jsonc(obj(["status", "node", "schemaVersion"], {"status": string, "node": string, "schemaVersion": {"type": "integer"}}))}, "503": {"description": "not ready", "content": {"application/problem+json": {"schema": ref("Problem")}}}}}}
+paths["/metrics"] = {"get": {"operationId": "metrics", "summary": "Prometheus metrics: appends and their latency, staff commands by route and status, inbox query latency, log head, projection lag, sync lag per peer, quarantine",
+  "responses": {"200": {"description": "the metrics in Prometheus's text format", "content": {"text/plain": {"schema": {"type": "string"}}}}, "503": {"description": "the database does not answer", "content": {"application/problem+json": {"schema": ref("Problem")}}}}}}
 paths["/openapi.json"] = {"get": {"operationId": "openapi", "summary": "This document", "responses": {"200": {"description": "the OpenAPI description", **jsonc(S())}}}}
 prob = lambda d: {"description": d, "content": {"application/problem+json": {"schema": ref("Problem")}}}
 doc = {"openapi": "3.1.0",

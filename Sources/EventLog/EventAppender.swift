@@ -1,4 +1,5 @@
 import CaseDomain
+import CoreMetrics
 import Foundation
 import Logging
 import NIOCore
@@ -41,6 +42,7 @@ public actor EventAppender {
     private let clock: NodeClock
     private let logger: Logger
     private let maximumEventsPerCommit: Int
+    private let metrics: AppenderMetrics
     private var queue: [Pending] = []
     private var isDraining = false
     /// Where the log ends, as far as this appender knows; checked by every insert.
@@ -54,10 +56,14 @@ public actor EventAppender {
     ///     only that an imported event follows its stream's version.
     ///   - maximumEventsPerCommit: a group commit stops taking requests past this many events
     ///     (a single larger request still commits alone).
+    ///   - metrics: where requests, their latency and the events written are counted
+    ///     (swift-metrics' global factory by default).
     public init(
         client: PostgresClient, signingKey: NodeSigningKey, keyring: OriginKeyring, writerRules: (any StreamWriterRules)? = nil,
-        clock: NodeClock = .system, maximumEventsPerCommit: Int = 2000, logger: Logger = Logger(label: "tongban.appender")
+        clock: NodeClock = .system, maximumEventsPerCommit: Int = 2000, metrics: any MetricsFactory = MetricsSystem.factory,
+        logger: Logger = Logger(label: "tongban.appender")
     ) {
+        self.metrics = AppenderMetrics(factory: metrics)
         self.client = client
         self.signingKey = signingKey
         self.keyring = keyring
@@ -90,14 +96,17 @@ public actor EventAppender {
                 throw .invalid("event type '\(bad.type)' schema version \(bad.schemaVersion): type must be non-empty and schema version at least 1")
             }
         }
+        let started = ContinuousClock.now
         do {
-            return try await withCheckedThrowingContinuation { reply in
+            let outcomes = try await withCheckedThrowingContinuation { reply in
                 enqueue(.append(appends, reply: reply))
             }
-        } catch let error as AppendError {
-            throw error
+            metrics.record(.append, outcome: "ok", duration: ContinuousClock.now - started, events: outcomes.reduce(0) { $0 + $1.events.count })
+            return outcomes
         } catch {
-            throw .database(String(reflecting: error))
+            let failure = error as? AppendError ?? .database(String(reflecting: error))
+            metrics.record(.append, outcome: AppenderMetrics.outcome(of: failure), duration: ContinuousClock.now - started)
+            throw failure
         }
     }
 
@@ -106,15 +115,18 @@ public actor EventAppender {
     /// a gap or a break in its origin's chain. Events already held are skipped.
     public func importEvents(_ events: [SignedEvent]) async throws(ImportError) -> ImportOutcome {
         guard !events.isEmpty else { return ImportOutcome() }
-        try await CommitPlan.verifySignatures(events, keyring: keyring)
+        let started = ContinuousClock.now
         do {
-            return try await withCheckedThrowingContinuation { reply in
+            try await CommitPlan.verifySignatures(events, keyring: keyring)
+            let outcome = try await withCheckedThrowingContinuation { reply in
                 enqueue(.importBatch(events: events, reply: reply))
             }
-        } catch let error as ImportError {
-            throw error
+            metrics.record(.import, outcome: "ok", duration: ContinuousClock.now - started, events: outcome.imported, quarantined: outcome.quarantined.count)
+            return outcome
         } catch {
-            throw .database(String(reflecting: error))
+            let failure = error as? ImportError ?? .database(String(reflecting: error))
+            metrics.record(.import, outcome: AppenderMetrics.outcome(of: failure), duration: ContinuousClock.now - started)
+            throw failure
         }
     }
 

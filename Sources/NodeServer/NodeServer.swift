@@ -39,13 +39,18 @@ public struct NodeServer: Sendable {
     private let appender: EventAppender
     private let syncWorker: SyncWorker?
     private let seenSignatures = SeenSignatures()
+    /// What `/metrics` serves.
+    public let metrics: NodeMetrics
 
     /// - Parameters:
     ///   - client: a running client connected as the service role.
     ///   - appender: this node's appender over that client.
     ///   - syncWorker: the node's sync worker, which `/v1/sync/notify` wakes.
-    public init(configuration: Configuration, client: PostgresClient, appender: EventAppender, syncWorker: SyncWorker? = nil) async {
+    ///   - metrics: the node's registry (the appender should count into its factory).
+    public init(configuration: Configuration, client: PostgresClient, appender: EventAppender, syncWorker: SyncWorker? = nil,
+                metrics: NodeMetrics = NodeMetrics()) async {
         self.configuration = configuration
+        self.metrics = metrics
         self.client = client
         self.appender = appender
         self.syncWorker = syncWorker
@@ -55,7 +60,17 @@ public struct NodeServer: Sendable {
     /// Every route of the node.
     public func router() -> Router<NodeRequestContext> {
         let router = Router(context: NodeRequestContext.self)
+        router.add(middleware: CommandMetricsMiddleware(metrics: metrics))
         router.add(middleware: ProblemMiddleware())
+        router.get("metrics") { [metrics, client, syncWorker] _, context in
+            do {
+                try await metrics.refresh(client: client, syncWorker: syncWorker, logger: context.logger)
+            } catch {
+                throw Problem(.unavailable, "the database does not answer: \(describePostgresError(error))")
+            }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
+        }
         OperationsRoutes(client: client, node: configuration.signingKey.node, expectedSchemaVersion: configuration.expectedSchemaVersion)
             .add(to: router)
 
@@ -103,14 +118,15 @@ extension NodeServer {
                                 host: String, port: Int, projecting: Bool = true, syncing: Bool = true,
                                 syncInterval: Duration = .seconds(5), logger: Logger) async -> Running {
         let client = PostgresClient(configuration: database, backgroundLogger: logger)
+        let metrics = NodeMetrics()
         let appender = EventAppender(client: client, signingKey: configuration.signingKey, keyring: configuration.federation.keyring, writerRules: CaseStreamWriters(),
-                                     clock: configuration.clock, logger: logger)
+                                     clock: configuration.clock, metrics: metrics.factory, logger: logger)
         let worker = syncing
             ? SyncWorker(federation: configuration.federation, key: configuration.signingKey, appender: appender,
                          reader: EventReader(client: client, logger: logger), notifier: LogNotifier(client: client, logger: logger),
                          interval: syncInterval, logger: logger)
             : nil
-        let server = await NodeServer(configuration: configuration, client: client, appender: appender, syncWorker: worker)
+        let server = await NodeServer(configuration: configuration, client: client, appender: appender, syncWorker: worker, metrics: metrics)
         var services: [any Service] = [client]
         if projecting { services.append(ProjectorService(client: client, logger: logger)) }
         if let worker {

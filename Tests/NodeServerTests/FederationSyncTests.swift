@@ -72,6 +72,20 @@ struct FederationSyncTests {
             guard case .array(let events)? = timeline["events"] else { Issue.record("no timeline"); return }
             #expect(Set(events.compactMap { $0["node"]?.stringValue }) == ["rizhao", "qingdao", "weihai"], "the timeline names every recording node")
 
+            // Operators scrape each node: what it wrote and imported, its commands, its lags;
+            // never an applicant's data.
+            let (scraped, metrics) = try await federation.request(qingdao, "GET", "/metrics")
+            let text = metrics.stringValue ?? ""
+            #expect(scraped == 200, "\(metrics)")
+            for expected in [#"tongban_commands_total{command="POST /v1/cases/{id}/transfer/accept",status="200"} 1"#,
+                             #"tongban_appended_events_total{kind="append"}"#, #"tongban_appended_events_total{kind="import"}"#,
+                             #"tongban_append_duration_seconds_bucket{kind="append""#, #"tongban_inbox_query_duration_seconds_count"#,
+                             #"tongban_projection_lag_events{projection="inbox"}"#, #"tongban_sync_lag_events{peer="rizhao"}"#,
+                             "tongban_quarantined_events 0", "tongban_log_head_position"] {
+                #expect(text.contains(expected), "/metrics lacks \(expected)")
+            }
+            #expect(!text.contains("371121198001011234") && !text.contains("张某") && !text.contains(caseID), "no personal data or ids in metrics")
+
             // An auditor reads the whole trail from any one node: every step in order, with
             // the node and centre that wrote it, each signature checked.
             let federationPath = FileManager.default.temporaryDirectory.appendingPathComponent("federation-\(UUID()).json").path

@@ -21,6 +21,17 @@ struct ServeCommandTests {
         try ChildProcess.run([executable] + arguments, captureOutput: true)
     }
 
+    /// Runs a long-lived command (a served node) on a thread of its own: waiting for it on
+    /// the concurrency pool would hold one of its few threads for the child's whole life
+    /// and starve every other test.
+    static func runInBackground(_ command: [String]) -> Task<ChildProcess.Outcome, any Error> {
+        Task {
+            try await withCheckedThrowingContinuation { continuation in
+                Thread { continuation.resume(with: Result { try ChildProcess.run(command, captureOutput: true) }) }.start()
+            }
+        }
+    }
+
     /// A federation file whose `qingdao` node listens on `port` with the key at `keyPath`.
     static func federation(port: Int, keyPath: String) throws -> String {
         let data = try Data(contentsOf: URL(fileURLWithPath: TestCluster.repositoryRoot + "/deploy/federation.example.json"))
@@ -57,11 +68,9 @@ struct ServeCommandTests {
             let url = database.cluster.url(user: LocalCluster.serviceRole, database: database.name)
             let schema = TestCluster.repositoryRoot + "/schema"
 
-            let server = Task.detached {
-                try ChildProcess.run(["/usr/bin/timeout", "--preserve-status", "-s", "INT", "60", Self.executable, "serve",
-                                      "--federation", federation, "--node", "qingdao", "--key", keyPath,
-                                      "--database-url", url, "--schema-dir", schema], captureOutput: true)
-            }
+            let server = Self.runInBackground(["/usr/bin/timeout", "--preserve-status", "-s", "INT", "120", Self.executable, "serve",
+                                               "--federation", federation, "--node", "qingdao", "--key", keyPath,
+                                               "--database-url", url, "--schema-dir", schema])
             var healthy = false
             for _ in 0..<100 where !healthy {
                 healthy = (try? await Self.request("GET", "http://127.0.0.1:\(port)/health").0) == 200
@@ -100,9 +109,7 @@ struct ServeCommandTests {
             let arguments = [Self.executable, "serve", "--federation", federation, "--node", "qingdao", "--key", keyPath,
                              "--database-url", url, "--schema-dir", TestCluster.repositoryRoot + "/schema"]
             @Sendable func start() async throws -> Task<ChildProcess.Outcome, any Error> {
-                let server = Task.detached {
-                    try ChildProcess.run(["/usr/bin/timeout", "--preserve-status", "-s", "KILL", "60"] + arguments, captureOutput: true)
-                }
+                let server = Self.runInBackground(["/usr/bin/timeout", "--preserve-status", "-s", "KILL", "120"] + arguments)
                 for _ in 0..<100 {
                     if (try? await Self.request("GET", "http://127.0.0.1:\(port)/ready").0) == 200 { return server }
                     try await Task.sleep(for: .milliseconds(100))
@@ -127,7 +134,10 @@ struct ServeCommandTests {
                         return cases
                     }
                 }
-                while try await database.count("SELECT count(*)::int FROM events") < 60 { try await Task.sleep(for: .milliseconds(20)) }
+                let deadline = ContinuousClock.now + .seconds(30)
+                while try await database.count("SELECT count(*)::int FROM events") < 60, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
                 _ = try ChildProcess.run(["/usr/bin/pkill", "-TERM", "-f", "serve --federation \(federation)"], captureOutput: false)
                 return try await writers.reduce(into: []) { $0 += $1 }
             }
