@@ -20,6 +20,7 @@ struct Tongban: AsyncParsableCommand {
             SyncCommand.self,
             TokenCommand.self,
             AuditCommand.self,
+            ConfigCommand.self,
             BenchCommand.self,
         ]
     )

@@ -159,6 +159,59 @@ struct ServeCommandTests {
         }
     }
 
+    @Test func configCheckPassesASoundNodeAndSaysWhatIsWrongWithAnother() async throws {
+        try await withTestDatabase { database in
+            let keyPath = Self.temporary.appendingPathComponent("qingdao-\(UUID()).key").path
+            let otherKeyPath = Self.temporary.appendingPathComponent("rizhao-\(UUID()).key").path
+            #expect(try Self.tongban(["keys", "generate", "--node", "qingdao", "--out", keyPath]).status == 0)
+            #expect(try Self.tongban(["keys", "generate", "--node", "rizhao", "--out", otherKeyPath]).status == 0)
+            let federation = try Self.federation(port: 1, keyPath: keyPath)
+            let schema = TestCluster.repositoryRoot + "/schema"
+            let service = database.cluster.url(user: LocalCluster.serviceRole, database: database.name)
+            let owner = database.cluster.url(user: LocalCluster.ownerRole, database: database.name)
+
+            let sound = try Self.tongban(["config", "check", "--federation", federation, "--node", "qingdao", "--key", keyPath,
+                                          "--database-url", service, "--schema-dir", schema])
+            #expect(sound.status == 0 && sound.output.contains("OK: the settings are sound") && sound.output.contains("connected as tongban_service"),
+                    "\(sound.output)")
+            let wrong = try Self.tongban(["config", "check", "--federation", federation, "--node", "qingdao", "--key", otherKeyPath,
+                                          "--database-url", owner, "--schema-dir", schema])
+            #expect(wrong.status == 1 && wrong.output.contains("is not qingdao's key") && wrong.output.contains("connected as tongban_owner")
+                    && wrong.output.contains("2 problem(s)"), "\(wrong.output)")
+            let unknown = try Self.tongban(["config", "check", "--federation", federation, "--node", "harbin"])
+            #expect(unknown.status == 1 && unknown.output.contains("--node harbin: not a node"), "\(unknown.output)")
+        }
+    }
+
+    /// The systemd unit's commands, with the example environment, are ones `tongban` takes:
+    /// they get as far as reading the (absent) files the example names.
+    @Test func theSystemdUnitRunsCommandsTongbanTakes() throws {
+        let directory = TestCluster.repositoryRoot + "/deploy/systemd/"
+        let unit = try String(contentsOfFile: directory + "tongban@.service", encoding: .utf8)
+        var environment: [String: String] = [:]
+        for line in try String(contentsOfFile: directory + "tongban.env.example", encoding: .utf8).split(separator: "\n")
+        where !line.hasPrefix("#") && line.contains("=") {
+            let parts = line.split(separator: "=", maxSplits: 1)
+            environment[String(parts[0])] = String(parts[1])
+        }
+        #expect(environment["TONGBAN_DATABASE_URL"]?.hasPrefix("postgres://tongban_service@") == true)
+        let commands = unit.split(separator: "\n").filter { $0.hasPrefix("ExecStart") }
+        #expect(commands.count == 2)
+        for command in commands {
+            var line = String(command.drop { $0 != "=" }.dropFirst()).replacingOccurrences(of: "%i", with: "qingdao")
+            for (name, value) in environment { line = line.replacingOccurrences(of: "${\(name)}", with: value) }
+            #expect(!line.contains("${"), "an unset variable in \(line)")
+            var arguments = line.split(separator: " ").map(String.init)
+            #expect(arguments.first == "/usr/local/bin/tongban")
+            arguments[0] = Self.executable
+            let outcome = try ChildProcess.run(arguments, captureOutput: true)
+            #expect(outcome.status != 0 && outcome.output.contains("/etc/tongban/federation.json"), "\(line): \(outcome.output)")
+            for complaint in ["Unknown option", "Missing expected argument", "Unexpected argument"] {
+                #expect(!outcome.output.contains(complaint), "\(line): \(outcome.output)")
+            }
+        }
+    }
+
     @Test func serveAndTokenIssueNameWhatIsWrong() throws {
         let keyPath = Self.temporary.appendingPathComponent("rizhao-\(UUID()).key").path
         let qingdaoKeyPath = Self.temporary.appendingPathComponent("qingdao-\(UUID()).key").path

@@ -14,14 +14,7 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run a node: the HTTP API over its event log. SIGINT/SIGTERM stop it gracefully."
     )
 
-    @Option(help: ArgumentHelp("The federation file, the same on every node.", valueName: "file"))
-    var federation: String
-
-    @Option(help: ArgumentHelp("This node's id in the federation file, e.g. qingdao.", valueName: "id"))
-    var node: String
-
-    @Option(help: ArgumentHelp("This node's private key (tongban keys generate).", valueName: "file"))
-    var key: String
+    @OptionGroup var identity: NodeIdentityOptions
 
     @OptionGroup var database: DatabaseOptions
 
@@ -50,14 +43,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard nodeClock == .system || Environment.value("TONGBAN_MODE") == "test" else {
             throw ValidationError("--clock \(clock): a served node keeps real time; fixed and offset clocks need TONGBAN_MODE=test")
         }
-        let federationFile = try FederationFile.load(path: federation)
-        guard let nodeID = NodeID(rawValue: node), let entry = federationFile.nodes.first(where: { $0.id == nodeID }) else {
-            throw ValidationError("--node \(node): not a node of \(federation) (known: \(federationFile.nodes.map(\.id.rawValue).joined(separator: ", ")))")
-        }
-        let signingKey = try NodeSigningKey.read(node: nodeID, from: key)
-        guard signingKey.publicKeyBase64 == entry.publicKey else {
-            throw ValidationError("--key \(key) is not \(node)'s key: its public key differs from nodes[\(node)].publicKey in \(federation)")
-        }
+        let node = try identity.resolved()
+        let (federationFile, entry, signingKey, nodeID) = (node.federation, node.entry, node.signingKey, node.entry.id)
         let listenPort = try port ?? Self.port(of: entry.url)
         var logger = Logger(label: "tongban.\(nodeID)")
         logger.logLevel = .info

@@ -16,24 +16,14 @@ struct SyncCommand: AsyncParsableCommand {
     @Flag(help: "Pull once from every peer and exit (the only mode: serve runs the continuous worker).")
     var once = false
 
-    @Option(help: ArgumentHelp("The federation file.", valueName: "file"))
-    var federation: String
-
-    @Option(help: ArgumentHelp("This node's id.", valueName: "id"))
-    var node: String
-
-    @Option(help: ArgumentHelp("This node's private key: sync requests are signed with it.", valueName: "file"))
-    var key: String
+    @OptionGroup var identity: NodeIdentityOptions
 
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
         guard once else { throw ValidationError("pass --once; tongban serve runs the continuous sync worker") }
-        let file = try FederationFile.load(path: federation)
-        guard let nodeID = NodeID(rawValue: node), file.nodes.contains(where: { $0.id == nodeID }) else {
-            throw ValidationError("--node \(node): not a node of \(federation)")
-        }
-        let signingKey = try NodeSigningKey.read(node: nodeID, from: key)
+        let node = try identity.resolved()
+        let (file, signingKey) = (node.federation, node.signingKey)
         var logger = Logger(label: "tongban.sync")
         logger.logLevel = .warning
         try await withRunningClient(try database.resolved(), logger: logger) { client in

@@ -1,0 +1,130 @@
+import ArgumentParser
+import CaseDomain
+import EventLog
+import Federation
+import Foundation
+import LocalPostgres
+import Logging
+import PostgresNIO
+
+/// `tongban config`: checks a node's settings before it is started.
+struct ConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Check a federation file and a node's settings.",
+        subcommands: [ConfigCheckCommand.self]
+    )
+}
+
+/// `tongban config check`: everything `serve` would refuse to start on, said at once.
+struct ConfigCheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate a federation file and, if given, a node's id, key and database; print what is wrong, exit 1 if anything is.",
+        discussion: """
+            With only --federation, checks the file (each error names its line or field). With \
+            --node and --key, checks that the node is in the file and the key is its key. With \
+            --database-url, checks that the database answers, has every migration of --schema-dir \
+            and is reached as the service role.
+            """
+    )
+
+    @Option(help: ArgumentHelp("The federation file.", valueName: "file"))
+    var federation: String
+
+    @Option(help: ArgumentHelp("The node's id in the federation file.", valueName: "id"))
+    var node: String?
+
+    @Option(help: ArgumentHelp("The node's private key.", valueName: "file"))
+    var key: String?
+
+    @OptionGroup var database: DatabaseOptions
+
+    @OptionGroup var schema: SchemaOptions
+
+    func run() async throws {
+        var problems = 0
+        func ok(_ line: String) { print("ok: \(line)") }
+        func problem(_ line: String) {
+            print("PROBLEM: \(line)")
+            problems += 1
+        }
+
+        let file: FederationFile
+        do {
+            file = try FederationFile.load(path: federation)
+            ok("\(federation): \(file.nodes.count) node(s), \(file.nodes.reduce(0) { $0 + $1.centres.count }) centre(s), every node has a public key")
+        } catch {
+            problem("\(error)")
+            throw ExitCode(1)
+        }
+
+        if let node {
+            if let entry = file.nodes.first(where: { $0.id.rawValue == node }) {
+                ok("node \(node): \(entry.url), centres \(entry.centres.map(\.id.rawValue).joined(separator: ", "))")
+                if let key {
+                    do {
+                        _ = try NodeIdentityOptions.parse(["--federation", federation, "--node", node, "--key", key]).resolved()
+                        ok("--key \(key) is \(node)'s key")
+                    } catch {
+                        problem(NodeIdentityOptions.message(for: error))
+                    }
+                }
+            } else {
+                problem("--node \(node): not a node of \(federation) (known: \(file.nodes.map(\.id.rawValue).joined(separator: ", ")))")
+            }
+        } else if key != nil {
+            problem("--key needs --node: a key is checked against its node's public key")
+        }
+
+        if database.databaseURL != nil || Environment.value("TONGBAN_DATABASE_URL") != nil {
+            await checkDatabase(ok: ok, problem: problem)
+        }
+        guard problems == 0 else {
+            print("\(problems) problem(s)")
+            throw ExitCode(1)
+        }
+        print("OK: the settings are sound")
+    }
+
+    /// Reachability, migrations and role.
+    private func checkDatabase(ok: (String) -> Void, problem: (String) -> Void) async {
+        let url: DatabaseURL
+        let expected: Int
+        do {
+            url = try database.resolved()
+            expected = try schema.migrator().latestVersion
+        } catch {
+            problem("\(error)")
+            return
+        }
+        do {
+            let (applied, role) = try await withRunningClient(url) { client in
+                let applied = try await Migrator.appliedVersions(client, logger: Logger(label: "tongban.config"))
+                var role = ""
+                for try await name in try await client.query("SELECT current_user::text").decode(String.self) { role = name }
+                return (applied.keys.max() ?? 0, role)
+            }
+            if applied >= expected {
+                ok("\(url): schema version \(applied)")
+            } else {
+                problem("\(url): schema version \(applied), this build needs \(expected): run tongban migrate --database-url <the owner's URL>")
+            }
+            if role == LocalCluster.serviceRole {
+                ok("connected as \(role)")
+            } else {
+                problem("connected as \(role): serve should use \(LocalCluster.serviceRole), which may only insert events, never change them")
+            }
+        } catch {
+            problem("\(error)")
+        }
+    }
+}
+
+extension NodeIdentityOptions {
+    /// The text of a failed ``resolved()``: a validation message as it is, anything else described.
+    static func message(for error: any Error) -> String {
+        if let validation = error as? ValidationError { return validation.message }
+        return "\(error)"
+    }
+}
