@@ -145,6 +145,29 @@ paths["/ready"] = {"get": {"operationId": "ready", "summary": "The database answ
   "responses": {"200": {"description": "ready", **jsonc(obj(["status", "node", "schemaVersion"], {"status": string, "node": string, "schemaVersion": {"type": "integer"}}))}, "503": {"description": "not ready", "content": {"application/problem+json": {"schema": ref("Problem")}}}}}}
 paths["/metrics"] = {"get": {"operationId": "metrics", "summary": "Prometheus metrics: appends and their latency, staff commands by route and status, inbox query latency, log head, projection lag, sync lag per peer, quarantine",
   "responses": {"200": {"description": "the metrics in Prometheus's text format", "content": {"text/plain": {"schema": {"type": "string"}}}}, "503": {"description": "the database does not answer", "content": {"application/problem+json": {"schema": ref("Problem")}}}}}}
+# The staff web pages: HTML for people, same commands and checks as the API; a session
+# cookie (HttpOnly, SameSite=Strict) holds the staff token, every form carries a CSRF token.
+html = {"description": "an HTML page", "content": {"text/html": {"schema": {"type": "string"}}}}
+seeOther = {"description": "redirect (303) to the next page"}
+form = lambda fields: {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": obj(fields, {f: string for f in fields})}}}
+page = lambda op, summary, **extra: {"operationId": op, "summary": summary, "tags": ["pages"], **extra}
+paths["/"] = {"get": page("pagesHome", "Redirects to the inbox page", responses={"303": seeOther})}
+paths["/sign-in"] = {"get": page("pagesSignInForm", "The sign-in page", responses={"200": html}),
+                     "post": page("pagesSignIn", "Signs in with a staff token; sets the session cookie", requestBody=form(["token"]),
+                                  responses={"303": seeOther, "401": html, "403": html})}
+paths["/sign-out"] = {"post": page("pagesSignOut", "Signs out (CSRF-checked)", requestBody=form(["csrf"]), responses={"303": seeOther})}
+paths["/language/{code}"] = {"get": page("pagesLanguage", "Switches the pages to zh or en", parameters=[{"name": "code", "in": "path", "required": True, "schema": {"enum": ["zh", "en"]}}],
+                                         responses={"303": seeOther})}
+paths["/inbox"] = {"get": page("pagesInbox", "The signed-in centre's inbox: kinds, due dates, overdue and urgent marks, filters, paging", responses={"200": html, "303": seeOther})}
+idparam = [{"name": "id", "in": "path", "required": True, "schema": string}]
+paths["/cases/{id}"] = {"get": page("pagesCase", "A case: state, documents with fingerprints, investigations, cross-node timeline, the forms its state allows",
+                                    parameters=idparam, responses={"200": html, "303": seeOther, "403": html, "404": html})}
+for action, fields, summary in [("assessment", ["csrf", "expectedVersion", "eligible", "reason"], "Assess (form)"),
+                                ("transfer/accept", ["csrf", "expectedVersion"], "Accept a transfer (form)"),
+                                ("decision", ["csrf", "expectedVersion", "granted", "reason"], "Decide (form)")]:
+    paths["/cases/{id}/" + action] = {"post": page("pages" + "".join(w.capitalize() for w in action.replace("/", " ").split()), summary + "; CSRF-checked",
+                                                   parameters=idparam, requestBody=form(fields), responses={"303": seeOther, "403": html, "409": html})}
+paths["/certificates"] = {"get": page("pagesCertificates", "The hardship certificate check by ID number", responses={"200": html, "303": seeOther})}
 paths["/openapi.json"] = {"get": {"operationId": "openapi", "summary": "This document", "responses": {"200": {"description": "the OpenAPI description", **jsonc(S())}}}}
 prob = lambda d: {"description": d, "content": {"application/problem+json": {"schema": ref("Problem")}}}
 doc = {"openapi": "3.1.0",

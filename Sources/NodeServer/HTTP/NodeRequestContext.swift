@@ -6,6 +6,8 @@ public struct NodeRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The verified claims of the caller's staff token.
     public var staff: StaffClaims?
+    /// The staff token of a signed-in page session (its CSRF token derives from it).
+    var sessionToken: String?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -1,0 +1,137 @@
+import Foundation
+import Hummingbird
+
+/// Server-rendered HTML for the staff pages: escaping, the page frame and the labels in
+/// Chinese (the default) and English.
+enum HTML {
+    /// Text made safe for element content and attribute values.
+    static func escape(_ text: String) -> String {
+        var escaped = ""
+        escaped.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            case "'": escaped += "&#39;"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+
+    /// A whole page: `body` is already HTML.
+    static func page(_ title: String, language: Language, signedIn: String?, csrf: String?, body: String, status: HTTPResponse.Status = .ok) -> Response {
+        let other = language == .zh ? Language.en : .zh
+        var header = "<header><strong>通办 tongban</strong>"
+        if let signedIn, let csrf {
+            header += """
+                 <nav><a href="/inbox">\(language.text(.inbox))</a> <a href="/certificates">\(language.text(.certificates))</a></nav>
+                 <span class="who">\(escape(signedIn))</span>
+                 <form method="post" action="/sign-out" class="inline"><input type="hidden" name="csrf" value="\(escape(csrf))"><button>\(language.text(.signOut))</button></form>
+                """
+        }
+        header += " <a class=\"lang\" href=\"/language/\(other.rawValue)\">\(other.name)</a></header>"
+        let html = """
+            <!doctype html>
+            <html lang="\(language.htmlCode)"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(escape(title)) · tongban</title><style>\(style)</style></head>
+            <body>\(header)<main><h1>\(escape(title))</h1>\(body)</main></body></html>
+            """
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        headers[.init("Content-Security-Policy")!] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'"
+        headers[.init("X-Content-Type-Options")!] = "nosniff"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// A 303 to `location`.
+    static func redirect(_ location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location])
+    }
+
+    private static let style = """
+        body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:0;color:#1d2733;background:#f6f7f9}
+        header{display:flex;gap:1.2em;align-items:center;padding:.6em 1.5em;background:#17324d;color:#fff}
+        header a,header button{color:#fff}header nav{display:flex;gap:1em}.who{margin-left:auto}.lang{margin-left:1em}
+        main{max-width:72em;margin:1.5em auto;padding:0 1.5em}table{border-collapse:collapse;width:100%;background:#fff}
+        th,td{border-bottom:1px solid #dde2e8;padding:.45em .6em;text-align:left;vertical-align:top}th{background:#eef1f5}
+        .overdue{color:#b00020;font-weight:bold}.urgent{color:#a15c00;font-weight:bold}.error{background:#fde8ea;border:1px solid #b00020;padding:.6em}
+        .fingerprint{font-family:monospace;font-size:.85em;word-break:break-all}form.inline{display:inline}
+        fieldset{background:#fff;border:1px solid #dde2e8;margin:1em 0}label{display:block;margin:.3em 0}dl{display:grid;grid-template-columns:12em 1fr}
+        """
+}
+
+/// The language of the staff pages: Chinese unless the staff member picked English.
+enum Language: String, Sendable {
+    case zh
+    case en
+
+    var htmlCode: String { self == .zh ? "zh-CN" : "en" }
+    var name: String { self == .zh ? "中文" : "English" }
+
+    enum Label {
+        case inbox, certificates, signIn, signOut, token, signInHelp, kind, allKinds, overdueOnly, filter, caseLabel, number, applicant
+        case received, due, overdue, urgent, next, noItems, phase, owner, intake, jurisdiction, lawyer, documents, name, mediaType
+        case fingerprint, timeline, time, node, centre, staff, event, investigations, actions, expectedVersion, eligible, reason
+        case assess, acceptTransfer, decide, granted, idNumber, check, status, issuingCity, validUntil, noCertificates, from
+    }
+
+    func text(_ label: Label) -> String {
+        let (zh, en): (String, String) = switch label {
+        case .inbox: ("待办", "Inbox")
+        case .certificates: ("困难证明核验", "Certificate check")
+        case .signIn: ("登录", "Sign in")
+        case .signOut: ("退出", "Sign out")
+        case .token: ("工作人员令牌", "Staff token")
+        case .signInHelp: ("粘贴本中心的工作人员令牌（tongban token issue 生成）。", "Paste your centre's staff token (made by tongban token issue).")
+        case .kind: ("类型", "Kind")
+        case .allKinds: ("全部", "All")
+        case .overdueOnly: ("仅逾期", "Overdue only")
+        case .filter: ("筛选", "Filter")
+        case .caseLabel: ("案件", "Case")
+        case .number: ("编号", "Number")
+        case .applicant: ("申请人", "Applicant")
+        case .received: ("收到", "Received")
+        case .due: ("期限", "Due")
+        case .overdue: ("逾期", "Overdue")
+        case .urgent: ("紧急", "Urgent")
+        case .next: ("下一页", "Next page")
+        case .noItems: ("没有待办事项。", "Nothing waits for this centre.")
+        case .phase: ("状态", "Phase")
+        case .owner: ("承办中心", "Owner")
+        case .intake: ("受理中心", "Intake centre")
+        case .jurisdiction: ("管辖中心", "Jurisdiction")
+        case .lawyer: ("律师", "Lawyer")
+        case .documents: ("材料", "Documents")
+        case .name: ("名称", "Name")
+        case .mediaType: ("类型", "Type")
+        case .fingerprint: ("指纹 (SHA-256)", "Fingerprint (SHA-256)")
+        case .timeline: ("跨节点时间线", "Timeline across nodes")
+        case .time: ("时间", "Time")
+        case .node: ("节点", "Node")
+        case .centre: ("中心", "Centre")
+        case .staff: ("人员", "Staff")
+        case .event: ("事件", "Event")
+        case .investigations: ("异地调查", "Investigations")
+        case .actions: ("办理", "Actions")
+        case .expectedVersion: ("版本", "Version")
+        case .eligible: ("符合受理条件", "Eligible")
+        case .reason: ("理由", "Reason")
+        case .assess: ("审查", "Assess")
+        case .acceptTransfer: ("接收转办", "Accept the transfer")
+        case .decide: ("作出决定", "Decide")
+        case .granted: ("给予法律援助", "Grant legal aid")
+        case .idNumber: ("身份证号", "ID number")
+        case .check: ("核验", "Check")
+        case .status: ("状态", "Status")
+        case .issuingCity: ("出具城市", "Issuing city")
+        case .validUntil: ("有效期至", "Valid until")
+        case .noCertificates: ("没有该身份证号的困难证明。", "No hardship certificate for this ID number.")
+        case .from: ("来自", "From")
+        }
+        return self == .zh ? zh : en
+    }
+}

@@ -1,0 +1,60 @@
+import CaseDomain
+import Crypto
+import Foundation
+import Hummingbird
+
+/// Staff pages sign in with a staff token kept in an HttpOnly, SameSite=Strict cookie;
+/// every form carries a CSRF token derived from it, which a post must send back.
+struct PageSession {
+    static let cookie = "tongban_staff"
+    static let languageCookie = "tongban_lang"
+
+    /// The CSRF token of a session: a keyed hash of its staff token, so it needs no storage.
+    static func csrf(for token: String) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data("csrf".utf8), using: SymmetricKey(data: Data(token.utf8)))
+        return Data(mac).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Whether `sent` is the session's CSRF token (compared in constant time).
+    static func isValidCSRF(_ sent: String?, for token: String) -> Bool {
+        guard let sent else { return false }
+        let expected = Array(csrf(for: token).utf8)
+        let given = Array(sent.utf8)
+        guard given.count == expected.count else { return false }
+        return zip(given, expected).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    static func language(of request: Request) -> Language {
+        request.cookies[languageCookie].flatMap { Language(rawValue: $0.value) } ?? .zh
+    }
+
+    static func signInCookie(_ token: String, seconds: Int) -> Cookie {
+        Cookie(name: cookie, value: token, maxAge: seconds, path: "/", httpOnly: true, sameSite: .strict)
+    }
+
+    static var signOutCookie: Cookie {
+        Cookie(name: cookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .strict)
+    }
+}
+
+/// Lets a page through with the signed-in staff member in the context; sends anyone
+/// without a valid session cookie to the sign-in page, and refuses a form post whose CSRF
+/// token is missing or wrong.
+struct PageAuthentication: RouterMiddleware {
+    typealias Context = NodeRequestContext
+
+    let authority: TokenAuthority
+    let centres: Set<CentreID>
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let token = request.cookies[PageSession.cookie]?.value, !token.isEmpty,
+              let claims = try? await authority.verify(token), centres.contains(claims.centre) else {
+            return HTML.redirect("/sign-in")
+        }
+        var context = context
+        context.staff = claims
+        context.sessionToken = token
+        context.logger[metadataKey: "staff"] = "\(claims.centre)/\(claims.staff)"
+        return try await next(request, context)
+    }
+}

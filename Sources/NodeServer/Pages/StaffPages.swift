@@ -1,0 +1,289 @@
+import CaseDomain
+import EventLog
+import Foundation
+import Hummingbird
+import Projections
+
+/// The staff web pages, server-rendered: sign in with a staff token, the centre's inbox,
+/// a case with its documents and cross-node timeline and the forms its state allows, and
+/// the certificate check. The forms run the same commands as the API, through the same
+/// workflow and the same participation checks.
+struct StaffPages {
+    let authority: TokenAuthority
+    let centres: Set<CentreID>
+    let workflow: Workflow
+    let views: Views
+    let inbox: InboxQuery
+    let clock: NodeClock
+
+    struct SignInForm: Decodable { var token: String }
+    struct CSRFForm: Decodable { var csrf: String? }
+    struct AssessForm: Decodable { var csrf: String?; var expectedVersion: Int64; var eligible: String?; var reason: String }
+    struct VersionForm: Decodable { var csrf: String?; var expectedVersion: Int64 }
+    struct DecisionForm: Decodable { var csrf: String?; var expectedVersion: Int64; var granted: String?; var reason: String }
+
+    func add(to router: Router<NodeRequestContext>) {
+        router.get("/") { _, _ in HTML.redirect("/inbox") }
+        router.get("sign-in") { request, _ in signInPage(PageSession.language(of: request), error: nil) }
+        router.post("sign-in") { request, _ in try await signIn(request) }
+        router.get("language/{code}") { _, context in
+            let language = Language(rawValue: try context.parameters.require("code")) ?? .zh
+            var response = HTML.redirect("/inbox")
+            response.setCookie(Cookie(name: PageSession.languageCookie, value: language.rawValue, maxAge: 365 * 86_400, path: "/",
+                                      httpOnly: true, sameSite: .strict))
+            return response
+        }
+
+        let pages = router.group().add(middleware: PageAuthentication(authority: authority, centres: centres))
+        pages.post("sign-out") { request, context in
+            _ = try await checkedForm(CSRFForm.self, request, context, csrf: \.csrf)
+            var response = HTML.redirect("/sign-in")
+            response.setCookie(PageSession.signOutCookie)
+            return response
+        }
+        pages.get("inbox") { request, context in try await inboxPage(request, context) }
+        pages.get("cases/{id}") { request, context in
+            try await casePage(try context.parameters.require("id"), request, context, error: nil)
+        }
+        pages.post("cases/{id}/assessment") { request, context in
+            let form = try await checkedForm(AssessForm.self, request, context, csrf: \.csrf)
+            return try await act(request, context, form.expectedVersion,
+                                 .assess(eligible: form.eligible == "on", reason: form.reason, missing: []))
+        }
+        pages.post("cases/{id}/transfer/accept") { request, context in
+            let form = try await checkedForm(VersionForm.self, request, context, csrf: \.csrf)
+            return try await act(request, context, form.expectedVersion, .acceptTransfer)
+        }
+        pages.post("cases/{id}/decision") { request, context in
+            let form = try await checkedForm(DecisionForm.self, request, context, csrf: \.csrf)
+            return try await act(request, context, form.expectedVersion, .decide(granted: form.granted == "on", reason: form.reason))
+        }
+        pages.get("certificates") { request, context in try await certificatePage(request, context) }
+    }
+
+    // MARK: Sign-in
+
+    private func signInPage(_ language: Language, error: String?, status: HTTPResponse.Status = .ok) -> Response {
+        let banner = error.map { "<p class=\"error\">\(HTML.escape($0))</p>" } ?? ""
+        return HTML.page(language.text(.signIn), language: language, signedIn: nil, csrf: nil, body: """
+            \(banner)<form method="post" action="/sign-in"><label>\(language.text(.token))
+            <textarea name="token" rows="4" cols="80" required></textarea></label>
+            <p>\(language.text(.signInHelp))</p><button>\(language.text(.signIn))</button></form>
+            """, status: status)
+    }
+
+    private func signIn(_ request: Request) async throws -> Response {
+        let language = PageSession.language(of: request)
+        let token = try await Self.decode(SignInForm.self, request).token.trimmingCharacters(in: .whitespacesAndNewlines)
+        let claims: StaffClaims
+        do {
+            claims = try await authority.verify(token)
+        } catch {
+            return signInPage(language, error: error.detail, status: .unauthorized)
+        }
+        guard centres.contains(claims.centre) else {
+            return signInPage(language, error: "centre \(claims.centre) is not served by this node", status: .forbidden)
+        }
+        var response = HTML.redirect("/inbox")
+        let seconds = Int(claims.exp.value.timeIntervalSinceNow)
+        response.setCookie(PageSession.signInCookie(token, seconds: max(60, seconds)))
+        return response
+    }
+
+    // MARK: Inbox
+
+    private func inboxPage(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
+        let staff = try context.requireStaff()
+        let language = PageSession.language(of: request)
+        let query = request.uri.queryParameters
+        let kind = query.get("kind").flatMap(InboxProjection.Kind.init(rawValue:))
+        let overdueOnly = query.get("overdue") == "true"
+        let cursor = query.get("cursor").flatMap(InboxQuery.Cursor.init(text:))
+        let page = try await inbox.page(centre: staff.centre, kind: kind, overdue: overdueOnly ? true : nil, limit: 25, after: cursor, now: clock.now())
+        let options = ([("", language.text(.allKinds))] + InboxProjection.Kind.allCases.map { ($0.rawValue, $0.rawValue) }).map { value, label in
+            "<option value=\"\(value)\"\(kind?.rawValue == value || (kind == nil && value.isEmpty) ? " selected" : "")>\(HTML.escape(label))</option>"
+        }.joined()
+        var body = """
+            <form method="get" action="/inbox"><label>\(language.text(.kind)) <select name="kind">\(options)</select></label>
+            <label><input type="checkbox" name="overdue" value="true"\(overdueOnly ? " checked" : "")> \(language.text(.overdueOnly))</label>
+            <button>\(language.text(.filter))</button></form>
+            """
+        if page.items.isEmpty {
+            body += "<p>\(language.text(.noItems))</p>"
+        } else {
+            body += "<table><thead><tr><th>\(language.text(.kind))</th><th>\(language.text(.caseLabel))</th><th>\(language.text(.applicant))</th>"
+                + "<th>\(language.text(.from))</th><th>\(language.text(.received))</th><th>\(language.text(.due))</th><th></th></tr></thead><tbody>"
+            for item in page.items {
+                let marks = [item.overdue ? "<span class=\"overdue\">\(language.text(.overdue))</span>" : nil,
+                             item.urgent ? "<span class=\"urgent\">\(language.text(.urgent))</span>" : nil].compactMap { $0 }.joined(separator: " ")
+                let rowClass = item.overdue ? "item overdue-item" : "item"
+                body += "<tr class=\"\(rowClass)\"><td>\(HTML.escape(item.kind))</td>"
+                    + "<td><a href=\"/cases/\(HTML.escape(item.caseId))\">\(HTML.escape(item.number ?? String(item.caseId.prefix(13))))</a></td>"
+                    + "<td>\(HTML.escape(item.applicant))</td><td>\(HTML.escape(item.fromCentre ?? ""))</td>"
+                    + "<td>\(Self.local(item.receivedAt))</td><td>\(item.dueAt.map(Self.local) ?? "")</td><td>\(marks)</td></tr>"
+            }
+            body += "</tbody></table>"
+        }
+        if let next = page.nextCursor {
+            var parameters = ["cursor=\(Self.percentEncoded(next))"]
+            if let kind { parameters.append("kind=\(kind.rawValue)") }
+            if overdueOnly { parameters.append("overdue=true") }
+            body += "<p><a rel=\"next\" href=\"/inbox?\(parameters.joined(separator: "&amp;"))\">\(language.text(.next))</a></p>"
+        }
+        return HTML.page("\(language.text(.inbox)) · \(staff.centre)", language: language, signedIn: "\(staff.staff) @ \(staff.centre)",
+                         csrf: context.sessionToken.map(PageSession.csrf(for:)), body: body)
+    }
+
+    // MARK: Case
+
+    private func casePage(_ caseID: String, _ request: Request, _ context: NodeRequestContext, error: Problem?) async throws -> Response {
+        let staff = try context.requireStaff()
+        let language = PageSession.language(of: request)
+        let csrf = context.sessionToken.map(PageSession.csrf(for:)) ?? ""
+        let view: CaseView
+        let timeline: [TimelineEntry]
+        do {
+            view = try await views.caseView(caseID, for: staff)
+            timeline = try await views.timeline(caseID, for: staff)
+        } catch let problem as Problem {
+            return HTML.page(language.text(.caseLabel), language: language, signedIn: "\(staff.staff) @ \(staff.centre)", csrf: csrf,
+                             body: "<p class=\"error\">\(HTML.escape(problem.detail))</p>", status: problem.status)
+        }
+        var body = error.map { "<p class=\"error\" role=\"alert\">\(HTML.escape($0.detail))</p>" } ?? ""
+        let rows: [(Language.Label, String?)] = [
+            (.phase, view.phase.rawValue), (.number, view.number), (.applicant, view.applicant.map { "\(PersonalData.maskName($0.name)) \($0.idNumber)" }),
+            (.intake, view.intakeCentre?.rawValue), (.owner, view.owner?.rawValue), (.jurisdiction, view.jurisdictionCentre?.rawValue),
+            (.lawyer, view.lawyer), (.urgent, view.urgent ? "✓" : nil), (.expectedVersion, "\(view.version)"),
+        ]
+        body += "<dl class=\"state\">" + rows.compactMap { label, value in
+            value.map { "<dt>\(language.text(label))</dt><dd data-field=\"\(label)\">\(HTML.escape($0))</dd>" }
+        }.joined() + "</dl>"
+
+        body += "<h2>\(language.text(.actions))</h2>" + forms(view, staff: staff, caseID: caseID, csrf: csrf, language: language)
+
+        let documents = timeline.flatMap { entry -> [JSONValue] in
+            if case .array(let items)? = entry.body["documents"] { return items }
+            return []
+        }
+        body += "<h2>\(language.text(.documents))</h2><table><thead><tr><th>\(language.text(.name))</th><th>\(language.text(.mediaType))</th>"
+            + "<th>\(language.text(.fingerprint))</th></tr></thead><tbody>"
+        for document in documents {
+            body += "<tr><td>\(HTML.escape(document["name"]?.stringValue ?? ""))</td><td>\(HTML.escape(document["mediaType"]?.stringValue ?? ""))</td>"
+                + "<td class=\"fingerprint\">\(HTML.escape(document["sha256"]?.stringValue ?? ""))</td></tr>"
+        }
+        body += "</tbody></table>"
+
+        if !view.investigations.isEmpty {
+            body += "<h2>\(language.text(.investigations))</h2><ul>" + view.investigations.map {
+                "<li>\(HTML.escape($0.toCentre?.rawValue ?? "")): \(HTML.escape($0.phase.rawValue)) \(HTML.escape($0.number ?? ""))</li>"
+            }.joined() + "</ul>"
+        }
+
+        body += "<h2>\(language.text(.timeline))</h2><table class=\"timeline\"><thead><tr><th>#</th><th>\(language.text(.time))</th>"
+            + "<th>\(language.text(.node))</th><th>\(language.text(.centre))</th><th>\(language.text(.staff))</th><th>\(language.text(.event))</th></tr></thead><tbody>"
+        for entry in timeline {
+            body += "<tr><td>\(entry.position)</td><td>\(Self.local(entry.recordedAt))</td><td>\(HTML.escape(entry.node.rawValue))</td>"
+                + "<td>\(HTML.escape(entry.centre?.rawValue ?? ""))</td><td>\(HTML.escape(entry.staff))</td><td>\(HTML.escape(entry.type))</td></tr>"
+        }
+        body += "</tbody></table>"
+        return HTML.page("\(language.text(.caseLabel)) \(view.number ?? String(caseID.prefix(13)))", language: language,
+                         signedIn: "\(staff.staff) @ \(staff.centre)", csrf: csrf, body: body, status: error?.status ?? .ok)
+    }
+
+    /// The forms for what `staff`'s centre may do now; the workflow decides again on post.
+    private func forms(_ view: CaseView, staff: StaffClaims, caseID: String, csrf: String, language: Language) -> String {
+        let hidden = "<input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape(csrf))\"><input type=\"hidden\" name=\"expectedVersion\" value=\"\(view.version)\">"
+        let action = "/cases/\(HTML.escape(caseID))"
+        var forms: [String] = []
+        if view.phase == .submitted, view.owner == staff.centre {
+            forms.append("""
+                <form method="post" action="\(action)/assessment" id="assess"><fieldset><legend>\(language.text(.assess))</legend>\(hidden)
+                <label><input type="checkbox" name="eligible" checked> \(language.text(.eligible))</label>
+                <label>\(language.text(.reason)) <input name="reason" required></label><button>\(language.text(.assess))</button></fieldset></form>
+                """)
+        }
+        if view.phase == .transferPending, view.transferTarget == staff.centre {
+            forms.append("""
+                <form method="post" action="\(action)/transfer/accept" id="accept-transfer"><fieldset>\(hidden)
+                <button>\(language.text(.acceptTransfer))</button></fieldset></form>
+                """)
+        }
+        if view.phase == .readyForDecision, view.owner == staff.centre {
+            forms.append("""
+                <form method="post" action="\(action)/decision" id="decide"><fieldset><legend>\(language.text(.decide))</legend>\(hidden)
+                <label><input type="checkbox" name="granted" checked> \(language.text(.granted))</label>
+                <label>\(language.text(.reason)) <input name="reason" required></label><button>\(language.text(.decide))</button></fieldset></form>
+                """)
+        }
+        return forms.isEmpty ? "<p>—</p>" : forms.joined()
+    }
+
+    private func act(_ request: Request, _ context: NodeRequestContext, _ expectedVersion: Int64, _ command: CaseCommand) async throws -> Response {
+        let caseID = try context.parameters.require("id")
+        do {
+            _ = try await workflow.act(on: caseID, expectedVersion: expectedVersion, command, by: try context.requireStaff())
+            return HTML.redirect("/cases/\(Self.percentEncoded(caseID))")
+        } catch let problem as Problem {
+            return try await casePage(caseID, request, context, error: problem)
+        }
+    }
+
+    // MARK: Certificates
+
+    private func certificatePage(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
+        let staff = try context.requireStaff()
+        let language = PageSession.language(of: request)
+        let idNumber = request.uri.queryParameters.get("idNumber")?.trimmingCharacters(in: .whitespaces) ?? ""
+        var body = """
+            <form method="get" action="/certificates"><label>\(language.text(.idNumber)) <input name="idNumber" value="\(HTML.escape(idNumber))" required></label>
+            <button>\(language.text(.check))</button></form>
+            """
+        if !idNumber.isEmpty {
+            let found = try await views.certificates(idNumber: idNumber)
+            if found.isEmpty {
+                body += "<p>\(language.text(.noCertificates))</p>"
+            } else {
+                body += "<table><thead><tr><th>\(language.text(.number))</th><th>\(language.text(.status))</th><th>\(language.text(.issuingCity))</th>"
+                    + "<th>\(language.text(.validUntil))</th></tr></thead><tbody>"
+                for certificate in found {
+                    body += "<tr><td>\(HTML.escape(certificate.certificateId))</td><td class=\"status\">\(HTML.escape(certificate.status.rawValue))</td>"
+                        + "<td>\(HTML.escape(certificate.issuingNode.rawValue))</td><td>\(Self.local(certificate.validUntil))</td></tr>"
+                }
+                body += "</tbody></table>"
+            }
+        }
+        return HTML.page(language.text(.certificates), language: language, signedIn: "\(staff.staff) @ \(staff.centre)",
+                         csrf: context.sessionToken.map(PageSession.csrf(for:)), body: body)
+    }
+
+    // MARK: Helpers
+
+    /// A form body, refused with 403 unless it carries the session's CSRF token.
+    private func checkedForm<Form: Decodable>(_: Form.Type, _ request: Request, _ context: NodeRequestContext,
+                                              csrf: KeyPath<Form, String?>) async throws -> Form {
+        let form = try await Self.decode(Form.self, request)
+        guard let token = context.sessionToken, PageSession.isValidCSRF(form[keyPath: csrf], for: token) else {
+            throw Problem(.forbidden, "the form's CSRF token is missing or wrong: reload the page and send it again")
+        }
+        return form
+    }
+
+    private static func decode<Form: Decodable>(_: Form.Type, _ request: Request) async throws -> Form {
+        let body = try await request.body.collect(upTo: 64 * 1024)
+        do {
+            return try URLEncodedFormDecoder().decode(Form.self, from: String(buffer: body))
+        } catch {
+            throw Problem(.malformed, "the form is incomplete: \(error)")
+        }
+    }
+
+    /// A time in China (UTC+8), to the minute.
+    static func local(_ time: Timestamp) -> String {
+        let shifted = Timestamp(millisecondsSinceEpoch: time.millisecondsSinceEpoch + 8 * 3_600_000).description
+        return String(shifted.prefix(16)).replacingOccurrences(of: "T", with: " ")
+    }
+
+    static func percentEncoded(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_."))) ?? text
+    }
+}

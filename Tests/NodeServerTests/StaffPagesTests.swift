@@ -1,0 +1,122 @@
+import CaseDomain
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NodeServer
+import Testing
+import TestSupport
+
+/// The staff web pages over the real router, workflow and database: a session cookie,
+/// CSRF-checked forms, and each centre seeing only what it takes part in.
+@Suite("Staff web pages")
+struct StaffPagesTests {
+    typealias H = NodeHarness
+
+    /// Signs `centre` in through the sign-in form; the session cookie's `name=value`.
+    static func signIn(_ node: H, as centre: CentreID) async throws -> String {
+        let token = try await node.token(centre)
+        let answer = try await node.send(.post, "/sign-in", headers: [.contentType: "application/x-www-form-urlencoded"],
+                                         body: ByteBuffer(string: "token=\(token)"))
+        #expect(answer.status == .seeOther && answer.headers[.location] == "/inbox")
+        let cookie = try #require(answer.headers[.setCookie])
+        #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/"), "\(cookie)")
+        return String(cookie.prefix { $0 != ";" })
+    }
+
+    static func page(_ node: H, _ path: String, cookie: String?) async throws -> (HTTPResponse.Status, String) {
+        var headers: HTTPFields = [:]
+        if let cookie { headers[.cookie] = cookie }
+        let answer = try await node.send(.get, path, headers: headers, body: nil)
+        return (answer.status, answer.json.stringValue ?? "\(answer.json)")
+    }
+
+    static func post(_ node: H, _ path: String, cookie: String, form: String) async throws -> H.Answer {
+        try await node.send(.post, path, headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: form))
+    }
+
+    static func csrf(in html: String) throws -> String {
+        let marker = #"name="csrf" value=""#
+        let start = try #require(html.range(of: marker)).upperBound
+        return String(html[start...].prefix { $0 != "\"" })
+    }
+
+    @Test func withoutASessionEveryPageLeadsToSignInAndABadTokenIsNamed() async throws {
+        try await H.run { node in
+            for path in ["/inbox", "/cases/01a20d63-dd8a-776a-9435-08d639b645f5", "/certificates"] {
+                let answer = try await node.send(.get, path, headers: [:], body: nil)
+                #expect(answer.status == .seeOther && answer.headers[.location] == "/sign-in", "\(path)")
+            }
+            let forged = try await node.send(.get, "/inbox", headers: [.cookie: "tongban_staff=not.a.token"], body: nil)
+            #expect(forged.status == .seeOther && forged.headers[.location] == "/sign-in")
+            let refused = try await node.send(.post, "/sign-in", headers: [.contentType: "application/x-www-form-urlencoded"],
+                                              body: ByteBuffer(string: "token=garbage"))
+            #expect(refused.status == .unauthorized && refused.headers[.setCookie] == nil)
+            #expect((refused.json.stringValue ?? "").contains("class=\"error\""))
+        }
+    }
+
+    @Test func theInboxPageShowsTheCentresItemsWithMarksAndOnlyThem() async throws {
+        try await H.run { node in
+            _ = try await InboxTests.populate(node, count: 2, unassessed: 1)
+            try await node.project()
+            let licang = try await Self.signIn(node, as: H.licang)
+            let (status, html) = try await Self.page(node, "/inbox", cookie: licang)
+            #expect(status == .ok)
+            #expect(html.contains("<html lang=\"zh-CN\"") && html.contains("待办"))
+            #expect(html.components(separatedBy: "<tr class=\"item").count - 1 == 3, "three items: \(html)")
+            #expect(html.contains("紧急"), "the urgent case is marked")
+            #expect(!html.contains("371121198001011234"), "ID numbers are masked")
+            let (_, reviews) = try await Self.page(node, "/inbox?kind=review", cookie: licang)
+            #expect(reviews.components(separatedBy: "<tr class=\"item").count - 1 == 1)
+
+            let huancui = try await Self.signIn(node, as: H.huancui)
+            let (_, other) = try await Self.page(node, "/inbox", cookie: huancui)
+            #expect(!other.contains("<tr class=\"item"), "Huancui sees none of Licang's items")
+            var headers: HTTPFields = [.cookie: licang]
+            headers[.cookie] = "\(licang); tongban_lang=en"
+            let english = try await node.send(.get, "/inbox", headers: headers, body: nil)
+            #expect((english.json.stringValue ?? "").contains("Inbox") && (english.json.stringValue ?? "").contains("<html lang=\"en\""))
+        }
+    }
+
+    @Test func aCaseIsAssessedThroughItsFormWhichNeedsTheCSRFToken() async throws {
+        try await H.run { node in
+            let created = try await node.expect(.created, .post, "/v1/cases", as: H.wulian, H.application())
+            let id = try #require(created["caseId"]?.stringValue)
+            let wulian = try await Self.signIn(node, as: H.wulian)
+            let (status, html) = try await Self.page(node, "/cases/\(id)", cookie: wulian)
+            #expect(status == .ok && html.contains("id=\"assess\"") && html.contains("ApplicationSubmitted"))
+            #expect(html.contains(String(repeating: "ab", count: 32)), "the document's fingerprint is shown")
+            let csrf = try Self.csrf(in: html)
+
+            let forged = try await Self.post(node, "/cases/\(id)/assessment", cookie: wulian, form: "expectedVersion=1&eligible=on&reason=ok")
+            #expect(forged.status == .forbidden)
+            let wrong = try await Self.post(node, "/cases/\(id)/assessment", cookie: wulian, form: "csrf=\(String(repeating: "0", count: 64))&expectedVersion=1&eligible=on&reason=ok")
+            #expect(wrong.status == .forbidden)
+            #expect(try await node.logSize() == 1, "a refused form writes nothing")
+
+            let sent = try await Self.post(node, "/cases/\(id)/assessment", cookie: wulian, form: "csrf=\(csrf)&expectedVersion=1&eligible=on&reason=%E7%AC%A6%E5%90%88")
+            #expect(sent.status == .seeOther && sent.headers[.location] == "/cases/\(id)")
+            let (_, after) = try await Self.page(node, "/cases/\(id)", cookie: wulian)
+            #expect(after.contains("ApplicationAssessed") && !after.contains("id=\"assess\""), "assessed; the form is gone")
+
+            let stale = try await Self.post(node, "/cases/\(id)/assessment", cookie: wulian, form: "csrf=\(csrf)&expectedVersion=1&eligible=on&reason=again")
+            #expect(stale.status == .conflict && (stale.json.stringValue ?? "").contains("role=\"alert\""), "a stale form says why on the page")
+        }
+    }
+
+    @Test func aCentreThatTakesNoPartCannotOpenTheCaseOrPostItsForms() async throws {
+        try await H.run { node in
+            let created = try await node.expect(.created, .post, "/v1/cases", as: H.wulian, H.application())
+            let id = try #require(created["caseId"]?.stringValue)
+            let huancui = try await Self.signIn(node, as: H.huancui)
+            let (status, html) = try await Self.page(node, "/cases/\(id)", cookie: huancui)
+            #expect(status == .forbidden && !html.contains("ApplicationSubmitted"))
+            let (_, inbox) = try await Self.page(node, "/inbox", cookie: huancui)
+            let csrf = try Self.csrf(in: inbox)
+            let posted = try await Self.post(node, "/cases/\(id)/assessment", cookie: huancui, form: "csrf=\(csrf)&expectedVersion=1&eligible=on&reason=x")
+            #expect(posted.status == .forbidden)
+            #expect(try await node.logSize() == 1)
+        }
+    }
+}
