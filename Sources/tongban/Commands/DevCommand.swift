@@ -107,7 +107,7 @@ struct DevCommand: AsyncParsableCommand {
         say("")
         say("tongban dev: \(setups.count) node(s) on PostgreSQL 127.0.0.1:\(pgPort) (data in \(stateDir)/pg), clock \(nodeClock)")
         for setup in setups {
-            say("  \(setup.node.id)  \(setup.node.url)  centres \(setup.node.centres.map(\.id.rawValue).joined(separator: ", "))")
+            say("  \(setup.node.id)  \(setup.node.url)  staff pages \(setup.node.url)/sign-in  centres \(setup.node.centres.map(\.id.rawValue).joined(separator: ", "))")
         }
         say("  federation file: \(devDirectory)/federation.json")
         say("  staff tokens:    \(devDirectory)/env.json (one per centre, valid 30 days)")
