@@ -55,7 +55,7 @@ enum HTML {
     private static let style = """
         body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:0;color:#1d2733;background:#f6f7f9}
         header{display:flex;gap:1.2em;align-items:center;padding:.6em 1.5em;background:#17324d;color:#fff}
-        header a,header button{color:#fff}header nav{display:flex;gap:1em}.who{margin-left:auto}.lang{margin-left:1em}
+        header a{color:#fff}header button{color:#fff;background:transparent;border:1px solid #fff;border-radius:3px;cursor:pointer}header nav{display:flex;gap:1em}.who{margin-left:auto}.lang{margin-left:1em}
         main{max-width:72em;margin:1.5em auto;padding:0 1.5em}table{border-collapse:collapse;width:100%;background:#fff}
         th,td{border-bottom:1px solid #dde2e8;padding:.45em .6em;text-align:left;vertical-align:top}th{background:#eef1f5}
         .overdue{color:#b00020;font-weight:bold}.urgent{color:#a15c00;font-weight:bold}.error{background:#fde8ea;border:1px solid #b00020;padding:.6em}
