@@ -167,6 +167,7 @@ for action, fields, summary in [("assessment", ["csrf", "expectedVersion", "elig
                                 ("decision", ["csrf", "expectedVersion", "granted", "reason"], "Decide (form)")]:
     paths["/cases/{id}/" + action] = {"post": page("pages" + "".join(w.capitalize() for w in action.replace("/", " ").split()), summary + "; CSRF-checked",
                                                    parameters=idparam, requestBody=form(fields), responses={"303": seeOther, "403": html, "409": html})}
+paths["/statistics"] = {"get": page("pagesStatistics", "The last 30 days per centre as SVG charts: median durations per measure, overdue counts", responses={"200": html, "303": seeOther})}
 paths["/certificates"] = {"get": page("pagesCertificates", "The hardship certificate check by ID number", responses={"200": html, "303": seeOther})}
 paths["/openapi.json"] = {"get": {"operationId": "openapi", "summary": "This document", "responses": {"200": {"description": "the OpenAPI description", **jsonc(S())}}}}
 prob = lambda d: {"description": d, "content": {"application/problem+json": {"schema": ref("Problem")}}}

@@ -1,4 +1,5 @@
 import CaseDomain
+import EventLog
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -76,6 +77,28 @@ struct StaffPagesTests {
             headers[.cookie] = "\(licang); tongban_lang=en"
             let english = try await node.send(.get, "/inbox", headers: headers, body: nil)
             #expect((english.json.stringValue ?? "").contains("Inbox") && (english.json.stringValue ?? "").contains("<html lang=\"en\""))
+        }
+    }
+
+    @Test func theStatisticsPageChartsEachCentresDurations() async throws {
+        try await H.run { node in
+            var ids: [String] = []
+            for _ in 0..<2 {
+                let created = try await node.expect(.created, .post, "/v1/cases", as: H.licang, H.application(hardship: ["basis": "promise", "statement": "承诺"]))
+                ids.append(try #require(created["caseId"]?.stringValue))
+            }
+            let submitted = ids
+            // Assessed three hours after they were submitted.
+            try await H.run(on: node.database, clock: NodeClock(.fixed(Timestamp(iso8601: "2026-11-20T05:00:00Z")!))) { later in
+                for id in submitted {
+                    try await later.expect(.ok, .post, "/v1/cases/\(id)/assessment", as: H.licang, ["expectedVersion": 1, "eligible": true, "reason": "ok"])
+                }
+                try await later.project()
+                let licang = try await Self.signIn(later, as: H.licang)
+                let (status, html) = try await Self.page(later, "/statistics", cookie: licang)
+                #expect(status == .ok && html.contains("统计"))
+                #expect(html.contains("<svg class=\"chart\"") && html.contains(">qingdao-licang</text>") && html.contains(">3.0</text>"), "\(html)")
+            }
         }
     }
 

@@ -27,7 +27,7 @@ enum HTML {
         var header = "<header><strong>通办 tongban</strong>"
         if let signedIn, let csrf {
             header += """
-                 <nav><a href="/inbox">\(language.text(.inbox))</a> <a href="/certificates">\(language.text(.certificates))</a></nav>
+                 <nav><a href="/inbox">\(language.text(.inbox))</a> <a href="/certificates">\(language.text(.certificates))</a> <a href="/statistics">\(language.text(.statistics))</a></nav>
                  <span class="who">\(escape(signedIn))</span>
                  <form method="post" action="/sign-out" class="inline"><input type="hidden" name="csrf" value="\(escape(csrf))"><button>\(language.text(.signOut))</button></form>
                 """
@@ -42,7 +42,7 @@ enum HTML {
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.cacheControl] = "no-store"
-        headers[.init("Content-Security-Policy")!] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'"
+        headers[.init("Content-Security-Policy")!] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"
         headers[.init("X-Content-Type-Options")!] = "nosniff"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
@@ -76,7 +76,7 @@ enum Language: String, Sendable {
         case inbox, certificates, signIn, signOut, token, signInHelp, kind, allKinds, overdueOnly, filter, caseLabel, number, applicant
         case received, due, overdue, urgent, next, noItems, phase, owner, intake, jurisdiction, lawyer, documents, name, mediaType
         case fingerprint, timeline, time, node, centre, staff, event, investigations, actions, expectedVersion, eligible, reason
-        case assess, acceptTransfer, decide, granted, idNumber, check, status, issuingCity, validUntil, noCertificates, from
+        case assess, acceptTransfer, decide, granted, idNumber, check, status, issuingCity, validUntil, noCertificates, from, statistics
     }
 
     func text(_ label: Label) -> String {
@@ -131,6 +131,7 @@ enum Language: String, Sendable {
         case .validUntil: ("有效期至", "Valid until")
         case .noCertificates: ("没有该身份证号的困难证明。", "No hardship certificate for this ID number.")
         case .from: ("来自", "From")
+        case .statistics: ("统计", "Statistics")
         }
         return self == .zh ? zh : en
     }

@@ -14,6 +14,7 @@ struct StaffPages {
     let workflow: Workflow
     let views: Views
     let inbox: InboxQuery
+    let statistics: StatisticsQuery
     let clock: NodeClock
 
     struct SignInForm: Decodable { var token: String }
@@ -59,6 +60,7 @@ struct StaffPages {
             return try await act(request, context, form.expectedVersion, .decide(granted: form.granted == "on", reason: form.reason))
         }
         pages.get("certificates") { request, context in try await certificatePage(request, context) }
+        pages.get("statistics") { request, context in try await statisticsPage(request, context) }
     }
 
     // MARK: Sign-in
@@ -254,6 +256,49 @@ struct StaffPages {
         }
         return HTML.page(language.text(.certificates), language: language, signedIn: "\(staff.staff) @ \(staff.centre)",
                          csrf: context.sessionToken.map(PageSession.csrf(for:)), body: body)
+    }
+
+    // MARK: Statistics
+
+    /// A period (`from`, `to`; by default the 30 days up to now): per measure, a chart of each
+    /// centre's median duration, and a chart of what is overdue now.
+    private func statisticsPage(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
+        let staff = try context.requireStaff()
+        let language = PageSession.language(of: request)
+        let now = clock.now()
+        let query = request.uri.queryParameters
+        // By default up to and including now (the period's end is exclusive).
+        let to = query.get("to").flatMap(Timestamp.init(iso8601:)) ?? Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch + 1)
+        let from = query.get("from").flatMap(Timestamp.init(iso8601:)) ?? Timestamp(millisecondsSinceEpoch: to.millisecondsSinceEpoch - 30 * 86_400_000)
+        let centres = try await statistics.figures(from: from, to: to, now: now).sorted { $0.centre < $1.centre }
+        let measures = Set(centres.flatMap(\.measures.keys)).sorted()
+        var body = "<p>\(Self.local(from)) – \(Self.local(to))</p>"
+        if measures.isEmpty { body += "<p>—</p>" }
+        for measure in measures {
+            let bars = centres.compactMap { centre in centre.measures[measure]?.medianHours.map { (centre.centre, $0) } }
+            body += "<h2>\(HTML.escape(measure))</h2>" + Self.barChart(bars, unit: language == .zh ? "小时（中位数）" : "hours (median)")
+        }
+        let overdue = centres.map { centre in (centre.centre, Double(centre.measures.values.reduce(0) { $0 + $1.overdueNow })) }.filter { $0.1 > 0 }
+        body += "<h2>\(language.text(.overdue))</h2>" + (overdue.isEmpty ? "<p>0</p>" : Self.barChart(overdue, unit: language == .zh ? "件" : "items"))
+        return HTML.page(language.text(.statistics), language: language, signedIn: "\(staff.staff) @ \(staff.centre)",
+                         csrf: context.sessionToken.map(PageSession.csrf(for:)), body: body)
+    }
+
+    /// A horizontal bar chart as inline SVG: one labelled bar per `(label, value)`.
+    static func barChart(_ bars: [(String, Double)], unit: String) -> String {
+        guard let largest = bars.map(\.1).max(), largest > 0 else { return "<p>—</p>" }
+        let rowHeight = 26, labelWidth = 200, barWidth = 420
+        var svg = "<svg class=\"chart\" role=\"img\" width=\"\(labelWidth + barWidth + 90)\" height=\"\(bars.count * rowHeight + 24)\" "
+            + "xmlns=\"http://www.w3.org/2000/svg\" font-size=\"13\">"
+        for (index, (label, value)) in bars.enumerated() {
+            let y = index * rowHeight
+            let width = max(1, Int(Double(barWidth) * value / largest))
+            svg += "<text x=\"0\" y=\"\(y + 17)\">\(HTML.escape(label))</text>"
+                + "<rect x=\"\(labelWidth)\" y=\"\(y + 4)\" width=\"\(width)\" height=\"18\" fill=\"#2f6690\"><title>\(HTML.escape(label)): \(String(format: "%.1f", value))</title></rect>"
+                + "<text x=\"\(labelWidth + width + 6)\" y=\"\(y + 17)\">\(String(format: "%.1f", value))</text>"
+        }
+        svg += "<text x=\"\(labelWidth)\" y=\"\(bars.count * rowHeight + 18)\" fill=\"#555\">\(HTML.escape(unit))</text></svg>"
+        return svg
     }
 
     // MARK: Helpers
