@@ -60,6 +60,7 @@ public struct NodeServer: Sendable {
     /// Every route of the node.
     public func router() -> Router<NodeRequestContext> {
         let router = Router(context: NodeRequestContext.self)
+        router.add(middleware: RequestLogMiddleware())
         router.add(middleware: CommandMetricsMiddleware(metrics: metrics))
         router.add(middleware: ProblemMiddleware())
         router.get("metrics") { [metrics, client, syncWorker] _, context in

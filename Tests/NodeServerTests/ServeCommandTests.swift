@@ -143,6 +143,10 @@ struct ServeCommandTests {
             }
             let outcome = try await server.value
             #expect(outcome.status == 0, "serve should drain and exit 0 on SIGTERM: \(outcome.output)")
+            #expect(outcome.output.contains("request answered") && outcome.output.contains("route=/v1/cases"), "requests are logged: \(outcome.output.prefix(2000))")
+            for personal in ["371121198001011234", "13800000000", "张某"] {
+                #expect(!outcome.output.contains(personal), "the log holds personal data: \(personal)")
+            }
             #expect(acknowledged.count >= 60, "the load ran before the signal")
 
             let logged = try await database.count("""
