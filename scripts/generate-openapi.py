@@ -164,7 +164,13 @@ paths["/cases/{id}"] = {"get": page("pagesCase", "A case: state, documents with 
                                     parameters=idparam, responses={"200": html, "303": seeOther, "403": html, "404": html})}
 for action, fields, summary in [("assessment", ["csrf", "expectedVersion", "eligible", "reason"], "Assess (form)"),
                                 ("transfer/accept", ["csrf", "expectedVersion"], "Accept a transfer (form)"),
-                                ("decision", ["csrf", "expectedVersion", "granted", "reason"], "Decide (form)")]:
+                                ("decision", ["csrf", "expectedVersion", "granted", "reason"], "Decide (form)"),
+                                ("transfer", ["csrf", "expectedVersion", "toCentre", "reason"], "Request a transfer (form)"),
+                                ("transfer/return", ["csrf", "expectedVersion", "reason"], "Return a transfer (form)"),
+                                ("lawyer", ["csrf", "expectedVersion", "lawyer", "firm"], "Assign a lawyer (form)"),
+                                ("originals-collected", ["csrf", "expectedVersion"], "Record the originals collected (form)"),
+                                ("close", ["csrf", "expectedVersion", "outcome", "recoveredAmount"], "Close the case (form)"),
+                                ("archive", ["csrf", "expectedVersion"], "Archive the case (form)")]:
     paths["/cases/{id}/" + action] = {"post": page("pages" + "".join(w.capitalize() for w in action.replace("/", " ").split()), summary + "; CSRF-checked",
                                                    parameters=idparam, requestBody=form(fields), responses={"303": seeOther, "403": html, "409": html})}
 paths["/statistics"] = {"get": page("pagesStatistics", "The last 30 days per centre as SVG charts: median durations per measure, overdue counts", responses={"200": html, "303": seeOther})}

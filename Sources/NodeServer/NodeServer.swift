@@ -90,7 +90,7 @@ public struct NodeServer: Sendable {
         DocumentRoutes(documents: documents,
                        peers: syncWorker == nil ? nil : PeerClient(federation: configuration.federation, key: configuration.signingKey)).add(to: staffAPI)
         InboxRoutes(inbox: InboxQuery(client: client), clock: configuration.clock).add(to: staffAPI)
-        StaffPages(authority: tokens, centres: configuration.centres, workflow: workflow, views: views,
+        StaffPages(authority: tokens, centres: configuration.centres, federationCentres: allCentres, workflow: workflow, views: views,
                    inbox: InboxQuery(client: client), statistics: StatisticsQuery(client: client), clock: configuration.clock).add(to: router)
         StatisticsRoutes(statistics: StatisticsQuery(client: client), clock: configuration.clock).add(to: staffAPI)
         return router

@@ -128,6 +128,46 @@ struct StaffPagesTests {
         }
     }
 
+    /// Only the forms the state allows the signed-in centre are offered, and each one works:
+    /// Wulian transfers, Licang accepts, decides and assigns a lawyer, all through pages.
+    @Test func eachCentreIsOfferedTheFormsItsTurnAllows() async throws {
+        try await H.run { node in
+            let created = try await node.expect(.created, .post, "/v1/cases", as: H.wulian, H.application())
+            let id = try #require(created["caseId"]?.stringValue)
+            try await node.expect(.ok, .post, "/v1/cases/\(id)/assessment", as: H.wulian, ["expectedVersion": 1, "eligible": true, "reason": "ok"])
+            let wulian = try await Self.signIn(node, as: H.wulian)
+            let licang = try await Self.signIn(node, as: H.licang)
+            func forms(_ cookie: String) async throws -> (Set<String>, String) {
+                let (_, html) = try await Self.page(node, "/cases/\(id)", cookie: cookie)
+                let ids = html.components(separatedBy: "<form method=\"post\" action=\"/cases/").dropFirst().compactMap { part -> String? in
+                    guard let start = part.range(of: "id=\"") else { return nil }
+                    return String(part[start.upperBound...].prefix { $0 != "\"" })
+                }
+                return (Set(ids), try Self.csrf(in: html))
+            }
+            var (offered, csrf) = try await forms(wulian)
+            #expect(offered.contains("transfer") && !offered.contains("assess") && !offered.contains("accept-transfer"), "\(offered)")
+            #expect(try await Self.post(node, "/cases/\(id)/transfer", cookie: wulian,
+                                        form: "csrf=\(csrf)&expectedVersion=2&toCentre=qingdao-licang&reason=court").status == .seeOther)
+            (offered, _) = try await forms(wulian)
+            #expect(offered.isEmpty, "Wulian waits for Licang's answer: \(offered)")
+
+            (offered, csrf) = try await forms(licang)
+            #expect(offered == ["accept-transfer", "return-transfer"], "\(offered)")
+            #expect(try await Self.post(node, "/cases/\(id)/transfer/accept", cookie: licang, form: "csrf=\(csrf)&expectedVersion=3").status == .seeOther)
+            (offered, csrf) = try await forms(licang)
+            #expect(offered.contains("decide"), "\(offered)")
+            #expect(try await Self.post(node, "/cases/\(id)/decision", cookie: licang,
+                                        form: "csrf=\(csrf)&expectedVersion=4&granted=on&reason=ok").status == .seeOther)
+            (offered, csrf) = try await forms(licang)
+            #expect(offered.contains("assign-lawyer") && !offered.contains("decide"), "\(offered)")
+            #expect(try await Self.post(node, "/cases/\(id)/lawyer", cookie: licang,
+                                        form: "csrf=\(csrf)&expectedVersion=5&lawyer=%E6%9D%8E%E5%BE%8B%E5%B8%88&firm=F").status == .seeOther)
+            let view = try await node.expect(.ok, .get, "/v1/cases/\(id)", as: H.licang)
+            #expect(view["phase"] == "lawyer-assigned" && view["lawyer"] == "李律师" && view["number"] == "LICANG-2026-000001")
+        }
+    }
+
     @Test func aCentreThatTakesNoPartCannotOpenTheCaseOrPostItsForms() async throws {
         try await H.run { node in
             let created = try await node.expect(.created, .post, "/v1/cases", as: H.wulian, H.application())

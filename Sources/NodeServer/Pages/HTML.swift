@@ -77,6 +77,7 @@ enum Language: String, Sendable {
         case received, due, overdue, urgent, next, noItems, phase, owner, intake, jurisdiction, lawyer, documents, name, mediaType
         case fingerprint, timeline, time, node, centre, staff, event, investigations, actions, expectedVersion, eligible, reason
         case assess, acceptTransfer, decide, granted, idNumber, check, status, issuingCity, validUntil, noCertificates, from, statistics
+        case requestTransfer, returnTransfer, firm, collectOriginals, close, outcome, recovered, archive
     }
 
     func text(_ label: Label) -> String {
@@ -132,6 +133,14 @@ enum Language: String, Sendable {
         case .noCertificates: ("没有该身份证号的困难证明。", "No hardship certificate for this ID number.")
         case .from: ("来自", "From")
         case .statistics: ("统计", "Statistics")
+        case .requestTransfer: ("转办", "Transfer")
+        case .returnTransfer: ("退回转办", "Return the transfer")
+        case .firm: ("律师事务所", "Law firm")
+        case .collectOriginals: ("已收原件", "Originals collected")
+        case .close: ("结案", "Close")
+        case .outcome: ("结果", "Outcome")
+        case .recovered: ("挽回金额（分）", "Recovered (fen)")
+        case .archive: ("归档", "Archive")
         }
         return self == .zh ? zh : en
     }

@@ -10,7 +10,10 @@ import Projections
 /// workflow and the same participation checks.
 struct StaffPages {
     let authority: TokenAuthority
+    /// The centres whose staff sign in here.
     let centres: Set<CentreID>
+    /// Every centre of the federation, where a case may be transferred.
+    let federationCentres: Set<CentreID>
     let workflow: Workflow
     let views: Views
     let inbox: InboxQuery
@@ -22,6 +25,10 @@ struct StaffPages {
     struct AssessForm: Decodable { var csrf: String?; var expectedVersion: Int64; var eligible: String?; var reason: String }
     struct VersionForm: Decodable { var csrf: String?; var expectedVersion: Int64 }
     struct DecisionForm: Decodable { var csrf: String?; var expectedVersion: Int64; var granted: String?; var reason: String }
+    struct TransferForm: Decodable { var csrf: String?; var expectedVersion: Int64; var toCentre: String; var reason: String }
+    struct ReasonForm: Decodable { var csrf: String?; var expectedVersion: Int64; var reason: String }
+    struct LawyerForm: Decodable { var csrf: String?; var expectedVersion: Int64; var lawyer: String; var firm: String }
+    struct CloseForm: Decodable { var csrf: String?; var expectedVersion: Int64; var outcome: String; var recoveredAmount: Int64? }
 
     func add(to router: Router<NodeRequestContext>) {
         router.get("/") { _, _ in HTML.redirect("/inbox") }
@@ -58,6 +65,31 @@ struct StaffPages {
         pages.post("cases/{id}/decision") { request, context in
             let form = try await checkedForm(DecisionForm.self, request, context, csrf: \.csrf)
             return try await act(request, context, form.expectedVersion, .decide(granted: form.granted == "on", reason: form.reason))
+        }
+        pages.post("cases/{id}/transfer") { request, context in
+            let form = try await checkedForm(TransferForm.self, request, context, csrf: \.csrf)
+            guard let target = CentreID(rawValue: form.toCentre) else { throw Problem.invalid("toCentre", "a centre id such as qingdao-licang") }
+            return try await act(request, context, form.expectedVersion, .requestTransfer(to: target, reason: form.reason))
+        }
+        pages.post("cases/{id}/transfer/return") { request, context in
+            let form = try await checkedForm(ReasonForm.self, request, context, csrf: \.csrf)
+            return try await act(request, context, form.expectedVersion, .returnTransfer(reason: form.reason))
+        }
+        pages.post("cases/{id}/lawyer") { request, context in
+            let form = try await checkedForm(LawyerForm.self, request, context, csrf: \.csrf)
+            return try await act(request, context, form.expectedVersion, .assignLawyer(lawyer: form.lawyer, firm: form.firm, chosenByApplicant: false))
+        }
+        pages.post("cases/{id}/originals-collected") { request, context in
+            let form = try await checkedForm(VersionForm.self, request, context, csrf: \.csrf)
+            return try await act(request, context, form.expectedVersion, .collectOriginals)
+        }
+        pages.post("cases/{id}/close") { request, context in
+            let form = try await checkedForm(CloseForm.self, request, context, csrf: \.csrf)
+            return try await act(request, context, form.expectedVersion, .close(outcome: form.outcome, recoveredAmount: form.recoveredAmount ?? 0))
+        }
+        pages.post("cases/{id}/archive") { request, context in
+            let form = try await checkedForm(VersionForm.self, request, context, csrf: \.csrf)
+            return try await act(request, context, form.expectedVersion, .archive)
         }
         pages.get("certificates") { request, context in try await certificatePage(request, context) }
         pages.get("statistics") { request, context in try await statisticsPage(request, context) }
@@ -161,7 +193,8 @@ struct StaffPages {
             value.map { "<dt>\(language.text(label))</dt><dd data-field=\"\(label)\">\(HTML.escape($0))</dd>" }
         }.joined() + "</dl>"
 
-        body += "<h2>\(language.text(.actions))</h2>" + forms(view, staff: staff, caseID: caseID, csrf: csrf, language: language)
+        let allowed = try await workflow.allowedCommands(on: caseID, by: staff)
+        body += "<h2>\(language.text(.actions))</h2>" + forms(view, allowed: allowed, caseID: caseID, csrf: csrf, language: language)
 
         let documents = timeline.flatMap { entry -> [JSONValue] in
             if case .array(let items)? = entry.body["documents"] { return items }
@@ -192,31 +225,31 @@ struct StaffPages {
                          signedIn: "\(staff.staff) @ \(staff.centre)", csrf: csrf, body: body, status: error?.status ?? .ok)
     }
 
-    /// The forms for what `staff`'s centre may do now; the workflow decides again on post.
-    private func forms(_ view: CaseView, staff: StaffClaims, caseID: String, csrf: String, language: Language) -> String {
+    /// The forms for what `staff`'s centre may do now (`allowed`, from a dry run of the
+    /// domain); the workflow decides again when a form is sent.
+    private func forms(_ view: CaseView, allowed: Set<String>, caseID: String, csrf: String, language: Language) -> String {
         let hidden = "<input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape(csrf))\"><input type=\"hidden\" name=\"expectedVersion\" value=\"\(view.version)\">"
         let action = "/cases/\(HTML.escape(caseID))"
-        var forms: [String] = []
-        if view.phase == .submitted, view.owner == staff.centre {
-            forms.append("""
-                <form method="post" action="\(action)/assessment" id="assess"><fieldset><legend>\(language.text(.assess))</legend>\(hidden)
-                <label><input type="checkbox" name="eligible" checked> \(language.text(.eligible))</label>
-                <label>\(language.text(.reason)) <input name="reason" required></label><button>\(language.text(.assess))</button></fieldset></form>
-                """)
+        func form(_ command: String, _ path: String, _ title: Language.Label, _ fields: String = "") -> String? {
+            guard allowed.contains(command) else { return nil }
+            return "<form method=\"post\" action=\"\(action)/\(path)\" id=\"\(command)\"><fieldset><legend>\(language.text(title))</legend>\(hidden)"
+                + "\(fields)<button>\(language.text(title))</button></fieldset></form>"
         }
-        if view.phase == .transferPending, view.transferTarget == staff.centre {
-            forms.append("""
-                <form method="post" action="\(action)/transfer/accept" id="accept-transfer"><fieldset>\(hidden)
-                <button>\(language.text(.acceptTransfer))</button></fieldset></form>
-                """)
-        }
-        if view.phase == .readyForDecision, view.owner == staff.centre {
-            forms.append("""
-                <form method="post" action="\(action)/decision" id="decide"><fieldset><legend>\(language.text(.decide))</legend>\(hidden)
-                <label><input type="checkbox" name="granted" checked> \(language.text(.granted))</label>
-                <label>\(language.text(.reason)) <input name="reason" required></label><button>\(language.text(.decide))</button></fieldset></form>
-                """)
-        }
+        let reason = "<label>\(language.text(.reason)) <input name=\"reason\" required></label>"
+        let centreOptions = federationCentres.map(\.rawValue).sorted().map { "<option value=\"\($0)\"\($0 == view.jurisdictionCentre?.rawValue ? " selected" : "")>\($0)</option>" }.joined()
+        let forms = [
+            form("assess", "assessment", .assess, "<label><input type=\"checkbox\" name=\"eligible\" checked> \(language.text(.eligible))</label>" + reason),
+            form("transfer", "transfer", .requestTransfer, "<label>\(language.text(.centre)) <select name=\"toCentre\">\(centreOptions)</select></label>" + reason),
+            form("accept-transfer", "transfer/accept", .acceptTransfer),
+            form("return-transfer", "transfer/return", .returnTransfer, reason),
+            form("decide", "decision", .decide, "<label><input type=\"checkbox\" name=\"granted\" checked> \(language.text(.granted))</label>" + reason),
+            form("assign-lawyer", "lawyer", .lawyer, "<label>\(language.text(.lawyer)) <input name=\"lawyer\" required></label>"
+                 + "<label>\(language.text(.firm)) <input name=\"firm\" required></label>"),
+            form("originals-collected", "originals-collected", .collectOriginals),
+            form("close", "close", .close, "<label>\(language.text(.outcome)) <input name=\"outcome\" required></label>"
+                 + "<label>\(language.text(.recovered)) <input name=\"recoveredAmount\" type=\"number\" min=\"0\" value=\"0\"></label>"),
+            form("archive", "archive", .archive),
+        ].compactMap { $0 }
         return forms.isEmpty ? "<p>—</p>" : forms.joined()
     }
 

@@ -73,6 +73,25 @@ struct Workflow: Sendable {
         }
     }
 
+    /// The names of the commands on the case that `staff` could give now: a dry run of the
+    /// domain's `decide` on the current state with placeholder inputs; nothing is written.
+    /// The staff pages offer a form for each.
+    func allowedCommands(on caseID: String, by staff: StaffClaims) async throws -> Set<String> {
+        guard let actor = try? Self.writer(staff), let centre = actor.centre else { return [] }
+        let loaded = try await store.load(try Self.caseStream(caseID), as: CaseEvent.self)
+        let state = CaseState(replaying: loaded.events)
+        let context = CaseContext(now: clock.now(), actor: actor, role: Self.role(staff), policies: policies, allottedNumber: "DRY-RUN")
+        let elsewhere = centres.sorted { $0.rawValue < $1.rawValue }.first { $0 != centre && $0 != state.owner } ?? centre
+        let candidates: [CaseCommand] = [
+            .assess(eligible: true, reason: "-", missing: []),
+            .requestTransfer(to: state.jurisdictionCentre.flatMap { $0 != state.owner ? $0 : nil } ?? elsewhere, reason: "-"),
+            .acceptTransfer, .returnTransfer(reason: "-"), .decide(granted: true, reason: "-"),
+            .assignLawyer(lawyer: "-", firm: "-", chosenByApplicant: false), .collectOriginals,
+            .close(outcome: "-", recoveredAmount: 0), .archive,
+        ]
+        return Set(candidates.filter { (try? CaseLifecycle.decide($0, on: state, context: context)) != nil }.map(\.name))
+    }
+
     // MARK: Investigations
 
     /// Requests an investigation for a case the staff member's centre owns.
