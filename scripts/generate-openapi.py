@@ -173,6 +173,12 @@ for action, fields, summary in [("assessment", ["csrf", "expectedVersion", "elig
                                 ("archive", ["csrf", "expectedVersion"], "Archive the case (form)")]:
     paths["/cases/{id}/" + action] = {"post": page("pages" + "".join(w.capitalize() for w in action.replace("/", " ").split()), summary + "; CSRF-checked",
                                                    parameters=idparam, requestBody=form(fields), responses={"303": seeOther, "403": html, "409": html})}
+paths["/cases/{id}/investigations"] = {"post": page("pagesRequestInvestigation", "Request an investigation (form); CSRF-checked", parameters=idparam,
+                                                   requestBody=form(["csrf", "toCentre", "questions", "dueDays"]), responses={"303": seeOther, "403": html, "409": html})}
+for action, fields in [("accept", []), ("decline", ["reason"]), ("lawyer", ["lawyer", "firm"]), ("report", ["findings"]), ("acknowledge", [])]:
+    paths["/investigations/{id}/" + action] = {"post": page("pagesInvestigation" + action.capitalize(), "An investigation request's " + action + " (form); CSRF-checked",
+                                                            parameters=idparam, requestBody=form(["csrf", "expectedVersion", "caseId"] + fields),
+                                                            responses={"303": seeOther, "403": html, "409": html})}
 paths["/statistics"] = {"get": page("pagesStatistics", "The last 30 days per centre as SVG charts: median durations per measure, overdue counts", responses={"200": html, "303": seeOther})}
 paths["/certificates"] = {"get": page("pagesCertificates", "The hardship certificate check by ID number", responses={"200": html, "303": seeOther})}
 paths["/openapi.json"] = {"get": {"operationId": "openapi", "summary": "This document", "responses": {"200": {"description": "the OpenAPI description", **jsonc(S())}}}}

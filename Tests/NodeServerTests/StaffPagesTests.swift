@@ -113,7 +113,8 @@ struct StaffPagesTests {
             let csrf = try Self.csrf(in: html)
 
             let forged = try await Self.post(node, "/cases/\(id)/assessment", cookie: wulian, form: "expectedVersion=1&eligible=on&reason=ok")
-            #expect(forged.status == .forbidden)
+            #expect(forged.status == .forbidden && forged.headers[.contentType]?.hasPrefix("text/html") == true
+                    && (forged.json.stringValue ?? "").contains("CSRF"), "the refusal is a page that says why")
             let wrong = try await Self.post(node, "/cases/\(id)/assessment", cookie: wulian, form: "csrf=\(String(repeating: "0", count: 64))&expectedVersion=1&eligible=on&reason=ok")
             #expect(wrong.status == .forbidden)
             #expect(try await node.logSize() == 1, "a refused form writes nothing")
@@ -139,9 +140,10 @@ struct StaffPagesTests {
             let licang = try await Self.signIn(node, as: H.licang)
             func forms(_ cookie: String) async throws -> (Set<String>, String) {
                 let (_, html) = try await Self.page(node, "/cases/\(id)", cookie: cookie)
-                let ids = html.components(separatedBy: "<form method=\"post\" action=\"/cases/").dropFirst().compactMap { part -> String? in
-                    guard let start = part.range(of: "id=\"") else { return nil }
-                    return String(part[start.upperBound...].prefix { $0 != "\"" })
+                let ids = html.components(separatedBy: "<form method=\"post\" action=\"/").dropFirst().compactMap { part -> String? in
+                    let tag = part.prefix { $0 != ">" }
+                    guard let start = tag.range(of: " id=\"") else { return nil }
+                    return String(tag[start.upperBound...].prefix { $0 != "\"" })
                 }
                 return (Set(ids), try Self.csrf(in: html))
             }
@@ -165,6 +167,27 @@ struct StaffPagesTests {
                                         form: "csrf=\(csrf)&expectedVersion=5&lawyer=%E6%9D%8E%E5%BE%8B%E5%B8%88&firm=F").status == .seeOther)
             let view = try await node.expect(.ok, .get, "/v1/cases/\(id)", as: H.licang)
             #expect(view["phase"] == "lawyer-assigned" && view["lawyer"] == "李律师" && view["number"] == "LICANG-2026-000001")
+
+            // The investigation at Huancui, through the same page.
+            (offered, csrf) = try await forms(licang)
+            #expect(offered.contains("request-investigation"), "\(offered)")
+            #expect(try await Self.post(node, "/cases/\(id)/investigations", cookie: licang,
+                                        form: "csrf=\(csrf)&toCentre=weihai-huancui&questions=site&dueDays=10").status == .seeOther)
+            let huancui = try await Self.signIn(node, as: H.huancui)
+            let investigation = try #require(try await node.expect(.ok, .get, "/v1/cases/\(id)", as: H.licang)["investigations"]?[0]?["investigationId"]?.stringValue)
+            func investigate(_ action: String, as cookie: String, version: Int, _ fields: String = "") async throws {
+                let (offered, csrf) = try await forms(cookie)
+                #expect(offered.contains { $0.hasPrefix(action == "lawyer" ? "assign-investigation" : action) }, "\(action): \(offered)")
+                let sent = try await Self.post(node, "/investigations/\(investigation)/\(action)", cookie: cookie,
+                                               form: "csrf=\(csrf)&expectedVersion=\(version)&caseId=\(id)\(fields)")
+                #expect(sent.status == .seeOther && sent.headers[.location] == "/cases/\(id)", "\(action): \(sent.json)")
+            }
+            try await investigate("accept", as: huancui, version: 1)
+            try await investigate("lawyer", as: huancui, version: 2, "&lawyer=W&firm=F")
+            try await investigate("report", as: huancui, version: 3, "&findings=done")
+            try await investigate("acknowledge", as: licang, version: 4)
+            let done = try await node.expect(.ok, .get, "/v1/cases/\(id)", as: H.licang)
+            #expect(done["investigations"]?[0]?["phase"] == "acknowledged" && done["investigations"]?[0]?["number"] == "HUANCUI-XC-2026-000001")
         }
     }
 

@@ -78,6 +78,7 @@ enum Language: String, Sendable {
         case fingerprint, timeline, time, node, centre, staff, event, investigations, actions, expectedVersion, eligible, reason
         case assess, acceptTransfer, decide, granted, idNumber, check, status, issuingCity, validUntil, noCertificates, from, statistics
         case requestTransfer, returnTransfer, firm, collectOriginals, close, outcome, recovered, archive
+        case requestInvestigation, questions, dueDays, acceptInvestigation, declineInvestigation, reportFindings, findings, acknowledgeFindings
     }
 
     func text(_ label: Label) -> String {
@@ -141,6 +142,14 @@ enum Language: String, Sendable {
         case .outcome: ("结果", "Outcome")
         case .recovered: ("挽回金额（分）", "Recovered (fen)")
         case .archive: ("归档", "Archive")
+        case .requestInvestigation: ("委托异地调查", "Request an investigation")
+        case .questions: ("调查事项", "Questions")
+        case .dueDays: ("期限（天）", "Due in (days)")
+        case .acceptInvestigation: ("接受调查委托", "Accept the request")
+        case .declineInvestigation: ("拒绝调查委托", "Decline the request")
+        case .reportFindings: ("报告调查结果", "Report the findings")
+        case .findings: ("调查结果", "Findings")
+        case .acknowledgeFindings: ("确认收到结果", "Acknowledge the findings")
         }
         return self == .zh ? zh : en
     }

@@ -58,3 +58,21 @@ struct PageAuthentication: RouterMiddleware {
         return try await next(request, context)
     }
 }
+
+/// Shows a refused page request (a form without its CSRF token, an incomplete form) as an
+/// HTML page with the problem's status and detail, instead of the API's problem JSON.
+struct PageProblemMiddleware: RouterMiddleware {
+    typealias Context = NodeRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let problem as Problem {
+            let language = PageSession.language(of: request)
+            return HTML.page("\(problem.status.code)", language: language, signedIn: context.staff.map { "\($0.staff) @ \($0.centre)" },
+                             csrf: context.sessionToken.map(PageSession.csrf(for:)),
+                             body: "<p class=\"error\" role=\"alert\">\(HTML.escape(problem.detail))</p><p><a href=\"/inbox\">\(language.text(.inbox))</a></p>",
+                             status: problem.status)
+        }
+    }
+}

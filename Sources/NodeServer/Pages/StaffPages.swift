@@ -29,6 +29,12 @@ struct StaffPages {
     struct ReasonForm: Decodable { var csrf: String?; var expectedVersion: Int64; var reason: String }
     struct LawyerForm: Decodable { var csrf: String?; var expectedVersion: Int64; var lawyer: String; var firm: String }
     struct CloseForm: Decodable { var csrf: String?; var expectedVersion: Int64; var outcome: String; var recoveredAmount: Int64? }
+    struct InvestigationRequestForm: Decodable { var csrf: String?; var toCentre: String; var questions: String; var dueDays: Int }
+    /// A form on an investigation request; `caseId` is where the page returns to.
+    struct InvestigationForm: Decodable {
+        var csrf: String?; var expectedVersion: Int64; var caseId: String
+        var reason: String?; var lawyer: String?; var firm: String?; var findings: String?
+    }
 
     func add(to router: Router<NodeRequestContext>) {
         router.get("/") { _, _ in HTML.redirect("/inbox") }
@@ -42,7 +48,7 @@ struct StaffPages {
             return response
         }
 
-        let pages = router.group().add(middleware: PageAuthentication(authority: authority, centres: centres))
+        let pages = router.group().add(middleware: PageAuthentication(authority: authority, centres: centres)).add(middleware: PageProblemMiddleware())
         pages.post("sign-out") { request, context in
             _ = try await checkedForm(CSRFForm.self, request, context, csrf: \.csrf)
             var response = HTML.redirect("/sign-in")
@@ -90,6 +96,37 @@ struct StaffPages {
         pages.post("cases/{id}/archive") { request, context in
             let form = try await checkedForm(VersionForm.self, request, context, csrf: \.csrf)
             return try await act(request, context, form.expectedVersion, .archive)
+        }
+        pages.post("cases/{id}/investigations") { request, context in
+            let form = try await checkedForm(InvestigationRequestForm.self, request, context, csrf: \.csrf)
+            let caseID = try context.parameters.require("id")
+            guard let target = CentreID(rawValue: form.toCentre) else { throw Problem.invalid("toCentre", "a centre id such as weihai-huancui") }
+            do {
+                _ = try await workflow.requestInvestigation(for: caseID, toCentre: target, questions: [form.questions], dueDays: form.dueDays,
+                                                            by: try context.requireStaff())
+                return HTML.redirect("/cases/\(Self.percentEncoded(caseID))")
+            } catch let problem as Problem {
+                return try await casePage(caseID, request, context, error: problem)
+            }
+        }
+        for (path, command) in [("accept", "accept"), ("decline", "decline"), ("lawyer", "lawyer"), ("report", "report"), ("acknowledge", "acknowledge")] {
+            pages.post("investigations/{id}/\(path)") { request, context in
+                let form = try await checkedForm(InvestigationForm.self, request, context, csrf: \.csrf)
+                let investigationCommand: Investigation.Command = switch command {
+                case "accept": .accept(number: "")
+                case "decline": .decline(reason: form.reason ?? "")
+                case "lawyer": .assignLawyer(lawyer: form.lawyer ?? "", firm: form.firm ?? "")
+                case "report": .report(findings: form.findings ?? "", documents: [])
+                default: .acknowledge
+                }
+                do {
+                    _ = try await workflow.act(onInvestigation: try context.parameters.require("id"), expectedVersion: form.expectedVersion,
+                                               investigationCommand, by: try context.requireStaff())
+                    return HTML.redirect("/cases/\(Self.percentEncoded(form.caseId))")
+                } catch let problem as Problem {
+                    return try await casePage(form.caseId, request, context, error: problem)
+                }
+            }
         }
         pages.get("certificates") { request, context in try await certificatePage(request, context) }
         pages.get("statistics") { request, context in try await statisticsPage(request, context) }
@@ -209,9 +246,12 @@ struct StaffPages {
         body += "</tbody></table>"
 
         if !view.investigations.isEmpty {
-            body += "<h2>\(language.text(.investigations))</h2><ul>" + view.investigations.map {
-                "<li>\(HTML.escape($0.toCentre?.rawValue ?? "")): \(HTML.escape($0.phase.rawValue)) \(HTML.escape($0.number ?? ""))</li>"
-            }.joined() + "</ul>"
+            body += "<h2>\(language.text(.investigations))</h2>"
+            for investigation in view.investigations {
+                let allowed = try await workflow.allowedInvestigationCommands(on: investigation.investigationId, by: staff)
+                body += "<h3>\(HTML.escape(investigation.toCentre?.rawValue ?? "")): \(HTML.escape(investigation.phase.rawValue)) \(HTML.escape(investigation.number ?? ""))</h3>"
+                    + investigationForms(investigation, allowed: allowed, caseID: caseID, csrf: csrf, language: language)
+            }
         }
 
         body += "<h2>\(language.text(.timeline))</h2><table class=\"timeline\"><thead><tr><th>#</th><th>\(language.text(.time))</th>"
@@ -249,8 +289,34 @@ struct StaffPages {
             form("close", "close", .close, "<label>\(language.text(.outcome)) <input name=\"outcome\" required></label>"
                  + "<label>\(language.text(.recovered)) <input name=\"recoveredAmount\" type=\"number\" min=\"0\" value=\"0\"></label>"),
             form("archive", "archive", .archive),
+            form("request-investigation", "investigations", .requestInvestigation,
+                 "<label>\(language.text(.centre)) <select name=\"toCentre\">\(centreOptions)</select></label>"
+                 + "<label>\(language.text(.questions)) <input name=\"questions\" required></label>"
+                 + "<label>\(language.text(.dueDays)) <input name=\"dueDays\" type=\"number\" min=\"1\" max=\"60\" value=\"10\"></label>"),
         ].compactMap { $0 }
         return forms.isEmpty ? "<p>—</p>" : forms.joined()
+    }
+
+    /// The forms for what `staff`'s centre may do on one investigation request now.
+    private func investigationForms(_ investigation: CaseView.InvestigationSummary, allowed: Set<String>, caseID: String, csrf: String,
+                                    language: Language) -> String {
+        let hidden = "<input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape(csrf))\">"
+            + "<input type=\"hidden\" name=\"expectedVersion\" value=\"\(investigation.version)\">"
+            + "<input type=\"hidden\" name=\"caseId\" value=\"\(HTML.escape(caseID))\">"
+        let action = "/investigations/\(HTML.escape(investigation.investigationId))"
+        func form(_ command: String, _ path: String, _ title: Language.Label, _ fields: String = "") -> String? {
+            guard allowed.contains(command) else { return nil }
+            return "<form method=\"post\" action=\"\(action)/\(path)\" id=\"\(command)\"><fieldset><legend>\(language.text(title))</legend>\(hidden)"
+                + "\(fields)<button>\(language.text(title))</button></fieldset></form>"
+        }
+        return [
+            form("accept-investigation", "accept", .acceptInvestigation),
+            form("decline-investigation", "decline", .declineInvestigation, "<label>\(language.text(.reason)) <input name=\"reason\" required></label>"),
+            form("assign-investigation-lawyer", "lawyer", .lawyer, "<label>\(language.text(.lawyer)) <input name=\"lawyer\" required></label>"
+                 + "<label>\(language.text(.firm)) <input name=\"firm\" required></label>"),
+            form("report-findings", "report", .reportFindings, "<label>\(language.text(.findings)) <textarea name=\"findings\" required></textarea></label>"),
+            form("acknowledge-findings", "acknowledge", .acknowledgeFindings),
+        ].compactMap { $0 }.joined()
     }
 
     private func act(_ request: Request, _ context: NodeRequestContext, _ expectedVersion: Int64, _ command: CaseCommand) async throws -> Response {

@@ -89,7 +89,24 @@ struct Workflow: Sendable {
             .assignLawyer(lawyer: "-", firm: "-", chosenByApplicant: false), .collectOriginals,
             .close(outcome: "-", recoveredAmount: 0), .archive,
         ]
-        return Set(candidates.filter { (try? CaseLifecycle.decide($0, on: state, context: context)) != nil }.map(\.name))
+        var allowed = Set(candidates.filter { (try? CaseLifecycle.decide($0, on: state, context: context)) != nil }.map(\.name))
+        if [.readyForDecision, .granted, .lawyerAssigned].contains(state.phase), state.owner == centre {
+            allowed.insert("request-investigation")
+        }
+        return allowed
+    }
+
+    /// The names of the commands on the investigation request that `staff` could give now
+    /// (a dry run, as ``allowedCommands(on:by:)``).
+    func allowedInvestigationCommands(on investigationID: String, by staff: StaffClaims) async throws -> Set<String> {
+        guard let actor = try? Self.writer(staff) else { return [] }
+        let loaded = try await store.load(try Self.investigationStream(investigationID), as: Investigation.Event.self)
+        let state = Investigation.State(replaying: loaded.events)
+        let now = clock.now()
+        let candidates: [Investigation.Command] = [
+            .accept(number: "DRY-RUN"), .decline(reason: "-"), .assignLawyer(lawyer: "-", firm: "-"), .report(findings: "-", documents: []), .acknowledge,
+        ]
+        return Set(candidates.filter { (try? Investigation.decide($0, on: state, now: now, actor: actor)) != nil }.map(\.name))
     }
 
     // MARK: Investigations
