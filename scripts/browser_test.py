@@ -101,8 +101,8 @@ def main():
         # 1. Wulian signs in at Rizhao; the new application waits for review.
         sign_in(rizhao, wulian, "Wulian signs in")
         wait_until("the application shows in Wulian's inbox", lambda: (browser.refresh() or True) and case_id in browser.page_source)
-        if "review" not in browser.page_source or "待办" not in browser.page_source:
-            fail("Wulian's inbox", "no review item or no Chinese labels")
+        if 'data-kind="review"' not in browser.page_source or "待审查" not in browser.page_source:
+            fail("Wulian's inbox", "no review item, or its kind not in Chinese")
         shot("1-wulian-inbox")
 
         # 2. Wulian opens the case and assesses it through the form.
@@ -120,7 +120,7 @@ def main():
             {"expectedVersion": 2, "toCentre": "qingdao-licang", "reason": "法院在李沧"})
         sign_in(qingdao, licang, "Licang signs in")
         wait_until("the transfer reaches Licang's inbox on the Qingdao node",
-                   lambda: (browser.refresh() or True) and "incoming-transfer" in browser.page_source)
+                   lambda: (browser.refresh() or True) and 'data-kind="incoming-transfer"' in browser.page_source and case_id in browser.page_source)
         shot("4-licang-inbox")
 
         # 4. Licang accepts the transfer through the form; the timeline spans both nodes.

@@ -72,6 +72,18 @@ enum Language: String, Sendable {
     var htmlCode: String { self == .zh ? "zh-CN" : "en" }
     var name: String { self == .zh ? "中文" : "English" }
 
+    /// The name of an inbox item kind (`review`, `incoming-transfer`, …) in this language.
+    func kind(_ kind: String) -> String {
+        let names: [String: (String, String)] = [
+            "review": ("待审查", "To review"), "incoming-transfer": ("转入案件", "Incoming transfer"), "decide": ("待决定", "To decide"),
+            "assign-lawyer": ("待指派律师", "Lawyer to assign"), "materials-pending": ("待补材料", "Materials pending"),
+            "incoming-investigation": ("调查委托", "Investigation request"), "investigation-to-report": ("待报告调查", "Investigation to report"),
+            "investigation-findings": ("调查结果", "Findings returned"), "returned-transfer": ("退回转办", "Returned transfer"),
+        ]
+        guard let (zh, en) = names[kind] else { return kind }
+        return self == .zh ? zh : en
+    }
+
     enum Label {
         case inbox, certificates, signIn, signOut, token, signInHelp, kind, allKinds, overdueOnly, filter, caseLabel, number, applicant
         case received, due, overdue, urgent, next, noItems, phase, owner, intake, jurisdiction, lawyer, documents, name, mediaType

@@ -171,7 +171,7 @@ struct StaffPages {
         let overdueOnly = query.get("overdue") == "true"
         let cursor = query.get("cursor").flatMap(InboxQuery.Cursor.init(text:))
         let page = try await inbox.page(centre: staff.centre, kind: kind, overdue: overdueOnly ? true : nil, limit: 25, after: cursor, now: clock.now())
-        let options = ([("", language.text(.allKinds))] + InboxProjection.Kind.allCases.map { ($0.rawValue, $0.rawValue) }).map { value, label in
+        let options = ([("", language.text(.allKinds))] + InboxProjection.Kind.allCases.map { ($0.rawValue, language.kind($0.rawValue)) }).map { value, label in
             "<option value=\"\(value)\"\(kind?.rawValue == value || (kind == nil && value.isEmpty) ? " selected" : "")>\(HTML.escape(label))</option>"
         }.joined()
         var body = """
@@ -188,7 +188,7 @@ struct StaffPages {
                 let marks = [item.overdue ? "<span class=\"overdue\">\(language.text(.overdue))</span>" : nil,
                              item.urgent ? "<span class=\"urgent\">\(language.text(.urgent))</span>" : nil].compactMap { $0 }.joined(separator: " ")
                 let rowClass = item.overdue ? "item overdue-item" : "item"
-                body += "<tr class=\"\(rowClass)\"><td>\(HTML.escape(item.kind))</td>"
+                body += "<tr class=\"\(rowClass)\" data-kind=\"\(HTML.escape(item.kind))\"><td>\(HTML.escape(language.kind(item.kind)))</td>"
                     + "<td><a href=\"/cases/\(HTML.escape(item.caseId))\">\(HTML.escape(item.number ?? String(item.caseId.prefix(13))))</a></td>"
                     + "<td>\(HTML.escape(item.applicant))</td><td>\(HTML.escape(item.fromCentre ?? ""))</td>"
                     + "<td>\(Self.local(item.receivedAt))</td><td>\(item.dueAt.map(Self.local) ?? "")</td><td>\(marks)</td></tr>"
