@@ -19,20 +19,18 @@ public struct NodeMetrics: Sendable {
     public let factory: PrometheusMetricsFactory
 
     static let latencyBuckets: [Duration] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000].map { .milliseconds($0) }
-    private static var commands: MetricNameDescriptor { MetricNameDescriptor(namespace: "tongban", metricName: "commands", unitName: "total",
-                                                       helpText: "Staff commands (POST and PUT under /v1) by route and answer status.") }
-    private static var inboxQuery: MetricNameDescriptor { MetricNameDescriptor(namespace: "tongban", metricName: "inbox_query_duration", unitName: "seconds",
-                                                         helpText: "Time to answer GET /v1/inbox.") }
-    private static var head: MetricNameDescriptor { MetricNameDescriptor(namespace: "tongban", metricName: "log_head", unitName: "position",
-                                                   helpText: "The global position of the last event in this node's log.") }
-    private static var projectionLag: MetricNameDescriptor { MetricNameDescriptor(namespace: "tongban", metricName: "projection_lag", unitName: "events",
-                                                            helpText: "Events in the log a projection has not applied yet.") }
-    private static var syncLag: MetricNameDescriptor { MetricNameDescriptor(namespace: "tongban", metricName: "sync_lag", unitName: "events",
-                                                      helpText: "Events a peer held that this node lacked at the last pull from it.") }
-    private static var syncContactAge: MetricNameDescriptor { MetricNameDescriptor(namespace: "tongban", metricName: "sync_last_contact_age", unitName: "seconds",
-                                                             helpText: "Seconds since the last successful pull from a peer (-1: never).") }
-    private static var quarantined: MetricNameDescriptor { MetricNameDescriptor(namespace: "tongban", metricName: "quarantined", unitName: "events",
-                                                          helpText: "Imported events kept but quarantined (invariant 5).") }
+    private static var commands: MetricNameDescriptor { descriptor("commands", "total", "Staff commands (POST and PUT under /v1) by route and answer status.") }
+    private static var inboxQuery: MetricNameDescriptor { descriptor("inbox_query_duration", "seconds", "Time to answer GET /v1/inbox.") }
+    private static var head: MetricNameDescriptor { descriptor("log_head", "position", "The global position of the last event in this node's log.") }
+    private static var projectionLag: MetricNameDescriptor { descriptor("projection_lag", "events", "Events in the log a projection has not applied yet.") }
+    private static var syncLag: MetricNameDescriptor { descriptor("sync_lag", "events", "Events a peer held that this node lacked at the last pull from it.") }
+    private static var syncContactAge: MetricNameDescriptor { descriptor("sync_last_contact_age", "seconds", "Seconds since the last successful pull from a peer (-1: never).") }
+    private static var quarantined: MetricNameDescriptor { descriptor("quarantined", "events", "Imported events kept but quarantined (invariant 5).") }
+
+    /// `tongban_<name>_<unit>`, with its help text.
+    private static func descriptor(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "tongban", metricName: name, unitName: unit, helpText: help)
+    }
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -84,24 +82,6 @@ struct CommandMetricsMiddleware: RouterMiddleware {
         } else if request.method == .get, route == "/v1/inbox" {
             metrics.recordInboxQuery(ContinuousClock.now - started)
         }
-        return response
-    }
-}
-
-/// Logs every request once it is answered: method, route template (never the path or query,
-/// which can hold ids and ID numbers), status and duration, under Hummingbird's request id.
-struct RequestLogMiddleware: RouterMiddleware {
-    typealias Context = NodeRequestContext
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let started = ContinuousClock.now
-        let response = try await next(request, context)
-        let elapsed = ContinuousClock.now - started
-        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        context.logger.info("request answered", metadata: [
-            "method": "\(request.method)", "route": "\(context.endpointPath ?? "unmatched")",
-            "status": "\(response.status.code)", "ms": "\(String(format: "%.1f", milliseconds))",
-        ])
         return response
     }
 }
