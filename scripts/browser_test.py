@@ -25,8 +25,31 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TONGBAN = sys.argv[1]
 ARTEFACTS = os.path.join(ROOT, ".tongban", "artefacts", "browser")
 STATE = os.path.join(ROOT, ".tongban", "browser-test")
-BASE_PORT = int(os.environ.get("TONGBAN_BROWSER_BASE_PORT", "18600"))
-PG_PORT = int(os.environ.get("TONGBAN_BROWSER_PG_PORT", "54342"))
+
+
+def free_ports(count, low, high):
+    """`count` consecutive ports in [low, high) that nothing listens on now."""
+    import random
+    import socket
+    for _ in range(200):
+        first = random.randrange(low, high - count)
+        sockets = []
+        try:
+            for port in range(first, first + count):
+                probe = socket.socket()
+                sockets.append(probe)
+                probe.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+        finally:
+            for probe in sockets:
+                probe.close()
+    raise SystemExit("browser test: no free ports")
+
+
+BASE_PORT = int(os.environ.get("TONGBAN_BROWSER_BASE_PORT", "0")) or free_ports(2, 18000, 20000)
+PG_PORT = int(os.environ.get("TONGBAN_BROWSER_PG_PORT", "0")) or free_ports(1, 54350, 54450)
 
 
 def fail(step, detail):
@@ -63,8 +86,13 @@ def main():
     browser = None
     try:
         env_path = os.path.join(STATE, "dev", "env.json")
-        wait_until("tongban dev wrote env.json and both nodes are ready", lambda: os.path.exists(env_path) and all(
-            urllib.request.urlopen(node["url"] + "/ready", timeout=2).status == 200 for node in json.load(open(env_path))["nodes"]), 120)
+
+        def dev_ready():
+            if dev.poll() is not None:
+                fail("tongban dev starts", f"it exited with {dev.returncode}: {open(os.path.join(ARTEFACTS, 'dev.log')).read()[-1500:]}")
+            return os.path.exists(env_path) and all(
+                urllib.request.urlopen(node["url"] + "/ready", timeout=2).status == 200 for node in json.load(open(env_path))["nodes"])
+        wait_until("tongban dev wrote env.json and both nodes are ready", dev_ready, 120)
         nodes = {node["id"]: node for node in json.load(open(env_path))["nodes"]}
         rizhao, qingdao = nodes["rizhao"], nodes["qingdao"]
         token = lambda node, centre: next(c["token"] for c in node["centres"] if c["id"] == centre)

@@ -144,9 +144,9 @@ public actor SyncWorker: Service {
                         logger.warning("quarantined events from \(peer.id)", metadata: ["count": "\(outcome.quarantined.count)"])
                     }
                 }
+                // Lag against what this node holds now: its vector at the start, advanced by every batch imported.
                 let theirs = batch.response.vector.reduce(Int64(0)) { $0 + $1.value }
-                let ours = try await reader.versionVector().values.reduce(0, +)
-                status[peer.id]?.lagEvents = max(0, theirs - ours)
+                status[peer.id]?.lagEvents = max(0, theirs - advanced.values.reduce(0, +))
                 status[peer.id]?.lastContact = Timestamp(Date())
                 status[peer.id]?.lastError = nil
                 guard let next = try await following else { break }

@@ -59,18 +59,22 @@ struct ServeCommandTests {
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
     }
 
+    /// A node `qingdao` ready to serve over `database`: a fresh key, a federation file naming
+    /// it on a free port, and the `serve` command line.
+    static func servableNode(_ database: TestDatabase) throws -> (keyPath: String, port: Int, federation: String, serve: [String]) {
+        let keyPath = temporary.appendingPathComponent("qingdao-\(UUID()).key").path
+        #expect(try tongban(["keys", "generate", "--node", "qingdao", "--out", keyPath]).status == 0)
+        let port = Int.random(in: 20_000..<30_000)
+        let federation = try federation(port: port, keyPath: keyPath)
+        let url = database.cluster.url(user: LocalCluster.serviceRole, database: database.name)
+        return (keyPath, port, federation, [executable, "serve", "--federation", federation, "--node", "qingdao", "--key", keyPath,
+                                            "--database-url", url, "--schema-dir", TestCluster.repositoryRoot + "/schema"])
+    }
+
     @Test func aServedNodeTakesAnApplicationWithAnIssuedTokenAndStopsOnSIGINT() async throws {
         try await withTestDatabase { database in
-            let keyPath = Self.temporary.appendingPathComponent("qingdao-\(UUID()).key").path
-            #expect(try Self.tongban(["keys", "generate", "--node", "qingdao", "--out", keyPath]).status == 0)
-            let port = Int.random(in: 20_000..<30_000)
-            let federation = try Self.federation(port: port, keyPath: keyPath)
-            let url = database.cluster.url(user: LocalCluster.serviceRole, database: database.name)
-            let schema = TestCluster.repositoryRoot + "/schema"
-
-            let server = Self.runInBackground(["/usr/bin/timeout", "--preserve-status", "-s", "INT", "120", Self.executable, "serve",
-                                               "--federation", federation, "--node", "qingdao", "--key", keyPath,
-                                               "--database-url", url, "--schema-dir", schema])
+            let (keyPath, port, federation, serve) = try Self.servableNode(database)
+            let server = Self.runInBackground(["/usr/bin/timeout", "--preserve-status", "-s", "INT", "120"] + serve)
             var healthy = false
             for _ in 0..<100 where !healthy {
                 healthy = (try? await Self.request("GET", "http://127.0.0.1:\(port)/health").0) == 200
@@ -101,13 +105,7 @@ struct ServeCommandTests {
     /// readable once the node is started again.
     @Test func aSIGTERMDuringAWriteLoadLosesNoAcknowledgedWrite() async throws {
         try await withTestDatabase { database in
-            let keyPath = Self.temporary.appendingPathComponent("qingdao-\(UUID()).key").path
-            #expect(try Self.tongban(["keys", "generate", "--node", "qingdao", "--out", keyPath]).status == 0)
-            let port = Int.random(in: 20_000..<30_000)
-            let federation = try Self.federation(port: port, keyPath: keyPath)
-            let url = database.cluster.url(user: LocalCluster.serviceRole, database: database.name)
-            let arguments = [Self.executable, "serve", "--federation", federation, "--node", "qingdao", "--key", keyPath,
-                             "--database-url", url, "--schema-dir", TestCluster.repositoryRoot + "/schema"]
+            let (keyPath, port, federation, arguments) = try Self.servableNode(database)
             @Sendable func start() async throws -> Task<ChildProcess.Outcome, any Error> {
                 let server = Self.runInBackground(["/usr/bin/timeout", "--preserve-status", "-s", "KILL", "120"] + arguments)
                 for _ in 0..<100 {

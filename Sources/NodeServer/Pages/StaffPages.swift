@@ -214,8 +214,7 @@ struct StaffPages {
         let view: CaseView
         let timeline: [TimelineEntry]
         do {
-            view = try await views.caseView(caseID, for: staff)
-            timeline = try await views.timeline(caseID, for: staff)
+            (view, timeline) = try await views.caseWithTimeline(caseID, for: staff)
         } catch let problem as Problem {
             return HTML.page(language.text(.caseLabel), language: language, signedIn: "\(staff.staff) @ \(staff.centre)", csrf: csrf,
                              body: "<p class=\"error\">\(HTML.escape(problem.detail))</p>", status: problem.status)

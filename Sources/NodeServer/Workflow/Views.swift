@@ -101,7 +101,22 @@ struct Views: Sendable {
     let clock: NodeClock
 
     func caseView(_ caseID: String, for staff: StaffClaims) async throws -> CaseView {
-        let (_, loaded, investigations) = try await loadCase(caseID, for: staff)
+        Self.caseView(caseID, try await loadCase(caseID, for: staff))
+    }
+
+    /// Every event of the case and of its investigations, in this node's log order.
+    func timeline(_ caseID: String, for staff: StaffClaims) async throws -> [TimelineEntry] {
+        Self.timeline(try await loadCase(caseID, for: staff))
+    }
+
+    /// The case and its timeline from one read of its streams (the staff pages show both).
+    func caseWithTimeline(_ caseID: String, for staff: StaffClaims) async throws -> (CaseView, [TimelineEntry]) {
+        let loaded = try await loadCase(caseID, for: staff)
+        return (Self.caseView(caseID, loaded), Self.timeline(loaded))
+    }
+
+    private static func caseView(_ caseID: String, _ record: LoadedCase) -> CaseView {
+        let (_, loaded, investigations) = record
         let state = CaseState(replaying: loaded.events)
         var submitted: CaseEvent.ApplicationSubmitted?
         if case .applicationSubmitted(let first)? = loaded.events.first { submitted = first }
@@ -113,7 +128,7 @@ struct Views: Sendable {
                 .init(name: $0.applicant.name, idNumber: PersonalData.maskIDNumber($0.applicant.idNumber),
                       phone: PersonalData.maskPhone($0.applicant.phone), homeCity: $0.applicant.homeCity, groups: $0.applicant.groups)
             },
-            matter: submitted?.matter, hardship: submitted.map { Self.describe($0.hardship) },
+            matter: submitted?.matter, hardship: submitted.map { describe($0.hardship) },
             recognisedCertificate: submitted?.recognisedCertificate,
             lawyer: state.lawyer, lawyerFirm: state.lawyerFirm, originalsCollected: state.originalsCollected,
             aidOrdered: state.aidOrdered, materialsDueAt: state.materialsDueAt, decisionDueAt: state.decisionDueAt,
@@ -127,9 +142,8 @@ struct Views: Sendable {
         )
     }
 
-    /// Every event of the case and of its investigations, in this node's log order.
-    func timeline(_ caseID: String, for staff: StaffClaims) async throws -> [TimelineEntry] {
-        let (_, loaded, investigations) = try await loadCase(caseID, for: staff)
+    private static func timeline(_ record: LoadedCase) -> [TimelineEntry] {
+        let (_, loaded, investigations) = record
         let recorded = (loaded.recorded + investigations.flatMap(\.1.recorded)).sorted { $0.globalPosition < $1.globalPosition }
         return recorded.map { record in
             let envelope = record.envelope
@@ -187,9 +201,10 @@ struct Views: Sendable {
     }
 
     /// The case's stream and its investigations', once the caller is known to take part.
-    private func loadCase(_ caseID: String, for staff: StaffClaims) async throws
-        -> (String, LoadedStream<CaseEvent>, [(String, LoadedStream<Investigation.Event>)])
-    {
+    /// A case's stream id, its events and its investigations' (stream id and events).
+    private typealias LoadedCase = (String, LoadedStream<CaseEvent>, [(String, LoadedStream<Investigation.Event>)])
+
+    private func loadCase(_ caseID: String, for staff: StaffClaims) async throws -> LoadedCase {
         let stream = try Workflow.caseStream(caseID)
         let loaded = try await store.load(stream, as: CaseEvent.self)
         guard loaded.version > 0 else { throw Problem(.notFound, "no case \(caseID)") }

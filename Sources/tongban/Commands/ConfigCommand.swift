@@ -64,7 +64,7 @@ struct ConfigCheckCommand: AsyncParsableCommand {
                 ok("node \(node): \(entry.url), centres \(entry.centres.map(\.id.rawValue).joined(separator: ", "))")
                 if let key {
                     do {
-                        _ = try NodeIdentityOptions.parse(["--federation", federation, "--node", node, "--key", key]).resolved()
+                        _ = try NodeIdentityOptions.identity(node: node, key: key, in: file, loadedFrom: federation)
                         ok("--key \(key) is \(node)'s key")
                     } catch {
                         problem(NodeIdentityOptions.message(for: error))

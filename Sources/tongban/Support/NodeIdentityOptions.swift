@@ -24,7 +24,11 @@ struct NodeIdentityOptions: ParsableArguments {
     /// The federation file, this node's entry in it and its key; each failure says which
     /// option and what is wrong.
     func resolved() throws -> Identity {
-        let file = try FederationFile.load(path: federation)
+        try Self.identity(node: node, key: key, in: FederationFile.load(path: federation), loadedFrom: federation)
+    }
+
+    /// Node `node` of `file` (read from `path`), with the private key at `key`.
+    static func identity(node: String, key: String, in file: FederationFile, loadedFrom federation: String) throws -> Identity {
         guard let nodeID = NodeID(rawValue: node), let entry = file.nodes.first(where: { $0.id == nodeID }) else {
             throw ValidationError("--node \(node): not a node of \(federation) (known: \(file.nodes.map(\.id.rawValue).joined(separator: ", ")))")
         }

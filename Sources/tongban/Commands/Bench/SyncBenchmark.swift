@@ -95,11 +95,9 @@ struct SyncBenchmark: AsyncParsableCommand {
     private func generate(_ workload: BenchWorkload, appender: EventAppender, reader: EventReader) async throws -> Int64 {
         let start = ContinuousClock.now
         var head: Int64 = 0
-        var cases = 0
         while head < Int64(events) {
             let chunk = max(200, Int(Double(Int64(events) - head) / 5.5))
             try await workload.generate(cases: chunk, appender: appender) { _ in }
-            cases += chunk
             head = try await reader.headPosition()
             BenchFigures.say("generated \(head)/\(events) events")
         }
