@@ -34,6 +34,17 @@ public struct EventReader: Sendable {
         return try await Self.decode(rows)
     }
 
+    /// The events at `positions`, in global order (an index kept elsewhere, such as a
+    /// projection's, says which).
+    public func events(at positions: [Int64]) async throws -> [RecordedEvent] {
+        guard !positions.isEmpty else { return [] }
+        let rows = try await client.query("""
+            SELECT envelope, hash, signature, global_position, received_at, quarantine_reason FROM events
+             WHERE global_position = ANY(\(positions)) ORDER BY global_position
+            """, logger: logger)
+        return try await Self.decode(rows)
+    }
+
     /// Every event after `position` as it stands now, fetched `batchSize` at a time, so
     /// memory stays constant however long the log is.
     public func readAll(after position: Int64 = 0, batchSize: Int = 1000) -> LogSequence {

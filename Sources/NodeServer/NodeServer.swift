@@ -79,7 +79,7 @@ public struct NodeServer: Sendable {
         let policies = configuration.federation.policies
         let allCentres = Set(configuration.federation.nodes.flatMap { $0.centres.map(\.id) })
         let workflow = Workflow(store: store, policies: policies, centres: allCentres, clock: configuration.clock)
-        let views = Views(store: store, registry: CertificateRegistry(client: client), clock: configuration.clock)
+        let views = Views(store: store, cases: CaseRecords(client: client), registry: CertificateRegistry(client: client), clock: configuration.clock)
         let syncAPI = router.group("v1/sync").add(middleware: NodeAuthentication(keyring: configuration.federation.keyring, seen: seenSignatures))
         let documents = DocumentStore(client: client)
         SyncRoutes(reader: store.reader, worker: syncWorker, documents: documents).add(to: syncAPI)

@@ -7,7 +7,9 @@ import ServiceLifecycle
 /// does not hold up the others; stops on graceful shutdown.
 public struct ProjectorService: Service {
     /// The projections a node keeps.
-    public static let all: [any Projection] = [InboxProjection(), StatisticsProjection(), CertificateRegistryProjection(), RecordDocumentsProjection()]
+    public static let all: [any Projection] = [
+        InboxProjection(), StatisticsProjection(), CertificateRegistryProjection(), RecordDocumentsProjection(), CaseViewProjection(),
+    ]
 
     private let projectors: [Projector]
     private let client: PostgresClient

@@ -107,8 +107,8 @@ struct ReplayTests {
             for _ in 0..<2000 {
                 try await Self.randomStep(node, cases: &cases, investigations: &investigations, generator: &generator)
                 guard Int.random(in: 0..<40, using: &generator) == 0 else { continue }
-                // The projector starts, runs a while with a random batch size, sometimes crashes mid-batch, and stops.
-                let failing = FailingProjection(inner: InboxProjection(), failAt: Int.random(in: 1...60, using: &generator), counter: .init())
+                // A projector starts, runs a while with a random batch size, sometimes crashes mid-batch, and stops.
+                let failing = FailingProjection(inner: ProjectorService.all.randomElement(using: &generator)!, failAt: Int.random(in: 1...60, using: &generator), counter: .init())
                 let projector = Projector(projection: failing, client: node.database.service, batchSize: Int.random(in: 1...50, using: &generator))
                 do {
                     try await projector.catchUp()
@@ -127,6 +127,23 @@ struct ReplayTests {
             #expect(report.position == Int64(events))
             #expect(report.matches, "\(report.comparisons.map { "\($0.live) vs \($0.rebuilt)" })")
             #expect(report.comparisons.first { $0.live.table == "inbox_items" }.map { $0.live.rows > 0 } == true)
+
+            // The case view holds, for every case and request, the state the domain folds from its stream.
+            let records = CaseRecords(client: node.database.service)
+            let reader = EventReader(client: node.database.service)
+            var requests = 0
+            for id in cases {
+                let events = try await reader.readStream("case-\(id)").compactMap { try CaseEvent(type: $0.envelope.type, body: $0.envelope.body) }
+                let record = try #require(try await records.record(id))
+                #expect(record.state == CaseState(replaying: events), "case \(id)")
+                for investigation in record.investigations {
+                    let stream = try await reader.readStream("investigation-\(investigation.investigationID)")
+                    let folded = Investigation.State(replaying: try stream.compactMap { try Investigation.Event(type: $0.envelope.type, body: $0.envelope.body) })
+                    #expect(investigation.state == folded, "investigation \(investigation.investigationID)")
+                    requests += 1
+                }
+            }
+            #expect(requests == investigations.count)
 
             // The comparison can fail: a live row altered behind the projector's back is found.
             _ = try await node.database.owner.query("UPDATE projections.inbox_items SET urgent = NOT urgent WHERE item_id = (SELECT min(item_id) FROM projections.inbox_items)")

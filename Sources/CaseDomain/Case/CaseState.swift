@@ -1,5 +1,5 @@
 /// A case as its events have made it. Only ``CaseLifecycle/evolve(_:_:)`` changes it.
-public struct CaseState: Sendable, Hashable {
+public struct CaseState: Sendable, Hashable, Codable {
     /// Where the case stands.
     public enum Phase: String, Sendable, Hashable, Codable {
         case new

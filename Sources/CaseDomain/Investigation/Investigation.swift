@@ -12,7 +12,7 @@ public enum Investigation {
     }
 
     /// A request as its events have made it.
-    public struct State: Sendable, Hashable {
+    public struct State: Sendable, Hashable, Codable {
         public internal(set) var phase: Phase = .new
         public internal(set) var version: Int64 = 0
         public internal(set) var caseStream: String?

@@ -94,58 +94,72 @@ struct TimelineEntry: Encodable, Sendable {
 }
 
 /// The reads staff make, each checked against who may see the record: the centres that
-/// take part in a case (and their cities' supervisors), auditors everywhere.
+/// take part in a case (and their cities' supervisors), auditors everywhere. Cases and
+/// their timelines come from the case view projection.
 struct Views: Sendable {
     let store: StreamStore
+    let cases: CaseRecords
     let registry: CertificateRegistry
     let clock: NodeClock
 
     func caseView(_ caseID: String, for staff: StaffClaims) async throws -> CaseView {
-        Self.caseView(caseID, try await loadCase(caseID, for: staff))
+        let caseID = try Self.normalised(caseID)
+        return Self.caseView(try Self.readable(try await cases.record(caseID), caseID, by: staff))
     }
 
     /// Every event of the case and of its investigations, in this node's log order.
     func timeline(_ caseID: String, for staff: StaffClaims) async throws -> [TimelineEntry] {
-        Self.timeline(try await loadCase(caseID, for: staff))
+        let caseID = try Self.normalised(caseID)
+        guard let (record, events) = try await cases.recordWithTimeline(caseID) else { throw Problem(.notFound, "no case \(caseID)") }
+        _ = try Self.readable(record, caseID, by: staff)
+        return Self.timeline(events)
     }
 
-    /// The case and its timeline from one read of its streams (the staff pages show both).
+    /// The case and its timeline from one catch-up of the case view (the staff pages show both).
     func caseWithTimeline(_ caseID: String, for staff: StaffClaims) async throws -> (CaseView, [TimelineEntry]) {
-        let loaded = try await loadCase(caseID, for: staff)
-        return (Self.caseView(caseID, loaded), Self.timeline(loaded))
+        let caseID = try Self.normalised(caseID)
+        guard let (record, events) = try await cases.recordWithTimeline(caseID) else { throw Problem(.notFound, "no case \(caseID)") }
+        return (Self.caseView(try Self.readable(record, caseID, by: staff)), Self.timeline(events))
     }
 
-    private static func caseView(_ caseID: String, _ record: LoadedCase) -> CaseView {
-        let (_, loaded, investigations) = record
-        let state = CaseState(replaying: loaded.events)
-        var submitted: CaseEvent.ApplicationSubmitted?
-        if case .applicationSubmitted(let first)? = loaded.events.first { submitted = first }
+    /// The case id as the log spells it; a malformed one is refused.
+    private static func normalised(_ caseID: String) throws -> String {
+        String(try Workflow.caseStream(caseID).dropFirst("case-".count))
+    }
+
+    /// The case once the caller is known to take part in it: its intake centre, both ends
+    /// of its transfers and the centres asked to investigate.
+    private static func readable(_ record: CaseRecord?, _ caseID: String, by staff: StaffClaims) throws -> CaseRecord {
+        guard let record else { throw Problem(.notFound, "no case \(caseID)") }
+        try requireReader(staff, participants: record.participants.union(record.investigations.compactMap(\.state.target)))
+        return record
+    }
+
+    private static func caseView(_ record: CaseRecord) -> CaseView {
+        let state = record.state
+        let application = record.application
         return CaseView(
-            caseId: caseID.lowercased(), version: state.version, phase: state.phase, number: state.number,
+            caseId: record.caseID, version: state.version, phase: state.phase, number: state.number,
             intakeCentre: state.intakeCentre, owner: state.owner, jurisdictionCentre: state.jurisdictionCentre,
             transferTarget: state.transferTarget, urgent: state.urgent, advanceAid: state.advanceAid,
-            applicant: submitted.map {
-                .init(name: $0.applicant.name, idNumber: PersonalData.maskIDNumber($0.applicant.idNumber),
-                      phone: PersonalData.maskPhone($0.applicant.phone), homeCity: $0.applicant.homeCity, groups: $0.applicant.groups)
+            applicant: application.map {
+                .init(name: $0.applicantName, idNumber: $0.idNumber, phone: $0.phone, homeCity: $0.homeCity, groups: $0.groups)
             },
-            matter: submitted?.matter, hardship: submitted.map { describe($0.hardship) },
-            recognisedCertificate: submitted?.recognisedCertificate,
+            matter: application?.matter, hardship: application.map { describe($0.hardship) },
+            recognisedCertificate: application?.recognisedCertificate,
             lawyer: state.lawyer, lawyerFirm: state.lawyerFirm, originalsCollected: state.originalsCollected,
             aidOrdered: state.aidOrdered, materialsDueAt: state.materialsDueAt, decisionDueAt: state.decisionDueAt,
             lawyerDueAt: state.lawyerDueAt, subsidyPaidBy: state.subsidyPaidBy, subsidyAmount: state.subsidyAmount,
             followUps: state.followUps,
-            investigations: investigations.map { stream, loaded in
-                let state = Investigation.State(replaying: loaded.events)
-                return .init(investigationId: String(stream.dropFirst("investigation-".count)), toCentre: state.target,
-                             phase: state.phase, number: state.number, version: state.version)
+            investigations: record.investigations.map {
+                .init(investigationId: $0.investigationID, toCentre: $0.state.target, phase: $0.state.phase,
+                      number: $0.state.number, version: $0.state.version)
             }
         )
     }
 
-    private static func timeline(_ record: LoadedCase) -> [TimelineEntry] {
-        let (_, loaded, investigations) = record
-        let recorded = (loaded.recorded + investigations.flatMap(\.1.recorded)).sorted { $0.globalPosition < $1.globalPosition }
-        return recorded.map { record in
+    private static func timeline(_ events: [RecordedEvent]) -> [TimelineEntry] {
+        events.map { record in
             let envelope = record.envelope
             return TimelineEntry(
                 position: record.globalPosition, streamId: envelope.streamId, streamVersion: envelope.streamVersion,
@@ -198,34 +212,6 @@ struct Views: Sendable {
                 basis: entry.basis, standard: entry.standard, validFrom: entry.validFrom, validUntil: entry.validUntil,
                 revocationReason: entry.revocationReason)
         }
-    }
-
-    /// The case's stream and its investigations', once the caller is known to take part.
-    /// A case's stream id, its events and its investigations' (stream id and events).
-    private typealias LoadedCase = (String, LoadedStream<CaseEvent>, [(String, LoadedStream<Investigation.Event>)])
-
-    private func loadCase(_ caseID: String, for staff: StaffClaims) async throws -> LoadedCase {
-        let stream = try Workflow.caseStream(caseID)
-        let loaded = try await store.load(stream, as: CaseEvent.self)
-        guard loaded.version > 0 else { throw Problem(.notFound, "no case \(caseID)") }
-        var investigations: [(String, LoadedStream<Investigation.Event>)] = []
-        for investigation in try await store.reader.streams(startedBy: "InvestigationRequested", where: "caseStream", equals: stream) {
-            investigations.append((investigation, try await store.load(investigation, as: Investigation.Event.self)))
-        }
-        var participants: Set<CentreID> = []
-        for event in loaded.events {
-            switch event {
-            case .applicationSubmitted(let submitted): participants.insert(submitted.intakeCentre)
-            case .transferRequested(let transfer): participants.formUnion([transfer.fromCentre, transfer.toCentre])
-            default: break
-            }
-        }
-        for (_, investigation) in investigations {
-            let state = Investigation.State(replaying: investigation.events)
-            if let target = state.target { participants.insert(target) }
-        }
-        try Self.requireReader(staff, participants: participants)
-        return (stream, loaded, investigations)
     }
 
     private static func requireReader(_ staff: StaffClaims, participants: some Sequence<CentreID>) throws(Problem) {

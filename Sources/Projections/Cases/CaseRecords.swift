@@ -1,0 +1,72 @@
+import CaseDomain
+import EventLog
+import Logging
+import PostgresNIO
+
+/// Reads the case view projection: a case with its investigation requests, and its
+/// timeline. Before reading, it brings the projection up to the log's head as it stands
+/// when the read begins (through the same checkpointed ``Projector`` the node runs), so a
+/// staff member always sees the commands they have just made; when the node's projector is
+/// already there, that costs two indexed lookups.
+public struct CaseRecords: Sendable {
+    private let client: PostgresClient
+    private let projector: Projector
+    private let reader: EventReader
+    private let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger = Logger(label: "tongban.case-records")) {
+        self.client = client
+        self.projector = Projector(projection: CaseViewProjection(), client: client, logger: logger)
+        self.reader = EventReader(client: client, logger: logger)
+        self.logger = logger
+    }
+
+    /// The case and its investigation requests (in the order they were made); `nil` if no
+    /// event of it is in this node's log.
+    public func record(_ caseID: String) async throws -> CaseRecord? {
+        try await projector.catchUp()
+        return try await read(caseID)
+    }
+
+    /// Every event of the case and of its investigation requests, in this node's log order.
+    public func timeline(_ caseID: String) async throws -> [RecordedEvent] {
+        try await projector.catchUp()
+        return try await readTimeline(caseID)
+    }
+
+    /// The case and its timeline, brought up to date once.
+    public func recordWithTimeline(_ caseID: String) async throws -> (CaseRecord, [RecordedEvent])? {
+        try await projector.catchUp()
+        guard let record = try await read(caseID) else { return nil }
+        return (record, try await readTimeline(caseID))
+    }
+
+    private func read(_ caseID: String) async throws -> CaseRecord? {
+        let rows = try await client.query("""
+            SELECT case_id, state::text, application::text, participants FROM projections.case_views WHERE case_id = \(caseID)
+            """, logger: logger)
+        var found: CaseRecord?
+        for try await (id, state, application, participants) in rows.decode((String, String, String?, [String]).self) {
+            found = try CaseViewTables.caseRecord(id: id, state: state, application: application, participants: participants)
+        }
+        guard var record = found else { return nil }
+        let investigations = try await client.query("""
+            SELECT investigation_id, first_position, state::text FROM projections.case_investigations
+             WHERE case_id = \(caseID) ORDER BY first_position
+            """, logger: logger)
+        for try await (id, position, state) in investigations.decode((String, Int64, String).self) {
+            record.investigations.append(.init(investigationID: id, caseID: caseID, firstPosition: position,
+                                               state: try CaseViewTables.decode(Investigation.State.self, state)))
+        }
+        return record
+    }
+
+    private func readTimeline(_ caseID: String) async throws -> [RecordedEvent] {
+        let rows = try await client.query("""
+            SELECT position FROM projections.case_events WHERE case_id = \(caseID) ORDER BY position
+            """, logger: logger)
+        var positions: [Int64] = []
+        for try await position in rows.decode(Int64.self) { positions.append(position) }
+        return try await reader.events(at: positions)
+    }
+}
