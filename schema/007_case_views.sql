@@ -1,7 +1,7 @@
--- The case view and the timeline index (`GET /v1/cases/{id}` and `/timeline`, the case
--- page): each case's state as the domain folds it, its application with personal data
--- masked, the centres that took part; each investigation request's state and case; and
--- the log positions of every event of a case and of its investigations.
+-- The case view (`GET /v1/cases/{id}`, `/timeline` and the case page): each case's state
+-- as the domain folds it, its application with personal data masked, the centres that
+-- took part; each investigation request's state and case. A case's timeline is the log's
+-- events of its stream and of its requests' streams.
 CREATE TABLE projections.case_views (
     case_id      text   NOT NULL,
     version      bigint NOT NULL,
@@ -29,12 +29,4 @@ CREATE TABLE projections.case_investigations (
 COMMENT ON TABLE projections.case_investigations IS 'One row per investigation request: its state as JSON, its case, and where its first event stands in the log.';
 CREATE INDEX case_investigations_by_case ON projections.case_investigations (case_id, first_position);
 
-CREATE TABLE projections.case_events (
-    case_id  text   NOT NULL,
-    position bigint NOT NULL,
-    CONSTRAINT case_events_pkey PRIMARY KEY (case_id, position)
-);
-COMMENT ON TABLE projections.case_events IS
-    'The timeline index: the global position of every event of a case and of its investigations.';
-
-GRANT SELECT, INSERT, UPDATE, DELETE ON projections.case_views, projections.case_investigations, projections.case_events TO tongban_service;
+GRANT SELECT, INSERT, UPDATE, DELETE ON projections.case_views, projections.case_investigations TO tongban_service;

@@ -93,14 +93,16 @@ struct CommitPlan {
         self.writers = writers
     }
 
+    // `_modify`, not `set`: a get-and-set accessor would copy the whole dictionary (up to
+    // ``LogHeads/streamCapacity`` entries) on every write.
     private var originHeads: [NodeID: OriginHead] {
         get { heads.originHeads }
-        set { heads.originHeads = newValue }
+        _modify { yield &heads.originHeads }
     }
 
     private var streamVersions: [String: Int64] {
         get { heads.streamVersions }
-        set { heads.streamVersions = newValue }
+        _modify { yield &heads.streamVersions }
     }
 
     /// Plans appends to several streams as one: all are planned, or none (the plan stays

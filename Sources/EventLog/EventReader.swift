@@ -34,13 +34,12 @@ public struct EventReader: Sendable {
         return try await Self.decode(rows)
     }
 
-    /// The events at `positions`, in global order (an index kept elsewhere, such as a
-    /// projection's, says which).
-    public func events(at positions: [Int64]) async throws -> [RecordedEvent] {
-        guard !positions.isEmpty else { return [] }
+    /// The accepted events of `streams`, in global order (a case's timeline: its stream and
+    /// its investigation requests').
+    public func events(ofStreams streams: [String]) async throws -> [RecordedEvent] {
         let rows = try await client.query("""
             SELECT envelope, hash, signature, global_position, received_at, quarantine_reason FROM events
-             WHERE global_position = ANY(\(positions)) ORDER BY global_position
+             WHERE stream_id = ANY(\(streams)) AND quarantine_reason IS NULL ORDER BY global_position
             """, logger: logger)
         return try await Self.decode(rows)
     }

@@ -7,7 +7,8 @@ import PostgresNIO
 /// for each batch, applies them and moves the checkpoints in one transaction (invariant 7:
 /// each event exactly once, restartable anywhere). The same code runs live and rebuilds.
 /// A node runs one projector per projection, so a slow one holds up no other; a rebuild
-/// runs all of them as one, reading and parsing each batch once.
+/// runs all of them as one, reading and parsing each batch once and applying it to each
+/// projection in a transaction of its own, on connections of their own, side by side.
 public struct Projector: Sendable {
     public let projections: [any Projection]
     public let schema: ProjectionSchema
@@ -21,7 +22,8 @@ public struct Projector: Sendable {
         self.init(projections: [projection], schema: schema, client: client, batchSize: batchSize, logger: logger)
     }
 
-    /// Projections that stand at one checkpoint and move together (a rebuild from 0).
+    /// Projections that stand at one checkpoint and move together (a rebuild from 0). Each
+    /// batch is applied to each projection in its own transaction, concurrently.
     public init(projections: [any Projection], schema: ProjectionSchema = .live, client: PostgresClient,
                 batchSize: Int = 1000, logger: Logger = Logger(label: "tongban.projector")) {
         precondition(!projections.isEmpty, "a projector needs a projection")
@@ -39,7 +41,7 @@ public struct Projector: Sendable {
         var lowest = Int64.max
         for projection in projections {
             let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT position FROM \(schema.name).checkpoints WHERE projection = $1",
-                                                            binds: try Self.binds(projection.name)), logger: logger)
+                                                            binds: Self.binds(projection.name)), logger: logger)
             var position: Int64 = 0
             for try await stored in rows.decode(Int64.self) { position = stored }
             lowest = min(lowest, position)
@@ -48,27 +50,50 @@ public struct Projector: Sendable {
     }
 
     /// Applies every event up to `target` (default: the log's head when called), batch by
-    /// batch; `progress` hears the checkpoint and the target after each batch. Returns the
-    /// number of events applied.
+    /// batch; `progress` hears the checkpoint and the target after each batch. The next
+    /// batch is read and parsed while the current one is written. Returns the number of
+    /// events applied.
     @discardableResult
     public func catchUp(to target: Int64? = nil, progress: (@Sendable (_ position: Int64, _ target: Int64) -> Void)? = nil) async throws -> Int {
         let head = try await reader.headPosition()
         let target = min(target ?? head, head)
         var position = try await checkpoint()
         var applied = 0
-        while position < target {
-            let batch = try await reader.readBatch(after: position, limit: Int(min(Int64(batchSize), target - position)))
-            guard !batch.isEmpty else { break }
-            if let count = try await commit(batch, after: position) {
+        var next = position < target ? prefetch(after: position, upTo: target) : nil
+        defer { next?.cancel() }
+        while let fetching = next {
+            let batch = try await fetching.value
+            guard let last = batch.last else { break }
+            next = last < target ? prefetch(after: last, upTo: target) : nil
+            if let count = try await commit(batch.events, through: last, after: position) {
                 applied += count
-                position = batch[batch.count - 1].globalPosition
+                position = last
             } else {
                 // Another projector (a second process) moved the checkpoint: continue from there.
+                next?.cancel()
                 position = try await checkpoint()
+                next = position < target ? prefetch(after: position, upTo: target) : nil
             }
             progress?(position, target)
         }
         return applied
+    }
+
+    /// A batch as read and parsed: its accepted events and the position of its last event
+    /// (quarantined ones included, so the checkpoint passes them).
+    private struct Batch: Sendable {
+        var events: [ProjectedEvent]
+        var last: Int64?
+    }
+
+    /// Reads and parses the batch after `position` on a task of its own.
+    private func prefetch(after position: Int64, upTo target: Int64) -> Task<Batch, any Error> {
+        let reader = reader
+        let limit = Int(min(Int64(batchSize), target - position))
+        return Task {
+            let recorded = try await reader.readBatch(after: position, limit: limit)
+            return Batch(events: try recorded.filter { $0.quarantineReason == nil }.map(ProjectedEvent.init), last: recorded.last?.globalPosition)
+        }
     }
 
     /// Follows the log until the task is cancelled: catches up, then waits for the next
@@ -90,32 +115,43 @@ public struct Projector: Sendable {
         }
     }
 
-    /// Applies `batch` and moves every checkpoint from `expected`, in one transaction;
-    /// `nil` if a checkpoint was no longer `expected` (then nothing is applied).
-    private func commit(_ batch: [RecordedEvent], after expected: Int64) async throws -> Int? {
-        let projections = projections
+    /// Applies `accepted` to every projection and moves its checkpoint from `expected` to
+    /// `last`, one transaction per projection, side by side; `nil` if a checkpoint was no
+    /// longer `expected` (then nothing is applied to that projection).
+    private func commit(_ accepted: [ProjectedEvent], through last: Int64, after expected: Int64) async throws -> Int? {
+        guard projections.count > 1 else {
+            return try await commit(accepted, to: projections[0], through: last, after: expected) ? accepted.count : nil
+        }
+        let allMoved = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for projection in projections {
+                group.addTask { try await commit(accepted, to: projection, through: last, after: expected) }
+            }
+            return try await group.reduce(true) { $0 && $1 }
+        }
+        return allMoved ? accepted.count : nil
+    }
+
+    /// Applies `accepted` to `projection` and moves its checkpoint from `expected` to `last`
+    /// in one transaction; false if the checkpoint was no longer `expected`.
+    private func commit(_ accepted: [ProjectedEvent], to projection: any Projection, through last: Int64, after expected: Int64) async throws -> Bool {
         let schema = schema
         let logger = logger
-        let accepted = try batch.filter { $0.quarantineReason == nil }.map(ProjectedEvent.init)
-        let last = batch[batch.count - 1].globalPosition
+        let name = projection.name
         do {
             try await client.withTransaction(logger: logger) { connection in
                 try await schema.use(on: connection, logger: logger)
-                for projection in projections {
-                    let name = projection.name
-                    _ = try await connection.query("INSERT INTO checkpoints (projection, position) VALUES (\(name), 0) ON CONFLICT DO NOTHING", logger: logger)
-                    let rows = try await connection.query("SELECT position FROM checkpoints WHERE projection = \(name) FOR UPDATE", logger: logger)
-                    var current: Int64 = -1
-                    for try await position in rows.decode(Int64.self) { current = position }
-                    guard current == expected else { throw MovedOn() }
-                    if !accepted.isEmpty { try await projection.apply(accepted, on: connection, logger: logger) }
-                    _ = try await connection.query("UPDATE checkpoints SET position = \(last) WHERE projection = \(name)", logger: logger)
-                }
+                _ = try await connection.query("INSERT INTO checkpoints (projection, position) VALUES (\(name), 0) ON CONFLICT DO NOTHING", logger: logger)
+                let rows = try await connection.query("SELECT position FROM checkpoints WHERE projection = \(name) FOR UPDATE", logger: logger)
+                var current: Int64 = -1
+                for try await position in rows.decode(Int64.self) { current = position }
+                guard current == expected else { throw MovedOn() }
+                if !accepted.isEmpty { try await projection.apply(accepted, on: connection, logger: logger) }
+                _ = try await connection.query("UPDATE checkpoints SET position = \(last) WHERE projection = \(name)", logger: logger)
             }
-            return accepted.count
+            return true
         } catch let error as PostgresTransactionError {
             // The batch was rolled back; say what failed inside it.
-            if error.closureError is MovedOn { return nil }
+            if error.closureError is MovedOn { return false }
             throw error.closureError ?? error
         }
     }
@@ -123,9 +159,9 @@ public struct Projector: Sendable {
     /// Another projector moved a checkpoint first: roll back, continue from there.
     private struct MovedOn: Error {}
 
-    private static func binds(_ text: String) throws -> PostgresBindings {
+    private static func binds(_ text: String) -> PostgresBindings {
         var binds = PostgresBindings()
-        try binds.append(text, context: .default)
+        binds.append(text, context: .default)
         return binds
     }
 }

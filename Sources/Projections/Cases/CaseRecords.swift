@@ -4,7 +4,7 @@ import Logging
 import PostgresNIO
 
 /// Reads the case view projection: a case with its investigation requests, and its
-/// timeline. Before reading, it brings the projection up to the log's head as it stands
+/// timeline (the log's events of the streams the projection names). Before reading, it brings the projection up to the log's head as it stands
 /// when the read begins (through the same checkpointed ``Projector`` the node runs), so a
 /// staff member always sees the commands they have just made; when the node's projector is
 /// already there, that costs two indexed lookups.
@@ -28,17 +28,12 @@ public struct CaseRecords: Sendable {
         return try await read(caseID)
     }
 
-    /// Every event of the case and of its investigation requests, in this node's log order.
-    public func timeline(_ caseID: String) async throws -> [RecordedEvent] {
-        try await projector.catchUp()
-        return try await readTimeline(caseID)
-    }
-
-    /// The case and its timeline, brought up to date once.
+    /// The case and its timeline (every event of the case and of its investigation requests,
+    /// in this node's log order), brought up to date once.
     public func recordWithTimeline(_ caseID: String) async throws -> (CaseRecord, [RecordedEvent])? {
         try await projector.catchUp()
         guard let record = try await read(caseID) else { return nil }
-        return (record, try await readTimeline(caseID))
+        return (record, try await readTimeline(record))
     }
 
     private func read(_ caseID: String) async throws -> CaseRecord? {
@@ -61,12 +56,8 @@ public struct CaseRecords: Sendable {
         return record
     }
 
-    private func readTimeline(_ caseID: String) async throws -> [RecordedEvent] {
-        let rows = try await client.query("""
-            SELECT position FROM projections.case_events WHERE case_id = \(caseID) ORDER BY position
-            """, logger: logger)
-        var positions: [Int64] = []
-        for try await position in rows.decode(Int64.self) { positions.append(position) }
-        return try await reader.events(at: positions)
+    /// The events of the case's stream and of its requests' streams.
+    private func readTimeline(_ record: CaseRecord) async throws -> [RecordedEvent] {
+        try await reader.events(ofStreams: ["case-\(record.caseID)"] + record.investigations.map { "investigation-\($0.investigationID)" })
     }
 }

@@ -4,14 +4,13 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// The case view and the timeline index: for each case its state, what its application
-/// says (personal data masked) and the centres that took part; for each investigation
-/// request its state and case; for each case the log positions of its events and of its
-/// investigations' events. A batch loads the rows it touches, folds the events into them
-/// with the domain's own `evolve` and writes them back.
+/// The case view: for each case its state, what its application says (personal data
+/// masked) and the centres that took part; for each investigation request its state and
+/// case. A batch loads the rows it touches, folds the events into them with the domain's
+/// own `evolve` and writes them back.
 public struct CaseViewProjection: Projection {
     public let name = "case-views"
-    public let tables = ["case_views", "case_investigations", "case_events"]
+    public let tables = ["case_views", "case_investigations"]
 
     public init() {}
 
@@ -29,36 +28,26 @@ public struct CaseViewProjection: Projection {
         let tables = CaseViewTables(connection: connection, logger: logger)
         var cases = try await tables.cases(Array(caseIDs))
         var investigations = try await tables.investigations(Array(investigationIDs))
-        var timeline: (caseIDs: [String], positions: [Int64]) = ([], [])
 
         for event in batch {
-            let position = event.recorded.globalPosition
             switch event.domain {
             case .caseEvent(let caseID, let caseEvent):
                 var record = cases[caseID] ?? CaseRecord(caseID: caseID)
                 record.apply(caseEvent)
                 cases[caseID] = record
-                timeline.caseIDs.append(caseID)
-                timeline.positions.append(position)
             case .investigation(let id, let investigationEvent):
-                var record = investigations[id] ?? CaseRecord.InvestigationRecord(investigationID: id, caseID: nil, firstPosition: position, state: .init())
+                var record = investigations[id] ?? CaseRecord.InvestigationRecord(investigationID: id, caseID: nil,
+                                                                                             firstPosition: event.recorded.globalPosition, state: .init())
                 record.state = Investigation.evolve(record.state, investigationEvent)
                 if record.caseID == nil, let stream = record.state.caseStream, stream.hasPrefix("case-") {
                     record.caseID = String(stream.dropFirst("case-".count))
                 }
                 investigations[id] = record
-                // A request always names its case (its first event does); one that does not
-                // is not part of any case's timeline.
-                if let caseID = record.caseID {
-                    timeline.caseIDs.append(caseID)
-                    timeline.positions.append(position)
-                }
             default:
                 break
             }
         }
         try await tables.write(cases: caseIDs.compactMap { cases[$0] }, investigations: investigationIDs.compactMap { investigations[$0] })
-        try await tables.appendTimeline(timeline.caseIDs, timeline.positions)
     }
 }
 
@@ -158,9 +147,12 @@ struct CaseViewTables {
             }
             _ = try await connection.query("""
                 INSERT INTO case_views (case_id, version, phase, owner, number, state, application, participants)
-                SELECT id, (state::jsonb ->> 'version')::bigint, state::jsonb ->> 'phase', state::jsonb ->> 'owner', state::jsonb ->> 'number',
-                       state::jsonb, nullif(application, '')::jsonb, string_to_array(participants, ',')
-                  FROM unnest(\(cases.map(\.caseID)), \(states), \(applications), \(participants)) AS c(id, state, application, participants)
+                SELECT id, version, phase, nullif(owner, ''), nullif(number, ''), state::jsonb, nullif(application, '')::jsonb,
+                       string_to_array(participants, ',')
+                  FROM unnest(\(cases.map(\.caseID)), \(cases.map(\.state.version)), \(cases.map(\.state.phase.rawValue)),
+                              \(cases.map { $0.state.owner?.rawValue ?? "" }), \(cases.map { $0.state.number ?? "" }),
+                              \(states), \(applications), \(participants))
+                       AS c(id, version, phase, owner, number, state, application, participants)
                 ON CONFLICT (case_id) DO UPDATE SET version = excluded.version, phase = excluded.phase, owner = excluded.owner,
                     number = excluded.number, state = excluded.state, application = excluded.application, participants = excluded.participants
                 """, logger: logger)
@@ -168,20 +160,14 @@ struct CaseViewTables {
         if !investigations.isEmpty {
             _ = try await connection.query("""
                 INSERT INTO case_investigations (investigation_id, case_id, first_position, target, state)
-                SELECT id, nullif(case_id, ''), first_position, state::jsonb ->> 'target', state::jsonb
+                SELECT id, nullif(case_id, ''), first_position, nullif(target, ''), state::jsonb
                   FROM unnest(\(investigations.map(\.investigationID)), \(investigations.map { $0.caseID ?? "" }),
-                              \(investigations.map(\.firstPosition)), \(try investigations.map { try Self.encode($0.state) }))
-                       AS i(id, case_id, first_position, state)
+                              \(investigations.map(\.firstPosition)), \(investigations.map { $0.state.target?.rawValue ?? "" }),
+                              \(try investigations.map { try Self.encode($0.state) }))
+                       AS i(id, case_id, first_position, target, state)
                 ON CONFLICT (investigation_id) DO UPDATE SET case_id = excluded.case_id, target = excluded.target, state = excluded.state
                 """, logger: logger)
         }
-    }
-
-    func appendTimeline(_ caseIDs: [String], _ positions: [Int64]) async throws {
-        guard !caseIDs.isEmpty else { return }
-        _ = try await connection.query("""
-            INSERT INTO case_events (case_id, position) SELECT * FROM unnest(\(caseIDs), \(positions))
-            """, logger: logger)
     }
 
     static func caseRecord(id: String, state: String, application: String?, participants: [String]) throws -> CaseRecord {

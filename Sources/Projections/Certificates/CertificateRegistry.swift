@@ -12,20 +12,38 @@ public struct CertificateRegistryProjection: Projection {
 
     public init() {}
 
+    /// Inserts the batch's certificates, then records its revocations (a certificate may be
+    /// issued and revoked within one batch), one statement each.
     public func apply(_ batch: [ProjectedEvent], on connection: PostgresConnection, logger: Logger) async throws {
+        var issued: [(id: String, event: HardshipCertificate.Event.Issued, node: String, hash: String)] = []
+        var revoked: (ids: [String], reasons: [String]) = ([], [])
         for event in batch {
             guard case .certificate(let id, let certificateEvent)? = event.domain else { continue }
             switch certificateEvent {
-            case .issued(let issued):
-                _ = try await connection.query("""
-                    INSERT INTO certificates (certificate_id, id_number, holder_name, issuing_node, issuing_centre, issuing_event_hash,
-                                              basis, standard, valid_from, valid_until)
-                    VALUES (\(id), \(issued.idNumber), \(issued.holderName), \(event.envelope.originNode.rawValue), \(issued.issuingCentre.rawValue),
-                            \(event.recorded.signed.hash.hex), \(issued.basis), \(issued.standard), \(issued.validFrom.date), \(issued.validUntil.date))
-                    """, logger: logger)
-            case .revoked(let revoked):
-                _ = try await connection.query("UPDATE certificates SET revocation_reason = \(revoked.reason) WHERE certificate_id = \(id)", logger: logger)
+            case .issued(let body): issued.append((id, body, event.envelope.originNode.rawValue, event.recorded.signed.hash.hex))
+            case .revoked(let body):
+                revoked.ids.append(id)
+                revoked.reasons.append(body.reason)
             }
+        }
+        if !issued.isEmpty {
+            _ = try await connection.query("""
+                INSERT INTO certificates (certificate_id, id_number, holder_name, issuing_node, issuing_centre, issuing_event_hash,
+                                          basis, standard, valid_from, valid_until)
+                SELECT id, id_number, holder, node, centre, hash, basis, standard,
+                       'epoch'::timestamptz + valid_from * interval '1 millisecond', 'epoch'::timestamptz + valid_until * interval '1 millisecond'
+                  FROM unnest(\(issued.map(\.id)), \(issued.map(\.event.idNumber)), \(issued.map(\.event.holderName)), \(issued.map(\.node)),
+                              \(issued.map(\.event.issuingCentre.rawValue)), \(issued.map(\.hash)), \(issued.map(\.event.basis)),
+                              \(issued.map(\.event.standard)), \(issued.map(\.event.validFrom.millisecondsSinceEpoch)),
+                              \(issued.map(\.event.validUntil.millisecondsSinceEpoch)))
+                       AS c(id, id_number, holder, node, centre, hash, basis, standard, valid_from, valid_until)
+                """, logger: logger)
+        }
+        if !revoked.ids.isEmpty {
+            _ = try await connection.query("""
+                UPDATE certificates SET revocation_reason = r.reason FROM unnest(\(revoked.ids), \(revoked.reasons)) AS r(id, reason)
+                 WHERE certificate_id = r.id
+                """, logger: logger)
         }
     }
 }

@@ -11,41 +11,54 @@ public struct RecordDocumentsProjection: Projection {
 
     public init() {}
 
+    /// Collects the batch's rows and writes them in two statements.
     public func apply(_ batch: [ProjectedEvent], on connection: PostgresConnection, logger: Logger) async throws {
+        var participants: (records: [String], centres: [String]) = ([], [])
+        var documents: (records: [String], sha256: [String], mediaTypes: [String]) = ([], [], [])
+        func participate(_ record: String, _ centres: [CentreID]) {
+            for centre in centres {
+                participants.records.append(record)
+                participants.centres.append(centre.rawValue)
+            }
+        }
+        func refer(_ record: String, to referred: [Document]) {
+            for document in referred {
+                documents.records.append(record)
+                documents.sha256.append(document.sha256)
+                documents.mediaTypes.append(document.mediaType)
+            }
+        }
         for event in batch {
             switch event.domain {
             case .caseEvent(let caseID, .applicationSubmitted(let submitted))?:
-                try await participate(caseID, [submitted.intakeCentre], on: connection, logger: logger)
-                try await refer(caseID, to: submitted.documents, on: connection, logger: logger)
+                participate(caseID, [submitted.intakeCentre])
+                refer(caseID, to: submitted.documents)
             case .caseEvent(let caseID, .materialsSupplied(let supplied))?:
-                try await refer(caseID, to: supplied.documents, on: connection, logger: logger)
+                refer(caseID, to: supplied.documents)
             case .caseEvent(let caseID, .transferRequested(let transfer))?:
-                try await participate(caseID, [transfer.fromCentre, transfer.toCentre], on: connection, logger: logger)
+                participate(caseID, [transfer.fromCentre, transfer.toCentre])
             case .investigation(let id, .requested(let requested))?:
-                try await participate(String(requested.caseStream.dropFirst("case-".count)), [requested.toCentre], on: connection, logger: logger)
-                try await participate(id, [requested.fromCentre, requested.toCentre], on: connection, logger: logger)
+                participate(String(requested.caseStream.dropFirst("case-".count)), [requested.toCentre])
+                participate(id, [requested.fromCentre, requested.toCentre])
             case .investigation(let id, .reported(let reported))?:
-                try await refer(id, to: reported.documents, on: connection, logger: logger)
+                refer(id, to: reported.documents)
             default:
                 continue
             }
         }
-    }
-
-    private func participate(_ record: String, _ centres: [CentreID], on connection: PostgresConnection, logger: Logger) async throws {
-        _ = try await connection.query("""
-            INSERT INTO record_participants (record_id, centre) SELECT \(record), unnest(\(centres.map(\.rawValue))::text[])
-            ON CONFLICT DO NOTHING
-            """, logger: logger)
-    }
-
-    private func refer(_ record: String, to documents: [Document], on connection: PostgresConnection, logger: Logger) async throws {
-        guard !documents.isEmpty else { return }
-        _ = try await connection.query("""
-            INSERT INTO record_documents (record_id, sha256, media_type)
-            SELECT \(record), d.sha256, d.media_type FROM unnest(\(documents.map(\.sha256))::text[], \(documents.map(\.mediaType))::text[]) AS d(sha256, media_type)
-            ON CONFLICT DO NOTHING
-            """, logger: logger)
+        if !participants.records.isEmpty {
+            _ = try await connection.query("""
+                INSERT INTO record_participants (record_id, centre) SELECT * FROM unnest(\(participants.records), \(participants.centres))
+                ON CONFLICT DO NOTHING
+                """, logger: logger)
+        }
+        if !documents.records.isEmpty {
+            _ = try await connection.query("""
+                INSERT INTO record_documents (record_id, sha256, media_type)
+                SELECT * FROM unnest(\(documents.records), \(documents.sha256), \(documents.mediaTypes))
+                ON CONFLICT DO NOTHING
+                """, logger: logger)
+        }
     }
 }
 
