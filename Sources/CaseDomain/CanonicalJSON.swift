@@ -42,8 +42,7 @@ public enum CanonicalJSON {
 
     /// The ``JSONValue`` an `Encodable` value encodes to.
     public static func jsonValue<Value: Encodable>(of value: Value) throws -> JSONValue {
-        let data = try JSONEncoder().encode(value)
-        return try JSONDecoder().decode(JSONValue.self, from: data)
+        try JSONValueEncoder.encode(value)
     }
 
     /// Decodes a `Decodable` value from its JSON value (an event body, say).

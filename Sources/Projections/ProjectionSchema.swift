@@ -52,10 +52,14 @@ public struct ProjectionSchema: Sendable, Hashable, CustomStringConvertible {
 
     /// Sets this transaction's `search_path` to the schema (then `public`, for the log).
     /// Projections read the rows a batch touches by key; a table that grew since its last
-    /// statistics (a rebuild's always has) would otherwise be scanned whole for them.
+    /// statistics (a rebuild's always has) would otherwise be scanned whole for them. A
+    /// projection's commit does not wait for its WAL to reach the disk: a crash can only
+    /// lose whole batches, rows and checkpoint together, which are projected again.
     func use(on connection: PostgresConnection, logger: Logger) async throws {
-        _ = try await connection.query(PostgresQuery(unsafeSQL: "SELECT set_config('search_path', '\(name), public', true), set_config('enable_seqscan', 'off', true)"),
-                                       logger: logger)
+        _ = try await connection.query(PostgresQuery(unsafeSQL: """
+            SELECT set_config('search_path', '\(name), public', true), set_config('enable_seqscan', 'off', true),
+                   set_config('synchronous_commit', 'off', true)
+            """), logger: logger)
     }
 }
 

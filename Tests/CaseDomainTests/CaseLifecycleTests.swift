@@ -1,4 +1,5 @@
 import CaseDomain
+import Foundation
 import Testing
 
 /// The Zhang story and the rules around it, on the pure case state machine.
@@ -166,6 +167,42 @@ struct CaseLifecycleTests {
         let decoded = try events.map { event in try #require(try CaseEvent(type: event.type, body: try event.body())) }
         #expect(decoded == events)
         #expect(CaseState(replaying: decoded) == state)
+    }
+
+    /// Event bodies and stored states are built by ``CanonicalJSON/jsonValue(of:)`` without
+    /// text; over random histories they equal what Foundation's `JSONEncoder` writes, read back.
+    @Test func bodiesAndStatesEncodeAsFoundationsJSONEncoderReadBack() throws {
+        func foundation(_ value: some Encodable) throws -> JSONValue {
+            try JSONDecoder().decode(JSONValue.self, from: try JSONEncoder().encode(value))
+        }
+        var generator = SystemRandomNumberGenerator()
+        let commands: [CaseCommand] = [
+            Self.submit, Self.urgentSubmit, .assess(eligible: true, reason: "ok", missing: []), .assess(eligible: true, reason: "ok", missing: ["x"]),
+            .supplyMaterials(documents: [Self.form]), .requestTransfer(to: Self.licang, reason: "r"), .acceptTransfer,
+            .returnTransfer(reason: "r"), .decide(granted: true, reason: "ok"), .decide(granted: false, reason: "no"),
+            .fileObjection(reason: "o"), .ruleOnObjection(orderAid: true, reason: "r"), .startAdvanceAid(reason: "开庭在即"),
+            .assignLawyer(lawyer: "甲", firm: "所", chosenByApplicant: true), .collectOriginals, .close(outcome: "o", recoveredAmount: 1234),
+        ]
+        var compared = 0
+        for _ in 0..<200 {
+            var state = CaseState()
+            for _ in 0..<30 {
+                let centre = [Self.wulian, Self.licang].randomElement(using: &generator)!
+                guard let events = try? CaseLifecycle.decide(commands.randomElement(using: &generator)!, on: state, context: Self.context(centre, number: "N-1"))
+                else { continue }
+                for event in events {
+                    // The event's body struct, its associated value.
+                    let payload = try #require(Mirror(reflecting: event).children.first?.value as? any Encodable)
+                    #expect(try event.body() == (try foundation(payload)), "\(event.type)")
+                    state = CaseLifecycle.evolve(state, event)
+                }
+                #expect(try CanonicalJSON.jsonValue(of: state) == (try foundation(state)))
+                compared += 1
+            }
+        }
+        #expect(compared > 200, "most random histories should get past the submission")
+        #expect(try CanonicalJSON.jsonValue(of: [1.5, 2.0, -0.25]) == .array([.double(1.5), .integer(2), .double(-0.25)]))
+        #expect(throws: EncodingError.self) { try CanonicalJSON.jsonValue(of: Double.infinity) }
     }
 
     /// Random commands from random centres and roles, many times: whatever is accepted

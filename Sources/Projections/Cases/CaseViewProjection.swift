@@ -1,6 +1,5 @@
 import CaseDomain
 import EventLog
-import Foundation
 import Logging
 import PostgresNIO
 
@@ -178,11 +177,10 @@ struct CaseViewTables {
         return record
     }
 
-    /// JSON with sorted keys, so that a rebuild stores the same text as the live projection.
+    /// Canonical JSON (sorted keys), built without Foundation's encoder: one for each case a
+    /// batch touches.
     static func encode(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        String(decoding: try CanonicalJSON.encode(encodable: value), as: UTF8.self)
     }
 
     static func decode<Value: Decodable>(_ type: Value.Type, _ text: String) throws -> Value {
