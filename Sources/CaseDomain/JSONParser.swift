@@ -104,15 +104,19 @@ struct JSONParser {
     private mutating func string() throws(CanonicalJSON.Error) -> String {
         index += 1
         let start = index
-        // The common case: no escapes, so the bytes between the quotes are the string.
+        // The common case: no escapes, so the bytes between the quotes are the string; when
+        // they are all ASCII they need no UTF-8 validation either.
+        var ascii = true
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 defer { index += 1 }
+                if ascii { return String(decoding: bytes[start..<index], as: UTF8.self) }
                 return try validated(bytes[start..<index])
             }
             if byte == UInt8(ascii: "\\") { break }
             guard byte >= 0x20 else { throw failure("control character in a string") }
+            ascii = ascii && byte < 0x80
             index += 1
         }
         var scalars: [UInt8] = Array(bytes[start..<index])
@@ -180,7 +184,8 @@ struct JSONParser {
     }
 
     private func validated(_ utf8: ArraySlice<UInt8>) throws(CanonicalJSON.Error) -> String {
-        guard let text = String(validating: utf8, as: UTF8.self) else { throw failure("invalid UTF-8 in a string") }
+        let text = utf8.withUnsafeBufferPointer { String(validating: $0, as: UTF8.self) }
+        guard let text else { throw failure("invalid UTF-8 in a string") }
         return text
     }
 
