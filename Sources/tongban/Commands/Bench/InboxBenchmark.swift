@@ -44,8 +44,11 @@ struct InboxBenchmark: AsyncParsableCommand {
             try await workload.generate(cases: cases, appender: appender) { done in
                 if done % 10_000 < 400 { BenchFigures.say("generated \(done)/\(cases) cases") }
             }
-            let projector = Projector(projection: InboxProjection(), client: client, batchSize: 5000, logger: logger)
-            try await projector.catchUp()
+            // Every projection a node keeps, as its projector would have them before the queries.
+            let projector = Projector(projections: ProjectorService.all, client: client, batchSize: 5000, logger: logger)
+            try await projector.catchUp { done, target in
+                if done % 100_000 < 5000 { BenchFigures.say("projected \(done)/\(target) events") }
+            }
 
             let (centre, items) = try await Self.busiestCentre(client)
             print("inbox_busiest_centre_items \(items) items")
@@ -80,13 +83,14 @@ struct InboxBenchmark: AsyncParsableCommand {
         }
     }
 
-    /// Appends one case at a steady rate while the node's projector runs; each lag is the
-    /// time from the append's return to the inbox checkpoint passing its last event.
+    /// Appends one case at a steady rate while the node's projector runs every projection;
+    /// each lag is the time from the append's return to the inbox checkpoint passing its
+    /// last event.
     private func measureLag(workload: BenchWorkload, appender: EventAppender, client: PostgresClient, logger: Logger) async throws -> [Double] {
         let recorder = LagRecorder()
         let projector = Projector(projection: InboxProjection(), client: client, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await ProjectorService(client: client, projections: [InboxProjection()], logger: logger).run() }
+            group.addTask { try await ProjectorService(client: client, logger: logger).run() }
             group.addTask {
                 while !Task.isCancelled {
                     let checkpoint = try await projector.checkpoint()
