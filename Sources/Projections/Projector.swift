@@ -79,6 +79,19 @@ public struct Projector: Sendable {
         return applied
     }
 
+    /// Brings the projections up to the log's head as it stands now, for a read that must
+    /// see every committed event (what its reader has just written, say); when they are more
+    /// than `limit` events behind, that is not done inside a request: ``ProjectionBehind``.
+    public func catchUpForRead(limit: Int64) async throws {
+        let head = try await reader.headPosition()
+        let position = try await checkpoint()
+        guard head > position else { return }
+        guard head - position <= limit else {
+            throw ProjectionBehind(projection: projections.map(\.name).joined(separator: ", "), events: head - position)
+        }
+        try await catchUp(to: head)
+    }
+
     /// A batch as read and parsed: its accepted events and the position of its last event
     /// (quarantined ones included, so the checkpoint passes them).
     private struct Batch: Sendable {
@@ -163,5 +176,17 @@ public struct Projector: Sendable {
         var binds = PostgresBindings()
         binds.append(text, context: .default)
         return binds
+    }
+}
+
+/// A projection is further behind the log than a read catches up by itself (its projector
+/// was off, the database was restored): the projector is still working through it.
+public struct ProjectionBehind: Error, CustomStringConvertible {
+    public let projection: String
+    /// How many events it lacks.
+    public let events: Int64
+
+    public var description: String {
+        "the \(projection) projection is \(events) events behind the log while the projector catches up: try again shortly"
     }
 }

@@ -93,7 +93,11 @@ struct FederationSyncTests {
             let weihaiURL = weihai.database.cluster.url(user: "tongban_service", database: weihai.database.name)
             let audit = try ServeCommandTests.tongban(["audit", "case", caseID, "--database-url", weihaiURL, "--federation", federationPath, "--json"])
             #expect(audit.status == 0, "\(audit.output)")
-            let trail = try CanonicalJSON.decode(Array(audit.output.utf8))
+            // The document runs from the line "{" to the line "}" (stderr, in the same capture, may carry log lines).
+            let lines = audit.output.split(separator: "\n", omittingEmptySubsequences: false)
+            let first = try #require(lines.firstIndex(of: "{"), "\(audit.output)")
+            let last = try #require(lines.lastIndex(of: "}"), "\(audit.output)")
+            let trail = try CanonicalJSON.decode(Array(lines[first...last].joined(separator: "\n").utf8))
             guard case .array(let entries)? = trail["entries"] else { Issue.record("no entries: \(audit.output)"); return }
             let steps = entries.map { "\($0["type"]?.stringValue ?? "?") \($0["node"]?.stringValue ?? "?") \($0["centre"]?.stringValue ?? "?")" }
             #expect(steps == [

@@ -104,13 +104,15 @@ struct Views: Sendable {
 
     func caseView(_ caseID: String, for staff: StaffClaims) async throws -> CaseView {
         let caseID = try Self.normalised(caseID)
-        return Self.caseView(try Self.readable(try await cases.record(caseID), caseID, by: staff))
+        return Self.caseView(try Self.readable(try await fromProjection { try await cases.record(caseID) }, caseID, by: staff))
     }
 
     /// Every event of the case and of its investigations, in this node's log order.
     func timeline(_ caseID: String, for staff: StaffClaims) async throws -> [TimelineEntry] {
         let caseID = try Self.normalised(caseID)
-        guard let (record, events) = try await cases.recordWithTimeline(caseID) else { throw Problem(.notFound, "no case \(caseID)") }
+        guard let (record, events) = try await fromProjection({ try await cases.recordWithTimeline(caseID) }) else {
+            throw Problem(.notFound, "no case \(caseID)")
+        }
         _ = try Self.readable(record, caseID, by: staff)
         return Self.timeline(events)
     }
@@ -118,8 +120,20 @@ struct Views: Sendable {
     /// The case and its timeline from one catch-up of the case view (the staff pages show both).
     func caseWithTimeline(_ caseID: String, for staff: StaffClaims) async throws -> (CaseView, [TimelineEntry]) {
         let caseID = try Self.normalised(caseID)
-        guard let (record, events) = try await cases.recordWithTimeline(caseID) else { throw Problem(.notFound, "no case \(caseID)") }
+        guard let (record, events) = try await fromProjection({ try await cases.recordWithTimeline(caseID) }) else {
+            throw Problem(.notFound, "no case \(caseID)")
+        }
         return (Self.caseView(try Self.readable(record, caseID, by: staff)), Self.timeline(events))
+    }
+
+    /// Reads through a projection; one too far behind the log to catch up within a request
+    /// answers 503 saying so.
+    private func fromProjection<Result>(_ read: () async throws -> Result) async throws -> Result {
+        do {
+            return try await read()
+        } catch let behind as ProjectionBehind {
+            throw Problem(.unavailable, behind.description)
+        }
     }
 
     /// The case id as the log spells it; a malformed one is refused.
@@ -183,35 +197,33 @@ struct Views: Sendable {
         )
     }
 
-    /// Any staff member may look a certificate up: recognition is the point of the register.
-    func certificateView(_ certificateID: String, masked: Bool = true) async throws -> CertificateView {
-        let stream = try Workflow.certificateStream(certificateID)
-        let loaded = try await store.load(stream, as: HardshipCertificate.Event.self)
-        let state = HardshipCertificate.State(replaying: loaded.events)
-        guard let issued = state.issued, let issuing = loaded.recorded.first else { throw Problem(.notFound, "no certificate \(certificateID)") }
-        return CertificateView(
-            certificateId: certificateID.lowercased(), version: state.version,
-            status: state.status(at: clock.now()), issuingNode: issuing.envelope.originNode,
-            issuingCentre: issued.issuingCentre, issuingEventHash: issuing.signed.hash.hex, holderName: issued.holderName,
-            idNumber: masked ? PersonalData.maskIDNumber(issued.idNumber) : issued.idNumber, basis: issued.basis,
-            standard: issued.standard, validFrom: issued.validFrom, validUntil: issued.validUntil,
-            revocationReason: state.revocationReason
-        )
+    /// Any staff member may look a certificate up, by id: recognition is the point of the
+    /// register. The holder's ID number is shown masked.
+    func certificateView(_ certificateID: String) async throws -> CertificateView {
+        let id = String(try Workflow.certificateStream(certificateID).dropFirst("certificate-".count))
+        guard let entry = try await fromProjection({ try await registry.entry(id: id) }) else {
+            throw Problem(.notFound, "no certificate \(certificateID)")
+        }
+        return Self.certificateView(entry, at: clock.now(), idNumber: PersonalData.maskIDNumber(entry.idNumber))
     }
 
-    /// The certificates issued to `idNumber`, newest last, from the register projection.
+    /// The certificates issued to `idNumber` (the caller knows it), oldest first.
     func certificates(idNumber: String) async throws -> [CertificateView] {
         let now = clock.now()
-        return try await registry.entries(idNumber: idNumber).map { entry in
-            CertificateView(
-                certificateId: entry.certificateID, version: entry.revocationReason == nil ? 1 : 2,
-                status: entry.revocationReason != nil ? .revoked : now > entry.validUntil ? .expired : .valid,
-                issuingNode: NodeID(rawValue: entry.issuingNode) ?? NodeID(rawValue: "unknown")!,
-                issuingCentre: CentreID(rawValue: entry.issuingCentre) ?? CentreID(rawValue: "unknown-centre")!,
-                issuingEventHash: entry.issuingEventHash, holderName: entry.holderName, idNumber: entry.idNumber,
-                basis: entry.basis, standard: entry.standard, validFrom: entry.validFrom, validUntil: entry.validUntil,
-                revocationReason: entry.revocationReason)
+        return try await fromProjection { try await registry.entries(idNumber: idNumber) }.map {
+            Self.certificateView($0, at: now, idNumber: $0.idNumber)
         }
+    }
+
+    private static func certificateView(_ entry: CertificateRegistry.Entry, at now: Timestamp, idNumber: String) -> CertificateView {
+        CertificateView(
+            certificateId: entry.certificateID, version: entry.revocationReason == nil ? 1 : 2,
+            status: entry.revocationReason != nil ? .revoked : now > entry.validUntil ? .expired : .valid,
+            issuingNode: NodeID(rawValue: entry.issuingNode) ?? NodeID(rawValue: "unknown")!,
+            issuingCentre: CentreID(rawValue: entry.issuingCentre) ?? CentreID(rawValue: "unknown-centre")!,
+            issuingEventHash: entry.issuingEventHash, holderName: entry.holderName, idNumber: idNumber,
+            basis: entry.basis, standard: entry.standard, validFrom: entry.validFrom, validUntil: entry.validUntil,
+            revocationReason: entry.revocationReason)
     }
 
     private static func requireReader(_ staff: StaffClaims, participants: some Sequence<CentreID>) throws(Problem) {

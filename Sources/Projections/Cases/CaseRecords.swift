@@ -4,34 +4,44 @@ import Logging
 import PostgresNIO
 
 /// Reads the case view projection: a case with its investigation requests, and its
-/// timeline (the log's events of the streams the projection names). Before reading, it brings the projection up to the log's head as it stands
-/// when the read begins (through the same checkpointed ``Projector`` the node runs), so a
-/// staff member always sees the commands they have just made; when the node's projector is
-/// already there, that costs two indexed lookups.
+/// timeline (the log's events of the streams the projection names).
+///
+/// Before reading, it brings the projection up to the log's head as it stands when the
+/// read begins (through the same checkpointed ``Projector`` the node runs), so a staff
+/// member always sees the commands they have just made; when the node's projector is
+/// already there, that costs two indexed lookups. A view further behind than
+/// `maximumCatchUp` events (a node whose projector was off, a restored database) is not
+/// caught up inside a request: the read fails with ``ProjectionBehind``.
 public struct CaseRecords: Sendable {
     private let client: PostgresClient
     private let projector: Projector
     private let reader: EventReader
+    private let maximumCatchUp: Int64
     private let logger: Logger
 
-    public init(client: PostgresClient, logger: Logger = Logger(label: "tongban.case-records")) {
+    public init(client: PostgresClient, maximumCatchUp: Int64 = 5000, logger: Logger = Logger(label: "tongban.case-records")) {
         self.client = client
         self.projector = Projector(projection: CaseViewProjection(), client: client, logger: logger)
         self.reader = EventReader(client: client, logger: logger)
+        self.maximumCatchUp = maximumCatchUp
         self.logger = logger
+    }
+
+    private func catchUp() async throws {
+        try await projector.catchUpForRead(limit: maximumCatchUp)
     }
 
     /// The case and its investigation requests (in the order they were made); `nil` if no
     /// event of it is in this node's log.
     public func record(_ caseID: String) async throws -> CaseRecord? {
-        try await projector.catchUp()
+        try await catchUp()
         return try await read(caseID)
     }
 
     /// The case and its timeline (every event of the case and of its investigation requests,
     /// in this node's log order), brought up to date once.
     public func recordWithTimeline(_ caseID: String) async throws -> (CaseRecord, [RecordedEvent])? {
-        try await projector.catchUp()
+        try await catchUp()
         guard let record = try await read(caseID) else { return nil }
         return (record, try await readTimeline(record))
     }
@@ -61,3 +71,4 @@ public struct CaseRecords: Sendable {
         try await reader.events(ofStreams: ["case-\(record.caseID)"] + record.investigations.map { "investigation-\($0.investigationID)" })
     }
 }
+

@@ -48,7 +48,8 @@ public struct CertificateRegistryProjection: Projection {
     }
 }
 
-/// Looks certificates up in the register.
+/// Looks certificates up in the register, brought up to the log's head first (as
+/// ``CaseRecords`` does the case view), so a certificate is found as soon as it is issued.
 public struct CertificateRegistry: Sendable {
     /// A register entry.
     public struct Entry: Sendable, Hashable {
@@ -66,20 +67,35 @@ public struct CertificateRegistry: Sendable {
     }
 
     private let client: PostgresClient
+    private let projector: Projector
+    private let maximumCatchUp: Int64
     private let logger: Logger
 
-    public init(client: PostgresClient, logger: Logger = Logger(label: "tongban.certificates")) {
+    public init(client: PostgresClient, maximumCatchUp: Int64 = 5000, logger: Logger = Logger(label: "tongban.certificates")) {
         self.client = client
+        self.projector = Projector(projection: CertificateRegistryProjection(), client: client, logger: logger)
+        self.maximumCatchUp = maximumCatchUp
         self.logger = logger
+    }
+
+    /// The certificate `certificateID`, or `nil`.
+    public func entry(id certificateID: String) async throws -> Entry? {
+        try await projector.catchUpForRead(limit: maximumCatchUp)
+        return try await entries(where: "certificate_id", equals: certificateID).first
     }
 
     /// The certificates issued to `idNumber`, oldest first.
     public func entries(idNumber: String) async throws -> [Entry] {
-        let rows = try await client.query("""
+        try await projector.catchUpForRead(limit: maximumCatchUp)
+        return try await entries(where: "id_number", equals: idNumber)
+    }
+
+    private func entries(where column: StaticString, equals value: String) async throws -> [Entry] {
+        let rows = try await client.query(PostgresQuery(unsafeSQL: """
             SELECT certificate_id, id_number, holder_name, issuing_node, issuing_centre, issuing_event_hash, basis, standard,
                    (extract(epoch FROM valid_from) * 1000)::bigint, (extract(epoch FROM valid_until) * 1000)::bigint, revocation_reason
-              FROM projections.certificates WHERE id_number = \(idNumber) ORDER BY valid_from, certificate_id
-            """, logger: logger)
+              FROM projections.certificates WHERE \(column) = $1 ORDER BY valid_from, certificate_id
+            """, binds: Self.binds(value)), logger: logger)
         var entries: [Entry] = []
         for try await (id, number, holder, node, centre, hash, basis, standard, from, until, revoked)
             in rows.decode((String, String, String, String, String, String, String, String, Int64, Int64, String?).self) {
@@ -89,5 +105,11 @@ public struct CertificateRegistry: Sendable {
                                  revocationReason: revoked))
         }
         return entries
+    }
+
+    private static func binds(_ text: String) -> PostgresBindings {
+        var binds = PostgresBindings()
+        binds.append(text, context: .default)
+        return binds
     }
 }

@@ -1,0 +1,48 @@
+import CaseDomain
+import EventLog
+import Projections
+import Testing
+
+/// The case view and timeline come from the case-views projection, brought up to the
+/// log's head by the read itself when the projector has not got there yet.
+@Suite("Case view from the projection")
+struct CaseViewTests {
+    typealias H = NodeHarness
+
+    @Test func aReadCatchesTheViewUpButNotFromFarBehind() async throws {
+        try await H.run { node in
+            // No projector runs in the harness: the view stands at 0 while commands are made.
+            let id = try await RefusalTests.assessedCase(node)
+            try await node.expect(.ok, .post, "/v1/cases/\(id)/transfer", as: H.wulian,
+                                  ["expectedVersion": 2, "toCentre": .string(H.licang.rawValue), "reason": "管辖"])
+            let checkpoint = { try await node.database.count("SELECT coalesce(max(position), 0)::int FROM projections.checkpoints WHERE projection = 'case-views'") }
+            #expect(try await checkpoint() == 0)
+
+            // A view more events behind than a read may catch up says so and moves nothing.
+            let strict = CaseRecords(client: node.database.service, maximumCatchUp: 2)
+            await #expect(throws: ProjectionBehind.self) { try await strict.record(id) }
+            #expect(try await checkpoint() == 0)
+
+            // The API's read catches up and shows the command just made, timeline included.
+            let view = try await node.expect(.ok, .get, "/v1/cases/\(id)", as: H.licang)
+            #expect(view["phase"] == "transfer-pending" && view["transferTarget"] == .string(H.licang.rawValue) && view["version"] == 3)
+            #expect(view["applicant"]?["idNumber"] == "3711**********1234", "the stored application is masked")
+            #expect(try await checkpoint() == (try await node.logSize()))
+            let timeline = try await node.expect(.ok, .get, "/v1/cases/\(id)/timeline", as: H.licang)
+            #expect(timeline["events"]?.arrayCount == 3, "\(timeline)")
+
+            // Now within reach, the strict reader answers too; the case view row is what it reads.
+            _ = try await node.database.owner.query("UPDATE projections.case_views SET participants = '{}' WHERE case_id = \(id)")
+            #expect(try await strict.record(id)?.participants.isEmpty == true)
+            try await node.expect(.forbidden, .get, "/v1/cases/\(id)", as: H.licang)
+        }
+    }
+}
+
+extension JSONValue {
+    /// The number of elements when this is an array.
+    fileprivate var arrayCount: Int? {
+        guard case .array(let elements) = self else { return nil }
+        return elements.count
+    }
+}
