@@ -67,7 +67,13 @@ struct BenchWorkload {
                 events.append(NewEvent(type: event.type, actor: actor, body: try event.body()))
             }
         }
-        return StreamAppend(stream: "case-\(UUID().uuidString.lowercased())", expectedVersion: 0, events: events)
+        return StreamAppend(stream: Self.newCaseStream(), expectedVersion: 0, events: events)
+    }
+
+    /// A new case's stream, named as the workflow names one: a version 7 UUID of the moment
+    /// it is created, so ids (and the projections' keys) grow in time order as in a node.
+    private static func newCaseStream() -> String {
+        "case-\(UUID.version7(at: Timestamp(Date())).uuidString.lowercased())"
     }
 
     /// A case submitted and assessed at `intake` and transferred to `target`: an incoming
@@ -92,7 +98,7 @@ struct BenchWorkload {
                 events.append(NewEvent(type: event.type, actor: actor, body: try event.body()))
             }
         }
-        return StreamAppend(stream: "case-\(UUID().uuidString.lowercased())", expectedVersion: 0, events: events)
+        return StreamAppend(stream: Self.newCaseStream(), expectedVersion: 0, events: events)
     }
 
     /// Appends `cases` cases through `appender`, `perCall` cases per atomic append on
