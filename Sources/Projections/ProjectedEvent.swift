@@ -33,3 +33,21 @@ public struct ProjectedEvent: Sendable {
         }
     }
 }
+
+extension Collection<ProjectedEvent> {
+    /// The ids of the cases and investigation requests whose first event (stream version 1)
+    /// is among these: no projection can hold rows for them yet, so a batch need not look
+    /// any up. (Stream versions are gapless and in log order; a request names its case only
+    /// after the case's first event.)
+    var openedRecords: Set<String> {
+        var opened: Set<String> = []
+        for event in self where event.envelope.streamVersion == 1 {
+            switch event.domain {
+            case .caseEvent(let caseID, _)?: opened.insert(caseID)
+            case .investigation(let id, _)?: opened.insert(id)
+            default: break
+            }
+        }
+        return opened
+    }
+}

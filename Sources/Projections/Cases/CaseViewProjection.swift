@@ -25,8 +25,9 @@ public struct CaseViewProjection: Projection {
         }
         guard !caseIDs.isEmpty || !investigationIDs.isEmpty else { return }
         let tables = CaseViewTables(connection: connection, logger: logger)
-        var cases = try await tables.cases(Array(caseIDs))
-        var investigations = try await tables.investigations(Array(investigationIDs))
+        let opened = batch.openedRecords
+        var cases = try await tables.cases(Array(caseIDs.subtracting(opened)))
+        var investigations = try await tables.investigations(Array(investigationIDs.subtracting(opened)))
 
         for event in batch {
             switch event.domain {

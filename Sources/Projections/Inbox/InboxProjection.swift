@@ -29,15 +29,18 @@ public struct InboxProjection: Projection {
 
     public func apply(_ batch: [ProjectedEvent], on connection: PostgresConnection, logger: Logger) async throws {
         let store = InboxTables(connection: connection, logger: logger)
+        let opened = batch.openedRecords
         let requestIDs = Set(batch.compactMap(InboxModel.investigationID(of:)))
+        let storedRequests = Array(requestIDs.subtracting(opened))
         var model = InboxModel()
-        model.investigations = try await store.investigations(Array(requestIDs))
+        model.investigations = try await store.investigations(storedRequests)
         let caseIDs = Set(batch.compactMap(InboxModel.caseID(of:))).union(model.investigations.values.map(\.caseID))
         guard !caseIDs.isEmpty || !requestIDs.isEmpty else { return }
-        model.cases = try await store.cases(Array(caseIDs))
-        model.items = try await store.items(ofCases: Array(caseIDs))
+        let storedCases = Array(caseIDs.subtracting(opened))
+        model.cases = try await store.cases(storedCases)
+        model.items = try await store.items(ofCases: storedCases)
         for event in batch { model.apply(event) }
-        try await store.replace(cases: Array(caseIDs), investigations: Array(requestIDs), with: model)
+        try await store.replace(cases: storedCases, investigations: storedRequests, with: model)
     }
 }
 
@@ -50,6 +53,7 @@ private struct InboxTables {
     private static let noTime = Int64.min
 
     func cases(_ ids: [String]) async throws -> [String: InboxModel.Case] {
+        guard !ids.isEmpty else { return [:] }
         let rows = try await connection.query("""
             SELECT case_id, applicant, id_number, urgent, number, owner FROM inbox_cases WHERE case_id = ANY(\(ids))
             """, logger: logger)
@@ -61,6 +65,7 @@ private struct InboxTables {
     }
 
     func investigations(_ ids: [String]) async throws -> [String: InboxModel.InvestigationRequest] {
+        guard !ids.isEmpty else { return [:] }
         let rows = try await connection.query("""
             SELECT investigation_id, case_id, requester, target, number, (extract(epoch FROM report_due_at) * 1000)::bigint
               FROM inbox_investigations WHERE investigation_id = ANY(\(ids))
@@ -74,6 +79,7 @@ private struct InboxTables {
     }
 
     func items(ofCases ids: [String]) async throws -> [String: InboxModel.Item] {
+        guard !ids.isEmpty else { return [:] }
         let rows = try await connection.query("""
             SELECT item_id, centre, kind, case_id, investigation_id, number, applicant, from_centre,
                    (extract(epoch FROM received_at) * 1000)::bigint, (extract(epoch FROM due_at) * 1000)::bigint, urgent
@@ -90,11 +96,16 @@ private struct InboxTables {
         return items
     }
 
-    /// Replaces the rows of `cases` (their case rows and items) and of `investigations` with the model's.
+    /// Replaces the stored rows of `cases` (their case rows and items) and of `investigations`
+    /// with all of the model's.
     func replace(cases caseIDs: [String], investigations requestIDs: [String], with model: InboxModel) async throws {
-        _ = try await connection.query("DELETE FROM inbox_items WHERE case_id = ANY(\(caseIDs))", logger: logger)
-        _ = try await connection.query("DELETE FROM inbox_cases WHERE case_id = ANY(\(caseIDs))", logger: logger)
-        _ = try await connection.query("DELETE FROM inbox_investigations WHERE investigation_id = ANY(\(requestIDs))", logger: logger)
+        if !caseIDs.isEmpty {
+            _ = try await connection.query("DELETE FROM inbox_items WHERE case_id = ANY(\(caseIDs))", logger: logger)
+            _ = try await connection.query("DELETE FROM inbox_cases WHERE case_id = ANY(\(caseIDs))", logger: logger)
+        }
+        if !requestIDs.isEmpty {
+            _ = try await connection.query("DELETE FROM inbox_investigations WHERE investigation_id = ANY(\(requestIDs))", logger: logger)
+        }
 
         let cases = model.cases.sorted { $0.key < $1.key }
         if !cases.isEmpty {

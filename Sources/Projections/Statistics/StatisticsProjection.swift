@@ -15,9 +15,19 @@ public struct StatisticsProjection: Projection {
     private static let noTime = Int64.min
 
     public func apply(_ batch: [ProjectedEvent], on connection: PostgresConnection, logger: Logger) async throws {
-        let subjects = Array(Set(batch.compactMap(StatisticsModel.subject(of:))))
-        guard !subjects.isEmpty else { return }
+        let touched = Set(batch.compactMap(StatisticsModel.subject(of:)))
+        guard !touched.isEmpty else { return }
+        let subjects = Array(touched.subtracting(batch.openedRecords))
         var model = StatisticsModel()
+        if !subjects.isEmpty {
+            try await load(subjects, into: &model, on: connection, logger: logger)
+            _ = try await connection.query("DELETE FROM stats_intervals WHERE subject = ANY(\(subjects))", logger: logger)
+        }
+        for event in batch { model.apply(event) }
+        try await insert(model, on: connection, logger: logger)
+    }
+
+    private func load(_ subjects: [String], into model: inout StatisticsModel, on connection: PostgresConnection, logger: Logger) async throws {
         let rows = try await connection.query("""
             SELECT interval_id, measure, subject, centre, (extract(epoch FROM started_at) * 1000)::bigint,
                    (extract(epoch FROM ended_at) * 1000)::bigint, (extract(epoch FROM due_at) * 1000)::bigint
@@ -28,8 +38,9 @@ public struct StatisticsProjection: Projection {
             model.load(id, .init(measure: measure, subject: subject, centre: centre, startedAt: Timestamp(millisecondsSinceEpoch: started),
                                         endedAt: ended.map(Timestamp.init(millisecondsSinceEpoch:)), dueAt: due.map(Timestamp.init(millisecondsSinceEpoch:))))
         }
-        for event in batch { model.apply(event) }
-        _ = try await connection.query("DELETE FROM stats_intervals WHERE subject = ANY(\(subjects))", logger: logger)
+    }
+
+    private func insert(_ model: StatisticsModel, on connection: PostgresConnection, logger: Logger) async throws {
         let intervals = model.intervals.sorted { $0.key < $1.key }
         guard !intervals.isEmpty else { return }
         _ = try await connection.query("""
