@@ -37,6 +37,27 @@ struct CaseViewTests {
             try await node.expect(.forbidden, .get, "/v1/cases/\(id)", as: H.licang)
         }
     }
+
+    @Test func aViewTooFarBehindAnswers503UntilTheProjectorHasCaughtUp() async throws {
+        try await H.run { node in
+            let id = try await RefusalTests.assessedCase(node)
+            try await node.expect(.ok, .get, "/v1/cases/\(id)", as: H.wulian)
+            // 5,001 events no projection reads land after the case view's checkpoint.
+            let appender = node.database.appender(node: "qingdao")
+            let actor = Actor(centre: H.licang, staff: "operator")
+            for chunk in 0..<5 {
+                let count = chunk == 4 ? 1001 : 1000
+                _ = try await appender.append(to: "operator-notes", expectedVersion: Int64(chunk * 1000), events: Array(
+                    repeating: NewEvent(type: "NoteRecorded", actor: actor, body: ["note": "n"]), count: count))
+            }
+            let behind = try await node.call(.get, "/v1/cases/\(id)", as: H.wulian)
+            #expect(behind.status == .serviceUnavailable && behind.problemType == "unavailable", "\(behind.json)")
+            #expect(behind.json["detail"]?.stringValue?.contains("case-views projection is 5001 events behind") == true, "\(behind.json)")
+
+            try await node.project()
+            #expect(try await node.expect(.ok, .get, "/v1/cases/\(id)", as: H.wulian)["phase"] == "ready-for-decision")
+        }
+    }
 }
 
 extension JSONValue {
