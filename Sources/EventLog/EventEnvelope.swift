@@ -72,7 +72,7 @@ public struct EventEnvelope: Hashable, Sendable {
             return result
         }
         self.init(
-            eventId: try field("eventId") { $0.stringValue.flatMap(UUID.init(uuidString:)) },
+            eventId: try field("eventId") { $0.stringValue.flatMap(UUID.init(hyphenatedHex:)) },
             originNode: try field("originNode") { $0.stringValue.flatMap(NodeID.init(rawValue:)) },
             originSeq: try field("originSeq") { $0.integerValue.flatMap { $0 > 0 ? $0 : nil } },
             streamId: try field("streamId") { $0.stringValue.flatMap { $0.isEmpty ? nil : $0 } },
@@ -101,5 +101,39 @@ public enum EnvelopeError: Error, Hashable, CustomStringConvertible {
         case .badField(let name): "envelope field '\(name)' is missing or invalid"
         case .notCanonical: "envelope bytes are not in canonical form"
         }
+    }
+}
+
+extension UUID {
+    /// Reads the 8-4-4-4-12 hexadecimal form (either case), as `init(uuidString:)` does,
+    /// without the C scanner behind it: every stored event's id goes through here.
+    init?(hyphenatedHex text: String) {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(16)
+        var high: UInt8?
+        var count = 0
+        for character in text.utf8 {
+            defer { count += 1 }
+            if count == 8 || count == 13 || count == 18 || count == 23 {
+                guard character == UInt8(ascii: "-") else { return nil }
+                continue
+            }
+            let nibble: UInt8
+            switch character {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = character - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = character - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = character - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            if let first = high {
+                bytes.append(first << 4 | nibble)
+                high = nil
+            } else {
+                high = nibble
+            }
+        }
+        guard count == 36, bytes.count == 16 else { return nil }
+        self.init(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                         bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
     }
 }

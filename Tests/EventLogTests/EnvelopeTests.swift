@@ -66,4 +66,19 @@ struct EnvelopeTests {
         #expect(throws: SQLScriptError.unterminated("dollar-quoted body", line: 1)) { try SQLScript("SELECT $$ open") }
         #expect(throws: SQLScriptError.unterminated("quoted text", line: 2)) { try SQLScript("SELECT 1;\nSELECT 'open") }
     }
+
+    /// Event ids are read without Foundation's scanner; they read as `UUID(uuidString:)` reads them.
+    @Test func eventIDsReadAsFoundationReadsThem() {
+        var texts: [String] = []
+        for _ in 0..<200 {
+            let text = UUID().uuidString
+            texts += [text, text.lowercased()]
+        }
+        texts += ["", "0190f0a0-0000-7000-8000-00000000000", "0190f0a0-0000-7000-8000-0000000000000", "0190f0a0x0000-7000-8000-000000000000",
+                  "0190f0a0-0000-7000-8000-00000000000g", "{0190f0a0-0000-7000-8000-000000000000}", "0190f0a000007000800000000000000000000",
+                  "0190F0A0-0000-7000-8000-0000000000AB", "０190f0a0-0000-7000-8000-000000000000"]
+        for text in texts {
+            #expect(UUID(hyphenatedHex: text) == UUID(uuidString: text), "\(text)")
+        }
+    }
 }
