@@ -2,8 +2,9 @@ import CaseDomain
 import EventLog
 
 /// An event as projections receive it: what the log recorded and, read once for all of
-/// them, the domain event it carries.
-public struct ProjectedEvent: Sendable {
+/// them, the domain event it carries. A class: a batch is handed to every projection and
+/// iterated several times, and a reference is one retain where this struct's copy was dozens.
+public final class ProjectedEvent: Sendable {
     /// The domain event of a case, investigation or certificate stream, with the stream's id.
     public enum Domain: Sendable {
         case caseEvent(caseID: String, CaseEvent)
