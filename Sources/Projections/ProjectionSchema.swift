@@ -71,3 +71,11 @@ public struct TableChecksum: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(table): \(rows) rows, md5 \(md5.isEmpty ? "-" : md5)" }
 }
+
+extension PostgresBindings {
+    /// One text parameter, `$1`, for a query whose SQL is spelled out (a schema or column name).
+    init(text: String) {
+        self.init()
+        append(text, context: .default)
+    }
+}

@@ -41,7 +41,7 @@ public struct Projector: Sendable {
         var lowest = Int64.max
         for projection in projections {
             let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT position FROM \(schema.name).checkpoints WHERE projection = $1",
-                                                            binds: Self.binds(projection.name)), logger: logger)
+                                                            binds: PostgresBindings(text: projection.name)), logger: logger)
             var position: Int64 = 0
             for try await stored in rows.decode(Int64.self) { position = stored }
             lowest = min(lowest, position)
@@ -171,12 +171,6 @@ public struct Projector: Sendable {
 
     /// Another projector moved a checkpoint first: roll back, continue from there.
     private struct MovedOn: Error {}
-
-    private static func binds(_ text: String) -> PostgresBindings {
-        var binds = PostgresBindings()
-        binds.append(text, context: .default)
-        return binds
-    }
 }
 
 /// A projection is further behind the log than a read catches up by itself (its projector

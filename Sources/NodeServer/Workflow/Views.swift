@@ -109,12 +109,7 @@ struct Views: Sendable {
 
     /// Every event of the case and of its investigations, in this node's log order.
     func timeline(_ caseID: String, for staff: StaffClaims) async throws -> [TimelineEntry] {
-        let caseID = try Self.normalised(caseID)
-        guard let (record, events) = try await fromProjection({ try await cases.recordWithTimeline(caseID) }) else {
-            throw Problem(.notFound, "no case \(caseID)")
-        }
-        _ = try Self.readable(record, caseID, by: staff)
-        return Self.timeline(events)
+        try await caseWithTimeline(caseID, for: staff).1
     }
 
     /// The case and its timeline from one catch-up of the case view (the staff pages show both).

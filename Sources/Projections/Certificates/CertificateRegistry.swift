@@ -95,7 +95,7 @@ public struct CertificateRegistry: Sendable {
             SELECT certificate_id, id_number, holder_name, issuing_node, issuing_centre, issuing_event_hash, basis, standard,
                    (extract(epoch FROM valid_from) * 1000)::bigint, (extract(epoch FROM valid_until) * 1000)::bigint, revocation_reason
               FROM projections.certificates WHERE \(column) = $1 ORDER BY valid_from, certificate_id
-            """, binds: Self.binds(value)), logger: logger)
+            """, binds: PostgresBindings(text: value)), logger: logger)
         var entries: [Entry] = []
         for try await (id, number, holder, node, centre, hash, basis, standard, from, until, revoked)
             in rows.decode((String, String, String, String, String, String, String, String, Int64, Int64, String?).self) {
@@ -105,11 +105,5 @@ public struct CertificateRegistry: Sendable {
                                  revocationReason: revoked))
         }
         return entries
-    }
-
-    private static func binds(_ text: String) -> PostgresBindings {
-        var binds = PostgresBindings()
-        binds.append(text, context: .default)
-        return binds
     }
 }

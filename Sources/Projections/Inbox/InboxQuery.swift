@@ -68,19 +68,19 @@ public struct InboxQuery: Sendable {
         let afterDue = cursor.map { $0.due == undated ? "infinity" : Timestamp(millisecondsSinceEpoch: $0.due).description } ?? "-infinity"
         let afterItem = cursor?.itemID ?? ""
         var binds = PostgresBindings()
-        try binds.append(centre.rawValue, context: .default)
-        try binds.append(afterDue, context: .default)
-        try binds.append(afterItem, context: .default)
-        try binds.append(limit + 1, context: .default)
+        binds.append(centre.rawValue, context: .default)
+        binds.append(afterDue, context: .default)
+        binds.append(afterItem, context: .default)
+        binds.append(limit + 1, context: .default)
         // Every filter is a condition on the index's columns, so a page reads only its rows:
         // with a kind the (centre, kind, due, item) index serves it, without it (centre, due, item).
         var filters = ""
         if let kind {
-            try binds.append(kind.rawValue, context: .default)
+            binds.append(kind.rawValue, context: .default)
             filters += " AND kind = $\(binds.count)"
         }
         if let overdue {
-            try binds.append(now.date, context: .default)
+            binds.append(now.date, context: .default)
             filters += " AND coalesce(due_at, 'infinity'::timestamptz) \(overdue ? "<" : ">=") $\(binds.count)"
         }
         let rows = try await client.query(PostgresQuery(unsafeSQL: """
