@@ -4,22 +4,28 @@ import Hummingbird
 /// Server-rendered HTML for the staff pages: escaping, the page frame and the labels in
 /// Chinese (the default) and English.
 enum HTML {
-    /// Text made safe for element content and attribute values.
+    /// Text made safe for element content and quoted attribute values. It works on Unicode
+    /// scalars, not characters: a prepended mark (U+0600) or a combining one (U+0301) in the
+    /// same grapheme cluster as `<`, `>`, `&` or a quote does not hide it.
     static func escape(_ text: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            default: escaped.append(character)
+        var escaped = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": escaped.append(contentsOf: "&amp;".unicodeScalars)
+            case "<": escaped.append(contentsOf: "&lt;".unicodeScalars)
+            case ">": escaped.append(contentsOf: "&gt;".unicodeScalars)
+            case "\"": escaped.append(contentsOf: "&quot;".unicodeScalars)
+            case "'": escaped.append(contentsOf: "&#39;".unicodeScalars)
+            default: escaped.append(scalar)
             }
         }
-        return escaped
+        return String(escaped)
     }
+
+    /// What a page may load and where it may lead: nothing but its own inline style and
+    /// images, forms posted back here only, no `<base>`, no plugins, never in a frame.
+    static let contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
+        + "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 
     /// A whole page: `body` is already HTML.
     static func page(_ title: String, language: Language, signedIn: String?, csrf: String?, body: String, status: HTTPResponse.Status = .ok) -> Response {
@@ -42,8 +48,9 @@ enum HTML {
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.cacheControl] = "no-store"
-        headers[.init("Content-Security-Policy")!] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"
+        headers[.init("Content-Security-Policy")!] = contentSecurityPolicy
         headers[.init("X-Content-Type-Options")!] = "nosniff"
+        headers[.init("Referrer-Policy")!] = "no-referrer"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
