@@ -13,13 +13,22 @@ import TestSupport
 struct StaffPagesTests {
     typealias H = NodeHarness
 
+    /// The sign-in form as a browser gets it: its CSRF cookie (`name=value`) and token.
+    static func signInForm(_ node: H) async throws -> (cookie: String, csrf: String) {
+        let answer = try await node.send(.get, "/sign-in", headers: [:], body: nil)
+        let cookie = try #require(answer.headers[values: .setCookie].first { $0.hasPrefix("tongban_sign_in=") })
+        #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "\(cookie)")
+        return (String(cookie.prefix { $0 != ";" }), try csrf(in: answer.json.stringValue ?? ""))
+    }
+
     /// Signs `centre` in through the sign-in form; the session cookie's `name=value`.
-    static func signIn(_ node: H, as centre: CentreID) async throws -> String {
-        let token = try await node.token(centre)
-        let answer = try await node.send(.post, "/sign-in", headers: [.contentType: "application/x-www-form-urlencoded"],
-                                         body: ByteBuffer(string: "token=\(token)"))
+    static func signIn(_ node: H, as centre: CentreID, staff: String = "staff-1") async throws -> String {
+        let token = try await node.token(centre, staff: staff)
+        let form = try await signInForm(node)
+        let answer = try await node.send(.post, "/sign-in", headers: [.cookie: form.cookie, .contentType: "application/x-www-form-urlencoded"],
+                                         body: ByteBuffer(string: "csrf=\(form.csrf)&token=\(token)"))
         #expect(answer.status == .seeOther && answer.headers[.location] == "/inbox")
-        let cookie = try #require(answer.headers[.setCookie])
+        let cookie = try #require(answer.headers[values: .setCookie].first { $0.hasPrefix("tongban_staff=") })
         #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/"), "\(cookie)")
         return String(cookie.prefix { $0 != ";" })
     }
@@ -49,9 +58,10 @@ struct StaffPagesTests {
             }
             let forged = try await node.send(.get, "/inbox", headers: [.cookie: "tongban_staff=not.a.token"], body: nil)
             #expect(forged.status == .seeOther && forged.headers[.location] == "/sign-in")
-            let refused = try await node.send(.post, "/sign-in", headers: [.contentType: "application/x-www-form-urlencoded"],
-                                              body: ByteBuffer(string: "token=garbage"))
-            #expect(refused.status == .unauthorized && refused.headers[.setCookie] == nil)
+            let form = try await Self.signInForm(node)
+            let refused = try await node.send(.post, "/sign-in", headers: [.cookie: form.cookie, .contentType: "application/x-www-form-urlencoded"],
+                                              body: ByteBuffer(string: "csrf=\(form.csrf)&token=garbage"))
+            #expect(refused.status == .unauthorized && !refused.headers[values: .setCookie].contains { $0.hasPrefix("tongban_staff=") })
             #expect((refused.json.stringValue ?? "").contains("class=\"error\""))
         }
     }
@@ -203,6 +213,30 @@ struct StaffPagesTests {
             let posted = try await Self.post(node, "/cases/\(id)/assessment", cookie: huancui, form: "csrf=\(csrf)&expectedVersion=1&eligible=on&reason=x")
             #expect(posted.status == .forbidden)
             #expect(try await node.logSize() == 1)
+        }
+    }
+
+    /// The sign-in form carries a CSRF token matched to a cookie of its own: a post from
+    /// another site (no cookie, or another token) signs nobody in, even with a valid token.
+    @Test func signingInNeedsTheSignInFormsCSRFToken() async throws {
+        try await H.run { node in
+            let token = try await node.token(H.wulian)
+            let form = try await Self.signInForm(node)
+            let other = try await Self.signInForm(node)
+            #expect(form.csrf != other.csrf, "each form gets a token of its own")
+            let headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            for (cookie, sent) in [(nil, "csrf=\(form.csrf)&"), (form.cookie, ""), (form.cookie, "csrf=\(other.csrf)&"), (other.cookie, "csrf=\(form.csrf)&")] {
+                var headers = headers
+                if let cookie { headers[.cookie] = cookie }
+                let refused = try await node.send(.post, "/sign-in", headers: headers, body: ByteBuffer(string: "\(sent)token=\(token)"))
+                #expect(refused.status == .forbidden && !refused.headers[values: .setCookie].contains { $0.hasPrefix("tongban_staff=") },
+                        "cookie \(cookie ?? "none"), form \(sent): \(refused.status)")
+                #expect((refused.json.stringValue ?? "").contains("name=\"csrf\""), "the refusal offers a fresh form")
+            }
+            var accepted = headers
+            accepted[.cookie] = form.cookie
+            let signedIn = try await node.send(.post, "/sign-in", headers: accepted, body: ByteBuffer(string: "csrf=\(form.csrf)&token=\(token)"))
+            #expect(signedIn.status == .seeOther && signedIn.headers[values: .setCookie].contains { $0.hasPrefix("tongban_staff=") })
         }
     }
 }

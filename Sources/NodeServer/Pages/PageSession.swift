@@ -4,10 +4,16 @@ import Foundation
 import Hummingbird
 
 /// Staff pages sign in with a staff token kept in an HttpOnly, SameSite=Strict cookie;
-/// every form carries a CSRF token derived from it, which a post must send back.
+/// every form carries a CSRF token derived from it, which a post must send back. The
+/// sign-in form, before there is a session, carries a random token that must match its own
+/// cookie (a double submit).
 struct PageSession {
     static let cookie = "tongban_staff"
     static let languageCookie = "tongban_lang"
+    /// The sign-in form's CSRF cookie.
+    static let signInFormCookieName = "tongban_sign_in"
+    /// How long a sign-in form may be left open before it is sent.
+    static let signInFormSeconds = 3600
 
     /// The CSRF token of a session: a keyed hash of its staff token, so it needs no storage.
     static func csrf(for token: String) -> String {
@@ -18,10 +24,34 @@ struct PageSession {
     /// Whether `sent` is the session's CSRF token (compared in constant time).
     static func isValidCSRF(_ sent: String?, for token: String) -> Bool {
         guard let sent else { return false }
-        let expected = Array(csrf(for: token).utf8)
-        let given = Array(sent.utf8)
+        return sameToken(sent, csrf(for: token))
+    }
+
+    /// A fresh random CSRF token for one sign-in form: 32 bytes as hex.
+    static func newSignInFormToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &generator)) }.joined()
+    }
+
+    /// Whether a sign-in post sent back the token its form's cookie holds (in constant time).
+    static func isValidSignInForm(_ sent: String?, cookie: String?) -> Bool {
+        guard let sent, let cookie, !cookie.isEmpty else { return false }
+        return sameToken(sent, cookie)
+    }
+
+    private static func sameToken(_ given: String, _ expected: String) -> Bool {
+        let given = Array(given.utf8), expected = Array(expected.utf8)
         guard given.count == expected.count else { return false }
         return zip(given, expected).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    /// The sign-in form's CSRF cookie: sent back to `/sign-in` only, never to a script.
+    static func signInFormCookie(_ token: String) -> Cookie {
+        Cookie(name: signInFormCookieName, value: token, maxAge: signInFormSeconds, path: "/sign-in", httpOnly: true, sameSite: .strict)
+    }
+
+    static var signInFormCookieCleared: Cookie {
+        Cookie(name: signInFormCookieName, value: "", maxAge: 0, path: "/sign-in", httpOnly: true, sameSite: .strict)
     }
 
     static func language(of request: Request) -> Language {

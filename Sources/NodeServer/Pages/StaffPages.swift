@@ -4,7 +4,7 @@ import Foundation
 import Hummingbird
 import Projections
 
-/// The staff web pages, server-rendered: sign in with a staff token, the centre's inbox,
+/// The staff web pages, server-rendered (sign-in is ``SignInPage``): the centre's inbox,
 /// a case with its documents and cross-node timeline and the forms its state allows, and
 /// the certificate check. The forms run the same commands as the API, through the same
 /// workflow and the same participation checks.
@@ -20,7 +20,6 @@ struct StaffPages {
     let statistics: StatisticsQuery
     let clock: NodeClock
 
-    struct SignInForm: Decodable { var token: String }
     struct CSRFForm: Decodable { var csrf: String? }
     struct AssessForm: Decodable { var csrf: String?; var expectedVersion: Int64; var eligible: String?; var reason: String }
     struct VersionForm: Decodable { var csrf: String?; var expectedVersion: Int64 }
@@ -38,8 +37,7 @@ struct StaffPages {
 
     func add(to router: Router<NodeRequestContext>) {
         router.get("/") { _, _ in HTML.redirect("/inbox") }
-        router.get("sign-in") { request, _ in signInPage(PageSession.language(of: request), error: nil) }
-        router.post("sign-in") { request, _ in try await signIn(request) }
+        SignInPage(authority: authority, centres: centres).add(to: router)
         router.get("language/{code}") { _, context in
             let language = Language(rawValue: try context.parameters.require("code")) ?? .zh
             var response = HTML.redirect("/inbox")
@@ -130,35 +128,6 @@ struct StaffPages {
         }
         pages.get("certificates") { request, context in try await certificatePage(request, context) }
         pages.get("statistics") { request, context in try await statisticsPage(request, context) }
-    }
-
-    // MARK: Sign-in
-
-    private func signInPage(_ language: Language, error: String?, status: HTTPResponse.Status = .ok) -> Response {
-        let banner = error.map { "<p class=\"error\">\(HTML.escape($0))</p>" } ?? ""
-        return HTML.page(language.text(.signIn), language: language, signedIn: nil, csrf: nil, body: """
-            \(banner)<form method="post" action="/sign-in"><label>\(language.text(.token))
-            <textarea name="token" rows="4" cols="80" required></textarea></label>
-            <p>\(language.text(.signInHelp))</p><button>\(language.text(.signIn))</button></form>
-            """, status: status)
-    }
-
-    private func signIn(_ request: Request) async throws -> Response {
-        let language = PageSession.language(of: request)
-        let token = try await Self.decode(SignInForm.self, request).token.trimmingCharacters(in: .whitespacesAndNewlines)
-        let claims: StaffClaims
-        do {
-            claims = try await authority.verify(token)
-        } catch {
-            return signInPage(language, error: error.detail, status: .unauthorized)
-        }
-        guard centres.contains(claims.centre) else {
-            return signInPage(language, error: "centre \(claims.centre) is not served by this node", status: .forbidden)
-        }
-        var response = HTML.redirect("/inbox")
-        let seconds = Int(claims.exp.value.timeIntervalSinceNow)
-        response.setCookie(PageSession.signInCookie(token, seconds: max(60, seconds)))
-        return response
     }
 
     // MARK: Inbox
@@ -411,7 +380,8 @@ struct StaffPages {
         return form
     }
 
-    private static func decode<Form: Decodable>(_: Form.Type, _ request: Request) async throws -> Form {
+    /// A form body (at most 64 KiB); an incomplete one is a 400 problem.
+    static func decode<Form: Decodable>(_: Form.Type, _ request: Request) async throws -> Form {
         let body = try await request.body.collect(upTo: 64 * 1024)
         do {
             return try URLEncodedFormDecoder().decode(Form.self, from: String(buffer: body))
