@@ -13,26 +13,62 @@ public final class ProjectedEvent: Sendable {
     }
 
     public let recorded: RecordedEvent
-    /// `nil` for a stream kind or event type no projection reads (numbering registers, say).
+    /// `nil` for a numbering register's event: no projection reads them.
     public let domain: Domain?
 
     public var envelope: EventEnvelope { recorded.envelope }
 
-    /// Reads the domain event; a known type with a malformed body is an error, never skipped.
-    public init(_ recorded: RecordedEvent) throws {
+    /// Reads the domain event. An event this node cannot read is refused with why (and
+    /// parked by every projection, never skipped): a stream kind, type or schema version
+    /// this version does not know (a peer upgraded first), a known type whose body does not
+    /// decode.
+    public init(_ recorded: RecordedEvent) throws(UnreadableEvent) {
         self.recorded = recorded
         let envelope = recorded.envelope
         let stream = envelope.streamId
         if stream.hasPrefix("case-") {
-            domain = try CaseEvent(type: envelope.type, body: envelope.body).map { .caseEvent(caseID: String(stream.dropFirst(5)), $0) }
+            domain = .caseEvent(caseID: String(stream.dropFirst(5)), try Self.read(CaseEvent.self, recorded))
         } else if stream.hasPrefix("investigation-") {
-            domain = try Investigation.Event(type: envelope.type, body: envelope.body).map { .investigation(id: String(stream.dropFirst(14)), $0) }
+            domain = .investigation(id: String(stream.dropFirst(14)), try Self.read(Investigation.Event.self, recorded))
         } else if stream.hasPrefix("certificate-") {
-            domain = try HardshipCertificate.Event(type: envelope.type, body: envelope.body).map { .certificate(id: String(stream.dropFirst(12)), $0) }
-        } else {
+            domain = .certificate(id: String(stream.dropFirst(12)), try Self.read(HardshipCertificate.Event.self, recorded))
+        } else if Numbering.centre(ofRegister: stream) != nil, envelope.type == Numbering.NumberAllotted.type,
+                  envelope.schemaVersion == Self.schemaVersion {
             domain = nil
+        } else {
+            throw UnreadableEvent(recorded, "unknown event type \(envelope.type) (schema version \(envelope.schemaVersion)) in stream \(stream): this node's version does not read it")
         }
     }
+
+    /// The schema version of every event type this node reads: each is at its first.
+    static let schemaVersion = CaseEvent.schemaVersion
+
+    private static func read<Event: DomainEvent>(_: Event.Type, _ recorded: RecordedEvent) throws(UnreadableEvent) -> Event {
+        let envelope = recorded.envelope
+        let known: Event?
+        do {
+            known = envelope.schemaVersion == schemaVersion ? try Event(type: envelope.type, body: envelope.body) : nil
+        } catch {
+            throw UnreadableEvent(recorded, "malformed body of \(envelope.type) (schema version \(envelope.schemaVersion)): \(error)")
+        }
+        guard let known else {
+            throw UnreadableEvent(recorded, "unknown event type \(envelope.type) (schema version \(envelope.schemaVersion)) in stream \(envelope.streamId): this node's version does not read it")
+        }
+        return known
+    }
+}
+
+/// An event of the log this node cannot read, and why: what projections park it with.
+public struct UnreadableEvent: Error, Sendable, CustomStringConvertible {
+    public let recorded: RecordedEvent
+    public let reason: String
+
+    init(_ recorded: RecordedEvent, _ reason: String) {
+        self.recorded = recorded
+        self.reason = reason
+    }
+
+    public var description: String { reason }
 }
 
 extension Collection<ProjectedEvent> {

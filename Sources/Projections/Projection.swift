@@ -11,6 +11,9 @@ public protocol Projection: Sendable {
     var name: String { get }
     /// The tables it owns (unqualified), for rebuilds and checksums.
     var tables: [String] { get }
-    /// Applies a batch of accepted (not quarantined) events, in global order.
+    /// Applies a batch of accepted (not quarantined) events this node can read, in global
+    /// order. An error PostgreSQL raises over the rows of one event (a data exception, a
+    /// constraint, a size limit) parks that event (invariant 10); any other error
+    /// fails the batch, which is rolled back and retried.
     func apply(_ batch: [ProjectedEvent], on connection: PostgresConnection, logger: Logger) async throws
 }

@@ -23,12 +23,16 @@ public struct ProjectionSchema: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { name }
 
+    /// The table every projection of a schema parks its events in (invariant 10).
+    public static let parkedEvents = "parked_events"
+
     /// Makes this schema an empty copy of `template`'s tables (columns, constraints,
-    /// indexes), for `projections` and the checkpoints. Drops it first if it exists.
+    /// indexes), for `projections`, the checkpoints and the parked events. Drops it first if
+    /// it exists.
     public func recreate(like template: ProjectionSchema, tables: [String], on connection: PostgresConnection, logger: Logger) async throws {
         _ = try await connection.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(name) CASCADE"), logger: logger)
         _ = try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(name)"), logger: logger)
-        for table in ["checkpoints"] + tables {
+        for table in ["checkpoints", Self.parkedEvents] + tables {
             _ = try await connection.query(PostgresQuery(unsafeSQL: "CREATE TABLE \(name).\(table) (LIKE \(template.name).\(table) INCLUDING ALL)"), logger: logger)
         }
     }
@@ -38,16 +42,31 @@ public struct ProjectionSchema: Sendable, Hashable, CustomStringConvertible {
         _ = try await client.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(name) CASCADE"), logger: logger)
     }
 
-    /// A table's row count and a checksum of its rows, independent of row order.
-    public func checksum(of table: String, on connection: PostgresConnection, logger: Logger) async throws -> TableChecksum {
-        let rows = try await connection.query(PostgresQuery(unsafeSQL: """
+    /// A table's row count and a checksum of its rows, independent of row order; of the
+    /// parked events, only those `projections` parked.
+    public func checksum(of table: String, projections: [String], on connection: PostgresConnection, logger: Logger) async throws -> TableChecksum {
+        let rows = try await connection.query(Self.query("""
             SELECT count(*), coalesce(md5(string_agg(row_hash, '' ORDER BY row_hash)), '')
-              FROM (SELECT md5(t::text) AS row_hash FROM \(name).\(table) t) AS hashed
-            """), logger: logger)
+              FROM (SELECT md5(t::text) AS row_hash FROM \(rows(of: table)) t) AS hashed
+            """, reading: table, of: projections), logger: logger)
         for try await (count, digest) in rows.decode((Int64, String).self) {
             return TableChecksum(table: table, rows: count, md5: digest)
         }
         return TableChecksum(table: table, rows: 0, md5: "")
+    }
+
+    /// The rows of `table` as a `FROM` item: for the parked events, those of the projections
+    /// bound as `$1`.
+    func rows(of table: String) -> String {
+        table == Self.parkedEvents ? "(SELECT * FROM \(name).\(table) WHERE projection = ANY($1))" : "\(name).\(table)"
+    }
+
+    /// `sql`, which reads ``rows(of:)`` of `table`, with `$1` bound to `projections` when
+    /// that is the parked events (and no parameter otherwise).
+    static func query(_ sql: String, reading table: String, of projections: [String]) -> PostgresQuery {
+        var bindings = PostgresBindings()
+        if table == parkedEvents { bindings.append(projections, context: .default) }
+        return PostgresQuery(unsafeSQL: sql, binds: bindings)
     }
 
     /// Sets this transaction's `search_path` to the schema (then `public`, for the log).

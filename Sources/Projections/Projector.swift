@@ -6,16 +6,18 @@ import PostgresNIO
 /// Runs projections over the log: reads the events after their checkpoint in batches and,
 /// for each batch, applies them and moves the checkpoints in one transaction (invariant 7:
 /// each event exactly once, restartable anywhere). The same code runs live and rebuilds.
+/// An event a projection cannot apply is parked in that transaction and the projection
+/// goes on (invariant 10, ``ParkingApplier``).
 /// A node runs one projector per projection, so a slow one holds up no other; a rebuild
 /// runs all of them as one, reading and parsing each batch once and applying it to each
 /// projection in a transaction of its own, on connections of their own, side by side.
 public struct Projector: Sendable {
     public let projections: [any Projection]
     public let schema: ProjectionSchema
-    private let client: PostgresClient
-    private let reader: EventReader
+    let client: PostgresClient
+    let reader: EventReader
     private let batchSize: Int
-    private let logger: Logger
+    let logger: Logger
 
     public init(projection: any Projection, schema: ProjectionSchema = .live, client: PostgresClient,
                 batchSize: Int = 1000, logger: Logger = Logger(label: "tongban.projector")) {
@@ -52,7 +54,7 @@ public struct Projector: Sendable {
     /// Applies every event up to `target` (default: the log's head when called), batch by
     /// batch; `progress` hears the checkpoint and the target after each batch. The next
     /// batch is read and parsed while the current one is written. Returns the number of
-    /// events applied.
+    /// events passed (applied or parked).
     @discardableResult
     public func catchUp(to target: Int64? = nil, progress: (@Sendable (_ position: Int64, _ target: Int64) -> Void)? = nil) async throws -> Int {
         let head = try await reader.headPosition()
@@ -95,7 +97,7 @@ public struct Projector: Sendable {
     /// A batch as read and parsed: its accepted events and the position of its last event
     /// (quarantined ones included, so the checkpoint passes them).
     private struct Batch: Sendable {
-        var events: [ProjectedEvent]
+        var events: [BatchEvent]
         var last: Int64?
     }
 
@@ -105,7 +107,7 @@ public struct Projector: Sendable {
         let limit = Int(min(Int64(batchSize), target - position))
         return Task {
             let recorded = try await reader.readBatch(after: position, limit: limit)
-            return Batch(events: try recorded.filter { $0.quarantineReason == nil }.map(ProjectedEvent.init), last: recorded.last?.globalPosition)
+            return Batch(events: recorded.filter { $0.quarantineReason == nil }.map(BatchEvent.init), last: recorded.last?.globalPosition)
         }
     }
 
@@ -131,7 +133,7 @@ public struct Projector: Sendable {
     /// Applies `accepted` to every projection and moves its checkpoint from `expected` to
     /// `last`, one transaction per projection, side by side; `nil` if a checkpoint was no
     /// longer `expected` (then nothing is applied to that projection).
-    private func commit(_ accepted: [ProjectedEvent], through last: Int64, after expected: Int64) async throws -> Int? {
+    private func commit(_ accepted: [BatchEvent], through last: Int64, after expected: Int64) async throws -> Int? {
         guard projections.count > 1 else {
             return try await commit(accepted, to: projections[0], through: last, after: expected) ? accepted.count : nil
         }
@@ -145,26 +147,50 @@ public struct Projector: Sendable {
     }
 
     /// Applies `accepted` to `projection` and moves its checkpoint from `expected` to `last`
-    /// in one transaction; false if the checkpoint was no longer `expected`.
-    private func commit(_ accepted: [ProjectedEvent], to projection: any Projection, through last: Int64, after expected: Int64) async throws -> Bool {
+    /// in one transaction; false if the checkpoint was no longer `expected`. A batch the
+    /// projection refuses is rolled back and applied again event by event, parking the
+    /// events it refuses.
+    private func commit(_ accepted: [BatchEvent], to projection: any Projection, through last: Int64, after expected: Int64) async throws -> Bool {
+        do {
+            return try await commit(accepted, to: projection, through: last, after: expected, oneByOne: false)
+        } catch let error where Parking.refusal(error) != nil {
+            return try await commit(accepted, to: projection, through: last, after: expected, oneByOne: true)
+        }
+    }
+
+    private func commit(_ accepted: [BatchEvent], to projection: any Projection, through last: Int64, after expected: Int64, oneByOne: Bool) async throws -> Bool {
+        let logger = logger
+        do {
+            try await withCheckpoint(of: projection) { connection, current in
+                guard current == expected else { throw MovedOn() }
+                _ = try await ParkingApplier(projection: projection, connection: connection, logger: logger).apply(accepted, oneByOne: oneByOne)
+                _ = try await connection.query("UPDATE checkpoints SET position = \(last) WHERE projection = \(projection.name)", logger: logger)
+            }
+            return true
+        } catch is MovedOn {
+            return false
+        }
+    }
+
+    /// Runs `body` in a transaction on this projector's schema that holds `projection`'s
+    /// checkpoint row (made at 0 if missing), with its position; errors thrown inside come
+    /// out as themselves, the transaction rolled back.
+    func withCheckpoint<Result: Sendable>(of projection: any Projection,
+                                          _ body: (PostgresConnection, Int64) async throws -> Result) async throws -> Result {
         let schema = schema
         let logger = logger
         let name = projection.name
         do {
-            try await client.withTransaction(logger: logger) { connection in
+            return try await client.withTransaction(logger: logger) { connection in
                 try await schema.use(on: connection, logger: logger)
                 _ = try await connection.query("INSERT INTO checkpoints (projection, position) VALUES (\(name), 0) ON CONFLICT DO NOTHING", logger: logger)
                 let rows = try await connection.query("SELECT position FROM checkpoints WHERE projection = \(name) FOR UPDATE", logger: logger)
                 var current: Int64 = -1
                 for try await position in rows.decode(Int64.self) { current = position }
-                guard current == expected else { throw MovedOn() }
-                if !accepted.isEmpty { try await projection.apply(accepted, on: connection, logger: logger) }
-                _ = try await connection.query("UPDATE checkpoints SET position = \(last) WHERE projection = \(name)", logger: logger)
+                return try await body(connection, current)
             }
-            return true
         } catch let error as PostgresTransactionError {
-            // The batch was rolled back; say what failed inside it.
-            if error.closureError is MovedOn { return false }
+            // The transaction was rolled back; say what failed inside it.
             throw error.closureError ?? error
         }
     }

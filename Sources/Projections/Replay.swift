@@ -64,8 +64,10 @@ public struct Replay: Sendable {
 
     /// Compares the rebuild with the live projections at the same log position: the rebuild
     /// follows the live checkpoints until both stand still at one position, then both are
-    /// checksummed in one snapshot.
+    /// checksummed in one snapshot, the events each parked included (invariant 10).
     public func compareWithLive() async throws -> Report {
+        let tables = compared
+        let names = projections.map(\.name)
         for _ in 0..<10 {
             let livePositions = try await checkpoints(in: .live)
             guard let position = Set(livePositions.values).count == 1 ? livePositions.values.first : nil else {
@@ -75,9 +77,9 @@ public struct Replay: Sendable {
             let report = try await client.withTransaction(logger: logger) { connection -> Report? in
                 _ = try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", logger: logger)
                 var comparisons: [Comparison] = []
-                for table in projections.flatMap(\.tables) {
-                    comparisons.append(Comparison(live: try await ProjectionSchema.live.checksum(of: table, on: connection, logger: logger),
-                                                  rebuilt: try await target.checksum(of: table, on: connection, logger: logger)))
+                for table in tables {
+                    comparisons.append(Comparison(live: try await ProjectionSchema.live.checksum(of: table, projections: names, on: connection, logger: logger),
+                                                  rebuilt: try await target.checksum(of: table, projections: names, on: connection, logger: logger)))
                 }
                 let rows = try await connection.query("SELECT min(position), max(position) FROM projections.checkpoints", logger: logger)
                 for try await (low, high) in rows.decode((Int64?, Int64?).self) where (low ?? 0) == position && (high ?? 0) == position {
@@ -90,12 +92,16 @@ public struct Replay: Sendable {
         throw ReplayError.liveKeptMoving
     }
 
+    /// The tables a comparison checksums: the projections' own and their parked events.
+    private var compared: [String] { projections.flatMap(\.tables) + [ProjectionSchema.parkedEvents] }
+
     /// Up to `limit` rows of `table` only the live schema has, and only the rebuild has, as text.
     public func differences(in table: String, limit: Int = 10) async throws -> (onlyLive: [String], onlyRebuilt: [String]) {
+        let names = projections.map(\.name)
         func rows(_ first: ProjectionSchema, _ second: ProjectionSchema) async throws -> [String] {
-            let result = try await client.query(PostgresQuery(unsafeSQL: """
-                SELECT t::text FROM (SELECT * FROM \(first.name).\(table) EXCEPT ALL SELECT * FROM \(second.name).\(table)) t LIMIT \(limit)
-                """), logger: logger)
+            let result = try await client.query(ProjectionSchema.query("""
+                SELECT t::text FROM (SELECT * FROM \(first.rows(of: table)) a EXCEPT ALL SELECT * FROM \(second.rows(of: table)) b) t LIMIT \(limit)
+                """, reading: table, of: names), logger: logger)
             var texts: [String] = []
             for try await text in result.decode(String.self) { texts.append(text) }
             return texts

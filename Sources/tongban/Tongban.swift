@@ -17,6 +17,7 @@ struct Tongban: AsyncParsableCommand {
             PostgresCommand.self,
             ServeCommand.self,
             ReplayCommand.self,
+            ProjectionsCommand.self,
             SyncCommand.self,
             TokenCommand.self,
             AuditCommand.self,

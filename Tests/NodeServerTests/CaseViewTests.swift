@@ -42,7 +42,7 @@ struct CaseViewTests {
         try await H.run { node in
             let id = try await RefusalTests.assessedCase(node)
             try await node.expect(.ok, .get, "/v1/cases/\(id)", as: H.wulian)
-            // 5,001 events no projection reads land after the case view's checkpoint.
+            // 5,001 events of a stream kind this node does not read (parked, invariant 10) land after the case view's checkpoint.
             let appender = node.database.appender(node: "qingdao")
             let actor = Actor(centre: H.licang, staff: "operator")
             for chunk in 0..<5 {

@@ -4,6 +4,7 @@ import Federation
 import Foundation
 import Hummingbird
 import PostgresNIO
+import Projections
 import Prometheus
 
 /// A node's metrics, served in Prometheus's text format at `/metrics`. Each node keeps its
@@ -11,8 +12,8 @@ import Prometheus
 ///
 /// Counted as they happen: appends and imports with their latency (by the appender, through
 /// ``factory``), staff commands by route and status, inbox query latency. Read at scrape
-/// time: the log's head, each projection's lag behind it, each peer's sync lag and the
-/// quarantine. No label carries personal data: routes are templates, never ids.
+/// time: the log's head, each projection's lag behind it and its parked events, each peer's
+/// sync lag and the quarantine. No label carries personal data: routes are templates, never ids.
 public struct NodeMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     /// For components that count through swift-metrics (the appender).
@@ -26,6 +27,7 @@ public struct NodeMetrics: Sendable {
     private static var syncLag: MetricNameDescriptor { descriptor("sync_lag", "events", "Events a peer held that this node lacked at the last pull from it.") }
     private static var syncContactAge: MetricNameDescriptor { descriptor("sync_last_contact_age", "seconds", "Seconds since the last successful pull from a peer (-1: never).") }
     private static var quarantined: MetricNameDescriptor { descriptor("quarantined", "events", "Imported events kept but quarantined (invariant 5).") }
+    private static var parked: MetricNameDescriptor { descriptor("projection_parked", "events", "Events a projection could not apply and parked (invariant 10).") }
 
     /// `tongban_<name>_<unit>`, with its help text.
     private static func descriptor(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
@@ -58,6 +60,9 @@ public struct NodeMetrics: Sendable {
             registry.makeGauge(descriptor: Self.projectionLag, labels: [("projection", projection)]).set(Double(max(0, head - position)))
         }
         registry.makeGauge(descriptor: Self.quarantined, labels: []).set(Double(try await reader.quarantineCount()))
+        for (projection, count) in try await ParkedEvents(client: client, logger: logger).counts() {
+            registry.makeGauge(descriptor: Self.parked, labels: [("projection", projection)]).set(Double(count))
+        }
         let now = Timestamp(Date())
         for peer in await syncWorker?.peerStatus ?? [] {
             registry.makeGauge(descriptor: Self.syncLag, labels: [("peer", peer.node)]).set(Double(peer.lagEvents))

@@ -104,7 +104,7 @@ struct Views: Sendable {
 
     func caseView(_ caseID: String, for staff: StaffClaims) async throws -> CaseView {
         let caseID = try Self.normalised(caseID)
-        return Self.caseView(try Self.readable(try await fromProjection { try await cases.record(caseID) }, caseID, by: staff))
+        return Self.caseView(try Self.readable(try await fromProjection(for: staff) { try await cases.record(caseID) }, caseID, by: staff))
     }
 
     /// Every event of the case and of its investigations, in this node's log order.
@@ -115,19 +115,23 @@ struct Views: Sendable {
     /// The case and its timeline from one catch-up of the case view (the staff pages show both).
     func caseWithTimeline(_ caseID: String, for staff: StaffClaims) async throws -> (CaseView, [TimelineEntry]) {
         let caseID = try Self.normalised(caseID)
-        guard let (record, events) = try await fromProjection({ try await cases.recordWithTimeline(caseID) }) else {
+        guard let (record, events) = try await fromProjection(for: staff, { try await cases.recordWithTimeline(caseID) }) else {
             throw Problem(.notFound, "no case \(caseID)")
         }
         return (Self.caseView(try Self.readable(record, caseID, by: staff)), Self.timeline(events))
     }
 
-    /// Reads through a projection; one too far behind the log to catch up within a request
-    /// answers 503 saying so.
-    private func fromProjection<Result>(_ read: () async throws -> Result) async throws -> Result {
+    /// Reads through a projection; one too far behind the log to catch up within a request,
+    /// or a case view with a parked event, answers 503 saying so (the latter only to those
+    /// who may read the case, as far as the view knows it).
+    private func fromProjection<Result>(for staff: StaffClaims? = nil, _ read: () async throws -> Result) async throws -> Result {
         do {
             return try await read()
         } catch let behind as ProjectionBehind {
             throw Problem(.unavailable, behind.description)
+        } catch let parked as CaseViewParked {
+            if let staff, let record = parked.record { _ = try Self.readable(record, parked.caseID, by: staff) }
+            throw Problem(.unavailable, parked.description)
         }
     }
 

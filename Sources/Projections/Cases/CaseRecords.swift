@@ -11,7 +11,9 @@ import PostgresNIO
 /// member always sees the commands they have just made; when the node's projector is
 /// already there, that costs two indexed lookups. A view further behind than
 /// `maximumCatchUp` events (a node whose projector was off, a restored database) is not
-/// caught up inside a request: the read fails with ``ProjectionBehind``.
+/// caught up inside a request: the read fails with ``ProjectionBehind``. A case the
+/// projection parked an event of (its own, or one of its requests') is not shown as the
+/// projection holds it, which lacks that event: the read fails with ``CaseViewParked``.
 public struct CaseRecords: Sendable {
     private let client: PostgresClient
     private let projector: Projector
@@ -35,15 +37,30 @@ public struct CaseRecords: Sendable {
     /// event of it is in this node's log.
     public func record(_ caseID: String) async throws -> CaseRecord? {
         try await catchUp()
-        return try await read(caseID)
+        return try await readUnparked(caseID)
     }
 
     /// The case and its timeline (every event of the case and of its investigation requests,
     /// in this node's log order), brought up to date once.
     public func recordWithTimeline(_ caseID: String) async throws -> (CaseRecord, [RecordedEvent])? {
         try await catchUp()
-        guard let record = try await read(caseID) else { return nil }
+        guard let record = try await readUnparked(caseID) else { return nil }
         return (record, try await readTimeline(record))
+    }
+
+    /// The case as ``read(_:)`` gives it, unless the projection parked an event of it.
+    private func readUnparked(_ caseID: String) async throws -> CaseRecord? {
+        let record = try await read(caseID)
+        let streams = ["case-\(caseID)"] + (record?.investigations.map { "investigation-\($0.investigationID)" } ?? [])
+        let rows = try await client.query("""
+            SELECT \(unescaped: ParkedEvents.columns) FROM projections.parked_events
+             WHERE projection = \(projector.projections[0].name) AND (stream_id = ANY(\(streams)) OR case_stream = \(streams[0]))
+             ORDER BY position LIMIT 1
+            """, logger: logger)
+        if let parked = try await ParkedEvents.decode(rows).first {
+            throw CaseViewParked(caseID: caseID, record: record, parked: parked)
+        }
+        return record
     }
 
     private func read(_ caseID: String) async throws -> CaseRecord? {
@@ -72,3 +89,19 @@ public struct CaseRecords: Sendable {
     }
 }
 
+/// A case the case view cannot show as it holds it: the projection parked an event of the
+/// case or of one of its requests (the first is named), so its row lacks that event and
+/// every later one of the stream.
+public struct CaseViewParked: Error, Sendable, CustomStringConvertible {
+    public let caseID: String
+    /// The case as far as the projection applied it (`nil` if its first event is parked),
+    /// for deciding who may be told.
+    public let record: CaseRecord?
+    public let parked: ParkedEvent
+
+    public var description: String {
+        "case \(caseID) cannot be shown: the \(parked.projection) projection parked event \(parked.eventID.uuidString.lowercased()) "
+            + "(\(parked.type)) at log position \(parked.position), and the case's later events wait behind it; an operator lists it "
+            + "with `tongban projections parked` and applies it with `tongban projections retry` once its cause is fixed"
+    }
+}
