@@ -1,6 +1,7 @@
 import CaseDomain
 import EventLog
 import NodeServer
+import Projections
 import Testing
 
 /// `GET /v1/stats`: durations from the events' times, late and overdue counts by each
@@ -43,6 +44,32 @@ struct StatisticsTests {
             }
             let bad = try await node.call(.get, "/v1/stats?from=yesterday", as: H.licang)
             #expect(bad.status == .unprocessableContent && bad.json["errors"]?[0]?["field"] == "from")
+        }
+    }
+
+    /// Clock skew between nodes is ordinary: a transfer requested at Rizhao and accepted at
+    /// Qingdao, whose clock is behind, is a step of no time, flagged, never a constraint failure.
+    @Test func aTransferAcceptedOnAClockBehindTheRequestersIsTimedAsZeroAndFlagged() async throws {
+        try await H.run { node in
+            let id = try await ParkingTests.submitted(node)
+            try await node.expect(.ok, .post, "/v1/cases/\(id)/assessment", as: H.wulian, ["expectedVersion": 1, "eligible": true, "reason": "ok"])
+            try await node.expect(.ok, .post, "/v1/cases/\(id)/transfer", as: H.wulian, ["expectedVersion": 2, "toCentre": "qingdao-licang", "reason": "管辖"])
+            // Qingdao's clock is 30 s behind Rizhao's.
+            let behind = NodeClock(.fixed(Timestamp(millisecondsSinceEpoch: H.now.millisecondsSinceEpoch - 30_000)))
+            try await H.run(on: node.database, clock: behind) { qingdao in
+                try await qingdao.expect(.ok, .post, "/v1/cases/\(id)/transfer/accept", as: H.licang, ["expectedVersion": 3])
+            }
+            try await node.project()
+            try await ParkingTests.expectAtHead(node)
+            #expect(try await ParkedEvents(client: node.database.service).list().isEmpty)
+            let clamped = try await node.database.count("""
+                SELECT count(*)::int FROM projections.stats_intervals
+                 WHERE measure = 'accept-transfer' AND subject = '\(id)' AND ended_at = started_at AND clock_skew
+                """)
+            #expect(clamped == 1, "the accept-transfer interval should end at its start, flagged as clock skew")
+            let stats = try await node.expect(.ok, .get, "/v1/stats?from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z", as: H.licang)
+            let licang = try #require(Self.centre("qingdao-licang", in: stats))
+            #expect(licang["accept-transfer"]?["completed"] == 1 && Self.number(licang["accept-transfer"]?["medianHours"]) == 0, "\(licang)")
         }
     }
 

@@ -24,8 +24,12 @@ struct StatisticsModel: Sendable, Equatable {
         var subject: String
         var centre: String
         var startedAt: Timestamp
+        /// Never before `startedAt`: see ``clockSkew``.
         var endedAt: Timestamp?
         var dueAt: Timestamp?
+        /// The event that ended it was recorded before the one that started it, by a node
+        /// whose clock is behind: `endedAt` is clamped to `startedAt` (a duration of 0).
+        var clockSkew = false
     }
 
     /// By interval id: `<measure>/<subject>/<n>`.
@@ -111,8 +115,12 @@ struct StatisticsModel: Sendable, Equatable {
         openIntervals[key] = id
     }
 
+    /// Ends the open interval at `at`, or at its start if `at` is before it (another node's
+    /// clock): clock skew between nodes is ordinary, never an error.
     private mutating func close(_ measure: Measure, _ subject: String, at: Timestamp) {
-        if let id = openIntervals.removeValue(forKey: "\(measure.rawValue)/\(subject)") { intervals[id]?.endedAt = at }
+        guard let id = openIntervals.removeValue(forKey: "\(measure.rawValue)/\(subject)"), let startedAt = intervals[id]?.startedAt else { return }
+        intervals[id]?.endedAt = max(at, startedAt)
+        intervals[id]?.clockSkew = at < startedAt
     }
 
     /// Forgets an open interval that ended without its step being done (a transfer returned,

@@ -30,13 +30,15 @@ public struct StatisticsProjection: Projection {
     private func load(_ subjects: [String], into model: inout StatisticsModel, on connection: PostgresConnection, logger: Logger) async throws {
         let rows = try await connection.query("""
             SELECT interval_id, measure, subject, centre, (extract(epoch FROM started_at) * 1000)::bigint,
-                   (extract(epoch FROM ended_at) * 1000)::bigint, (extract(epoch FROM due_at) * 1000)::bigint
+                   (extract(epoch FROM ended_at) * 1000)::bigint, (extract(epoch FROM due_at) * 1000)::bigint, clock_skew
               FROM stats_intervals WHERE subject = ANY(\(subjects))
             """, logger: logger)
-        for try await (id, measure, subject, centre, started, ended, due) in rows.decode((String, String, String, String, Int64, Int64?, Int64?).self) {
+        for try await (id, measure, subject, centre, started, ended, due, clockSkew)
+            in rows.decode((String, String, String, String, Int64, Int64?, Int64?, Bool).self) {
             guard let measure = StatisticsModel.Measure(rawValue: measure) else { continue }
             model.load(id, .init(measure: measure, subject: subject, centre: centre, startedAt: Timestamp(millisecondsSinceEpoch: started),
-                                        endedAt: ended.map(Timestamp.init(millisecondsSinceEpoch:)), dueAt: due.map(Timestamp.init(millisecondsSinceEpoch:))))
+                                 endedAt: ended.map(Timestamp.init(millisecondsSinceEpoch:)), dueAt: due.map(Timestamp.init(millisecondsSinceEpoch:)),
+                                 clockSkew: clockSkew))
         }
     }
 
@@ -44,15 +46,15 @@ public struct StatisticsProjection: Projection {
         let intervals = model.intervals.sorted { $0.key < $1.key }
         guard !intervals.isEmpty else { return }
         _ = try await connection.query("""
-            INSERT INTO stats_intervals (interval_id, measure, subject, centre, started_at, ended_at, due_at)
+            INSERT INTO stats_intervals (interval_id, measure, subject, centre, started_at, ended_at, due_at, clock_skew)
             SELECT id, measure, subject, centre, 'epoch'::timestamptz + started * interval '1 millisecond',
                    CASE WHEN ended = \(Self.noTime) THEN NULL ELSE 'epoch'::timestamptz + ended * interval '1 millisecond' END,
-                   CASE WHEN due = \(Self.noTime) THEN NULL ELSE 'epoch'::timestamptz + due * interval '1 millisecond' END
+                   CASE WHEN due = \(Self.noTime) THEN NULL ELSE 'epoch'::timestamptz + due * interval '1 millisecond' END, clock_skew
               FROM unnest(\(intervals.map(\.key)), \(intervals.map(\.value.measure.rawValue)), \(intervals.map(\.value.subject)),
                           \(intervals.map(\.value.centre)), \(intervals.map(\.value.startedAt.millisecondsSinceEpoch)),
                           \(intervals.map { $0.value.endedAt?.millisecondsSinceEpoch ?? Self.noTime }),
-                          \(intervals.map { $0.value.dueAt?.millisecondsSinceEpoch ?? Self.noTime }))
-                   AS i(id, measure, subject, centre, started, ended, due)
+                          \(intervals.map { $0.value.dueAt?.millisecondsSinceEpoch ?? Self.noTime }), \(intervals.map(\.value.clockSkew)))
+                   AS i(id, measure, subject, centre, started, ended, due, clock_skew)
             """, logger: logger)
     }
 }
