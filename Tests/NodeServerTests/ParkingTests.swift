@@ -140,4 +140,34 @@ struct ParkingTests {
             #expect(try await ParkedEvents(client: node.database.service).list() == parked)
         }
     }
+
+    @Test func anInvestigationRequestWaitsBehindItsCasesParkedEventAndARetryAppliesBothInOrder() async throws {
+        try await H.run { node in
+            let id = try await Self.submitted(node)
+            try await node.project()
+            _ = try await node.database.owner.query(PostgresQuery(unsafeSQL: """
+                ALTER TABLE projections.case_views ADD CONSTRAINT test_refuses_case CHECK (case_id <> '\(id)' OR version < 2)
+                """))
+            try await node.expect(.ok, .post, "/v1/cases/\(id)/assessment", as: H.wulian, ["expectedVersion": 1, "eligible": true, "reason": "ok"])
+            let requested = try await node.expect(.created, .post, "/v1/cases/\(id)/investigations", as: H.wulian,
+                                                  ["toCentre": "weihai-huancui", "questions": ["住址"], "dueDays": 5])
+            let investigation = try #require(requested["investigationId"]?.stringValue)
+            try await node.project()
+            try await Self.expectAtHead(node)
+
+            // The request is parked behind its case's parked event in the case view only; the inbox has it.
+            let parked = try await ParkedEvents(client: node.database.service).list()
+            #expect(parked.map(\.type) == ["ApplicationAssessed", "InvestigationRequested"] && parked.allSatisfy { $0.projection == "case-views" }, "\(parked)")
+            #expect(parked.last?.caseStream == "case-\(id)" && parked.last?.behind == parked.first?.position, "\(parked)")
+            #expect(try await node.inbox(H.huancui) == ["incoming-investigation@\(investigation)"])
+            try await Self.expectReplayMatches(node, parked: 2)
+
+            _ = try await node.database.owner.query("ALTER TABLE projections.case_views DROP CONSTRAINT test_refuses_case")
+            let outcomes = try await Projector(projection: CaseViewProjection(), client: node.database.service).retryParked()
+            #expect(outcomes.map { "\($0.projection) \($0.applied)/\($0.stillParked)" } == ["case-views 2/0"], "\(outcomes)")
+            let view = try await node.expect(.ok, .get, "/v1/cases/\(id)", as: H.wulian)
+            #expect(view["phase"] == "ready-for-decision" && view["investigations"]?[0]?["investigationId"]?.stringValue == investigation, "\(view)")
+            try await Self.expectReplayMatches(node, parked: 0)
+        }
+    }
 }
