@@ -2,12 +2,47 @@
 ///
 /// Its text form is fixed (`2026-11-24T08:30:00.123Z`), so the same instant always has
 /// the same bytes in a signed envelope.
+///
+/// A timestamp lies within the years 0000 to 9999, the instants its text form can write:
+/// arithmetic saturates at those ends, so no instant from a request, a peer or a clock can
+/// make it trap, and the difference of two timestamps always fits an `Int64`.
 public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Milliseconds since 1970-01-01T00:00:00Z.
     public let millisecondsSinceEpoch: Int64
 
+    /// 0000-01-01T00:00:00.000Z.
+    public static let earliest = Timestamp(exactly: -62_167_219_200_000)!
+    /// 9999-12-31T23:59:59.999Z.
+    public static let latest = Timestamp(exactly: 253_402_300_799_999)!
+
+    /// The instant `millisecondsSinceEpoch` after the epoch, clamped to ``earliest`` ... ``latest``.
     public init(millisecondsSinceEpoch: Int64) {
-        self.millisecondsSinceEpoch = millisecondsSinceEpoch
+        self.millisecondsSinceEpoch = min(max(millisecondsSinceEpoch, -62_167_219_200_000), 253_402_300_799_999)
+    }
+
+    /// The instant `milliseconds` after the epoch; `nil` outside ``earliest`` ... ``latest``
+    /// (for values from outside, which are refused rather than clamped).
+    public init?(exactly milliseconds: Int64) {
+        guard (-62_167_219_200_000...253_402_300_799_999).contains(milliseconds) else { return nil }
+        self.millisecondsSinceEpoch = milliseconds
+    }
+
+    /// This instant moved by `milliseconds` (negative: earlier), saturating at the range's ends.
+    public func adding(milliseconds: Int64) -> Timestamp {
+        let (sum, overflow) = millisecondsSinceEpoch.addingReportingOverflow(milliseconds)
+        return Timestamp(millisecondsSinceEpoch: overflow ? (milliseconds > 0 ? .max : .min) : sum)
+    }
+
+    /// This instant moved by `days` whole days of 24 hours, saturating at the range's ends.
+    public func adding(days: Int64) -> Timestamp {
+        let (shift, overflow) = days.multipliedReportingOverflow(by: 86_400_000)
+        return adding(milliseconds: overflow ? (days > 0 ? .max : .min) : shift)
+    }
+
+    /// Milliseconds from `earlier` to this instant (negative when `earlier` is later).
+    /// Never overflows: both lie in the bounded range.
+    public func milliseconds(since earlier: Timestamp) -> Int64 {
+        millisecondsSinceEpoch - earlier.millisecondsSinceEpoch
     }
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {

@@ -6,6 +6,8 @@ public enum AppendError: Error, Hashable, CustomStringConvertible {
     case conflict(stream: String, expected: Int64, actual: Int64)
     /// The request itself is malformed.
     case invalid(String)
+    /// A value of an event breaks the federation's value rules (``EventValueRules``).
+    case invalidValue(field: String, reason: String)
     /// PostgreSQL failed; the outcome of the batch is reported by the message.
     case database(String)
 
@@ -13,6 +15,7 @@ public enum AppendError: Error, Hashable, CustomStringConvertible {
         switch self {
         case .conflict(let stream, let expected, let actual): "stream \(stream) is at version \(actual), not the expected \(expected)"
         case .invalid(let reason): "invalid append: \(reason)"
+        case .invalidValue(let field, let reason): "\(field): \(reason)"
         case .database(let message): "event store failure: \(message)"
         }
     }
@@ -50,11 +53,19 @@ public struct ImportOutcome: Sendable, Hashable {
     public var alreadyHeld: Int
     /// Events stored but quarantined, with the reason.
     public var quarantined: [EventHash: String]
+    /// Origins whose events were refused (nothing of theirs written), and why.
+    public var refused: [NodeID: ImportError]
+    /// Events not written because they follow a refused one in their stream or chain:
+    /// they are imported once what they follow is.
+    public var deferred: Int
 
-    public init(imported: Int = 0, alreadyHeld: Int = 0, quarantined: [EventHash: String] = [:]) {
+    public init(imported: Int = 0, alreadyHeld: Int = 0, quarantined: [EventHash: String] = [:],
+                refused: [NodeID: ImportError] = [:], deferred: Int = 0) {
         self.imported = imported
         self.alreadyHeld = alreadyHeld
         self.quarantined = quarantined
+        self.refused = refused
+        self.deferred = deferred
     }
 }
 

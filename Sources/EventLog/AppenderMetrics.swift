@@ -51,7 +51,7 @@ struct AppenderMetrics: Sendable {
     static func outcome(of error: AppendError) -> String {
         switch error {
         case .conflict: "conflict"
-        case .invalid: "invalid"
+        case .invalid, .invalidValue: "invalid"
         case .database: "failed"
         }
     }

@@ -115,16 +115,17 @@ public struct ChainVerifier: Sendable {
         guard envelope.prevHash == previous.headHash else {
             throw .brokenChain(expectedPrevHash: previous.headHash, found: envelope.prevHash)
         }
+        let quarantined = stored.quarantineReason != nil
         let columns: [(String, Bool)] = [
             ("origin_node", envelope.originNode == origin),
             ("origin_seq", envelope.originSeq == stored.originSeq),
             ("event_id", envelope.eventId == stored.eventId),
-            ("stream_id", envelope.streamId == stored.streamId),
+            ("stream_id", StoredColumns.text(envelope.streamId, quarantined: quarantined) == stored.streamId),
             ("stream_version", envelope.streamVersion == stored.streamVersion),
-            ("type", envelope.type == stored.type),
-            ("schema_version", envelope.schemaVersion == stored.schemaVersion),
+            ("type", StoredColumns.text(envelope.type, quarantined: quarantined) == stored.type),
+            ("schema_version", StoredColumns.schemaVersion(envelope.schemaVersion, quarantined: quarantined) == stored.schemaVersion),
             ("actor_centre", envelope.actor.centre?.rawValue == stored.actorCentre),
-            ("actor_staff", envelope.actor.staff == stored.actorStaff),
+            ("actor_staff", StoredColumns.text(envelope.actor.staff, quarantined: quarantined) == stored.actorStaff),
             ("prev_hash", envelope.prevHash.bytes == stored.prevHash),
         ]
         if let mismatch = columns.first(where: { !$0.1 }) { throw .columnMismatch(mismatch.0) }

@@ -83,14 +83,18 @@ struct CommitPlan {
     /// Judges imported events by who may write their streams (invariant 5); `nil` to check
     /// stream versions only.
     private var writers: StreamWriterJudge?
+    /// What an event may contain; the event size is judged here, the values before planning.
+    private let valueRules: EventValueRules
 
     /// `heads` must know the global head and every origin and stream the requests touch;
     /// `writers`, the history of every stream the imports touch.
-    init(heads: LogHeads, heldHashes: [OriginPosition: EventHash], writers: StreamWriterJudge? = nil) {
+    init(heads: LogHeads, heldHashes: [OriginPosition: EventHash], writers: StreamWriterJudge? = nil,
+         valueRules: EventValueRules = EventValueRules()) {
         self.heads = heads
         self.nextPosition = (heads.globalHead ?? 0) + 1
         self.heldHashes = heldHashes
         self.writers = writers
+        self.valueRules = valueRules
     }
 
     // `_modify`, not `set`: a get-and-set accessor would copy the whole dictionary (up to
@@ -148,6 +152,9 @@ struct CommitPlan {
             do { bytes = try envelope.canonicalBytes() } catch {
                 throw .invalid("event \(offset + 1) (\(event.type)) has no canonical form: \(error)")
             }
+            do throws(EventValueRules.Violation) { try valueRules.check(eventBytes: bytes.count) } catch {
+                throw .invalidValue(field: error.field, reason: error.reason)
+            }
             let hash = EventHash(of: bytes)
             head = OriginHead(seq: envelope.originSeq, hash: hash)
             newRows.append(PlannedRow(envelope: envelope, canonicalBytes: bytes, hash: hash, signature: nil,
@@ -188,77 +195,115 @@ struct CommitPlan {
     }
 
     /// Checks every event's hash and signature against `keyring`, spread over the cores
-    /// (an Ed25519 check costs more than everything else an import does per event);
-    /// rejects the batch for the first event in batch order that fails.
-    static func verifySignatures(_ events: [SignedEvent], keyring: OriginKeyring) async throws(ImportError) {
+    /// (an Ed25519 check costs more than everything else an import does per event): the
+    /// indexes of the events that fail, and why.
+    static func verifySignatures(_ events: [SignedEvent], keyring: OriginKeyring) async -> [Int: IntegrityError] {
         let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, events.count / 64))
         let size = (events.count + chunks - 1) / chunks
-        let firstFailure = await withTaskGroup(of: (index: Int, reason: IntegrityError)?.self) { group in
+        return await withTaskGroup(of: [Int: IntegrityError].self) { group in
             for start in stride(from: 0, to: events.count, by: size) {
                 group.addTask {
+                    var failures: [Int: IntegrityError] = [:]
                     for index in start..<min(events.count, start + size) {
-                        do throws(IntegrityError) { try events[index].verify(with: keyring) } catch { return (index, error) }
+                        do throws(IntegrityError) { try events[index].verify(with: keyring) } catch { failures[index] = error }
                     }
-                    return nil
+                    return failures
                 }
             }
-            var first: (index: Int, reason: IntegrityError)?
-            for await case let failure? in group where failure.index < first?.index ?? .max { first = failure }
-            return first
-        }
-        if let (index, reason) = firstFailure {
-            throw .rejected(event: events[index].envelope, reason: reason)
+            var failures: [Int: IntegrityError] = [:]
+            for await part in group { failures.merge(part) { first, _ in first } }
+            return failures
         }
     }
 
     /// Plans an import of events whose hashes and signatures ``verifySignatures(_:keyring:)``
-    /// checked: each must follow its origin's chain with no gap, or be one the log already
-    /// holds with the same hash. An event whose stream version does not follow the stream,
-    /// or whose origin the writer rules refuse, is kept but quarantined. Any failure
-    /// rejects the batch.
-    mutating func planImport(_ events: [SignedEvent]) throws(ImportError) -> ImportOutcome {
-        var trial = self
+    /// checked (`badSignatures`: the indexes that failed). Each must follow its origin's
+    /// chain with no gap, or be one the log already holds with the same hash. An event
+    /// whose values break the rules, whose stream version does not follow the stream, or
+    /// whose origin the writer rules refuse, is kept but quarantined.
+    ///
+    /// An origin whose event fails (bad signature, gap, broken chain, fork, an event id
+    /// already taken) is refused for the whole batch: none of its events is written, and
+    /// neither is any event that follows one of them in its stream or its origin's chain.
+    /// Other origins' events are planned as usual, so one bad origin stops only its own
+    /// chain (and what depends on it), never the relaying of the others.
+    mutating func planImport(_ events: [SignedEvent], badSignatures: [Int: IntegrityError] = [:],
+                             takenEventIDs: Set<UUID> = []) -> ImportOutcome {
+        var refused: [NodeID: ImportError] = [:]
+        while true {
+            var trial = self
+            switch trial.planImport(events, refusing: refused, badSignatures: badSignatures, takenEventIDs: takenEventIDs) {
+            case .success(var outcome):
+                self = trial
+                outcome.refused = refused
+                return outcome
+            case .failure(let refusal):
+                refused[refusal.origin] = refusal.error
+            }
+        }
+    }
+
+    /// One try of ``planImport(_:badSignatures:takenEventIDs:)`` with `refusing` left out:
+    /// the first origin found failing, or the outcome.
+    private mutating func planImport(
+        _ events: [SignedEvent], refusing: [NodeID: ImportError], badSignatures: [Int: IntegrityError], takenEventIDs: Set<UUID>
+    ) -> Result<ImportOutcome, OriginRefusal> {
         var outcome = ImportOutcome()
-        for event in events {
+        var blockedOrigins = Set(refusing.keys)
+        var blockedStreams: Set<String> = []
+        var eventIDs = takenEventIDs
+        for (index, event) in events.enumerated() {
             let envelope = event.envelope
             let origin = envelope.originNode
-            func reject(_ reason: IntegrityError) -> ImportError { .rejected(event: envelope, reason: reason) }
-            let head = trial.originHeads[origin, default: .empty]
+            func refuse(_ error: ImportError) -> Result<ImportOutcome, OriginRefusal> { .failure(OriginRefusal(origin: origin, error: error)) }
+            func reject(_ reason: IntegrityError) -> Result<ImportOutcome, OriginRefusal> { refuse(.rejected(event: envelope, reason: reason)) }
+            if blockedOrigins.contains(origin) || blockedStreams.contains(envelope.streamId) {
+                blockedOrigins.insert(origin)
+                blockedStreams.insert(envelope.streamId)
+                outcome.deferred += 1
+                continue
+            }
+            if let reason = badSignatures[index] { return reject(reason) }
+            let head = originHeads[origin, default: .empty]
             if envelope.originSeq <= head.seq {
                 let position = OriginPosition(origin: origin, seq: envelope.originSeq)
-                guard let held = trial.heldHash(at: position) else {
-                    throw reject(.sequenceGap(expected: head.seq + 1, found: envelope.originSeq))
-                }
+                guard let held = heldHash(at: position) else { return reject(.sequenceGap(expected: head.seq + 1, found: envelope.originSeq)) }
                 guard held == event.hash else {
-                    throw .forked(origin: origin, seq: envelope.originSeq, held: held, received: event.hash)
+                    return refuse(.forked(origin: origin, seq: envelope.originSeq, held: held, received: event.hash))
                 }
                 outcome.alreadyHeld += 1
                 continue
             }
-            guard envelope.originSeq == head.seq + 1 else {
-                throw reject(.sequenceGap(expected: head.seq + 1, found: envelope.originSeq))
+            guard envelope.originSeq == head.seq + 1 else { return reject(.sequenceGap(expected: head.seq + 1, found: envelope.originSeq)) }
+            guard envelope.prevHash == head.hash else { return reject(.brokenChain(expectedPrevHash: head.hash, found: envelope.prevHash)) }
+            guard eventIDs.insert(envelope.eventId).inserted else {
+                return reject(.columnMismatch("event_id \(envelope.eventId.uuidString.lowercased()) is already taken by another event"))
             }
-            guard envelope.prevHash == head.hash else {
-                throw reject(.brokenChain(expectedPrevHash: head.hash, found: envelope.prevHash))
-            }
-            trial.originHeads[origin] = OriginHead(seq: envelope.originSeq, hash: event.hash)
-            let streamVersion = trial.streamVersions[envelope.streamId, default: 0]
+            originHeads[origin] = OriginHead(seq: envelope.originSeq, hash: event.hash)
+            let streamVersion = streamVersions[envelope.streamId, default: 0]
             var quarantineReason: String?
-            if envelope.streamVersion != streamVersion + 1 {
+            if let violation = valueRules.violation(ofImported: event) {
+                quarantineReason = "invalid-value: \(violation)"
+            } else if envelope.streamVersion != streamVersion + 1 {
                 quarantineReason = "stream-version-conflict: \(envelope.streamId) is at version \(streamVersion), the event claims \(envelope.streamVersion)"
-            } else if let refusal = trial.writers?.refusal(of: envelope) {
+            } else if let refusal = writers?.refusal(of: envelope) {
                 quarantineReason = "not-the-writer: \(envelope.streamId) version \(envelope.streamVersion) from \(origin): \(refusal)"
             } else {
-                trial.streamVersions[envelope.streamId] = envelope.streamVersion
+                streamVersions[envelope.streamId] = envelope.streamVersion
             }
             if let quarantineReason { outcome.quarantined[event.hash] = quarantineReason }
-            trial.rows.append(PlannedRow(envelope: envelope, canonicalBytes: event.canonicalBytes, hash: event.hash, signature: event.signature,
-                                         globalPosition: trial.nextPosition, quarantineReason: quarantineReason))
-            trial.nextPosition += 1
+            rows.append(PlannedRow(envelope: envelope, canonicalBytes: event.canonicalBytes, hash: event.hash, signature: event.signature,
+                                   globalPosition: nextPosition, quarantineReason: quarantineReason))
+            nextPosition += 1
             outcome.imported += 1
         }
-        self = trial
-        return outcome
+        return .success(outcome)
+    }
+
+    /// An origin an import refuses, and why.
+    private struct OriginRefusal: Error {
+        var origin: NodeID
+        var error: ImportError
     }
 
     /// The hash held at an origin position: in the log, or planned earlier in this batch.

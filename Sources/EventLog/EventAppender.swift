@@ -21,7 +21,7 @@ public actor EventAppender {
 
     private enum Pending {
         case append([StreamAppend], reply: CheckedContinuation<[AppendOutcome], any Error>)
-        case importBatch(events: [SignedEvent], reply: CheckedContinuation<ImportOutcome, any Error>)
+        case importBatch(events: [SignedEvent], badSignatures: [Int: IntegrityError], reply: CheckedContinuation<ImportOutcome, any Error>)
 
         var isAppend: Bool {
             if case .append = self { true } else { false }
@@ -30,7 +30,7 @@ public actor EventAppender {
         var eventCount: Int {
             switch self {
             case .append(let appends, _): appends.reduce(0) { $0 + $1.events.count }
-            case .importBatch(let events, _): events.count
+            case .importBatch(let events, _, _): events.count
             }
         }
     }
@@ -39,6 +39,7 @@ public actor EventAppender {
     private let signingKey: NodeSigningKey
     private let keyring: OriginKeyring
     private let writerRules: (any StreamWriterRules)?
+    private let valueRules: EventValueRules
     private let clock: NodeClock
     private let logger: Logger
     private let maximumEventsPerCommit: Int
@@ -54,13 +55,15 @@ public actor EventAppender {
     ///   - keyring: the federation's public keys, for imports (this node's own included).
     ///   - writerRules: who may write each stream, for imports (invariant 5); `nil` checks
     ///     only that an imported event follows its stream's version.
+    ///   - valueRules: what an event may contain (invariant 9): a local append that breaks
+    ///     them is refused, an import quarantined.
     ///   - maximumEventsPerCommit: a group commit stops taking requests past this many events
     ///     (a single larger request still commits alone).
     ///   - metrics: where requests, their latency and the events written are counted
     ///     (swift-metrics' global factory by default).
     public init(
         client: PostgresClient, signingKey: NodeSigningKey, keyring: OriginKeyring, writerRules: (any StreamWriterRules)? = nil,
-        clock: NodeClock = .system, maximumEventsPerCommit: Int = 2000, metrics: any MetricsFactory = MetricsSystem.factory,
+        valueRules: EventValueRules = EventValueRules(), clock: NodeClock = .system, maximumEventsPerCommit: Int = 2000, metrics: any MetricsFactory = MetricsSystem.factory,
         logger: Logger = Logger(label: "tongban.appender")
     ) {
         self.metrics = AppenderMetrics(factory: metrics)
@@ -68,6 +71,7 @@ public actor EventAppender {
         self.signingKey = signingKey
         self.keyring = keyring
         self.writerRules = writerRules
+        self.valueRules = valueRules
         self.clock = clock
         self.maximumEventsPerCommit = maximumEventsPerCommit
         self.logger = logger
@@ -89,11 +93,21 @@ public actor EventAppender {
         guard !appends.isEmpty else { throw .invalid("nothing to append") }
         guard Set(appends.map(\.stream)).count == appends.count else { throw .invalid("a stream appears twice in one atomic append") }
         for append in appends {
-            guard !append.stream.isEmpty else { throw .invalid("stream id is empty") }
+            guard StreamID.isWellFormed(append.stream) else {
+                throw .invalid("stream id '\(append.stream)': 1 to \(StreamID.maximumLength) lowercase letters, digits and '-'")
+            }
             guard !append.events.isEmpty else { throw .invalid("no events to append to \(append.stream)") }
             guard append.expectedVersion >= 0 else { throw .invalid("expected version \(append.expectedVersion) is negative") }
-            if let bad = append.events.first(where: { $0.type.isEmpty || $0.schemaVersion < 1 }) {
-                throw .invalid("event type '\(bad.type)' schema version \(bad.schemaVersion): type must be non-empty and schema version at least 1")
+            if let bad = append.events.first(where: { !EventValueRules.schemaVersions.contains($0.schemaVersion) }) {
+                throw .invalid("event type '\(bad.type)' schema version \(bad.schemaVersion): schema versions are \(EventValueRules.schemaVersions)")
+            }
+            for event in append.events {
+                do throws(EventValueRules.Violation) {
+                    try EventValueRules.check(type: event.type, staff: event.actor.staff)
+                    try EventValueRules.check(body: event.body)
+                } catch {
+                    throw .invalidValue(field: error.field, reason: error.reason)
+                }
             }
         }
         let started = ContinuousClock.now
@@ -110,16 +124,24 @@ public actor EventAppender {
         }
     }
 
-    /// Imports events authored elsewhere, in origin order. The whole batch is rejected,
-    /// and nothing written, if any event has a bad hash or signature, an unknown origin,
-    /// a gap or a break in its origin's chain. Events already held are skipped.
+    /// Imports events authored elsewhere, in origin order. An origin with an event that has
+    /// a bad hash or signature, an unknown origin, a gap or a break in its chain, or an id
+    /// another event has, is refused: nothing of that origin's in the batch is written, nor
+    /// anything that follows its events in their streams (``ImportOutcome/refused``,
+    /// ``ImportOutcome/deferred``); the other origins' events are imported. When nothing at
+    /// all could be imported, the first refusal (by origin id) is thrown. Events already
+    /// held are skipped.
     public func importEvents(_ events: [SignedEvent]) async throws(ImportError) -> ImportOutcome {
         guard !events.isEmpty else { return ImportOutcome() }
         let started = ContinuousClock.now
         do {
-            try await CommitPlan.verifySignatures(events, keyring: keyring)
+            let badSignatures = await CommitPlan.verifySignatures(events, keyring: keyring)
             let outcome = try await withCheckedThrowingContinuation { reply in
-                enqueue(.importBatch(events: events, reply: reply))
+                enqueue(.importBatch(events: events, badSignatures: badSignatures, reply: reply))
+            }
+            if outcome.imported == 0, outcome.alreadyHeld < events.count,
+               let first = outcome.refused.min(by: { $0.key.rawValue < $1.key.rawValue }) {
+                throw first.value
             }
             metrics.record(.import, outcome: "ok", duration: ContinuousClock.now - started, events: outcome.imported, quarantined: outcome.quarantined.count)
             return outcome
@@ -213,7 +235,7 @@ public actor EventAppender {
             for request in group {
                 switch request {
                 case .append(_, let reply): reply.resume(throwing: AppendError.database(failure))
-                case .importBatch(_, let reply): reply.resume(throwing: ImportError.database(failure))
+                case .importBatch(_, _, let reply): reply.resume(throwing: ImportError.database(failure))
                 }
             }
         }
@@ -221,7 +243,7 @@ public actor EventAppender {
 
     /// Reads what the cache lacks for `group`, then plans and signs it from the cache.
     private func prepare(_ group: [Pending], on connection: PostgresConnection) async throws -> PreparedGroup {
-        let heldHashes = try await loadMissingHeads(for: group, on: connection)
+        let (heldHashes, takenEventIDs) = try await loadMissingHeads(for: group, on: connection)
         var writers: StreamWriterJudge?
         if let writerRules, !group.allSatisfy(\.isAppend) {
             writers = StreamWriterJudge(rules: writerRules, histories: try await loadImportedStreamHistories(for: group, on: connection))
@@ -229,15 +251,15 @@ public actor EventAppender {
         // The plan takes the cache over (no copy of its dictionaries); commit hands it back.
         let start = heads
         heads = LogHeads()
-        return try await prepare(group, from: start, heldHashes: heldHashes, writers: writers)
+        return try await prepare(group, from: start, heldHashes: heldHashes, takenEventIDs: takenEventIDs, writers: writers)
     }
 
     /// Plans `group` from `start` (which must know every head it touches) and signs it.
     private func prepare(
-        _ group: [Pending], from start: LogHeads, heldHashes: [OriginPosition: EventHash], writers: StreamWriterJudge?
+        _ group: [Pending], from start: LogHeads, heldHashes: [OriginPosition: EventHash], takenEventIDs: Set<UUID>, writers: StreamWriterJudge?
     ) async throws -> PreparedGroup {
         let startHead = start.globalHead ?? 0
-        var plan = CommitPlan(heads: start, heldHashes: heldHashes, writers: writers)
+        var plan = CommitPlan(heads: start, heldHashes: heldHashes, writers: writers, valueRules: valueRules)
         enum Planned {
             case append(Result<[PlannedAppend], AppendError>, CheckedContinuation<[AppendOutcome], any Error>)
             case importBatch(Result<ImportOutcome, ImportError>, CheckedContinuation<ImportOutcome, any Error>)
@@ -249,8 +271,8 @@ public actor EventAppender {
                 planned.append(.append(Result { () throws(AppendError) in
                     try plan.planAppends(appends, node: signingKey.node, now: clock.now())
                 }, continuation))
-            case .importBatch(let events, let continuation):
-                planned.append(.importBatch(Result { () throws(ImportError) in try plan.planImport(events) }, continuation))
+            case .importBatch(let events, let badSignatures, let continuation):
+                planned.append(.importBatch(.success(plan.planImport(events, badSignatures: badSignatures, takenEventIDs: takenEventIDs)), continuation))
             }
         }
         let rows = plan.rows
@@ -293,18 +315,20 @@ public actor EventAppender {
         return (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"
     }
 
-    /// Reads the heads the group needs and the cache lacks, and the hashes already held at
-    /// the import requests' origin positions.
-    private func loadMissingHeads(for group: [Pending], on connection: PostgresConnection) async throws -> [OriginPosition: EventHash] {
+    /// Reads the heads the group needs and the cache lacks, the hashes already held at the
+    /// import requests' origin positions, and which of their event ids the log holds.
+    private func loadMissingHeads(for group: [Pending], on connection: PostgresConnection) async throws -> ([OriginPosition: EventHash], Set<UUID>) {
         var origins: Set<NodeID> = [signingKey.node]
         var streams: Set<String> = []
         var importPositions: [(String, Int64)] = []
+        var importIDs: [UUID] = []
         for request in group {
             switch request {
             case .append(let appends, _):
                 streams.formUnion(appends.map(\.stream))
-            case .importBatch(let events, _):
+            case .importBatch(let events, _, _):
                 for event in events {
+                    importIDs.append(event.envelope.eventId)
                     origins.insert(event.envelope.originNode)
                     streams.insert(event.envelope.streamId)
                     importPositions.append((event.envelope.originNode.rawValue, event.envelope.originSeq))
@@ -355,7 +379,12 @@ public actor EventAppender {
                 }
             }
         }
-        return held
+        var taken: Set<UUID> = []
+        if !importIDs.isEmpty {
+            let rows = try await connection.query("SELECT event_id FROM events WHERE event_id = ANY(\(importIDs)::uuid[])", logger: logger)
+            for try await id in rows.decode(UUID.self) { taken.insert(id) }
+        }
+        return (held, taken)
     }
 }
 
@@ -364,7 +393,7 @@ extension EventAppender {
     /// empty history for a new stream): what the writer rules judge the imports by.
     private func loadImportedStreamHistories(for group: [Pending], on connection: PostgresConnection) async throws -> [String: [EventEnvelope]] {
         var histories: [String: [EventEnvelope]] = [:]
-        for case .importBatch(let events, _) in group {
+        for case .importBatch(let events, _, _) in group {
             for event in events { histories[event.envelope.streamId] = [] }
         }
         let rows = try await connection.query("""
@@ -420,13 +449,14 @@ struct InsertEventsStatement: PostgresPreparedStatement {
         bindings.append(envelopes.map(\.eventId))
         bindings.append(envelopes.map(\.originNode.rawValue))
         bindings.append(envelopes.map(\.originSeq))
-        bindings.append(envelopes.map(\.streamId))
+        let quarantined = rows.map { $0.quarantineReason != nil }
+        bindings.append(zip(envelopes, quarantined).map { StoredColumns.text($0.streamId, quarantined: $1) })
         bindings.append(envelopes.map(\.streamVersion))
-        bindings.append(envelopes.map(\.type))
-        bindings.append(envelopes.map(\.schemaVersion))
+        bindings.append(zip(envelopes, quarantined).map { StoredColumns.text($0.type, quarantined: $1) })
+        bindings.append(zip(envelopes, quarantined).map { StoredColumns.schemaVersion($0.schemaVersion, quarantined: $1) })
         bindings.append(envelopes.map(\.recordedAt.date))
         bindings.append(envelopes.map { $0.actor.centre?.rawValue ?? "" })
-        bindings.append(envelopes.map(\.actor.staff))
+        bindings.append(zip(envelopes, quarantined).map { StoredColumns.text($0.actor.staff, quarantined: $1) })
         bindings.append(events.map { ByteBuffer(bytes: $0.canonicalBytes) })
         bindings.append(envelopes.map { ByteBuffer(bytes: $0.prevHash.bytes) })
         bindings.append(events.map { ByteBuffer(bytes: $0.hash.bytes) })

@@ -34,7 +34,9 @@ public struct NodeClock: Sendable, Hashable, CustomStringConvertible {
             guard let (suffix, scale) = units.first(where: { spec.hasSuffix($0.0) }),
                   let amount = Int64(spec.dropLast(suffix.count))
             else { throw .invalid(text, "expected offset:<integer>(d|h|m|s|ms), e.g. offset:8d") }
-            self.init(.offset(milliseconds: amount * scale))
+            let (shift, overflow) = amount.multipliedReportingOverflow(by: scale)
+            guard !overflow, shift.magnitude <= 100 * 365 * 86_400_000 else { throw .invalid(text, "an offset of at most 100 years") }
+            self.init(.offset(milliseconds: shift))
         } else {
             throw .invalid(text, "expected system, fixed:<ISO-8601> or offset:<duration>")
         }
@@ -45,7 +47,7 @@ public struct NodeClock: Sendable, Hashable, CustomStringConvertible {
         switch mode {
         case .system: Timestamp(Date())
         case .fixed(let instant): instant
-        case .offset(let shift): Timestamp(millisecondsSinceEpoch: Timestamp(Date()).millisecondsSinceEpoch + shift)
+        case .offset(let shift): Timestamp(Date()).adding(milliseconds: shift)
         }
     }
 
@@ -72,7 +74,8 @@ public enum ClockError: Error, Equatable, CustomStringConvertible {
 extension Timestamp {
     /// The instant of `date`, truncated to milliseconds.
     public init(_ date: Date) {
-        self.init(millisecondsSinceEpoch: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
+        let millis = (date.timeIntervalSince1970 * 1000).rounded(.down)
+        self.init(millisecondsSinceEpoch: millis.isNaN ? 0 : Int64(min(max(millis, -1e15), 1e15)))
     }
 
     /// The instant as a `Date`.

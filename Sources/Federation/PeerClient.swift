@@ -20,19 +20,29 @@ public struct PeerClient: Sendable {
         self.peers = federation.nodes.filter { $0.id != key.node }.map { Peer(id: $0.id, url: $0.url) }
     }
 
-    /// Sends a request signed by this node; the status, content type and body of the answer.
-    public func send(_ method: String, _ path: String, to peer: Peer, body: Data = Data(),
-                     timeout: TimeAmount = .seconds(10)) async throws -> (status: UInt, contentType: String?, body: ByteBuffer) {
+    /// The most a peer's answer may hold: a pull page (bounded in bytes by the serving
+    /// node, ``SyncMessages/maximumPageBytes``) or a scan, with room to spare.
+    public static let maximumAnswerBytes = 40 * 1024 * 1024
+
+    /// The client peers are reached with: redirects are never followed (a node answers
+    /// for itself, at the URL the federation file gives), connections time out.
+    static let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(
+        redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(30))))
+
+    /// Sends a request signed by this node to `peer`; the status, content type and body of
+    /// the answer (at most `limit` bytes, or the request fails).
+    public func send(_ method: String, _ path: String, to peer: Peer, body: Data = Data(), timeout: TimeAmount = .seconds(10),
+                     limit: Int = Self.maximumAnswerBytes) async throws -> (status: UInt, contentType: String?, body: ByteBuffer) {
         var request = HTTPClientRequest(url: peer.url + path)
         request.method = .init(rawValue: method)
         request.headers.add(name: "Content-Type", value: "application/json")
         let now = Timestamp(Date()).millisecondsSinceEpoch
-        for (name, value) in try NodeRequestSignature.headers(method: method, path: path, body: body, key: key, at: now) {
+        for (name, value) in try NodeRequestSignature.headers(method: method, path: path, body: body, key: key, to: peer.id, at: now) {
             request.headers.add(name: name, value: value)
         }
         if !body.isEmpty { request.body = .bytes(ByteBuffer(data: body)) }
-        let response = try await HTTPClient.shared.execute(request, timeout: timeout)
-        let bytes = try await response.body.collect(upTo: 64 * 1024 * 1024)
+        let response = try await Self.http.execute(request, timeout: timeout)
+        let bytes = try await response.body.collect(upTo: limit)
         return (response.status.code, response.headers.first(name: "Content-Type"), bytes)
     }
 

@@ -4,25 +4,52 @@ import Foundation
 
 /// What nodes send each other to sync: a version vector in, the events it lacks out.
 public enum SyncMessages {
-    /// `POST /v1/sync/pull`: the caller's version vector and how many events it takes at once.
+    /// A pull page holds at most this many bytes of events (and always at least one event:
+    /// no event is larger, ``EventValueRules/maximumEventBytes`` is far smaller).
+    public static let maximumPageBytes = 8 * 1024 * 1024
+    /// A version vector names at most this many origins.
+    public static let maximumOrigins = 1000
+    /// The highest origin sequence a vector may claim (what any JSON reader reads exactly).
+    public static let maximumSequence: Int64 = 1 << 53
+
+    /// `POST /v1/sync/pull`: the caller's version vector, how many events it takes at once,
+    /// and the origins it does not want now (ones it refused, so that their events do not
+    /// fill every page and hold up the others).
     public struct PullRequest: Codable, Sendable {
         public var vector: [String: Int64]
         public var limit: Int
+        public var exclude: [String]?
 
-        public init(vector: [NodeID: Int64], limit: Int) {
+        public init(vector: [NodeID: Int64], limit: Int, exclude: Set<NodeID> = []) {
             self.vector = Dictionary(uniqueKeysWithValues: vector.map { ($0.key.rawValue, $0.value) })
             self.limit = limit
+            self.exclude = exclude.isEmpty ? nil : exclude.map(\.rawValue).sorted()
         }
 
-        /// The vector, its node ids checked.
-        public func nodeVector() throws -> [NodeID: Int64] {
-            var vector: [NodeID: Int64] = [:]
-            for (text, seq) in self.vector {
-                guard let node = NodeID(rawValue: text), seq >= 0 else { throw SyncError.malformed("vector.\(text)") }
-                vector[node] = seq
+        /// The vector, its node ids and sequences checked; an excluded origin is claimed
+        /// to be held in full.
+        public func nodeVector() throws(SyncError) -> [NodeID: Int64] {
+            var vector = try SyncMessages.nodeVector(self.vector, field: "vector")
+            guard (exclude?.count ?? 0) <= maximumOrigins else { throw .malformed("exclude: at most \(maximumOrigins) origins") }
+            for text in exclude ?? [] {
+                guard let node = NodeID(rawValue: text) else { throw .malformed("exclude: '\(text.prefix(64))' is not a node id") }
+                vector[node] = .max
             }
             return vector
         }
+    }
+
+    /// A version vector from outside, checked: node ids, sequences from 0 to ``maximumSequence``.
+    public static func nodeVector(_ vector: [String: Int64], field: String) throws(SyncError) -> [NodeID: Int64] {
+        guard vector.count <= maximumOrigins else { throw .malformed("\(field): at most \(maximumOrigins) origins") }
+        var checked: [NodeID: Int64] = [:]
+        for (text, seq) in vector {
+            guard let node = NodeID(rawValue: text), (0...maximumSequence).contains(seq) else {
+                throw .malformed("\(field).\(text.prefix(64)): a node id and a sequence from 0 to \(maximumSequence)")
+            }
+            checked[node] = seq
+        }
+        return checked
     }
 
     /// One event as stored: its canonical bytes, hash and signature.

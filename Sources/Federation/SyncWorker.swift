@@ -129,27 +129,46 @@ public actor SyncWorker: Service {
     @discardableResult
     private func pull(from peer: PeerClient.Peer) async -> Int {
         var imported = 0
+        // Origins refused in this round: left out of the following pulls, so that their
+        // events do not fill every page and hold up the other origins' (asked again next round).
+        var refused: Set<NodeID> = []
+        var refusal: String?
         do {
             var vector = try await reader.versionVector()
-            var batch = try await fetch(after: vector, from: peer)
+            var batch = try await fetch(after: vector, excluding: refused, from: peer)
             while !Task.isCancelled {
                 // While this batch is imported, the next one is already on its way.
-                let advanced = Self.vector(vector, advancedBy: batch.events)
+                let offered = Self.vector(vector, advancedBy: batch.events), excluded = refused
+                var advanced = offered
                 let wanted = batch.response.more && !batch.events.isEmpty
-                async let following = wanted ? fetch(after: advanced, from: peer) : nil
+                async let speculative = wanted ? fetch(after: offered, excluding: excluded, from: peer) : nil
+                var refetch = false
                 if !batch.events.isEmpty {
-                    let outcome = try await appender.importEvents(batch.events)
+                    let outcome: ImportOutcome
+                    do { outcome = try await appender.importEvents(batch.events) } catch {
+                        guard case .rejected(let origin, _, _, _) = error else { throw error }
+                        outcome = ImportOutcome(refused: [origin: error])
+                    }
                     imported += outcome.imported
                     if !outcome.quarantined.isEmpty {
                         logger.warning("quarantined events from \(peer.id)", metadata: ["count": "\(outcome.quarantined.count)"])
                     }
+                    if !outcome.refused.isEmpty {
+                        let fresh = Set(outcome.refused.keys).subtracting(refused)
+                        refusal = outcome.refused.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value)" }.joined(separator: "; ")
+                        logger.warning("refused events from \(peer.id)", metadata: ["refusal": "\(refusal ?? "")"])
+                        refused.formUnion(outcome.refused.keys)
+                        // What this node holds is what counts, not what the page offered; the
+                        // next page is asked for again without the refused origins.
+                        advanced = try await reader.versionVector()
+                        refetch = !fresh.isEmpty || wanted
+                    }
                 }
-                // Lag against what this node holds now: its vector at the start, advanced by every batch imported.
-                let theirs = batch.response.vector.reduce(Int64(0)) { $0 + $1.value }
-                status[peer.id]?.lagEvents = max(0, theirs - advanced.values.reduce(0, +))
+                let following = refetch ? try await fetch(after: advanced, excluding: refused, from: peer) : try await speculative
+                status[peer.id]?.lagEvents = Self.lag(theirs: batch.vector, ours: advanced)
                 status[peer.id]?.lastContact = Timestamp(Date())
-                status[peer.id]?.lastError = nil
-                guard let next = try await following else { break }
+                status[peer.id]?.lastError = refusal
+                guard let next = following else { break }
                 vector = advanced
                 batch = next
             }
@@ -161,13 +180,33 @@ public actor SyncWorker: Service {
         return imported
     }
 
-    /// One pull: the events `peer` holds after `vector`, decoded and parsed.
-    private nonisolated func fetch(after vector: [NodeID: Int64], from peer: PeerClient.Peer) async throws -> (response: SyncMessages.PullResponse, events: [SignedEvent]) {
-        let request = SyncMessages.PullRequest(vector: vector, limit: batchSize)
+    /// A pull answer, checked: the events parsed, the peer's vector within bounds.
+    private struct Batch {
+        var response: SyncMessages.PullResponse
+        var events: [SignedEvent]
+        var vector: [NodeID: Int64]
+    }
+
+    /// One pull: the events `peer` holds after `vector` (but none of `excluded`'s), decoded,
+    /// parsed and checked. An answer that is too large, malformed, or holds more events
+    /// than asked for fails the pull from that peer only.
+    private nonisolated func fetch(after vector: [NodeID: Int64], excluding excluded: Set<NodeID>, from peer: PeerClient.Peer) async throws -> Batch {
+        let request = SyncMessages.PullRequest(vector: vector, limit: batchSize, exclude: excluded)
         let answer = try await client.send("POST", "/v1/sync/pull", to: peer, body: try JSONEncoder().encode(request))
         guard answer.status == 200 else { throw SyncError.peer(status: answer.status, body: String(buffer: answer.body)) }
-        let response = try JSONDecoder().decode(SyncMessages.PullResponse.self, from: Data(buffer: answer.body))
-        return (response, try response.events.map { try $0.signedEvent() })
+        let response: SyncMessages.PullResponse
+        do { response = try JSONDecoder().decode(SyncMessages.PullResponse.self, from: Data(buffer: answer.body)) } catch {
+            throw SyncError.malformed("the pull answer is not a page of events")
+        }
+        guard response.events.count <= batchSize else { throw SyncError.malformed("the pull answer holds \(response.events.count) events, \(batchSize) were asked for") }
+        let theirs = try SyncMessages.nodeVector(response.vector, field: "vector")
+        return Batch(response: response, events: try response.events.map { try $0.signedEvent() }, vector: theirs)
+    }
+
+    /// Events the peer holds that this node does not, by the two vectors (both checked to
+    /// lie within ``SyncMessages/maximumSequence``, so the sum cannot overflow).
+    static func lag(theirs: [NodeID: Int64], ours: [NodeID: Int64]) -> Int64 {
+        theirs.reduce(0) { $0 + max(0, $1.value - ours[$1.key, default: 0]) }
     }
 
     /// `vector` once `events` (in origin order) are held: each origin's contiguous sequence extended.

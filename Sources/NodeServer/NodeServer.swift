@@ -80,7 +80,8 @@ public struct NodeServer: Sendable {
         let allCentres = Set(configuration.federation.nodes.flatMap { $0.centres.map(\.id) })
         let workflow = Workflow(store: store, policies: policies, centres: allCentres, clock: configuration.clock)
         let views = Views(store: store, cases: CaseRecords(client: client), registry: CertificateRegistry(client: client), clock: configuration.clock)
-        let syncAPI = router.group("v1/sync").add(middleware: NodeAuthentication(keyring: configuration.federation.keyring, seen: seenSignatures))
+        let syncAPI = router.group("v1/sync").add(middleware: NodeAuthentication(keyring: configuration.federation.keyring, seen: seenSignatures,
+                                                                                              receiver: configuration.signingKey.node))
         let documents = DocumentStore(client: client)
         SyncRoutes(reader: store.reader, worker: syncWorker, documents: documents).add(to: syncAPI)
         let staffAPI = router.group("v1").add(middleware: StaffAuthentication(authority: tokens, centres: configuration.centres))
@@ -96,9 +97,14 @@ public struct NodeServer: Sendable {
         return router
     }
 
+    /// How long a connection may stay idle (no request, no byte of one) before it is
+    /// closed: a client that opens connections and sends nothing ties up nothing for long.
+    public static let idleTimeout: TimeAmount = .seconds(30)
+
     /// The node's HTTP application on `host:port`; run it in a service group beside the client.
     public func application(host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
-        Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "tongban-\(configuration.signingKey.node)"),
+        Application(router: router(), server: .http1(configuration: .init(idleTimeout: Self.idleTimeout)),
+                    configuration: .init(address: .hostname(host, port: port), serverName: "tongban-\(configuration.signingKey.node)"),
                     logger: logger)
     }
 }

@@ -176,8 +176,9 @@ struct FederationSyncTests {
             #expect(try await federation.request(qingdao, "POST", "/v1/sync/pull", rawBody: body).0 == 401, "unsigned")
             #expect(try await federation.request(qingdao, "POST", "/v1/sync/pull", token: token, rawBody: body).0 == 401, "a staff token is no node signature")
 
-            func signed(_ key: NodeSigningKey, at time: Int64, body: Data) throws -> [String: String] {
-                Dictionary(uniqueKeysWithValues: try NodeRequestSignature.headers(method: "POST", path: "/v1/sync/pull", body: body, key: key, at: time))
+            func signed(_ key: NodeSigningKey, at time: Int64, body: Data, to receiver: String = "qingdao", path: String = "/v1/sync/pull") throws -> [String: String] {
+                Dictionary(uniqueKeysWithValues: try NodeRequestSignature.headers(method: "POST", path: path, body: body, key: key,
+                                                                                   to: NodeID(rawValue: receiver)!, at: time))
             }
             let now = Timestamp(Date()).millisecondsSinceEpoch
             let rizhaoKey = TestSupport.TestDatabase.key("rizhao")
@@ -192,6 +193,18 @@ struct FederationSyncTests {
             #expect(try await federation.request(qingdao, "POST", "/v1/sync/pull", headers: try signed(stranger, at: now, body: body), rawBody: body).0 == 401, "an unknown node")
             let impostor = NodeSigningKey.generate(for: NodeID(rawValue: "rizhao")!)
             #expect(try await federation.request(qingdao, "POST", "/v1/sync/pull", headers: try signed(impostor, at: now + 2, body: body), rawBody: body).0 == 401, "a forged signature")
+            #expect(try await federation.request(qingdao, "POST", "/v1/sync/pull", headers: try signed(rizhaoKey, at: now + 3, body: body, to: "weihai"), rawBody: body).0 == 401,
+                    "a request signed for Weihai, replayed to Qingdao")
+            // Issue 13, item 1: the most negative timestamp once overflowed the window check and killed the process.
+            for timestamp in ["-9223372036854775808", "9223372036854775807", "1e3", String(repeating: "9", count: 5000)] {
+                let hostile = ["X-Tongban-Node": "rizhao", "X-Tongban-Timestamp": timestamp, "X-Tongban-Signature": "AAAA"]
+                #expect(try await federation.request(qingdao, "POST", "/v1/sync/notify", headers: hostile, rawBody: Data("{}".utf8)).0 == 401, "timestamp \(timestamp.prefix(30))")
+            }
+            // A notification is tiny: a signed one with a large body is refused before its signature is checked.
+            let large = Data(repeating: UInt8(ascii: " "), count: 64 * 1024)
+            #expect(try await federation.request(qingdao, "POST", "/v1/sync/notify", headers: try signed(rizhaoKey, at: now + 4, body: large, path: "/v1/sync/notify"),
+                                                 rawBody: large).0 == 413)
+            #expect(try await federation.request(qingdao, "GET", "/health").0 == 200, "the node is alive")
         }
     }
 

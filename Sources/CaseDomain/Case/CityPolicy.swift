@@ -48,12 +48,12 @@ public struct CityPolicy: Sendable, Hashable, Codable {
     public func deadline(after start: Timestamp, days: Int) -> Timestamp {
         let day: Int64 = 86_400_000
         guard countsWorkingDays else {
-            return Timestamp(millisecondsSinceEpoch: start.millisecondsSinceEpoch + Int64(days) * day)
+            return start.adding(days: Int64(days))
         }
         var instant = start
         var counted = 0
         while counted < days {
-            instant = Timestamp(millisecondsSinceEpoch: instant.millisecondsSinceEpoch + day)
+            instant = instant.adding(milliseconds: day)
             if isWorkingDay(instant) { counted += 1 }
         }
         return instant
@@ -61,7 +61,7 @@ public struct CityPolicy: Sendable, Hashable, Codable {
 
     /// Whether the China Standard Time date of `instant` is a working day here.
     public func isWorkingDay(_ instant: Timestamp) -> Bool {
-        let chinaTime = Timestamp(millisecondsSinceEpoch: instant.millisecondsSinceEpoch + 8 * 3_600_000)
+        let chinaTime = instant.adding(milliseconds: 8 * 3_600_000)
         let (days, _) = chinaTime.millisecondsSinceEpoch.quotientAndRemainder(dividingBy: 86_400_000)
         let weekday = ((days % 7) + 7 + 4) % 7  // 1970-01-01 was a Thursday (4); 0 is Sunday
         guard weekday != 0, weekday != 6 else { return false }

@@ -131,7 +131,7 @@ public enum Investigation {
             guard !questions.isEmpty, questions.allSatisfy({ !$0.isEmpty }) else { throw .validation(field: "questions", reason: "ask at least one question") }
             guard (1...90).contains(dueDays) else { throw .validation(field: "dueDays", reason: "between 1 and 90") }
             try CommandError.requireText(caseStream, "caseId")
-            let due = Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch + Int64(dueDays) * 86_400_000)
+            let due = now.adding(days: Int64(dueDays))
             return [.requested(.init(caseStream: caseStream, fromCentre: requester, toCentre: target, questions: questions, reportDueAt: due))]
         case .accept(let number):
             try require(.requested)

@@ -5,22 +5,46 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// Admits only requests signed by a node of the federation (``NodeRequestSignature``):
-/// 401 for an unsigned, badly signed, stale, replayed or unknown-node request. Staff
-/// tokens mean nothing here.
+/// Admits only requests signed by a node of the federation for this node
+/// (``NodeRequestSignature``): 401 for an unsigned, badly signed, stale, replayed,
+/// misaddressed or unknown-node request. Staff tokens mean nothing here.
+///
+/// The headers are checked before the body is read, and the body is read only up to the
+/// route's limit (``bodyLimit(for:)``): an unsigned request costs no body, a signed one no
+/// more than its route needs.
 struct NodeAuthentication: RouterMiddleware {
     typealias Context = NodeRequestContext
 
     let keyring: OriginKeyring
     let seen: SeenSignatures
+    /// The node this server is: the receiver every accepted request must name.
+    let receiver: NodeID
+
+    /// Body limits of the sync routes: a pull names a version vector, a notification
+    /// nothing; the other routes are reads.
+    static func bodyLimit(for path: String) -> Int {
+        if path.hasSuffix("/pull") { return 64 * 1024 }
+        if path.hasSuffix("/notify") { return 1024 }
+        return 0
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let body = try await request.body.collect(upTo: 16 * 1024 * 1024)
+        let now = Timestamp(Date())
+        let headers: NodeRequestSignature.SignedHeaders
         do {
-            _ = try await NodeRequestSignature.verify(
-                method: request.method.rawValue, path: request.uri.path, body: Data(buffer: body),
-                header: { name in HTTPField.Name(name).flatMap { request.headers[$0] } },
-                keyring: keyring, now: Timestamp(Date()).millisecondsSinceEpoch, seen: seen)
+            headers = try NodeRequestSignature.verifyHeaders(
+                header: { name in HTTPField.Name(name).flatMap { request.headers[$0] } }, keyring: keyring, now: now)
+        } catch {
+            throw Problem(.unauthorized, "sync endpoints take node-signed requests only: \(error)")
+        }
+        let limit = Self.bodyLimit(for: request.uri.path)
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: limit) } catch {
+            throw Problem(.payloadTooLarge, "\(request.uri.path) takes a body of at most \(limit) bytes")
+        }
+        do {
+            _ = try await NodeRequestSignature.verify(headers, method: request.method.rawValue, path: request.uri.path, body: Data(buffer: body),
+                                                      receiver: receiver, now: now, seen: seen)
         } catch {
             throw Problem(.unauthorized, "sync endpoints take node-signed requests only: \(error)")
         }

@@ -2,18 +2,40 @@ import CaseDomain
 import Foundation
 import Hummingbird
 
+/// The most a JSON command body may hold: several times the largest event
+/// (``EventValueRules/defaultMaximumEventBytes``), far less than a scan.
+let maximumJSONBodyBytes = 256 * 1024
+
 extension Request {
-    /// The JSON body as `Value`: unparseable JSON is a 400, a missing or mistyped field a
-    /// 422 naming the field by its path (`applicant.idNumber`, `documents[0].sha256`).
+    /// The JSON body as `Value`: a body over ``maximumJSONBodyBytes`` is a 413, one that
+    /// is not UTF-8 (UTF-16 or UTF-32, with or without a byte-order mark, or a declared
+    /// charset other than UTF-8) a 415, unparseable JSON a 400, a missing or mistyped field
+    /// a 422 naming the field by its path (`applicant.idNumber`, `documents[0].sha256`).
+    /// The values themselves are judged by the event rules when the command's events are
+    /// appended (``EventValueRules``), wherever the command came from.
     func decodeJSON<Value: Decodable>(as _: Value.Type, context: NodeRequestContext) async throws -> Value {
-        let buffer = try await body.collect(upTo: context.maxUploadSize)
+        if let type = headers[.contentType] {
+            let parts = type.lowercased().split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.first == "application/json" || parts.first?.hasSuffix("+json") == true else {
+                throw Problem(.unsupportedMediaType, "the body must be application/json, not \(type.prefix(100))")
+            }
+            if let charset = parts.dropFirst().first(where: { $0.hasPrefix("charset=") }), !["charset=utf-8", "charset=\"utf-8\""].contains(charset) {
+                throw Problem(.unsupportedMediaType, "JSON bodies are UTF-8 only, not \(charset.dropFirst("charset=".count).prefix(40))")
+            }
+        }
+        let buffer: ByteBuffer
+        do { buffer = try await body.collect(upTo: maximumJSONBodyBytes) } catch {
+            throw Problem(.payloadTooLarge, "a JSON body holds at most \(maximumJSONBodyBytes) bytes")
+        }
         let data = buffer.readableBytes == 0 ? Data("{}".utf8) : Data(buffer.readableBytesView)
+        // JSON in UTF-8 never holds a raw 0x00 byte (control characters must be escaped);
+        // UTF-16 and UTF-32 hold one in every ASCII character. Foundation would decode those.
+        guard !data.contains(0), !data.starts(with: [0xEF, 0xBB, 0xBF]), !data.starts(with: [0xFE, 0xFF]), !data.starts(with: [0xFF, 0xFE]) else {
+            throw Problem(.unsupportedMediaType, "JSON bodies are UTF-8 only, without a byte-order mark")
+        }
+        guard String(validating: data, as: UTF8.self) != nil else { throw Problem(.malformed, "the body is not valid UTF-8") }
         guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else {
             throw Problem(.malformed, "the body is not valid JSON")
-        }
-        // PostgreSQL's text and jsonb cannot hold U+0000; no field of a case needs it.
-        guard data.range(of: Data(#"\u0000"#.utf8)) == nil else {
-            throw Problem.invalid("body", "text must not contain the NUL character (\\u0000)")
         }
         do {
             return try JSONDecoder().decode(Value.self, from: data)

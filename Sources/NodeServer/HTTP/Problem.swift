@@ -115,6 +115,7 @@ extension Problem {
             self.init(.conflict, "expectedVersion is \(expected) but the record is at version \(actual): re-read it and retry",
                       currentVersion: actual)
         case .invalid(let reason): self.init(.malformed, reason)
+        case .invalidValue(let field, let reason): self = .invalid(field, reason)
         case .database(let message): self.init(.unavailable, "the event store could not be written: \(message)")
         }
     }

@@ -20,7 +20,7 @@ struct StatisticsRoutes {
                 return parsed
             }
             let to = try time("to", default: now)
-            let from = try time("from", default: Timestamp(millisecondsSinceEpoch: to.millisecondsSinceEpoch - 30 * 86_400_000))
+            let from = try time("from", default: to.adding(days: -30))
             guard from < to else { throw Problem.invalid("from", "must be before to (\(to))") }
             let centres = try await statistics.figures(from: from, to: to, now: now)
             return JSONResponse(StatisticsPage(from: from, to: to, centres: centres))

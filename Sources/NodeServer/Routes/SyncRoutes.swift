@@ -17,12 +17,12 @@ struct SyncRoutes {
         group.post("pull") { request, context in
             let pull = try await request.decodeJSON(as: SyncMessages.PullRequest.self, context: context)
             let vector: [NodeID: Int64]
-            do { vector = try pull.nodeVector() } catch { throw Problem.invalid("vector", "node ids and non-negative sequences") }
+            do { vector = try pull.nodeVector() } catch { throw Problem.invalid("vector", "\(error)") }
             guard (1...maximumBatch).contains(pull.limit) else { throw Problem.invalid("limit", "from 1 to \(maximumBatch)") }
             let events = try await reader.events(missingFrom: vector, limit: pull.limit + 1)
-            let page = events.prefix(pull.limit)
+            let page = Self.page(of: events, limit: pull.limit)
             let response = SyncMessages.PullResponse(events: page.map { SyncMessages.WireEvent($0.signed) },
-                                                     more: events.count > pull.limit, vector: try await reader.versionVector())
+                                                     more: events.count > page.count, vector: try await reader.versionVector())
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: try response.encoded())))
         }
         group.post("notify") { _, _ in
@@ -37,6 +37,19 @@ struct SyncRoutes {
         group.get("status") { _, _ in
             try await status()
         }
+    }
+
+    /// The first events, at most `limit` and ``SyncMessages/maximumPageBytes`` of envelopes
+    /// (at least one event).
+    static func page(of events: [RecordedEvent], limit: Int) -> ArraySlice<RecordedEvent> {
+        var bytes = 0
+        var count = 0
+        for event in events.prefix(limit) {
+            bytes += event.signed.canonicalBytes.count
+            guard count == 0 || bytes <= SyncMessages.maximumPageBytes else { break }
+            count += 1
+        }
+        return events.prefix(count)
     }
 
     private func status() async throws -> JSONResponse<SyncStatus> {

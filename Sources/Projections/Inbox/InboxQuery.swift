@@ -37,11 +37,18 @@ public struct InboxQuery: Sendable {
         /// The opaque text form clients send back.
         public var text: String { Data("\(due)|\(itemID)".utf8).base64EncodedString() }
 
+        /// Reads a cursor a client sent back, validated in full: a due date within
+        /// ``Timestamp``'s range (or the undated mark) and an item id of at most 200 plain
+        /// characters; `nil` for anything else.
         public init?(text: String) {
-            guard let data = Data(base64Encoded: text), let decoded = String(data: data, encoding: .utf8),
-                  let bar = decoded.firstIndex(of: "|"), let due = Int64(decoded[..<bar]) else { return nil }
+            guard text.utf8.count <= 400, let data = Data(base64Encoded: text), let decoded = String(data: data, encoding: .utf8),
+                  let bar = decoded.firstIndex(of: "|"), let due = Int64(decoded[..<bar]),
+                  due == Int64.max || Timestamp(exactly: due) != nil
+            else { return nil }
+            let itemID = String(decoded[decoded.index(after: bar)...])
+            guard !itemID.isEmpty, TextRule.short.violation(of: itemID) == nil else { return nil }
             self.due = due
-            self.itemID = String(decoded[decoded.index(after: bar)...])
+            self.itemID = itemID
         }
 
         init(due: Int64, itemID: String) {

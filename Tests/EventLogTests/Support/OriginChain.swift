@@ -20,14 +20,15 @@ struct OriginChain {
 
     /// Appends one event to `stream` (its next version unless `version` is given).
     @discardableResult
-    mutating func add(to stream: String, version: Int64? = nil, prevHash: EventHash? = nil, type: String = "TestEventRecorded") throws -> SignedEvent {
+    mutating func add(to stream: String, version: Int64? = nil, prevHash: EventHash? = nil, type: String = "TestEventRecorded",
+                      schemaVersion: Int = 1, staff: String = "peer", body: JSONValue? = nil) throws -> SignedEvent {
         let streamVersion = version ?? streamVersions[stream, default: 0] + 1
         streamVersions[stream] = streamVersion
         let envelope = EventEnvelope(
             eventId: .version7(at: Timestamp(Date())), originNode: key.node, originSeq: Int64(events.count + 1),
-            streamId: stream, streamVersion: streamVersion, type: type, schemaVersion: 1,
-            recordedAt: Timestamp(Date()), actor: Actor(centre: CentreID(rawValue: "\(key.node)-municipal")!, staff: "peer"),
-            body: .object(["note": .string("from \(key.node)")]), prevHash: prevHash ?? events.last?.hash ?? .genesis
+            streamId: stream, streamVersion: streamVersion, type: type, schemaVersion: schemaVersion,
+            recordedAt: Timestamp(Date()), actor: Actor(centre: CentreID(rawValue: "\(key.node)-municipal")!, staff: staff),
+            body: body ?? .object(["note": .string("from \(key.node)")]), prevHash: prevHash ?? events.last?.hash ?? .genesis
         )
         let event = try SignedEvent(signing: envelope, with: key)
         events.append(event)
