@@ -93,7 +93,7 @@ struct ParkingApplier {
                    AS p(position, event_id, stream_id, case_stream, type, reason, behind)
             """, logger: logger)
         for event in parked where event.behind == nil {
-            logger.warning("parked an event the projection cannot apply; see tongban projections parked", metadata: [
+            logger.notice("parked an event the projection cannot apply; see tongban projections parked", metadata: [
                 "projection": "\(event.projection)", "position": "\(event.position)", "event": "\(event.eventID.uuidString.lowercased())",
             ])
         }
