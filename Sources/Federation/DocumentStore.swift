@@ -1,3 +1,4 @@
+import CaseDomain
 import Crypto
 import Foundation
 import Logging
@@ -5,11 +6,14 @@ import NIOCore
 import PostgresNIO
 
 /// Document scans by fingerprint, in the node's database. A scan is accepted only when
-/// its bytes hash to the fingerprint it is stored under; storing it again changes nothing.
+/// its bytes hash to the fingerprint it is stored under and its media type is one of
+/// ``DocumentMediaType``; storing it again changes nothing.
 public struct DocumentStore: Sendable {
     /// A stored scan.
     public struct Document: Sendable, Hashable {
         public var sha256: String
+        /// One of ``DocumentMediaType``, or `application/octet-stream` for a scan stored
+        /// before types were checked.
         public var mediaType: String
         public var content: ByteBuffer
     }
@@ -18,9 +22,12 @@ public struct DocumentStore: Sendable {
     public enum StoreError: Error, Hashable, CustomStringConvertible {
         case malformedFingerprint(String)
         case fingerprintMismatch(expected: String, actual: String)
+        case mediaTypeNotAllowed(String)
 
         public var description: String {
             switch self {
+            case .mediaTypeNotAllowed(let type):
+                "'\(type)' is not a scan's media type: one of \(DocumentMediaType.allCases.map(\.rawValue).joined(separator: ", "))"
             case .malformedFingerprint(let text): "'\(text)' is not a SHA-256 fingerprint (64 lowercase hex digits)"
             case .fingerprintMismatch(let expected, let actual): "the bytes hash to \(actual), not \(expected)"
             }
@@ -40,13 +47,22 @@ public struct DocumentStore: Sendable {
         text.utf8.count == 64 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
 
-    /// Stores `content` under `sha256`; returns `false` when the node already held it.
+    /// The scan media type a `Content-Type` value names (parameters and case aside), if it is
+    /// one of ``DocumentMediaType``.
+    public static func mediaType(_ contentType: String) -> DocumentMediaType? {
+        let essence = contentType.prefix { $0 != ";" }.trimmingCharacters(in: .whitespaces).lowercased()
+        return DocumentMediaType(rawValue: essence)
+    }
+
+    /// Stores `content` under `sha256` as `mediaType` (a `Content-Type` value naming one of
+    /// ``DocumentMediaType``); returns `false` when the node already held it.
     public func store(sha256: String, mediaType: String, content: ByteBuffer) async throws -> Bool {
         guard Self.isFingerprint(sha256) else { throw StoreError.malformedFingerprint(sha256) }
+        guard let allowed = Self.mediaType(mediaType) else { throw StoreError.mediaTypeNotAllowed(mediaType) }
         let actual = SHA256.hash(data: content.readableBytesView).map { String(format: "%02x", $0) }.joined()
         guard actual == sha256 else { throw StoreError.fingerprintMismatch(expected: sha256, actual: actual) }
         let rows = try await client.query("""
-            INSERT INTO documents (sha256, media_type, content) VALUES (\(sha256), \(mediaType), \(content))
+            INSERT INTO documents (sha256, media_type, content) VALUES (\(sha256), \(allowed.rawValue), \(content))
             ON CONFLICT (sha256) DO NOTHING RETURNING sha256
             """, logger: logger)
         for try await _ in rows { return true }
@@ -58,7 +74,7 @@ public struct DocumentStore: Sendable {
         guard Self.isFingerprint(sha256) else { return nil }
         let rows = try await client.query("SELECT media_type, content FROM documents WHERE sha256 = \(sha256)", logger: logger)
         for try await (mediaType, content) in rows.decode((String, ByteBuffer).self) {
-            return Document(sha256: sha256, mediaType: mediaType, content: content)
+            return Document(sha256: sha256, mediaType: Self.mediaType(mediaType)?.rawValue ?? "application/octet-stream", content: content)
         }
         return nil
     }

@@ -88,7 +88,7 @@ public struct NodeServer: Sendable {
         CaseRoutes(workflow: workflow, views: views).add(to: staffAPI)
         InvestigationRoutes(workflow: workflow, views: views).add(to: staffAPI)
         CertificateRoutes(workflow: workflow, views: views, policies: policies).add(to: staffAPI)
-        DocumentRoutes(documents: documents,
+        DocumentRoutes(documents: documents, access: DocumentAccess(references: DocumentReferences(client: client), reader: store.reader),
                        peers: syncWorker == nil ? nil : PeerClient(federation: configuration.federation, key: configuration.signingKey)).add(to: staffAPI)
         InboxRoutes(inbox: InboxQuery(client: client), clock: configuration.clock).add(to: staffAPI)
         StaffPages(authority: tokens, centres: configuration.centres, federationCentres: allCentres, workflow: workflow, views: views,
@@ -129,7 +129,7 @@ extension NodeServer {
         let client = PostgresClient(configuration: database, backgroundLogger: logger)
         let metrics = NodeMetrics()
         let appender = EventAppender(client: client, signingKey: configuration.signingKey, keyring: configuration.federation.keyring, writerRules: CaseStreamWriters(),
-                                     clock: configuration.clock, metrics: metrics.factory, logger: logger)
+                                     valueRules: configuration.federation.valueRules, clock: configuration.clock, metrics: metrics.factory, logger: logger)
         let worker = syncing
             ? SyncWorker(federation: configuration.federation, key: configuration.signingKey, appender: appender,
                          reader: EventReader(client: client, logger: logger), notifier: LogNotifier(client: client, logger: logger),

@@ -6,7 +6,7 @@ import PostgresNIO
 import Testing
 
 /// Hardship certificates issued in one city are recognised in another, by the register
-/// entry; scans are stored by fingerprint.
+/// entry; scans are stored by fingerprint and read by the records that refer to them.
 @Suite("Certificates and documents")
 struct CertificateAndDocumentTests {
     typealias H = NodeHarness
@@ -70,6 +70,8 @@ struct CertificateAndDocumentTests {
             }
 
             headers[.contentType] = nil
+            #expect(try await node.send(.get, "/v1/documents/\(sha256)", headers: headers, body: nil).status == .notFound, "no record refers to it yet")
+            try await node.expect(.created, .post, "/v1/cases", as: H.wulian, DocumentAccessTests.application(referring: sha256, size: scan.readableBytes))
             let fetched = try await node.client.execute(uri: "/v1/documents/\(sha256)", method: .get, headers: headers) { $0 }
             #expect(fetched.status == .ok && fetched.body == scan && fetched.headers[.contentType] == "application/pdf")
             #expect(try await node.send(.get, "/v1/documents/\(String(repeating: "1", count: 64))", headers: headers, body: nil).status == .notFound)

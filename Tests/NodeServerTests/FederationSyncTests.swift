@@ -122,12 +122,15 @@ struct FederationSyncTests {
             let broken = try ServeCommandTests.tongban(["audit", "case", caseID, "--database-url", weihaiURL, "--federation", federationPath])
             #expect(broken.status == 2 && broken.output.contains("BROKEN: 5 event(s) fail their hash or signature check"), "\(broken.output)")
 
-            // A scan uploaded at Wulian is read at Licang: fetched from a peer, checked, kept.
+            // A scan uploaded at Wulian is read at Licang, whose application refers to it: fetched from a peer, checked, kept.
             let scan = Data("%PDF-1.7 张某申请表".utf8)
             let sha256 = SHA256.hash(data: scan).map { String(format: "%02x", $0) }.joined()
             let wulianToken = try await rizhao.running.server.tokens.issue(centre: Self.wulian, staff: "s", role: .staff, validity: .seconds(60))
             #expect(try await federation.request(rizhao, "PUT", "/v1/documents/\(sha256)", token: wulianToken,
                                                  headers: ["Content-Type": "application/pdf"], rawBody: scan).0 == 201)
+            let (submitted, _) = try await federation.call(qingdao, "POST", "/v1/cases", as: Self.licang,
+                                                           DocumentAccessTests.application(referring: sha256, size: scan.count))
+            #expect(submitted == 201)
             let licangToken = try await qingdao.running.server.tokens.issue(centre: Self.licang, staff: "s", role: .staff, validity: .seconds(60))
             let (fetched, body) = try await federation.request(qingdao, "GET", "/v1/documents/\(sha256)", token: licangToken)
             #expect(fetched == 200 && body == .string("%PDF-1.7 张某申请表"))

@@ -1,0 +1,54 @@
+import CaseDomain
+import EventLog
+import Foundation
+import Projections
+
+/// Who may read a scan, and as what. A scan is readable by staff of a centre that takes
+/// part in a record (a case, an investigation) referring to it, by the supervisors of such
+/// a centre's city and by auditors — the same rule as the record itself. It is served as
+/// the record declares it (name, media type), never as its uploader labelled it.
+struct DocumentAccess: Sendable {
+    /// A scan as the event that refers to it lists it.
+    struct Declared: Sendable, Hashable {
+        var name: String
+        /// `nil` when the event declares a type outside the allow-list (written before types
+        /// were checked): such a scan is only ever served as `application/octet-stream`.
+        var mediaType: DocumentMediaType?
+    }
+
+    let references: DocumentReferences
+    let reader: EventReader
+
+    /// The entry of `sha256` in the first event, in log order, of a record `staff` may read;
+    /// `nil` when no such record refers to it (whether or not another one does).
+    func declared(_ sha256: String, for staff: StaffClaims) async throws -> Declared? {
+        let referrers: [DocumentReferences.Referrer]
+        do {
+            referrers = try await references.referrers(of: sha256)
+        } catch let behind as ProjectionBehind {
+            throw Problem(.unavailable, behind.description)
+        }
+        let streams = referrers.filter { Self.mayRead(staff, participants: $0.participants) }.flatMap { referrer -> [String] in
+            guard let id = UUID(uuidString: referrer.recordID) else { return [] }
+            return [StreamID.caseFile(id).description, StreamID.investigation(id).description]
+        }
+        guard !streams.isEmpty else { return nil }
+        for event in try await reader.events(ofStreams: streams) {
+            guard case .array(let entries)? = event.envelope.body["documents"] else { continue }
+            if let entry = entries.first(where: { $0["sha256"]?.stringValue == sha256 }) {
+                return Declared(name: entry["name"]?.stringValue ?? "",
+                                mediaType: entry["mediaType"]?.stringValue.flatMap(DocumentMediaType.init(rawValue:)))
+            }
+        }
+        return nil
+    }
+
+    /// Whether `staff` reads a record `participants` take part in.
+    static func mayRead(_ staff: StaffClaims, participants: Set<CentreID>) -> Bool {
+        switch staff.role {
+        case .auditor: true
+        case .supervisor: participants.contains { $0.node == staff.centre.node }
+        case .staff: participants.contains(staff.centre)
+        }
+    }
+}
