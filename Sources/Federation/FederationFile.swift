@@ -43,13 +43,34 @@ public struct FederationFile: Sendable, Hashable {
         }
     }
 
+    /// Limits every node keeps alike, so that what one node writes every other imports.
+    public struct Limits: Sendable, Hashable, Codable {
+        /// The largest event, in bytes of its canonical envelope.
+        public var maxEventBytes: Int
+
+        public init(maxEventBytes: Int = EventValueRules.defaultMaximumEventBytes) {
+            self.maxEventBytes = maxEventBytes
+        }
+
+        /// Events may be at most 1 MiB: a sync page (``SyncMessages/maximumPageBytes``) holds several.
+        static let eventBytesRange = 4096...(1 << 20)
+    }
+
     public var name: String
     public var nodes: [Node]
+    /// The shared limits; the defaults when the file names none.
+    public var limits: Limits
 
     /// A federation in memory; ``load(path:requirePublicKeys:)`` is how a file is read and validated.
-    public init(name: String, nodes: [Node]) {
+    public init(name: String, nodes: [Node], limits: Limits = Limits()) {
         self.name = name
         self.nodes = nodes
+        self.limits = limits
+    }
+
+    /// The value rules every node of the federation judges events by.
+    public var valueRules: EventValueRules {
+        EventValueRules(maximumEventBytes: limits.maxEventBytes)
     }
 
     /// Reads and validates a federation file. With `requirePublicKeys` false a template
@@ -67,12 +88,13 @@ public struct FederationFile: Sendable, Hashable {
         struct Document: Codable {
             var name: String
             var nodes: [Node]
+            var limits: Limits?
         }
         let document: Document
         do { document = try JSONDecoder().decode(Document.self, from: data) } catch {
             throw .invalid(source: source, field: Self.path(of: error), reason: Self.reason(of: error))
         }
-        let file = FederationFile(name: document.name, nodes: document.nodes)
+        let file = FederationFile(name: document.name, nodes: document.nodes, limits: document.limits ?? Limits())
         try file.validate(source: source, requirePublicKeys: requirePublicKeys)
         return file
     }
@@ -81,8 +103,8 @@ public struct FederationFile: Sendable, Hashable {
     public func encoded() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        struct Document: Encodable { var name: String; var nodes: [Node] }
-        return try encoder.encode(Document(name: name, nodes: nodes))
+        struct Document: Encodable { var name: String; var nodes: [Node]; var limits: Limits }
+        return try encoder.encode(Document(name: name, nodes: nodes, limits: limits))
     }
 
     /// The nodes' public keys, for verifying signatures.
@@ -101,6 +123,9 @@ public struct FederationFile: Sendable, Hashable {
 
     private func validate(source: String, requirePublicKeys: Bool) throws(FederationFileError) {
         guard !nodes.isEmpty else { throw .invalid(source: source, field: "nodes", reason: "lists no node") }
+        guard Limits.eventBytesRange.contains(limits.maxEventBytes) else {
+            throw .invalid(source: source, field: "limits.maxEventBytes", reason: "\(limits.maxEventBytes) is not between \(Limits.eventBytesRange.lowerBound) and \(Limits.eventBytesRange.upperBound) bytes")
+        }
         var seenNodes: Set<NodeID> = []
         var seenCentres: Set<CentreID> = []
         for (index, node) in nodes.enumerated() {

@@ -36,6 +36,19 @@ struct FederationFileTests {
         }
     }
 
+    /// Invariant 9: the event size limit is the federation's, the same on every node.
+    @Test func theEventSizeLimitIsSharedAndBounded() throws {
+        #expect(try Self.decode(Self.exampleJSON()).valueRules.maximumEventBytes == EventValueRules.defaultMaximumEventBytes)
+        var document = try Self.exampleJSON()
+        document["limits"] = ["maxEventBytes": 32768]
+        #expect(try Self.decode(document).valueRules.maximumEventBytes == 32768)
+        for bad in [0, 100, 1 << 30] {
+            document["limits"] = ["maxEventBytes": bad]
+            #expect(throws: FederationFileError.invalid(source: "test.json", field: "limits.maxEventBytes",
+                                                        reason: "\(bad) is not between 4096 and 1048576 bytes")) { try Self.decode(document) }
+        }
+    }
+
     @Test func errorsNameTheField() throws {
         let cases: [(String, (inout [String: Any]) -> Void)] = [
             ("nodes[0].policy", { $0["policy"] = nil }),

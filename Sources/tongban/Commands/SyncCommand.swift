@@ -27,7 +27,8 @@ struct SyncCommand: AsyncParsableCommand {
         var logger = Logger(label: "tongban.sync")
         logger.logLevel = .warning
         try await withRunningClient(try database.resolved(), logger: logger) { client in
-            let appender = EventAppender(client: client, signingKey: signingKey, keyring: file.keyring, writerRules: CaseStreamWriters(), logger: logger)
+            let appender = EventAppender(client: client, signingKey: signingKey, keyring: file.keyring, writerRules: CaseStreamWriters(),
+                                         valueRules: file.valueRules, logger: logger)
             let reader = EventReader(client: client, logger: logger)
             let worker = SyncWorker(federation: file, key: signingKey, appender: appender, reader: reader,
                                     notifier: LogNotifier(client: client, logger: logger), logger: logger)
