@@ -70,6 +70,24 @@ struct HostileInputTests {
         }
     }
 
+    /// Issue 13 item 3 through the staff page: `lawyer=%00x` went into the event as it came.
+    @Test func aStaffFormWithAControlCharacterIsRefusedAndWritesNothing() async throws {
+        try await H.run { node in
+            let id = try await Self.grantedCase(node)
+            let licang = try await StaffPagesTests.signIn(node, as: H.licang)
+            let (_, html) = try await StaffPagesTests.page(node, "/cases/\(id)", cookie: licang)
+            let csrf = try StaffPagesTests.csrf(in: html)
+            let before = try await node.logSize()
+            for lawyer in ["%00x", "%C2%85x", "%E2%80%AEx", "x%0Ay"] {
+                let answer = try await StaffPagesTests.post(node, "/cases/\(id)/lawyer", cookie: licang, form: "csrf=\(csrf)&expectedVersion=5&lawyer=\(lawyer)&firm=F")
+                #expect(answer.status == .unprocessableContent, "lawyer=\(lawyer)")
+                #expect((answer.json.stringValue ?? "").contains("lawyer"), "the page names the field")
+            }
+            #expect(try await node.logSize() == before, "nothing written")
+            try await node.expect(.ok, .get, "/v1/cases/\(id)", as: H.licang)
+        }
+    }
+
     /// Issue 13 item 2: a cursor with the most negative due date overflowed Timestamp
     /// arithmetic and killed the node.
     @Test func aHostileInboxCursorIs422AndTheNodeLives() async throws {
