@@ -58,3 +58,32 @@ public enum StreamID: Sendable, Hashable, CustomStringConvertible {
         if case .caseFile(let id) = self { id.uuidString.lowercased() } else { nil }
     }
 }
+
+extension StreamID {
+    /// The kinds of record a stream id names by its prefix.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case caseFile = "case"
+        case investigation
+        case certificate
+        case register = "numbering"
+    }
+
+    /// The kind a stream id names by its prefix, and the rest (the record's id): how the
+    /// projections and views read streams this node's own log already holds. Imports are
+    /// judged strictly by ``init(_:)`` first.
+    public static func kind(of stream: String) -> (kind: Kind, id: String)? {
+        guard let dash = stream.firstIndex(of: "-"), let kind = Kind(rawValue: String(stream[..<dash])) else { return nil }
+        return (kind, String(stream[stream.index(after: dash)...]))
+    }
+
+    /// The stream of the record `id` of `kind`, spelled as ``kind(of:)`` reads it back.
+    public static func stream(_ kind: Kind, id: String) -> String {
+        "\(kind.rawValue)-\(id)"
+    }
+
+    /// The case id of a case stream (`case-<id>`), or `nil` for another kind.
+    public static func caseID(ofStream stream: String) -> String? {
+        guard let (kind, id) = kind(of: stream), kind == .caseFile else { return nil }
+        return id
+    }
+}

@@ -25,15 +25,22 @@ public struct CaseStreamWriters: StreamWriterRules {
     public init() {}
 
     public func initialState(of stream: String) -> StreamState {
-        if stream.hasPrefix("case-") { return .caseFile(CaseState()) }
-        if stream.hasPrefix("investigation-") { return .investigation(Investigation.State()) }
-        if stream.hasPrefix("certificate-") { return .certificate(HardshipCertificate.State()) }
-        if let centre = Numbering.centre(ofRegister: stream) { return .register(centre) }
-        return .unjudged
+        switch StreamID.kind(of: stream)?.kind {
+        case .caseFile?: return .caseFile(CaseState())
+        case .investigation?: return .investigation(Investigation.State())
+        case .certificate?: return .certificate(HardshipCertificate.State())
+        case .register?: return Numbering.centre(ofRegister: stream).map(StreamState.register) ?? .unjudged
+        case nil: return .unjudged
+        }
     }
 
     public func state(_ state: StreamState, after event: EventEnvelope) throws(StreamWriterRefusal) -> StreamState {
         let origin = event.originNode
+        // An imported stream id is parsed once, here: a known kind must name its record as
+        // every node's workflow does (a lowercase UUID, a register of a real centre).
+        if StreamID.kind(of: event.streamId) != nil, StreamID(event.streamId) == nil {
+            throw StreamWriterRefusal("'\(event.streamId)' is not a stream id any node's workflow writes")
+        }
         if let centre = event.actor.centre, centre.node != origin {
             throw StreamWriterRefusal("its actor's centre \(centre) is not one of \(origin)'s")
         }

@@ -26,12 +26,13 @@ public final class ProjectedEvent: Sendable {
         self.recorded = recorded
         let envelope = recorded.envelope
         let stream = envelope.streamId
-        if stream.hasPrefix("case-") {
-            domain = .caseEvent(caseID: String(stream.dropFirst(5)), try Self.read(CaseEvent.self, recorded))
-        } else if stream.hasPrefix("investigation-") {
-            domain = .investigation(id: String(stream.dropFirst(14)), try Self.read(Investigation.Event.self, recorded))
-        } else if stream.hasPrefix("certificate-") {
-            domain = .certificate(id: String(stream.dropFirst(12)), try Self.read(HardshipCertificate.Event.self, recorded))
+        let kind = StreamID.kind(of: stream)
+        if let (kind, id) = kind, kind == .caseFile {
+            domain = .caseEvent(caseID: id, try Self.read(CaseEvent.self, recorded))
+        } else if let (kind, id) = kind, kind == .investigation {
+            domain = .investigation(id: id, try Self.read(Investigation.Event.self, recorded))
+        } else if let (kind, id) = kind, kind == .certificate {
+            domain = .certificate(id: id, try Self.read(HardshipCertificate.Event.self, recorded))
         } else if Numbering.centre(ofRegister: stream) != nil, envelope.type == Numbering.NumberAllotted.type,
                   envelope.schemaVersion == Self.schemaVersion {
             domain = nil

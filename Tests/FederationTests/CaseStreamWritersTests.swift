@@ -18,7 +18,7 @@ struct CaseStreamWritersTests {
         #expect(Numbering.centre(ofRegister: Numbering.stream(kind: .investigation, centre: CentreID(rawValue: "weihai-huancui")!, year: 2026))
                 == CentreID(rawValue: "weihai-huancui"))
         #expect(Numbering.centre(ofRegister: "numbering-case-2026") == nil)
-        #expect(Numbering.centre(ofRegister: "case-1") == nil)
+        #expect(Numbering.centre(ofRegister: "case-one") == nil)
         let register = "numbering-case-qingdao-licang-2026"
         let start = rules.initialState(of: register)
         _ = try rules.state(start, after: envelope(register, from: "qingdao", centre: "qingdao-licang", type: "NumberAllotted", body: [:]))
@@ -28,12 +28,15 @@ struct CaseStreamWritersTests {
     }
 
     @Test func anActorMustBeACentreOfTheOriginAndABodyMustRead() {
-        let start = rules.initialState(of: "case-1")
+        let start = rules.initialState(of: "case-0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b")
         #expect(throws: StreamWriterRefusal.self, "rizhao writing as a Qingdao centre") {
-            try rules.state(start, after: envelope("case-1", from: "rizhao", centre: "qingdao-licang", type: "ApplicationSubmitted", body: [:]))
+            try rules.state(start, after: envelope("case-0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", from: "rizhao", centre: "qingdao-licang", type: "ApplicationSubmitted", body: [:]))
         }
         #expect(throws: StreamWriterRefusal.self, "a known type with a body that does not read") {
-            try rules.state(start, after: envelope("case-1", from: "rizhao", centre: "rizhao-wulian", type: "ApplicationSubmitted", body: ["x": 1]))
+            try rules.state(start, after: envelope("case-0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", from: "rizhao", centre: "rizhao-wulian", type: "ApplicationSubmitted", body: ["x": 1]))
+        }
+        #expect(throws: StreamWriterRefusal.self, "a case stream that names no case") {
+            try rules.state(start, after: envelope("case-1", from: "rizhao", centre: "rizhao-wulian", type: "ApplicationSubmitted", body: [:]))
         }
         #expect(throws: Never.self, "streams of other kinds are not judged") {
             try rules.state(rules.initialState(of: "misc-1"), after: envelope("misc-1", from: "rizhao", centre: "rizhao-wulian", type: "Anything", body: [:]))
@@ -41,16 +44,16 @@ struct CaseStreamWritersTests {
     }
 
     @Test func onlyTheTransferTargetsNodeAnswersAPendingTransfer() throws {
-        let pending = try rules.state(rules.initialState(of: "case-1"), after: envelope(
-            "case-1", from: "rizhao", centre: "rizhao-wulian", type: "TransferRequested",
+        let pending = try rules.state(rules.initialState(of: "case-0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"), after: envelope(
+            "case-0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", from: "rizhao", centre: "rizhao-wulian", type: "TransferRequested",
             body: ["fromCentre": "rizhao-wulian", "toCentre": "qingdao-licang", "reason": "r"]))
         let answer: JSONValue = ["centre": "qingdao-licang", "reason": "r"]
         #expect(throws: StreamWriterRefusal.self, "the source answering its own transfer") {
-            try rules.state(pending, after: envelope("case-1", from: "rizhao", centre: "rizhao-wulian", type: "TransferReturned", body: answer))
+            try rules.state(pending, after: envelope("case-0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", from: "rizhao", centre: "rizhao-wulian", type: "TransferReturned", body: answer))
         }
         #expect(throws: StreamWriterRefusal.self, "a third node answering") {
-            try rules.state(pending, after: envelope("case-1", from: "weihai", centre: "weihai-huancui", type: "TransferReturned", body: answer))
+            try rules.state(pending, after: envelope("case-0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", from: "weihai", centre: "weihai-huancui", type: "TransferReturned", body: answer))
         }
-        _ = try rules.state(pending, after: envelope("case-1", from: "qingdao", centre: "qingdao-licang", type: "TransferReturned", body: answer))
+        _ = try rules.state(pending, after: envelope("case-0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", from: "qingdao", centre: "qingdao-licang", type: "TransferReturned", body: answer))
     }
 }

@@ -137,7 +137,7 @@ struct Views: Sendable {
 
     /// The case id as the log spells it; a malformed one is refused.
     private static func normalised(_ caseID: String) throws -> String {
-        String(try Workflow.caseStream(caseID).dropFirst("case-".count))
+        StreamID.caseID(ofStream: try Workflow.caseStream(caseID)) ?? caseID
     }
 
     /// The case once the caller is known to take part in it: its intake centre, both ends
@@ -190,7 +190,7 @@ struct Views: Sendable {
         let state = Investigation.State(replaying: loaded.events)
         try Self.requireReader(staff, participants: [state.requester, state.target].compactMap { $0 })
         return InvestigationView(
-            investigationId: investigationID.lowercased(), caseId: state.caseStream.map { String($0.dropFirst("case-".count)) },
+            investigationId: investigationID.lowercased(), caseId: state.caseStream.map { StreamID.caseID(ofStream: $0) ?? $0 },
             version: state.version, phase: state.phase, fromCentre: state.requester, toCentre: state.target,
             number: state.number, lawyer: state.lawyer, reportDueAt: state.reportDueAt, findings: state.findings
         )
@@ -199,7 +199,7 @@ struct Views: Sendable {
     /// Any staff member may look a certificate up, by id: recognition is the point of the
     /// register. The holder's ID number is shown masked.
     func certificateView(_ certificateID: String) async throws -> CertificateView {
-        let id = String(try Workflow.certificateStream(certificateID).dropFirst("certificate-".count))
+        let id = StreamID.kind(of: try Workflow.certificateStream(certificateID))?.id ?? certificateID
         guard let entry = try await fromProjection({ try await registry.entry(id: id) }) else {
             throw Problem(.notFound, "no certificate \(certificateID)")
         }

@@ -261,9 +261,9 @@ struct Workflow: Sendable {
 
     static func id(of uuid: UUID) -> String { uuid.uuidString.lowercased() }
 
-    static func caseStream(_ id: UUID) -> String { "case-\(Self.id(of: id))" }
-    static func investigationStream(_ id: UUID) -> String { "investigation-\(Self.id(of: id))" }
-    static func certificateStream(_ id: UUID) -> String { "certificate-\(Self.id(of: id))" }
+    static func caseStream(_ id: UUID) -> String { StreamID.caseFile(id).description }
+    static func investigationStream(_ id: UUID) -> String { StreamID.investigation(id).description }
+    static func certificateStream(_ id: UUID) -> String { StreamID.certificate(id).description }
 
     static func caseStream(_ id: String) throws(Problem) -> String {
         guard let uuid = UUID(uuidString: id) else { throw Problem(.notFound, "no case \(id): case ids are UUIDs") }

@@ -51,7 +51,7 @@ public struct CaseRecords: Sendable {
     /// The case as ``read(_:)`` gives it, unless the projection parked an event of it.
     private func readUnparked(_ caseID: String) async throws -> CaseRecord? {
         let record = try await read(caseID)
-        let streams = ["case-\(caseID)"] + (record?.investigations.map { "investigation-\($0.investigationID)" } ?? [])
+        let streams = [StreamID.stream(.caseFile, id: caseID)] + (record?.investigations.map { StreamID.stream(.investigation, id: $0.investigationID) } ?? [])
         let rows = try await client.query("""
             SELECT \(unescaped: ParkedEvents.columns) FROM projections.parked_events
              WHERE projection = \(projector.projections[0].name) AND (stream_id = ANY(\(streams)) OR case_stream = \(streams[0]))
@@ -85,7 +85,8 @@ public struct CaseRecords: Sendable {
 
     /// The events of the case's stream and of its requests' streams.
     private func readTimeline(_ record: CaseRecord) async throws -> [RecordedEvent] {
-        try await reader.events(ofStreams: ["case-\(record.caseID)"] + record.investigations.map { "investigation-\($0.investigationID)" })
+        try await reader.events(ofStreams: [StreamID.stream(.caseFile, id: record.caseID)]
+                                                  + record.investigations.map { StreamID.stream(.investigation, id: $0.investigationID) })
     }
 }
 

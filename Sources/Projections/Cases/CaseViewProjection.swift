@@ -39,8 +39,8 @@ public struct CaseViewProjection: Projection {
                 var record = investigations[id] ?? CaseRecord.InvestigationRecord(investigationID: id, caseID: nil,
                                                                                              firstPosition: event.recorded.globalPosition, state: .init())
                 record.state = Investigation.evolve(record.state, investigationEvent)
-                if record.caseID == nil, let stream = record.state.caseStream, stream.hasPrefix("case-") {
-                    record.caseID = String(stream.dropFirst("case-".count))
+                if record.caseID == nil, let stream = record.state.caseStream, let caseID = StreamID.caseID(ofStream: stream) {
+                    record.caseID = caseID
                 }
                 investigations[id] = record
             default:

@@ -38,7 +38,7 @@ public struct RecordDocumentsProjection: Projection {
             case .caseEvent(let caseID, .transferRequested(let transfer))?:
                 participate(caseID, [transfer.fromCentre, transfer.toCentre])
             case .investigation(let id, .requested(let requested))?:
-                participate(String(requested.caseStream.dropFirst("case-".count)), [requested.toCentre])
+                participate(StreamID.caseID(ofStream: requested.caseStream) ?? requested.caseStream, [requested.toCentre])
                 participate(id, [requested.fromCentre, requested.toCentre])
             case .investigation(let id, .reported(let reported))?:
                 refer(id, to: reported.documents)

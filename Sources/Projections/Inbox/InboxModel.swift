@@ -44,7 +44,7 @@ struct InboxModel: Sendable, Equatable {
     static func caseID(of event: ProjectedEvent) -> String? {
         switch event.domain {
         case .caseEvent(let caseID, _)?: caseID
-        case .investigation(_, .requested(let requested))?: String(requested.caseStream.dropFirst("case-".count))
+        case .investigation(_, .requested(let requested))?: StreamID.caseID(ofStream: requested.caseStream) ?? requested.caseStream
         default: nil
         }
     }
@@ -112,7 +112,7 @@ struct InboxModel: Sendable, Equatable {
     private mutating func apply(_ event: Investigation.Event, investigation id: String, at time: Timestamp) {
         switch event {
         case .requested(let requested):
-            let caseID = String(requested.caseStream.dropFirst("case-".count))
+            let caseID = StreamID.caseID(ofStream: requested.caseStream) ?? requested.caseStream
             investigations[id] = InvestigationRequest(caseID: caseID, requester: requested.fromCentre.rawValue, target: requested.toCentre.rawValue,
                                                       reportDueAt: requested.reportDueAt)
             addForInvestigation(id, .incomingInvestigation, toTarget: true, at: time, due: requested.reportDueAt)

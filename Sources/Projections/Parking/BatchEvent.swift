@@ -27,7 +27,7 @@ enum BatchEvent: Sendable {
     /// unreadable request names it too).
     var caseStream: String? {
         let envelope = recorded.envelope
-        guard envelope.streamId.hasPrefix("investigation-"), envelope.type == "InvestigationRequested" else { return nil }
+        guard StreamID.kind(of: envelope.streamId)?.kind == .investigation, envelope.type == "InvestigationRequested" else { return nil }
         return envelope.body["caseStream"]?.stringValue
     }
 

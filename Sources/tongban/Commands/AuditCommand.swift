@@ -47,7 +47,7 @@ struct AuditCaseCommand: AsyncParsableCommand {
     }
 
     private static func caseID(_ text: String) -> String {
-        (text.hasPrefix("case-") ? String(text.dropFirst("case-".count)) : text).lowercased()
+        (StreamID.caseID(ofStream: text) ?? text).lowercased()
     }
 
     func run() async throws {
@@ -57,7 +57,7 @@ struct AuditCaseCommand: AsyncParsableCommand {
             let reader = EventReader(client: client)
             var upTo = Int64.max
             if let asOf { upTo = try await ReplayCommand.position(of: asOf, reader: reader) }
-            let stream = "case-\(caseID)"
+            let stream = StreamID.stream(.caseFile, id: caseID)
             var recorded = try await reader.readStream(stream)
             for investigation in try await reader.streams(startedBy: "InvestigationRequested", where: "caseStream", equals: stream) {
                 recorded += try await reader.readStream(investigation)
@@ -130,17 +130,17 @@ struct AuditTrail: Encodable {
         }
         // The state from the accepted events only, as every projection sees it.
         let accepted = events.filter { $0.quarantineReason == nil }
-        let caseState = CaseState(replaying: accepted.filter { $0.envelope.streamId == "case-\(caseID)" }
+        let caseState = CaseState(replaying: accepted.filter { $0.envelope.streamId == StreamID.stream(.caseFile, id: caseID) }
             .compactMap { try? CaseEvent(type: $0.envelope.type, body: $0.envelope.body) })
         phase = caseState.phase.rawValue
         owner = caseState.owner?.rawValue
         number = caseState.number
         lawyer = caseState.lawyer
-        let byInvestigation = Dictionary(grouping: accepted.filter { $0.envelope.streamId.hasPrefix("investigation-") }, by: \.envelope.streamId)
+        let byInvestigation = Dictionary(grouping: accepted.filter { StreamID.kind(of: $0.envelope.streamId)?.kind == .investigation }, by: \.envelope.streamId)
         investigations = byInvestigation.keys.sorted().map { stream in
             let state = Investigation.State(replaying: byInvestigation[stream, default: []]
                 .compactMap { try? Investigation.Event(type: $0.envelope.type, body: $0.envelope.body) })
-            return InvestigationSummary(id: String(stream.dropFirst("investigation-".count)), phase: state.phase.rawValue,
+            return InvestigationSummary(id: StreamID.kind(of: stream)?.id ?? stream, phase: state.phase.rawValue,
                                         requestedCentre: state.target?.rawValue, number: state.number)
         }
     }
@@ -149,7 +149,7 @@ struct AuditTrail: Encodable {
     var text: String {
         var lines = ["case \(caseID): \(entries.count) event(s)\(asOfPosition.map { " up to global position \($0)" } ?? "")"]
         for entry in entries {
-            let record = entry.stream.hasPrefix("investigation-") ? "investigation \(entry.stream.dropFirst("investigation-".count))" : "case"
+            let record = StreamID.kind(of: entry.stream).map { $0.kind == .investigation ? "investigation \($0.id)" : "case" } ?? "case"
             var line = "#\(entry.position) \(entry.recordedAt) \(entry.node)/\(entry.originSeq) \(entry.centre ?? "-") \(entry.staff) "
                 + "\(record) v\(entry.version) \(entry.type) hash \(entry.hash.prefix(16))… signature \(entry.signature)"
             if let quarantine = entry.quarantine { line += " QUARANTINED (\(quarantine))" }

@@ -73,7 +73,7 @@ struct BenchWorkload {
     /// A new case's stream, named as the workflow names one: a version 7 UUID of the moment
     /// it is created, so ids (and the projections' keys) grow in time order as in a node.
     private static func newCaseStream() -> String {
-        "case-\(UUID.version7(at: Timestamp(Date())).uuidString.lowercased())"
+        StreamID.caseFile(.version7(at: Timestamp(Date()))).description
     }
 
     /// A case submitted and assessed at `intake` and transferred to `target`: an incoming

@@ -220,7 +220,7 @@ struct SyncBenchmark: AsyncParsableCommand {
                         let next = ContinuousClock.now + interval
                         let append = try workload.transferAppend(index, from: intake, to: destination)
                         _ = try await appender.appendAtomically([append])
-                        await arrivals.written(String(append.stream.dropFirst("case-".count)), at: ContinuousClock.now)
+                        await arrivals.written(StreamID.caseID(ofStream: append.stream) ?? append.stream, at: ContinuousClock.now)
                         index += 1
                         try await Task.sleep(until: next)
                     }
