@@ -208,6 +208,17 @@ struct FederationSyncTests {
             #expect(try await federation.request(qingdao, "POST", "/v1/sync/notify", headers: try signed(rizhaoKey, at: now + 4, body: large, path: "/v1/sync/notify"),
                                                  rawBody: large).0 == 413)
             #expect(try await federation.request(qingdao, "GET", "/health").0 == 200, "the node is alive")
+
+            // Pull pages are bounded in bytes as well as events: 150 events of ~60 KB are more than one page holds.
+            let appender = qingdao.database.appender(node: "qingdao")
+            let field = JSONValue.string(String(repeating: "长", count: 4000))
+            let big = NewEvent(type: "OperatorNoteRecorded", actor: Actor(centre: Self.licang, staff: "s"),
+                               body: .object(Dictionary(uniqueKeysWithValues: (1...5).map { ("note\($0)", field) })))
+            for index in 0..<150 { _ = try await appender.append(to: "notes-\(index)", expectedVersion: 0, events: [big]) }
+            let pull = Data(#"{"limit":5000,"vector":{}}"#.utf8)
+            let (paged, page) = try await federation.request(qingdao, "POST", "/v1/sync/pull", headers: try signed(rizhaoKey, at: now + 5, body: pull), rawBody: pull)
+            let served = page["events"].flatMap { if case .array(let events) = $0 { events.count } else { nil } } ?? 0
+            #expect(paged == 200 && served > 1 && served < 150 && page["more"] == .bool(true), "\(served) events in one page")
         }
     }
 

@@ -83,6 +83,10 @@ struct HostileInputTests {
                 #expect(answer.status == .unprocessableContent, "lawyer=\(lawyer)")
                 #expect((answer.json.stringValue ?? "").contains("lawyer"), "the page names the field")
             }
+            for lawyer in ["%C0%AF", "%FF%FE", "%E4%B8", "%G0", "%"] {
+                let answer = try await StaffPagesTests.post(node, "/cases/\(id)/lawyer", cookie: licang, form: "csrf=\(csrf)&expectedVersion=5&lawyer=\(lawyer)&firm=F")
+                #expect(answer.status == .badRequest, "lawyer=\(lawyer): invalid UTF-8 or a broken escape")
+            }
             #expect(try await node.logSize() == before, "nothing written")
             try await node.expect(.ok, .get, "/v1/cases/\(id)", as: H.licang)
         }

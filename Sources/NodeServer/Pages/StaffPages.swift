@@ -380,16 +380,6 @@ struct StaffPages {
         return form
     }
 
-    /// A form body (at most 64 KiB); an incomplete one is a 400 problem.
-    static func decode<Form: Decodable>(_: Form.Type, _ request: Request) async throws -> Form {
-        let body = try await request.body.collect(upTo: 64 * 1024)
-        do {
-            return try URLEncodedFormDecoder().decode(Form.self, from: String(buffer: body))
-        } catch {
-            throw Problem(.malformed, "the form is incomplete: \(error)")
-        }
-    }
-
     /// A time in China (UTC+8), to the minute.
     static func local(_ time: Timestamp) -> String {
         let shifted = Timestamp(millisecondsSinceEpoch: time.millisecondsSinceEpoch + 8 * 3_600_000).description
