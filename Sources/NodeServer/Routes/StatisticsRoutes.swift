@@ -13,14 +13,9 @@ struct StatisticsRoutes {
         group.get("stats") { request, context in
             _ = try context.requireStaff()
             let now = clock.now()
-            let query = request.uri.queryParameters
-            func time(_ name: String, default value: Timestamp) throws(Problem) -> Timestamp {
-                guard let text = query.get(name), !text.isEmpty else { return value }
-                guard let parsed = Timestamp(iso8601: text) else { throw Problem.invalid(name, "an ISO-8601 time such as 2026-11-01T00:00:00Z") }
-                return parsed
-            }
-            let to = try time("to", default: now)
-            let from = try time("from", default: to.adding(days: -30))
+            let expected = "an ISO-8601 time such as 2026-11-01T00:00:00Z"
+            let to = try request.queryParameter("to", expected: expected, Timestamp.init(iso8601:)) ?? now
+            let from = try request.queryParameter("from", expected: expected, Timestamp.init(iso8601:)) ?? to.adding(days: -30)
             guard from < to else { throw Problem.invalid("from", "must be before to (\(to))") }
             let centres = try await statistics.figures(from: from, to: to, now: now)
             return JSONResponse(StatisticsPage(from: from, to: to, centres: centres))
