@@ -36,6 +36,8 @@ struct TokenCommand: AsyncParsableCommand {
                 throw ValidationError("--centre '\(centre)' is not a centre id (<city>-<place>, e.g. rizhao-wulian)")
             }
             guard !staff.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--staff must name the staff member") }
+            // The staff id goes into every event they record (`actor.staff`): the same rule as any name.
+            if let violation = TextRule.name.violation(of: staff) { throw ValidationError("--staff: \(violation)") }
             guard (1...24 * 90).contains(hours) else { throw ValidationError("--hours \(hours): between 1 and 2160 (90 days)") }
             let signingKey = try NodeSigningKey.read(node: centreID.node, from: key)
             let authority = await TokenAuthority(signingKey: signingKey)
