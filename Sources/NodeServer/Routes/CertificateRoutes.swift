@@ -18,10 +18,20 @@ struct CertificateRoutes {
     }
     struct Revocation: Decodable { var expectedVersion: Int64; var reason: String }
 
+    /// Refuses an ID number that is not 17 digits and a digit or X: the form lookups search
+    /// by, so a certificate is never issued to a holder no lookup could find.
+    static func requireIDNumber(_ idNumber: String) throws(Problem) {
+        let bytes = Array(idNumber.utf8)
+        guard bytes.count == 18, bytes.prefix(17).allSatisfy({ (0x30...0x39).contains($0) }),
+              (0x30...0x39).contains(bytes[17]) || bytes[17] == UInt8(ascii: "X")
+        else { throw Problem.invalid("idNumber", "expected 18 characters: 17 digits and a digit or X") }
+    }
+
     func add(to group: RouterGroup<NodeRequestContext>) {
         group.post("certificates") { request, context in
             let input = try await request.decodeJSON(as: Issue.self, context: context)
             let staff = try context.requireStaff()
+            try Self.requireIDNumber(input.idNumber)
             let standard = input.standard ?? policies[staff.centre.node].map { "\(staff.centre.node) hardship threshold \($0.hardshipThreshold) fen/month" } ?? ""
             let result = try await workflow.issueCertificate(
                 .issue(holderName: input.holderName, idNumber: input.idNumber, basis: input.basis, standard: standard, validUntil: input.validUntil),
@@ -43,9 +53,7 @@ struct CertificateRoutes {
             guard let idNumber = request.uri.queryParameters.get("idNumber"), !idNumber.isEmpty else {
                 throw Problem.invalid("idNumber", "give the holder's ID number: /v1/certificates?idNumber=…")
             }
-            guard idNumber.utf8.count == 18, idNumber.utf8.allSatisfy({ (0x30...0x39).contains($0) || $0 == UInt8(ascii: "X") }) else {
-                throw Problem.invalid("idNumber", "expected 18 characters: 17 digits and a digit or X")
-            }
+            try Self.requireIDNumber(idNumber)
             return JSONResponse(["items": try CanonicalJSON.jsonValue(of: try await views.certificates(idNumber: idNumber))])
         }
     }
