@@ -39,6 +39,14 @@ public enum ImportError: Error, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The origin refused, for a refusal of one origin's events (`nil`: the store failed).
+    public var origin: NodeID? {
+        switch self {
+        case .rejected(let origin, _, _, _), .forked(let origin, _, _, _): origin
+        case .database: nil
+        }
+    }
+
     /// `event` fails its integrity check for `reason`.
     static func rejected(event envelope: EventEnvelope, reason: IntegrityError) -> ImportError {
         .rejected(origin: envelope.originNode, seq: envelope.originSeq, eventId: envelope.eventId.uuidString.lowercased(), reason: reason)

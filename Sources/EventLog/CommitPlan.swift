@@ -75,6 +75,14 @@ struct CommitPlan {
     private(set) var nextPosition: Int64
     /// Hashes of events the log already holds, for the import requests' origin positions.
     let heldHashes: [OriginPosition: EventHash]
+    /// Event ids the log holds or this plan has planned, among the imports' ids: an id is
+    /// taken once, whichever request of the group brings it.
+    private var takenEventIDs: Set<UUID>
+    /// For the imports' streams, the highest version held, quarantined events included:
+    /// an imported event claiming a version past it lacks its predecessor (it is deferred,
+    /// not quarantined, so that a node that has not seen the predecessor yet decides as
+    /// the others will once it has).
+    private var heldStreamVersions: [String: Int64]
     private(set) var rows: [PlannedRow] = []
     /// Whether an append was refused as a conflict: a refusal is only as good as the heads
     /// it was judged against, so a plan from cached heads that refuses is redone from fresh ones.
@@ -88,11 +96,13 @@ struct CommitPlan {
 
     /// `heads` must know the global head and every origin and stream the requests touch;
     /// `writers`, the history of every stream the imports touch.
-    init(heads: LogHeads, heldHashes: [OriginPosition: EventHash], writers: StreamWriterJudge? = nil,
-         valueRules: EventValueRules = EventValueRules()) {
+    init(heads: LogHeads, heldHashes: [OriginPosition: EventHash], takenEventIDs: Set<UUID> = [],
+         heldStreamVersions: [String: Int64] = [:], writers: StreamWriterJudge? = nil, valueRules: EventValueRules = EventValueRules()) {
         self.heads = heads
         self.nextPosition = (heads.globalHead ?? 0) + 1
         self.heldHashes = heldHashes
+        self.takenEventIDs = takenEventIDs
+        self.heldStreamVersions = heldStreamVersions
         self.writers = writers
         self.valueRules = valueRules
     }
@@ -227,12 +237,16 @@ struct CommitPlan {
     /// neither is any event that follows one of them in its stream or its origin's chain.
     /// Other origins' events are planned as usual, so one bad origin stops only its own
     /// chain (and what depends on it), never the relaying of the others.
-    mutating func planImport(_ events: [SignedEvent], badSignatures: [Int: IntegrityError] = [:],
-                             takenEventIDs: Set<UUID> = []) -> ImportOutcome {
+    mutating func planImport(_ events: [SignedEvent], badSignatures: [Int: IntegrityError] = [:]) -> ImportOutcome {
+        // Origins with a bad signature are refused up front: one restart per such origin
+        // would make a page of many forged origins cost the square of its size.
         var refused: [NodeID: ImportError] = [:]
+        for (index, reason) in badSignatures.sorted(by: { $0.key < $1.key }) where refused[events[index].envelope.originNode] == nil {
+            refused[events[index].envelope.originNode] = .rejected(event: events[index].envelope, reason: reason)
+        }
         while true {
             var trial = self
-            switch trial.planImport(events, refusing: refused, badSignatures: badSignatures, takenEventIDs: takenEventIDs) {
+            switch trial.tryPlanImport(events, refusing: refused) {
             case .success(var outcome):
                 self = trial
                 outcome.refused = refused
@@ -243,16 +257,13 @@ struct CommitPlan {
         }
     }
 
-    /// One try of ``planImport(_:badSignatures:takenEventIDs:)`` with `refusing` left out:
-    /// the first origin found failing, or the outcome.
-    private mutating func planImport(
-        _ events: [SignedEvent], refusing: [NodeID: ImportError], badSignatures: [Int: IntegrityError], takenEventIDs: Set<UUID>
-    ) -> Result<ImportOutcome, OriginRefusal> {
+    /// One try of ``planImport(_:badSignatures:)`` with `refusing` left out: the first
+    /// origin found failing, or the outcome.
+    private mutating func tryPlanImport(_ events: [SignedEvent], refusing: [NodeID: ImportError]) -> Result<ImportOutcome, OriginRefusal> {
         var outcome = ImportOutcome()
         var blockedOrigins = Set(refusing.keys)
         var blockedStreams: Set<String> = []
-        var eventIDs = takenEventIDs
-        for (index, event) in events.enumerated() {
+        for event in events {
             let envelope = event.envelope
             let origin = envelope.originNode
             func refuse(_ error: ImportError) -> Result<ImportOutcome, OriginRefusal> { .failure(OriginRefusal(origin: origin, error: error)) }
@@ -263,7 +274,6 @@ struct CommitPlan {
                 outcome.deferred += 1
                 continue
             }
-            if let reason = badSignatures[index] { return reject(reason) }
             let head = originHeads[origin, default: .empty]
             if envelope.originSeq <= head.seq {
                 let position = OriginPosition(origin: origin, seq: envelope.originSeq)
@@ -276,11 +286,22 @@ struct CommitPlan {
             }
             guard envelope.originSeq == head.seq + 1 else { return reject(.sequenceGap(expected: head.seq + 1, found: envelope.originSeq)) }
             guard envelope.prevHash == head.hash else { return reject(.brokenChain(expectedPrevHash: head.hash, found: envelope.prevHash)) }
-            guard eventIDs.insert(envelope.eventId).inserted else {
+            guard !takenEventIDs.contains(envelope.eventId) else {
                 return reject(.columnMismatch("event_id \(envelope.eventId.uuidString.lowercased()) is already taken by another event"))
             }
-            originHeads[origin] = OriginHead(seq: envelope.originSeq, hash: event.hash)
             let streamVersion = streamVersions[envelope.streamId, default: 0]
+            let held = max(streamVersion, heldStreamVersions[envelope.streamId, default: 0])
+            if envelope.streamVersion > held + 1 {
+                // Its stream predecessor is not here yet (a relay left it out): it waits, with
+                // what follows it, for the pull that brings it.
+                blockedOrigins.insert(origin)
+                blockedStreams.insert(envelope.streamId)
+                outcome.deferred += 1
+                continue
+            }
+            takenEventIDs.insert(envelope.eventId)
+            heldStreamVersions[envelope.streamId] = max(held, envelope.streamVersion)
+            originHeads[origin] = OriginHead(seq: envelope.originSeq, hash: event.hash)
             var quarantineReason: String?
             if let violation = valueRules.violation(ofImported: event) {
                 quarantineReason = "invalid-value: \(violation)"

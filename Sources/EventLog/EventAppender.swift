@@ -243,7 +243,7 @@ public actor EventAppender {
 
     /// Reads what the cache lacks for `group`, then plans and signs it from the cache.
     private func prepare(_ group: [Pending], on connection: PostgresConnection) async throws -> PreparedGroup {
-        let (heldHashes, takenEventIDs) = try await loadMissingHeads(for: group, on: connection)
+        let (heldHashes, takenEventIDs, heldStreamVersions) = try await loadMissingHeads(for: group, on: connection)
         var writers: StreamWriterJudge?
         if let writerRules, !group.allSatisfy(\.isAppend) {
             writers = StreamWriterJudge(rules: writerRules, histories: try await loadImportedStreamHistories(for: group, on: connection))
@@ -251,15 +251,16 @@ public actor EventAppender {
         // The plan takes the cache over (no copy of its dictionaries); commit hands it back.
         let start = heads
         heads = LogHeads()
-        return try await prepare(group, from: start, heldHashes: heldHashes, takenEventIDs: takenEventIDs, writers: writers)
+        return try await prepare(group, plan: CommitPlan(heads: start, heldHashes: heldHashes, takenEventIDs: takenEventIDs,
+                                                         heldStreamVersions: heldStreamVersions, writers: writers, valueRules: valueRules))
     }
 
-    /// Plans `group` from `start` (which must know every head it touches) and signs it.
+    /// Plans `group` with `plan` (whose heads must know every head the group touches) and signs it.
     private func prepare(
-        _ group: [Pending], from start: LogHeads, heldHashes: [OriginPosition: EventHash], takenEventIDs: Set<UUID>, writers: StreamWriterJudge?
+        _ group: [Pending], plan start: CommitPlan
     ) async throws -> PreparedGroup {
-        let startHead = start.globalHead ?? 0
-        var plan = CommitPlan(heads: start, heldHashes: heldHashes, writers: writers, valueRules: valueRules)
+        var plan = start
+        let startHead = plan.heads.globalHead ?? 0
         enum Planned {
             case append(Result<[PlannedAppend], AppendError>, CheckedContinuation<[AppendOutcome], any Error>)
             case importBatch(Result<ImportOutcome, ImportError>, CheckedContinuation<ImportOutcome, any Error>)
@@ -272,7 +273,7 @@ public actor EventAppender {
                     try plan.planAppends(appends, node: signingKey.node, now: clock.now())
                 }, continuation))
             case .importBatch(let events, let badSignatures, let continuation):
-                planned.append(.importBatch(.success(plan.planImport(events, badSignatures: badSignatures, takenEventIDs: takenEventIDs)), continuation))
+                planned.append(.importBatch(.success(plan.planImport(events, badSignatures: badSignatures)), continuation))
             }
         }
         let rows = plan.rows
@@ -315,13 +316,16 @@ public actor EventAppender {
         return (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"
     }
 
-    /// Reads the heads the group needs and the cache lacks, the hashes already held at the
-    /// import requests' origin positions, and which of their event ids the log holds.
-    private func loadMissingHeads(for group: [Pending], on connection: PostgresConnection) async throws -> ([OriginPosition: EventHash], Set<UUID>) {
+    /// Reads the heads the group needs and the cache lacks; and for the imports, the hashes
+    /// already held at their origin positions, which of their event ids the log holds, and
+    /// their streams' highest versions, quarantined events included.
+    private func loadMissingHeads(for group: [Pending], on connection: PostgresConnection) async throws
+        -> ([OriginPosition: EventHash], Set<UUID>, [String: Int64]) {
         var origins: Set<NodeID> = [signingKey.node]
         var streams: Set<String> = []
         var importPositions: [(String, Int64)] = []
         var importIDs: [UUID] = []
+        var importStreams: Set<String> = []
         for request in group {
             switch request {
             case .append(let appends, _):
@@ -329,6 +333,7 @@ public actor EventAppender {
             case .importBatch(let events, _, _):
                 for event in events {
                     importIDs.append(event.envelope.eventId)
+                    importStreams.insert(event.envelope.streamId)
                     origins.insert(event.envelope.originNode)
                     streams.insert(event.envelope.streamId)
                     importPositions.append((event.envelope.originNode.rawValue, event.envelope.originSeq))
@@ -384,7 +389,14 @@ public actor EventAppender {
             let rows = try await connection.query("SELECT event_id FROM events WHERE event_id = ANY(\(importIDs)::uuid[])", logger: logger)
             for try await id in rows.decode(UUID.self) { taken.insert(id) }
         }
-        return (held, taken)
+        var streamVersions: [String: Int64] = [:]
+        if !importStreams.isEmpty {
+            let rows = try await connection.query("""
+                SELECT s, (SELECT max(stream_version) FROM events WHERE stream_id = s) FROM unnest(\(Array(importStreams))::text[]) AS s
+                """, logger: logger)
+            for try await (stream, version) in rows.decode((String, Int64?).self) { streamVersions[stream] = version ?? 0 }
+        }
+        return (held, taken, streamVersions)
     }
 }
 

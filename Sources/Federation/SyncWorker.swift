@@ -140,34 +140,40 @@ public actor SyncWorker: Service {
                 // While this batch is imported, the next one is already on its way.
                 let offered = Self.vector(vector, advancedBy: batch.events), excluded = refused
                 var advanced = offered
-                let wanted = batch.response.more && !batch.events.isEmpty
+                let wanted = batch.response.more && !batch.events.isEmpty && !batch.truncated
                 async let speculative = wanted ? fetch(after: offered, excluding: excluded, from: peer) : nil
                 var refetch = false
+                var stalled = false
                 if !batch.events.isEmpty {
                     let outcome: ImportOutcome
                     do { outcome = try await appender.importEvents(batch.events) } catch {
-                        guard case .rejected(let origin, _, _, _) = error else { throw error }
+                        guard let origin = error.origin else { throw error }
                         outcome = ImportOutcome(refused: [origin: error])
                     }
                     imported += outcome.imported
                     if !outcome.quarantined.isEmpty {
                         logger.warning("quarantined events from \(peer.id)", metadata: ["count": "\(outcome.quarantined.count)"])
                     }
+                    let fresh = Set(outcome.refused.keys).subtracting(refused)
                     if !outcome.refused.isEmpty {
-                        let fresh = Set(outcome.refused.keys).subtracting(refused)
                         refusal = outcome.refused.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value)" }.joined(separator: "; ")
                         logger.warning("refused events from \(peer.id)", metadata: ["refusal": "\(refusal ?? "")"])
                         refused.formUnion(outcome.refused.keys)
-                        // What this node holds is what counts, not what the page offered; the
-                        // next page is asked for again without the refused origins.
+                    }
+                    if !outcome.refused.isEmpty || outcome.deferred > 0 {
+                        // What this node holds is what counts, not what the page offered. With
+                        // origins newly refused the next page is asked for without them; a page
+                        // that brought nothing new ends the round (asking again would bring the
+                        // same page: a peer that ignores `exclude` cannot make this node spin).
                         advanced = try await reader.versionVector()
-                        refetch = !fresh.isEmpty || wanted
+                        refetch = !fresh.isEmpty
+                        stalled = fresh.isEmpty && outcome.imported == 0
                     }
                 }
-                let following = refetch ? try await fetch(after: advanced, excluding: refused, from: peer) : try await speculative
+                let following = stalled ? nil : refetch ? try await fetch(after: advanced, excluding: refused, from: peer) : try await speculative
                 status[peer.id]?.lagEvents = Self.lag(theirs: batch.vector, ours: advanced)
                 status[peer.id]?.lastContact = Timestamp(Date())
-                status[peer.id]?.lastError = refusal
+                status[peer.id]?.lastError = batch.truncated ? "the pull answer holds an event this node cannot read after \(batch.events.count) events" : refusal
                 guard let next = following else { break }
                 vector = advanced
                 batch = next
@@ -185,6 +191,8 @@ public actor SyncWorker: Service {
         var response: SyncMessages.PullResponse
         var events: [SignedEvent]
         var vector: [NodeID: Int64]
+        /// An event of the page could not be read: the page ends before it.
+        var truncated: Bool
     }
 
     /// One pull: the events `peer` holds after `vector` (but none of `excluded`'s), decoded,
@@ -200,7 +208,18 @@ public actor SyncWorker: Service {
         }
         guard response.events.count <= batchSize else { throw SyncError.malformed("the pull answer holds \(response.events.count) events, \(batchSize) were asked for") }
         let theirs = try SyncMessages.nodeVector(response.vector, field: "vector")
-        return Batch(response: response, events: try response.events.map { try $0.signedEvent() }, vector: theirs)
+        // Each event is parsed on its own: one this build cannot read (a newer node's, a
+        // hostile one) ends the page before it, so its origin's chain waits at it (a gap
+        // refuses what follows) while the events before it import.
+        var events: [SignedEvent] = []
+        for wire in response.events {
+            guard let event = try? wire.signedEvent() else {
+                guard !events.isEmpty else { throw SyncError.malformed("the pull answer's first event cannot be read") }
+                return Batch(response: response, events: events, vector: theirs, truncated: true)
+            }
+            events.append(event)
+        }
+        return Batch(response: response, events: events, vector: theirs, truncated: false)
     }
 
     /// Events the peer holds that this node does not, by the two vectors (both checked to

@@ -46,6 +46,12 @@ public final class ProjectedEvent: Sendable {
 
     private static func read<Event: DomainEvent>(_: Event.Type, _ recorded: RecordedEvent) throws(UnreadableEvent) -> Event {
         let envelope = recorded.envelope
+        // An event written before the value rules (a NUL, a control character) is parked by
+        // this check on the event alone, never by whether PostgreSQL happened to see the
+        // value (a later event of the same batch can overwrite it): every rebuild parks it alike.
+        do throws(EventValueRules.Violation) { try EventValueRules.check(body: envelope.body) } catch {
+            throw UnreadableEvent(recorded, "\(envelope.type) breaks the value rules: \(error)")
+        }
         let known: Event?
         do {
             known = envelope.schemaVersion == schemaVersion ? try Event(type: envelope.type, body: envelope.body) : nil

@@ -89,6 +89,47 @@ struct HostileImportTests {
         }
     }
 
+    /// A relay that leaves out an event's stream predecessor (it excluded the predecessor's
+    /// origin, say) must not make this node quarantine the event when nodes that got the
+    /// predecessor accept it (invariant 8): it waits until the predecessor is here.
+    @Test func anEventWhosePredecessorIsMissingWaitsInsteadOfBeingQuarantined() async throws {
+        try await withTestDatabase { database in
+            let appender = database.appender()
+            var qingdao = OriginChain("qingdao")
+            var weihai = OriginChain("weihai")
+            try qingdao.add(to: "case-shared")
+            try weihai.add(to: "case-shared", version: 2)
+            try weihai.add(to: "case-w")
+            let early = try await appender.importEvents(weihai.events)
+            #expect(early.imported == 0 && early.deferred == 2 && early.quarantined.isEmpty, "\(early)")
+            #expect(try await database.count("SELECT count(*) FROM events") == 0)
+            let complete = try await appender.importEvents(qingdao.events + weihai.events)
+            #expect(complete.imported == 3 && complete.quarantined.isEmpty, "\(complete)")
+        }
+    }
+
+    /// Two peers bring different events with one id in the same group commit: one is
+    /// refused, and the group's local writes commit.
+    @Test func oneEventIDInTwoImportsOfAGroupFailsNoLocalWrite() async throws {
+        try await withTestDatabase { database in
+            let appender = database.appender()
+            var qingdao = OriginChain("qingdao")
+            var weihai = OriginChain("weihai")
+            let original = try qingdao.add(to: "case-q")
+            let copy = try resigned(try weihai.add(to: "case-w"), key: weihai.key) { $0.eventId = original.envelope.eventId }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { _ = try? await appender.importEvents([original]) }
+                group.addTask { _ = try? await appender.importEvents([copy]) }
+                for index in 0..<10 {
+                    group.addTask { _ = try await appender.append(to: "case-local-\(index)", expectedVersion: 0, events: [sampleEvent()]) }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await database.count("SELECT count(*) FROM events WHERE origin_node = 'rizhao'") == 10)
+            #expect(try await database.count("SELECT count(*) FROM events WHERE origin_node <> 'rizhao'") == 1)
+        }
+    }
+
     /// A fork or a bad signature from one origin refuses that origin's events (and what
     /// follows them in their streams), never the other origins' in the same batch.
     @Test func aBadOriginStopsOnlyItsOwnChain() async throws {

@@ -92,6 +92,17 @@ struct HostileInputTests {
         }
     }
 
+    /// The page's certificate check takes the API's ID number rule: a NUL once reached PostgreSQL (500).
+    @Test func theCertificatePageRefusesAMalformedIDNumber() async throws {
+        try await H.run { node in
+            let wulian = try await StaffPagesTests.signIn(node, as: H.wulian)
+            for idNumber in ["%00", "37112119800101123%00", String(repeating: "9", count: 5000)] {
+                let (status, _) = try await StaffPagesTests.page(node, "/certificates?idNumber=\(idNumber)", cookie: wulian)
+                #expect(status == .unprocessableContent, "\(idNumber.prefix(30))")
+            }
+        }
+    }
+
     /// Issue 13 item 2: a cursor with the most negative due date overflowed Timestamp
     /// arithmetic and killed the node.
     @Test func aHostileInboxCursorIs422AndTheNodeLives() async throws {

@@ -39,13 +39,13 @@ struct HostilePeerTests {
         return json(#"{"events":[\#(items)],"more":\#(more),"vector":\#(vector)}"#)
     }
 
-    /// A correctly chained and signed Qingdao event.
-    static func qingdaoEvent(seq: Int64, prev: EventHash, stream: String, body: JSONValue) throws -> SignedEvent {
+    /// A correctly chained and signed event of `origin` (Qingdao unless named).
+    static func qingdaoEvent(seq: Int64, prev: EventHash, stream: String, body: JSONValue, origin: String = "qingdao") throws -> SignedEvent {
         let envelope = EventEnvelope(
-            eventId: .version7(at: Timestamp(Date())), originNode: NodeID(rawValue: "qingdao")!, originSeq: seq, streamId: stream, streamVersion: 1,
+            eventId: .version7(at: Timestamp(Date())), originNode: NodeID(rawValue: origin)!, originSeq: seq, streamId: stream, streamVersion: 1,
             type: "TestEventRecorded", schemaVersion: 1, recordedAt: Timestamp(Date()),
-            actor: Actor(centre: CentreID(rawValue: "qingdao-licang")!, staff: "peer"), body: body, prevHash: prev)
-        return try SignedEvent(signing: envelope, with: TestDatabase.key("qingdao"))
+            actor: Actor(centre: CentreID(rawValue: "\(origin)-licang")!, staff: "peer"), body: body, prevHash: prev)
+        return try SignedEvent(signing: envelope, with: TestDatabase.key(origin))
     }
 
     static func waitUntilListening(port: Int) async throws {
@@ -109,6 +109,23 @@ struct HostilePeerTests {
             #expect(try await database.count("SELECT count(*) FROM events WHERE quarantine_reason LIKE 'invalid-value:%'") == 1)
             let status = await worker.peerStatus.first { $0.node == "qingdao" }
             #expect(status?.lastError == nil && status?.lagEvents == 0)
+
+            // Qingdao relays a fork of its own first event beside Weihai's: Weihai's imports,
+            // the fork is named, and nothing of it is written.
+            let fork = try Self.qingdaoEvent(seq: 1, prev: .genesis, stream: "case-q9", body: ["note": "rewritten"])
+            let weihai = try Self.qingdaoEvent(seq: 1, prev: .genesis, stream: "case-w1", body: ["note": "relayed"], origin: "weihai")
+            await script.set { Self.page([fork, weihai], vector: #"{"qingdao":2,"weihai":1}"#, more: true) }
+            #expect(await worker.syncOnce() == 1)
+            #expect(await worker.peerStatus.first { $0.node == "qingdao" }?.lastError?.contains("qingdao seq 1") == true)
+            #expect(try await database.count("SELECT count(*) FROM events WHERE origin_node = 'weihai'") == 1)
+
+            // A peer that ignores `exclude` and keeps offering only the refused fork, with
+            // more to come, cannot make the worker pull forever.
+            await script.set { Self.page([fork], vector: #"{"qingdao":2}"#, more: true) }
+            let pulls = await script.pulls
+            #expect(await worker.syncOnce() == 0)
+            let asked = await script.pulls - pulls
+            #expect(asked <= 4, "the round ends once a page brings nothing new (with one page fetched ahead): \(asked) pulls")
         }
     }
 }

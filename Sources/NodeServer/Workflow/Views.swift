@@ -130,7 +130,12 @@ struct Views: Sendable {
         } catch let behind as ProjectionBehind {
             throw Problem(.unavailable, behind.description)
         } catch let parked as CaseViewParked {
-            if let staff, let record = parked.record { _ = try Self.readable(record, parked.caseID, by: staff) }
+            if let staff, let record = parked.record {
+                _ = try Self.readable(record, parked.caseID, by: staff)
+            } else if let staff, staff.role != .auditor {
+                // Nothing says who takes part yet: to anyone but an auditor, as if there were no case.
+                throw Problem(.notFound, "no case \(parked.caseID)")
+            }
             throw Problem(.unavailable, parked.description)
         }
     }
@@ -208,6 +213,7 @@ struct Views: Sendable {
 
     /// The certificates issued to `idNumber` (the caller knows it), oldest first.
     func certificates(idNumber: String) async throws -> [CertificateView] {
+        try CertificateRoutes.requireIDNumber(idNumber)
         let now = clock.now()
         return try await fromProjection { try await registry.entries(idNumber: idNumber) }.map {
             Self.certificateView($0, at: now, idNumber: $0.idNumber)

@@ -28,7 +28,8 @@ enum BatchEvent: Sendable {
     var caseStream: String? {
         let envelope = recorded.envelope
         guard StreamID.kind(of: envelope.streamId)?.kind == .investigation, envelope.type == "InvestigationRequested" else { return nil }
-        return envelope.body["caseStream"]?.stringValue
+        // Parsed strictly: only a real case stream counts (an old event's body may hold anything).
+        return envelope.body["caseStream"]?.stringValue.flatMap(StreamID.init).flatMap { $0.caseID == nil ? nil : $0.description }
     }
 
     /// The streams whose parked events this one waits behind: its own, whose events fold in

@@ -83,13 +83,22 @@ struct ParkingApplier {
         return first
     }
 
+    /// Text PostgreSQL can store: a reason quotes what the event holds, and an event
+    /// written before the value rules may hold U+0000 (which is why it is parked).
+    static func storable(_ text: String) -> String {
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars.prefix(1000) { scalars.append(scalar.value == 0 ? "\u{FFFD}" : scalar) }
+        return String(scalars)
+    }
+
     private func insert(_ parked: [ParkedEvent]) async throws {
         guard !parked.isEmpty else { return }
         _ = try await connection.query("""
             INSERT INTO parked_events (projection, position, event_id, stream_id, case_stream, type, reason, behind)
             SELECT \(projection.name), position, event_id, stream_id, nullif(case_stream, ''), type, reason, nullif(behind, 0)
               FROM unnest(\(parked.map(\.position)), \(parked.map(\.eventID)), \(parked.map(\.streamID)),
-                          \(parked.map { $0.caseStream ?? "" }), \(parked.map(\.type)), \(parked.map(\.reason)), \(parked.map { $0.behind ?? 0 }))
+                          \(parked.map { $0.caseStream ?? "" }), \(parked.map { Self.storable($0.type) }), \(parked.map { Self.storable($0.reason) }),
+                          \(parked.map { $0.behind ?? 0 }))
                    AS p(position, event_id, stream_id, case_stream, type, reason, behind)
             """, logger: logger)
         for event in parked where event.behind == nil {
