@@ -5,10 +5,29 @@
 import json
 S = lambda **p: {"type": "object", **p}
 ref = lambda n: {"$ref": f"#/components/schemas/{n}"}
-string = {"type": "string"}; text = {"type": "string", "pattern": "\\S", "description": "not blank"}; boolean = {"type": "boolean"}; integer = {"type": "integer", "format": "int64"}
-ts = {"type": "string", "format": "date-time", "description": "UTC, millisecond precision"}
-centre = {"type": "string", "pattern": "^[a-z][a-z0-9]*-[a-z0-9-]+$", "example": "qingdao-licang"}
-ev = {"expectedVersion": {**integer, "description": "the version the record is at; 409 conflict otherwise"}}
+string = {"type": "string"}; boolean = {"type": "boolean"}; integer = {"type": "integer", "format": "int64"}
+
+# Text as the federation's value rules take it (Sources/CaseDomain/Values/TextRule.swift,
+# EventValueRules.swift): a limit in Unicode scalars (JSON Schema's maxLength counts the
+# same), no C0 or C1 control characters (long text may hold tab and newline), no bidi
+# controls or noncharacters. A field the domain requires to be given is also not blank,
+# in the domain's sense: something other than tab and Unicode spaces (Zs). The patterns
+# claim only what the node refuses, so that every request they call invalid must be
+# refused (schemathesis' negative_data_rejection); names and short fields also refuse
+# invisible format characters, which the patterns leave to the description.
+_never = "\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069\\ufdd0-\\ufdef\\ufffe\\uffff"
+_blank = "\\t \\u00a0\\u1680\\u2000-\\u200a\\u202f\\u205f\\u3000"
+def text(limit, lines=False, blank=False):
+  bad = ("\\x00-\\x08\\x0b-\\x1f" if lines else "\\x00-\\x1f") + "\\x7f-\\x9f" + _never
+  pattern = f"^[^{bad}]*$" if blank else f"^[^{bad}]*[^{bad}{_blank}][^{bad}]*$"
+  what = f"at most {limit} characters" + ("" if lines else " on one line, no format characters") + ", no control or bidi characters" + ("" if blank else ", not blank")
+  return {"type": "string", "maxLength": limit, "pattern": pattern, "description": what}
+name, short, long = (lambda **k: text(100, **k)), (lambda **k: text(200, **k)), (lambda **k: text(4000, lines=True, **k))
+ts = {"type": "string", "format": "date-time", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{3})?Z$", "description": "UTC, millisecond precision: YYYY-MM-DDTHH:MM:SS[.mmm]Z"}
+centre = {"type": "string", "pattern": "^[a-z][a-z0-9]*-[a-z0-9-]+$", "maxLength": 63, "example": "qingdao-licang"}
+id_number = {"type": "string", "pattern": "^[0-9]{17}[0-9X]$", "example": "371121198001011234"}
+fen = lambda what: {**integer, "minimum": 0, "maximum": 10**12, "description": what + ", in fen"}
+ev = {"expectedVersion": {**integer, "minimum": 0, "maximum": 2**53, "description": "the version the record is at; 409 conflict otherwise"}}
 
 def obj(required, props): return S(required=required, properties=props)
 def versioned(required=(), **props): return obj(["expectedVersion", *required], {**ev, **props})
@@ -18,13 +37,19 @@ schemas = {
    "title": string, "status": {"type": "integer"}, "detail": string, "instance": string,
    "errors": {"type": "array", "items": obj(["field", "reason"], {"field": string, "reason": string})},
    "currentVersion": {**integer, "description": "conflicts: the record's current version"}}),
- "Document": obj(["name", "mediaType", "size", "sha256"], {"name": text, "mediaType": string, "size": {**integer, "minimum": 1}, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}),
- "Application": obj(["applicant", "matter", "hardship"], {
-   "applicant": obj(["name", "idNumber", "phone", "homeCity"], {"name": text, "idNumber": {"type": "string", "pattern": "^[0-9]{17}[0-9X]$"}, "phone": {"type": "string", "pattern": "^1[0-9]{10}$"}, "homeCity": {"type": "string", "pattern": "^[a-z][a-z0-9-]*$"}, "groups": {"type": "array", "items": string}}),
-   "matter": obj(["litigation", "cause", "summary", "venue", "jurisdictionCentre"], {"litigation": boolean, "cause": text, "summary": string, "venue": text, "jurisdictionCentre": centre}),
+ "Document": obj(["name", "mediaType", "size", "sha256"], {"name": {**name(blank=True), "description": "the scan's file name; a case refuses an empty one"},
+   "mediaType": {"type": "string", "enum": ["application/pdf", "image/jpeg", "image/png", "image/tiff"]},
+   "size": {**integer, "minimum": 0, "maximum": 2**30, "description": "bytes; a case refuses 0"}, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$", "maxLength": 64}}),
+ "Application": {"example": {"applicant": {"name": "张某", "idNumber": "371121198001011234", "phone": "13800000000", "homeCity": "rizhao", "groups": ["migrant-worker"]},
+   "matter": {"litigation": True, "cause": "traffic-accident", "summary": "交通事故", "venue": "青岛市李沧区人民法院", "jurisdictionCentre": "qingdao-licang"},
+   "hardship": {"basis": "exempt", "group": "migrant-worker"}, "documents": [{"name": "申请表.pdf", "mediaType": "application/pdf", "size": 48213, "sha256": "ab" * 32}]},
+  **obj(["applicant", "matter", "hardship"], {
+   "applicant": obj(["name", "idNumber", "phone", "homeCity"], {"name": name(), "idNumber": id_number, "phone": {"type": "string", "pattern": "^1[0-9]{10}$", "example": "13800000000"},
+     "homeCity": {"type": "string", "pattern": "^[a-z][a-z0-9-]*$", "maxLength": 63, "example": "rizhao"}, "groups": {"type": "array", "items": short(blank=True), "maxItems": 200, "example": ["migrant-worker"]}}),
+   "matter": obj(["litigation", "cause", "summary", "venue", "jurisdictionCentre"], {"litigation": boolean, "cause": short(), "summary": long(blank=True), "venue": short(), "jurisdictionCentre": centre}),
    "urgent": boolean,
-   "hardship": {"oneOf": [obj(["basis", "certificateId"], {"basis": {"const": "certificate"}, "certificateId": {**string, "description": "a certificate of the register, valid and issued to the applicant"}}), obj(["basis", "group"], {"basis": {"const": "exempt"}, "group": {**string, "description": "a group the intake city exempts, which the applicant is tagged with"}}), obj(["basis", "statement"], {"basis": {"const": "promise"}, "statement": text})]},
-   "documents": {"type": "array", "items": ref("Document")}}),
+   "hardship": {"oneOf": [obj(["basis", "certificateId"], {"basis": {"const": "certificate"}, "certificateId": {**short(), "description": "a certificate of the register, valid and issued to the applicant"}}), obj(["basis", "group"], {"basis": {"const": "exempt"}, "group": {**short(blank=True), "description": "a group the intake city exempts, which the applicant is tagged with"}}), obj(["basis", "statement"], {"basis": {"const": "promise"}, "statement": long()})]},
+   "documents": {"type": "array", "items": ref("Document"), "maxItems": 200}})},
  "CaseWritten": obj(["caseId", "version"], {"caseId": string, "version": integer, "number": {**string, "description": "set when the write granted aid"}}),
  "InvestigationWritten": obj(["investigationId", "version"], {"investigationId": string, "version": integer, "number": {**string, "description": "set when the request was accepted"}}),
  "CertificateWritten": obj(["certificateId", "version"], {"certificateId": string, "version": integer}),
@@ -45,22 +70,22 @@ schemas = {
    "holderName": string, "idNumber": {**string, "description": "masked, except in a lookup by ID number"}, "basis": string, "standard": string, "validFrom": ts, "validUntil": ts, "revocationReason": string}),
 }
 bodies = {
- "assessment": versioned(["eligible", "reason"], eligible=boolean, reason=text, missing={"type": "array", "items": string, "description": "missing materials; empty or absent when complete"}),
- "materials": versioned(["documents"], documents={"type": "array", "items": ref("Document")}),
+ "assessment": versioned(["eligible", "reason"], eligible=boolean, reason=long(), missing={"type": "array", "items": short(blank=True), "maxItems": 200, "description": "missing materials; empty or absent when complete"}),
+ "materials": versioned(["documents"], documents={"type": "array", "items": ref("Document"), "minItems": 1, "maxItems": 200}),
  "withdrawal": versioned(),
- "advance-aid": versioned(["reason"], reason=text),
- "transfer": versioned(["toCentre", "reason"], toCentre=centre, reason=text),
+ "advance-aid": versioned(["reason"], reason=long()),
+ "transfer": versioned(["toCentre", "reason"], toCentre=centre, reason=long()),
  "transfer/accept": versioned(),
- "transfer/return": versioned(["reason"], reason=text),
- "decision": versioned(["granted", "reason"], granted=boolean, reason=text),
- "objection": versioned(["reason"], reason=text),
- "objection/ruling": versioned(["orderAid", "reason"], orderAid=boolean, reason=text),
- "lawyer": versioned(["lawyer", "firm"], lawyer=text, firm=text, chosenByApplicant=boolean),
- "lawyer/change": versioned(["lawyer", "firm", "reason"], lawyer=text, firm=text, reason=text),
+ "transfer/return": versioned(["reason"], reason=long()),
+ "decision": versioned(["granted", "reason"], granted=boolean, reason=long()),
+ "objection": versioned(["reason"], reason=long()),
+ "objection/ruling": versioned(["orderAid", "reason"], orderAid=boolean, reason=long()),
+ "lawyer": versioned(["lawyer", "firm"], lawyer=name(), firm=name(), chosenByApplicant=boolean),
+ "lawyer/change": versioned(["lawyer", "firm", "reason"], lawyer=name(), firm=name(), reason=long()),
  "originals-collected": versioned(),
- "close": versioned(["outcome", "recoveredAmount"], outcome=text, recoveredAmount={**integer, "description": "fen"}),
+ "close": versioned(["outcome", "recoveredAmount"], outcome=short(), recoveredAmount=fen("recovered for the applicant")),
  "archive": versioned(),
- "follow-up": versioned(["satisfied"], satisfied=boolean, note=string),
+ "follow-up": versioned(["satisfied"], satisfied=boolean, note=long(blank=True)),
 }
 summaries = {
  "assessment": "Assess eligibility and completeness at the owning centre", "materials": "Supply the missing materials; the decision clock starts",
@@ -72,70 +97,75 @@ summaries = {
  "archive": "Archive a closed case (originals required)", "follow-up": "Record a follow-up call",
 }
 P = lambda n: {"$ref": f"#/components/responses/{n}"}
-errs = lambda *codes: {c: P({"400": "Malformed", "401": "Unauthorized", "403": "Forbidden", "404": "NotFound", "409": "Conflict", "422": "Invalid"}[c]) for c in codes}
+errs = lambda *codes: {c: P({"400": "Malformed", "401": "Unauthorized", "403": "Forbidden", "404": "NotFound", "409": "Conflict", "413": "TooLarge",
+                              "415": "NotJSON", "422": "Invalid", "503": "Unavailable"}[c]) for c in sorted(codes)}
+# Every staff call may meet a database that does not answer (503); every JSON body may be
+# too large (413) or not UTF-8 JSON (415).
+reads = lambda *codes: errs(*codes, "401", "503")
+writes = lambda *codes: errs(*codes, "400", "401", "413", "415", "422", "503")
 jsonc = lambda schema: {"content": {"application/json": {"schema": schema}}}
 idp = lambda name, what: {"name": name, "in": "path", "required": True, "schema": string, "description": what}
 sec = [{"staffToken": []}]
 paths = {}
 paths["/v1/cases"] = {"post": {"operationId": "submitApplication", "summary": "Submit an application at my centre", "security": sec, "requestBody": {"required": True, **jsonc(ref("Application"))},
-  "responses": {"201": {"description": "submitted", **jsonc(ref("CaseWritten"))}, **errs("400", "401", "403", "409", "422")}}}
+  "responses": {"201": {"description": "submitted", **jsonc(ref("CaseWritten"))}, **writes("403", "409")}}}
 paths["/v1/cases/{id}"] = {"get": {"operationId": "getCase", "summary": "A case's current state (centres taking part, their supervisors, auditors)", "security": sec, "parameters": [idp("id", "case id")],
-  "responses": {"200": {"description": "the case", **jsonc(ref("Case"))}, **errs("401", "403", "404")}}}
+  "responses": {"200": {"description": "the case", **jsonc(ref("Case"))}, **reads("403", "404")}}}
 paths["/v1/cases/{id}/timeline"] = {"get": {"operationId": "getCaseTimeline", "summary": "Every event of the case and its investigations, with node and centre", "security": sec, "parameters": [idp("id", "case id")],
-  "responses": {"200": {"description": "the timeline", **jsonc(ref("Timeline"))}, **errs("401", "403", "404")}}}
+  "responses": {"200": {"description": "the timeline", **jsonc(ref("Timeline"))}, **reads("403", "404")}}}
 for action, body in bodies.items():
   paths[f"/v1/cases/{{id}}/{action}"] = {"post": {"operationId": "case-" + action.replace("/", "-"), "summary": summaries[action], "security": sec, "parameters": [idp("id", "case id")],
-    "requestBody": {"required": True, **jsonc(body)}, "responses": {"200": {"description": "recorded; the case's new version", **jsonc(ref("CaseWritten"))}, **errs("400", "401", "403", "404", "409", "422")}}}
+    "requestBody": {"required": True, **jsonc(body)}, "responses": {"200": {"description": "recorded; the case's new version", **jsonc(ref("CaseWritten"))}, **writes("403", "404", "409")}}}
 paths["/v1/cases/{id}/investigations"] = {"post": {"operationId": "requestInvestigation", "summary": "Ask another centre to investigate (handling centre only)", "security": sec, "parameters": [idp("id", "case id")],
-  "requestBody": {"required": True, **jsonc(obj(["toCentre", "questions", "dueDays"], {"toCentre": centre, "questions": {"type": "array", "items": text, "minItems": 1}, "dueDays": {"type": "integer", "minimum": 1, "maximum": 90}}))},
-  "responses": {"201": {"description": "requested", **jsonc(ref("InvestigationWritten"))}, **errs("400", "401", "403", "404", "409", "422")}}}
+  "requestBody": {"required": True, **jsonc(obj(["toCentre", "questions", "dueDays"], {"toCentre": centre, "questions": {"type": "array", "items": {**long(blank=True), "minLength": 1}, "minItems": 1, "maxItems": 200}, "dueDays": {"type": "integer", "minimum": 1, "maximum": 90}}))},
+  "responses": {"201": {"description": "requested", **jsonc(ref("InvestigationWritten"))}, **writes("403", "404", "409")}}}
 paths["/v1/investigations/{id}"] = {"get": {"operationId": "getInvestigation", "summary": "An investigation request (requester, target, auditors)", "security": sec, "parameters": [idp("id", "investigation id")],
-  "responses": {"200": {"description": "the request", **jsonc(ref("Investigation"))}, **errs("401", "403", "404")}}}
-inv = {"accept": ("Accept and number the request (requested centre)", versioned()), "decline": ("Decline the request (requested centre)", versioned(["reason"], reason=text)),
-       "assign": ("Assign a local lawyer (requested centre)", versioned(["lawyer", "firm"], lawyer=text, firm=text)),
-       "report": ("Report the findings (requested centre)", versioned(["findings"], findings=text, documents={"type": "array", "items": ref("Document")})),
+  "responses": {"200": {"description": "the request", **jsonc(ref("Investigation"))}, **reads("403", "404")}}}
+inv = {"accept": ("Accept and number the request (requested centre)", versioned()), "decline": ("Decline the request (requested centre)", versioned(["reason"], reason=long())),
+       "assign": ("Assign a local lawyer (requested centre)", versioned(["lawyer", "firm"], lawyer=name(), firm=name())),
+       "report": ("Report the findings (requested centre)", versioned(["findings"], findings=long(), documents={"type": "array", "items": ref("Document"), "maxItems": 200})),
        "acknowledge": ("Acknowledge the findings (requesting centre)", versioned())}
 for action, (summary, body) in inv.items():
   paths[f"/v1/investigations/{{id}}/{action}"] = {"post": {"operationId": "investigation-" + action, "summary": summary, "security": sec, "parameters": [idp("id", "investigation id")],
-    "requestBody": {"required": True, **jsonc(body)}, "responses": {"200": {"description": "recorded", **jsonc(ref("InvestigationWritten"))}, **errs("400", "401", "403", "404", "409", "422")}}}
+    "requestBody": {"required": True, **jsonc(body)}, "responses": {"200": {"description": "recorded", **jsonc(ref("InvestigationWritten"))}, **writes("403", "404", "409")}}}
 paths["/v1/certificates"] = {
   "post": {"operationId": "issueCertificate", "summary": "Issue a hardship certificate at my node, under my city's standard", "security": sec,
-    "requestBody": {"required": True, **jsonc(obj(["holderName", "idNumber", "basis", "validUntil"], {"holderName": text, "idNumber": {"type": "string", "pattern": "^[0-9]{17}[0-9X]$"}, "basis": text, "validUntil": {**ts, "description": "must be in the future"}, "standard": {**string, "description": "defaults to the city's hardship threshold"}}))},
-    "responses": {"201": {"description": "issued", **jsonc(ref("CertificateWritten"))}, **errs("400", "401", "403", "422")}},
+    "requestBody": {"required": True, **jsonc(obj(["holderName", "idNumber", "basis", "validUntil"], {"holderName": name(), "idNumber": id_number, "basis": {**short(blank=True), "minLength": 1}, "validUntil": {**ts, "description": "must be in the future"}, "standard": {**short(blank=True), "minLength": 1, "description": "defaults to the city's hardship threshold"}}))},
+    "responses": {"201": {"description": "issued", **jsonc(ref("CertificateWritten"))}, **writes("403")}},
   "get": {"operationId": "findCertificates", "summary": "The certificates issued to an ID number, for recognition", "security": sec,
-    "parameters": [{"name": "idNumber", "in": "query", "required": True, "schema": {"type": "string", "pattern": "^[0-9]{17}[0-9X]$"}}],
-    "responses": {"200": {"description": "the certificates", **jsonc(obj(["items"], {"items": {"type": "array", "items": ref("Certificate")}}))}, **errs("401", "422")}}}
+    "parameters": [{"name": "idNumber", "in": "query", "required": True, "schema": id_number}],
+    "responses": {"200": {"description": "the certificates", **jsonc(obj(["items"], {"items": {"type": "array", "items": ref("Certificate")}}))}, **reads("422")}}}
 paths["/v1/certificates/{id}"] = {"get": {"operationId": "getCertificate", "summary": "A certificate's register entry and status", "security": sec, "parameters": [idp("id", "certificate id")],
-  "responses": {"200": {"description": "the certificate", **jsonc(ref("Certificate"))}, **errs("401", "404")}}}
+  "responses": {"200": {"description": "the certificate", **jsonc(ref("Certificate"))}, **reads("404")}}}
 paths["/v1/certificates/{id}/revoke"] = {"post": {"operationId": "revokeCertificate", "summary": "Revoke a certificate (a centre of the issuing city)", "security": sec, "parameters": [idp("id", "certificate id")],
-  "requestBody": {"required": True, **jsonc(versioned(["reason"], reason=text))}, "responses": {"200": {"description": "revoked", **jsonc(ref("CertificateWritten"))}, **errs("400", "401", "403", "404", "409", "422")}}}
+  "requestBody": {"required": True, **jsonc(versioned(["reason"], reason=long()))}, "responses": {"200": {"description": "revoked", **jsonc(ref("CertificateWritten"))}, **writes("403", "404", "409")}}}
 sha = {"name": "sha256", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}
 paths["/v1/documents/{sha256}"] = {
   "put": {"operationId": "uploadDocument", "summary": "Upload a scan's bytes; they must hash to the path's SHA-256", "security": sec, "parameters": [sha],
     "requestBody": {"required": True, "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}},
-    "responses": {"201": {"description": "stored"}, "200": {"description": "already held"}, **errs("401", "422")}},
+    "responses": {"201": {"description": "stored"}, "200": {"description": "already held"}, **errs("401", "403", "413", "415", "422", "503")}},
   "get": {"operationId": "getDocument", "summary": "A scan's bytes, fetched from a peer (and kept) if this node lacks it", "security": sec, "parameters": [sha],
-    "responses": {"200": {"description": "the scan", "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}, **errs("401", "404")}}}
+    "responses": {"200": {"description": "the scan", "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}, **reads("404")}}}
 inbox_item = obj(["kind", "caseId", "applicant", "receivedAt", "overdue", "urgent"], {"kind": {"type": "string", "enum": ["review", "incoming-transfer", "decide", "assign-lawyer", "materials-pending", "incoming-investigation", "investigation-to-report", "investigation-findings", "returned-transfer"]},
   "caseId": string, "investigationId": {"type": ["string", "null"]}, "number": {"type": ["string", "null"]}, "applicant": {**string, "description": "masked, e.g. 张*"}, "fromCentre": {"type": ["string", "null"]},
   "receivedAt": ts, "dueAt": {"type": ["string", "null"], "format": "date-time"}, "overdue": {**boolean, "description": "due before the node's clock says now"}, "urgent": boolean})
 paths["/v1/inbox"] = {"get": {"operationId": "getInbox", "summary": "My centre's open work items, oldest due first (undated last)", "security": sec,
   "parameters": [{"name": "kind", "in": "query", "schema": inbox_item["properties"]["kind"]}, {"name": "overdue", "in": "query", "schema": {"type": "string", "enum": ["true", "false"]}},
                  {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}}, {"name": "cursor", "in": "query", "schema": {**string, "description": "nextCursor of the previous page"}}],
-  "responses": {"200": {"description": "a page of items", **jsonc(obj(["items", "nextCursor"], {"items": {"type": "array", "items": inbox_item}, "nextCursor": {"type": ["string", "null"]}}))}, **errs("401", "403", "422")}}}
+  "responses": {"200": {"description": "a page of items", **jsonc(obj(["items", "nextCursor"], {"items": {"type": "array", "items": inbox_item}, "nextCursor": {"type": ["string", "null"]}}))}, **reads("403", "422")}}}
 figures = obj(["completed", "completedLate", "overdueNow"], {"completed": {"type": "integer"}, "medianHours": {"type": ["number", "null"]}, "p90Hours": {"type": ["number", "null"]},
   "completedLate": {"type": "integer", "description": "finished in the period after their due date"}, "overdueNow": {"type": "integer", "description": "open and past due now"}})
 paths["/v1/stats"] = {"get": {"operationId": "getStatistics", "summary": "Per centre: steps finished in the period (assess, accept-transfer, decide, assign-lawyer, report-investigation), median and p90 hours, late and overdue counts", "security": sec,
   "parameters": [{"name": "from", "in": "query", "schema": {**ts, "description": "default: 30 days before to"}}, {"name": "to", "in": "query", "schema": {**ts, "description": "default: now"}}],
-  "responses": {"200": {"description": "the figures", **jsonc(obj(["from", "to", "centres"], {"from": ts, "to": ts, "centres": {"type": "array", "items": obj(["centre", "measures"], {"centre": centre, "measures": {"type": "object", "additionalProperties": figures}})}}))}, **errs("401", "422")}}}
+  "responses": {"200": {"description": "the figures", **jsonc(obj(["from", "to", "centres"], {"from": ts, "to": ts, "centres": {"type": "array", "items": obj(["centre", "measures"], {"centre": centre, "measures": {"type": "object", "additionalProperties": figures}})}}))}, **reads("422")}}}
 nodesig = [{"nodeSignature": []}]
 wire = obj(["envelope", "hash", "signature"], {"envelope": {**string, "description": "base64 of the canonical envelope bytes"}, "hash": {**string, "description": "hex SHA-256 of those bytes"}, "signature": {**string, "description": "base64 Ed25519 signature of the origin node over the hash"}})
 vector = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}, "description": "per origin node, the highest contiguous originSeq held"}
 paths["/v1/sync/pull"] = {"post": {"operationId": "syncPull", "summary": "The events the caller lacks, from every origin this node holds, in origin order (node-signed)", "security": nodesig,
   "requestBody": {"required": True, **jsonc(obj(["vector", "limit"], {"vector": vector, "limit": {"type": "integer", "minimum": 1, "maximum": 5000}}))},
-  "responses": {"200": {"description": "a batch", **jsonc(obj(["events", "more", "vector"], {"events": {"type": "array", "items": wire}, "more": boolean, "vector": vector}))}, **errs("400", "401", "422")}}}
+  "responses": {"200": {"description": "a batch", **jsonc(obj(["events", "more", "vector"], {"events": {"type": "array", "items": wire}, "more": boolean, "vector": vector}))}, **errs("400", "401", "413", "415", "422", "503")}}}
 paths["/v1/sync/notify"] = {"post": {"operationId": "syncNotify", "summary": "The caller has new events: this node pulls at once (node-signed)", "security": nodesig,
-  "responses": {"200": {"description": "pulling", **jsonc(obj(["status"], {"status": string}))}, **errs("401")}}}
+  "responses": {"200": {"description": "pulling", **jsonc(obj(["status"], {"status": string}))}, **errs("401", "413")}}}
 paths["/v1/sync/documents/{sha256}"] = {"get": {"operationId": "syncDocument", "summary": "A scan's bytes, for a peer that lacks it (node-signed)", "security": nodesig, "parameters": [sha],
   "responses": {"200": {"description": "the scan", "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}, **errs("401", "404")}}}
 paths["/v1/sync/status"] = {"get": {"operationId": "syncStatus", "summary": "This node's version vector, its peers (last contact, lag, last error) and quarantine count (node-signed)", "security": nodesig,
@@ -149,13 +179,14 @@ paths["/metrics"] = {"get": {"operationId": "metrics", "summary": "Prometheus me
 # cookie (HttpOnly, SameSite=Strict) holds the staff token, every form carries a CSRF token.
 html = {"description": "an HTML page", "content": {"text/html": {"schema": {"type": "string"}}}}
 seeOther = {"description": "redirect (303) to the next page"}
+unreadable = {"description": "a form that cannot be read (not UTF-8, a field missing)", "content": {"text/html": {"schema": {"type": "string"}}, "application/problem+json": {"schema": ref("Problem")}}}
 form = lambda fields: {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": obj(fields, {f: string for f in fields})}}}
 page = lambda op, summary, **extra: {"operationId": op, "summary": summary, "tags": ["pages"], **extra}
 paths["/"] = {"get": page("pagesHome", "Redirects to the inbox page", responses={"303": seeOther})}
 paths["/sign-in"] = {"get": page("pagesSignInForm", "The sign-in page", responses={"200": html}),
                      "post": page("pagesSignIn", "Signs in with a staff token; sets the session cookie", requestBody=form(["token"]),
-                                  responses={"303": seeOther, "401": html, "403": html})}
-paths["/sign-out"] = {"post": page("pagesSignOut", "Signs out (CSRF-checked)", requestBody=form(["csrf"]), responses={"303": seeOther})}
+                                  responses={"303": seeOther, "400": unreadable, "401": html, "403": html})}
+paths["/sign-out"] = {"post": page("pagesSignOut", "Signs out (CSRF-checked)", requestBody=form(["csrf"]), responses={"303": seeOther, "400": unreadable, "403": html})}
 paths["/language/{code}"] = {"get": page("pagesLanguage", "Switches the pages to zh or en", parameters=[{"name": "code", "in": "path", "required": True, "schema": {"enum": ["zh", "en"]}}],
                                          responses={"303": seeOther})}
 paths["/inbox"] = {"get": page("pagesInbox", "The signed-in centre's inbox: kinds, due dates, overdue and urgent marks, filters, paging", responses={"200": html, "303": seeOther})}
@@ -172,23 +203,76 @@ for action, fields, summary in [("assessment", ["csrf", "expectedVersion", "elig
                                 ("close", ["csrf", "expectedVersion", "outcome", "recoveredAmount"], "Close the case (form)"),
                                 ("archive", ["csrf", "expectedVersion"], "Archive the case (form)")]:
     paths["/cases/{id}/" + action] = {"post": page("pages" + "".join(w.capitalize() for w in action.replace("/", " ").split()), summary + "; CSRF-checked",
-                                                   parameters=idparam, requestBody=form(fields), responses={"303": seeOther, "403": html, "409": html})}
+                                                   parameters=idparam, requestBody=form(fields), responses={"303": seeOther, "400": unreadable, "403": html, "409": html})}
 paths["/cases/{id}/investigations"] = {"post": page("pagesRequestInvestigation", "Request an investigation (form); CSRF-checked", parameters=idparam,
-                                                   requestBody=form(["csrf", "toCentre", "questions", "dueDays"]), responses={"303": seeOther, "403": html, "409": html})}
+                                                   requestBody=form(["csrf", "toCentre", "questions", "dueDays"]), responses={"303": seeOther, "400": unreadable, "403": html, "409": html})}
 for action, fields in [("accept", []), ("decline", ["reason"]), ("lawyer", ["lawyer", "firm"]), ("report", ["findings"]), ("acknowledge", [])]:
     paths["/investigations/{id}/" + action] = {"post": page("pagesInvestigation" + action.capitalize(), "An investigation request's " + action + " (form); CSRF-checked",
                                                             parameters=idparam, requestBody=form(["csrf", "expectedVersion", "caseId"] + fields),
-                                                            responses={"303": seeOther, "403": html, "409": html})}
+                                                            responses={"303": seeOther, "400": unreadable, "403": html, "409": html})}
 paths["/statistics"] = {"get": page("pagesStatistics", "The last 30 days per centre as SVG charts: median durations per measure, overdue counts", responses={"200": html, "303": seeOther})}
 paths["/certificates"] = {"get": page("pagesCertificates", "The hardship certificate check by ID number", responses={"200": html, "303": seeOther})}
 paths["/openapi.json"] = {"get": {"operationId": "openapi", "summary": "This document", "responses": {"200": {"description": "the OpenAPI description", **jsonc(S())}}}}
+# Stateful fuzzing: a written record's answer leads to the next steps of its workflow on
+# that record, at the version it is now at (schemathesis follows these links from real
+# cases). Only the steps that can follow: links to every call would mostly meet
+# invalid-transition and the walk would rarely get past the first step.
+flow = {
+ "submitApplication": ["getCase", "getCaseTimeline", "case-assessment", "case-advance-aid", "case-withdrawal", "requestInvestigation"],
+ "case-assessment": ["getCase", "case-materials", "case-decision", "case-transfer", "requestInvestigation"],
+ "case-materials": ["case-decision", "case-transfer"],
+ "case-advance-aid": ["case-assessment"],
+ "case-transfer": ["getCaseTimeline", "case-transfer-accept", "case-transfer-return"],
+ "case-decision": ["getCase", "case-lawyer", "case-objection"],
+ "case-objection": ["case-objection-ruling"],
+ "case-objection-ruling": ["case-lawyer"],
+ "case-lawyer": ["case-lawyer-change", "case-originals-collected", "case-close"],
+ "case-lawyer-change": ["case-originals-collected", "case-close"],
+ "case-originals-collected": ["case-close", "case-archive"],
+ "case-close": ["case-originals-collected", "case-archive", "case-follow-up"],
+ "case-archive": ["getCaseTimeline", "case-follow-up"],
+ "requestInvestigation": ["getInvestigation", "investigation-accept", "investigation-decline"],
+ "investigation-accept": ["investigation-assign"], "investigation-assign": ["investigation-report"], "investigation-report": ["investigation-acknowledge"],
+ "issueCertificate": ["getCertificate", "revokeCertificate"], "revokeCertificate": ["getCertificate"],
+}
+by_id = {op["operationId"]: op for item in paths.values() for op in item.values()}
+for source, targets in flow.items():
+  response = next(r for code, r in by_id[source]["responses"].items() if code in ("200", "201"))
+  id_field = {"CaseWritten": "caseId", "InvestigationWritten": "investigationId", "CertificateWritten": "certificateId"}[response["content"]["application/json"]["schema"]["$ref"].split("/")[-1]]
+  def link(target):
+    body = by_id[target].get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+    return {"operationId": target, "parameters": {"path.id": f"$response.body#/{id_field}"},
+            **({"requestBody": {"expectedVersion": "$response.body#/version"}} if "expectedVersion" in body.get("properties", {}) else {})}
+  response["links"] = {target: link(target) for target in targets}
+# An optional property may be null, meaning absent, both ways: the node answers explicit
+# nulls for what a record lacks (`"number": null`), and reads a null as the field left out.
+def nullable_optionals(node):
+  if isinstance(node, list):
+    for item in node: nullable_optionals(item)
+    return
+  if not isinstance(node, dict): return
+  for key, value in node.items():
+    if key not in ("example", "links"): nullable_optionals(value)
+  for key, value in node.get("properties", {}).items():
+    if key in node.get("required", []): continue
+    if isinstance(value.get("type"), str): value["type"] = [value["type"], "null"]
+    elif "type" not in value: node["properties"][key] = {"anyOf": [value, {"type": "null"}]}
+    if "enum" in value and None not in value["enum"]: value["enum"] = [*value["enum"], None]
+nullable_optionals(schemas)
+for item in paths.values():
+  for operation in item.values():
+    for part in [operation.get("requestBody", {}), *operation["responses"].values()]:
+      nullable_optionals(part.get("content", {}).get("application/json"))
 prob = lambda d: {"description": d, "content": {"application/problem+json": {"schema": ref("Problem")}}}
 doc = {"openapi": "3.1.0",
  "info": {"title": "tongban node", "version": "1", "description": "One city's node of the tongban legal-aid federation: the staff API. Errors are RFC 9457 problem details. Staff calls carry an EdDSA JWT naming staff, centre and role (tongban token issue)."},
  "components": {"securitySchemes": {"staffToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
    "nodeSignature": {"type": "apiKey", "in": "header", "name": "X-Tongban-Signature", "description": "Ed25519 signature by the calling node's key over method, path, SHA-256 of the body and X-Tongban-Timestamp (ms, within 60 s, used once); X-Tongban-Node names the node"}}, "schemas": schemas,
    "responses": {"Malformed": prob("the body is not JSON"), "Unauthorized": prob("missing, invalid or expired staff token"), "Forbidden": prob("not this centre's or role's to do or see"),
-     "NotFound": prob("no such record"), "Conflict": prob("expectedVersion mismatch (conflict) or a command the state does not allow (invalid-transition)"), "Invalid": prob("a field is invalid; errors names it")}},
+     "NotFound": prob("no such record"), "Conflict": prob("expectedVersion mismatch (conflict) or a command the state does not allow (invalid-transition)"), "Invalid": prob("a field or query parameter is invalid (a parameter given empty too); errors names it"),
+     "TooLarge": prob("payload-too-large: a JSON body over 256 KiB (a scan over 20 MiB)"),
+     "NotJSON": prob("unsupported-media-type: the body is not application/json in UTF-8 (another charset, UTF-16 or UTF-32, a byte-order mark); for a scan, not an allowed type"),
+     "Unavailable": prob("unavailable: the database does not answer, or the read model is more than 5,000 events behind or has parked this record's event")}},
  "paths": dict(sorted(paths.items()))}
 import os
 target = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Sources", "NodeServer", "Resources", "openapi.json")
