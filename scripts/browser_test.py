@@ -11,8 +11,6 @@ under the artefacts directory. Exits non-zero, saying which step failed, on any 
 import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import time
 import urllib.request
@@ -21,35 +19,13 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from dev_federation import ROOT, DevFederation
+
 TONGBAN = sys.argv[1]
 ARTEFACTS = os.path.join(ROOT, ".tongban", "artefacts", "browser")
 STATE = os.path.join(ROOT, ".tongban", "browser-test")
-
-
-def free_ports(count, low, high):
-    """`count` consecutive ports in [low, high) that nothing listens on now."""
-    import random
-    import socket
-    for _ in range(200):
-        first = random.randrange(low, high - count)
-        sockets = []
-        try:
-            for port in range(first, first + count):
-                probe = socket.socket()
-                sockets.append(probe)
-                probe.bind(("127.0.0.1", port))
-            return first
-        except OSError:
-            continue
-        finally:
-            for probe in sockets:
-                probe.close()
-    raise SystemExit("browser test: no free ports")
-
-
-BASE_PORT = int(os.environ.get("TONGBAN_BROWSER_BASE_PORT", "0")) or free_ports(2, 18000, 20000)
-PG_PORT = int(os.environ.get("TONGBAN_BROWSER_PG_PORT", "0")) or free_ports(1, 54350, 54450)
+BASE_PORT = int(os.environ.get("TONGBAN_BROWSER_BASE_PORT", "0"))
+PG_PORT = int(os.environ.get("TONGBAN_BROWSER_PG_PORT", "0"))
 
 
 def fail(step, detail):
@@ -78,105 +54,90 @@ def wait_until(step, condition, seconds=30):
 
 
 def main():
-    shutil.rmtree(STATE, ignore_errors=True)
     shutil.rmtree(ARTEFACTS, ignore_errors=True)
     os.makedirs(ARTEFACTS)
-    dev = subprocess.Popen([TONGBAN, "dev", "--nodes", "rizhao,qingdao", "--base-port", str(BASE_PORT), "--state-dir", STATE,
-                            "--pg-port", str(PG_PORT)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(os.path.join(ARTEFACTS, "dev.log"), "w"))
     browser = None
-    try:
-        env_path = os.path.join(STATE, "dev", "env.json")
-
-        def dev_ready():
-            if dev.poll() is not None:
-                fail("tongban dev starts", f"it exited with {dev.returncode}: {open(os.path.join(ARTEFACTS, 'dev.log')).read()[-1500:]}")
-            return os.path.exists(env_path) and all(
-                urllib.request.urlopen(node["url"] + "/ready", timeout=2).status == 200 for node in json.load(open(env_path))["nodes"])
-        wait_until("tongban dev wrote env.json and both nodes are ready", dev_ready, 120)
-        nodes = {node["id"]: node for node in json.load(open(env_path))["nodes"]}
-        rizhao, qingdao = nodes["rizhao"], nodes["qingdao"]
-        token = lambda node, centre: next(c["token"] for c in node["centres"] if c["id"] == centre)
-        wulian, licang = token(rizhao, "rizhao-wulian"), token(qingdao, "qingdao-licang")
-
-        created = api(rizhao["url"] + "/v1/cases", wulian, "POST", {
-            "applicant": {"name": "张某", "idNumber": "371121198001011234", "phone": "13800000000", "homeCity": "rizhao", "groups": ["migrant-worker"]},
-            "matter": {"litigation": True, "cause": "traffic-accident", "summary": "交通事故赔偿", "venue": "青岛市李沧区人民法院",
-                       "jurisdictionCentre": "qingdao-licang"},
-            "hardship": {"basis": "exempt", "group": "migrant-worker"},
-            "documents": [{"name": "申请表.pdf", "mediaType": "application/pdf", "size": 48213, "sha256": "ab" * 32}]})
-        case_id = created["caseId"]
-
-        options = webdriver.ChromeOptions()
-        for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1366,900", "--lang=zh-CN"]:
-            options.add_argument(argument)
-        options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-        browser = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
-        browser.implicitly_wait(2)
-        shot = lambda name: browser.save_screenshot(os.path.join(ARTEFACTS, name + ".png"))
-
-        def sign_in(node, staff_token, step):
-            browser.delete_all_cookies()
-            browser.get(node["url"] + "/inbox")
-            if "/sign-in" not in browser.current_url:
-                fail(step, f"an unsigned visitor was not sent to sign in: {browser.current_url}")
-            browser.find_element(By.NAME, "token").send_keys(staff_token)
-            browser.find_element(By.CSS_SELECTOR, "form[action='/sign-in'] button").click()
-            wait_until(f"{step}: the inbox opens after signing in", lambda: browser.current_url.endswith("/inbox"), 10)
-            cookie = browser.get_cookie("tongban_staff")
-            if not cookie or not cookie.get("httpOnly") or cookie.get("sameSite") != "Strict":
-                fail(step, f"the session cookie lacks HttpOnly or SameSite=Strict: {cookie}")
-
-        # 1. Wulian signs in at Rizhao; the new application waits for review.
-        sign_in(rizhao, wulian, "Wulian signs in")
-        wait_until("the application shows in Wulian's inbox", lambda: (browser.refresh() or True) and case_id in browser.page_source)
-        if 'data-kind="review"' not in browser.page_source or "待审查" not in browser.page_source:
-            fail("Wulian's inbox", "no review item, or its kind not in Chinese")
-        shot("1-wulian-inbox")
-
-        # 2. Wulian opens the case and assesses it through the form.
-        browser.find_element(By.CSS_SELECTOR, f"a[href='/cases/{case_id}']").click()
-        wait_until("the case page shows the document's fingerprint", lambda: "ab" * 32 in browser.page_source, 10)
-        shot("2-wulian-case")
-        form = browser.find_element(By.ID, "assess")
-        form.find_element(By.NAME, "reason").send_keys("符合受理条件")
-        form.find_element(By.TAG_NAME, "button").click()
-        wait_until("the assessment form: the timeline shows the assessment", lambda: "ApplicationAssessed" in browser.page_source, 10)
-        shot("3-wulian-assessed")
-
-        # 3. Wulian transfers the case to Licang (through the API), and Licang signs in at Qingdao.
-        api(rizhao["url"] + f"/v1/cases/{case_id}/transfer", wulian, "POST",
-            {"expectedVersion": 2, "toCentre": "qingdao-licang", "reason": "法院在李沧"})
-        sign_in(qingdao, licang, "Licang signs in")
-        wait_until("the transfer reaches Licang's inbox on the Qingdao node",
-                   lambda: (browser.refresh() or True) and 'data-kind="incoming-transfer"' in browser.page_source and case_id in browser.page_source)
-        shot("4-licang-inbox")
-
-        # 4. Licang accepts the transfer through the form; the timeline spans both nodes.
-        browser.find_element(By.CSS_SELECTOR, f"a[href='/cases/{case_id}']").click()
-        wait_until("the case page offers to accept the transfer", lambda: browser.find_element(By.ID, "accept-transfer") is not None, 10)
-        browser.find_element(By.CSS_SELECTOR, "#accept-transfer button").click()
-        wait_until("accepting the transfer: the timeline shows the acceptance", lambda: "TransferAccepted" in browser.page_source, 10)
-        page = browser.page_source
-        timeline = browser.find_element(By.CSS_SELECTOR, "table.timeline").text
-        if "rizhao" not in timeline or "qingdao" not in timeline:
-            fail("the cross-node timeline", f"both nodes should appear: {timeline}")
-        if "371121198001011234" in page:
-            fail("the case page", "the full ID number is shown")
-        shot("5-licang-accepted")
-
-        # 5. English labels on request.
-        browser.get(qingdao["url"] + "/language/en")
-        wait_until("the English pages show English labels", lambda: "Inbox" in browser.page_source, 10)
-        shot("6-licang-inbox-en")
-        print(f"browser test passed: 6 screenshots in {ARTEFACTS}")
-    finally:
-        if browser is not None:
-            browser.quit()
-        dev.send_signal(signal.SIGINT)
+    with DevFederation(TONGBAN, ["rizhao", "qingdao"], STATE, os.path.join(ARTEFACTS, "dev.log"), BASE_PORT, PG_PORT) as federation:
+        nodes = federation.nodes
         try:
-            dev.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            dev.kill()
+            rizhao, qingdao = nodes["rizhao"], nodes["qingdao"]
+            token = lambda node, centre: next(c["token"] for c in node["centres"] if c["id"] == centre)
+            wulian, licang = token(rizhao, "rizhao-wulian"), token(qingdao, "qingdao-licang")
+
+            created = api(rizhao["url"] + "/v1/cases", wulian, "POST", {
+                "applicant": {"name": "张某", "idNumber": "371121198001011234", "phone": "13800000000", "homeCity": "rizhao", "groups": ["migrant-worker"]},
+                "matter": {"litigation": True, "cause": "traffic-accident", "summary": "交通事故赔偿", "venue": "青岛市李沧区人民法院",
+                           "jurisdictionCentre": "qingdao-licang"},
+                "hardship": {"basis": "exempt", "group": "migrant-worker"},
+                "documents": [{"name": "申请表.pdf", "mediaType": "application/pdf", "size": 48213, "sha256": "ab" * 32}]})
+            case_id = created["caseId"]
+
+            options = webdriver.ChromeOptions()
+            for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1366,900", "--lang=zh-CN"]:
+                options.add_argument(argument)
+            options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+            browser = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+            browser.implicitly_wait(2)
+            shot = lambda name: browser.save_screenshot(os.path.join(ARTEFACTS, name + ".png"))
+
+            def sign_in(node, staff_token, step):
+                browser.delete_all_cookies()
+                browser.get(node["url"] + "/inbox")
+                if "/sign-in" not in browser.current_url:
+                    fail(step, f"an unsigned visitor was not sent to sign in: {browser.current_url}")
+                browser.find_element(By.NAME, "token").send_keys(staff_token)
+                browser.find_element(By.CSS_SELECTOR, "form[action='/sign-in'] button").click()
+                wait_until(f"{step}: the inbox opens after signing in", lambda: browser.current_url.endswith("/inbox"), 10)
+                cookie = browser.get_cookie("tongban_staff")
+                if not cookie or not cookie.get("httpOnly") or cookie.get("sameSite") != "Strict":
+                    fail(step, f"the session cookie lacks HttpOnly or SameSite=Strict: {cookie}")
+
+            # 1. Wulian signs in at Rizhao; the new application waits for review.
+            sign_in(rizhao, wulian, "Wulian signs in")
+            wait_until("the application shows in Wulian's inbox", lambda: (browser.refresh() or True) and case_id in browser.page_source)
+            if 'data-kind="review"' not in browser.page_source or "待审查" not in browser.page_source:
+                fail("Wulian's inbox", "no review item, or its kind not in Chinese")
+            shot("1-wulian-inbox")
+
+            # 2. Wulian opens the case and assesses it through the form.
+            browser.find_element(By.CSS_SELECTOR, f"a[href='/cases/{case_id}']").click()
+            wait_until("the case page shows the document's fingerprint", lambda: "ab" * 32 in browser.page_source, 10)
+            shot("2-wulian-case")
+            form = browser.find_element(By.ID, "assess")
+            form.find_element(By.NAME, "reason").send_keys("符合受理条件")
+            form.find_element(By.TAG_NAME, "button").click()
+            wait_until("the assessment form: the timeline shows the assessment", lambda: "ApplicationAssessed" in browser.page_source, 10)
+            shot("3-wulian-assessed")
+
+            # 3. Wulian transfers the case to Licang (through the API), and Licang signs in at Qingdao.
+            api(rizhao["url"] + f"/v1/cases/{case_id}/transfer", wulian, "POST",
+                {"expectedVersion": 2, "toCentre": "qingdao-licang", "reason": "法院在李沧"})
+            sign_in(qingdao, licang, "Licang signs in")
+            wait_until("the transfer reaches Licang's inbox on the Qingdao node",
+                       lambda: (browser.refresh() or True) and 'data-kind="incoming-transfer"' in browser.page_source and case_id in browser.page_source)
+            shot("4-licang-inbox")
+
+            # 4. Licang accepts the transfer through the form; the timeline spans both nodes.
+            browser.find_element(By.CSS_SELECTOR, f"a[href='/cases/{case_id}']").click()
+            wait_until("the case page offers to accept the transfer", lambda: browser.find_element(By.ID, "accept-transfer") is not None, 10)
+            browser.find_element(By.CSS_SELECTOR, "#accept-transfer button").click()
+            wait_until("accepting the transfer: the timeline shows the acceptance", lambda: "TransferAccepted" in browser.page_source, 10)
+            page = browser.page_source
+            timeline = browser.find_element(By.CSS_SELECTOR, "table.timeline").text
+            if "rizhao" not in timeline or "qingdao" not in timeline:
+                fail("the cross-node timeline", f"both nodes should appear: {timeline}")
+            if "371121198001011234" in page:
+                fail("the case page", "the full ID number is shown")
+            shot("5-licang-accepted")
+
+            # 5. English labels on request.
+            browser.get(qingdao["url"] + "/language/en")
+            wait_until("the English pages show English labels", lambda: "Inbox" in browser.page_source, 10)
+            shot("6-licang-inbox-en")
+            print(f"browser test passed: 6 screenshots in {ARTEFACTS}")
+        finally:
+            if browser is not None:
+                browser.quit()
 
 
 if __name__ == "__main__":
