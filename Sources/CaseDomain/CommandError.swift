@@ -21,6 +21,6 @@ public enum CommandError: Error, Hashable, CustomStringConvertible {
 extension CommandError {
     /// Refuses text that is empty or only spaces, naming the field.
     static func requireText(_ text: String, _ field: String) throws(CommandError) {
-        guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { throw .validation(field: field, reason: "must not be empty") }
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .validation(field: field, reason: "must not be empty") }
     }
 }
