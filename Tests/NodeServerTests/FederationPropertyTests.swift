@@ -7,10 +7,10 @@ import Testing
 ///
 /// The mix is drawn from a seed, printed with every failure; `TONGBAN_PROPERTY_SEED=<seed>`
 /// replays it (the same commands in the same order; ids and clocks differ) and
-/// `TONGBAN_PROPERTY_STEPS` changes the number of steps (default 80).
+/// `TONGBAN_PROPERTY_STEPS` changes the number of steps (default 100).
 @Suite("Property: three nodes under random commands and hostile input converge", .serialized)
 struct FederationPropertyTests {
-    static let steps = ProcessInfo.processInfo.environment["TONGBAN_PROPERTY_STEPS"].flatMap(Int.init) ?? 80
+    static let steps = ProcessInfo.processInfo.environment["TONGBAN_PROPERTY_STEPS"].flatMap(Int.init) ?? 100
 
     @Test func randomCommandsAndHostileInputAcrossThreeNodesConverge() async throws {
         let seed = SeededRandom.seed(from: "TONGBAN_PROPERTY_SEED")
