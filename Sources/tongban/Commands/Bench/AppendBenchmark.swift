@@ -41,7 +41,7 @@ struct AppendBenchmark: AsyncParsableCommand {
                     FileHandle.standardError.write(Data("measuring \(name) (\(seconds) s each)\n".utf8))
                     let appended = try await measure(clients: clients) { worker, round in
                         let events = (0..<perCall).map { _ in Self.sampleEvent() }
-                        _ = try await appender.append(to: "bench-\(name)-\(worker)", expectedVersion: Int64(round * perCall), events: events)
+                        _ = try await appender.append(to: "bench-\(name.replacingOccurrences(of: "_", with: "-"))-\(worker)", expectedVersion: Int64(round * perCall), events: events)
                         return perCall
                     }
                     let plain = try await measure(clients: clients) { _, _ in
