@@ -117,7 +117,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CaseDomainTests",
-            dependencies: ["CaseDomain"],
+            dependencies: ["CaseDomain", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -64,7 +64,6 @@ public enum NodeRequestSignature {
         let key: Curve25519.Signing.PublicKey
         let timestamp: Int64
         let signature: Data
-        let signatureText: String
     }
 
     /// Checks the headers alone (no body needed): node, timestamp window, signature form.
@@ -82,7 +81,7 @@ public enum NodeRequestSignature {
         guard signatureText.utf8.count <= 100, let signature = Data(base64Encoded: signatureText), signature.count == 64 else {
             throw .malformed(signatureHeader)
         }
-        return SignedHeaders(node: node, key: key, timestamp: millis, signature: signature, signatureText: signatureText)
+        return SignedHeaders(node: node, key: key, timestamp: millis, signature: signature)
     }
 
     /// Checks the signature over the request as received by `receiver`, then that it was
@@ -91,7 +90,8 @@ public enum NodeRequestSignature {
                               now: Timestamp, seen: SeenSignatures) async throws(Refusal) -> NodeID {
         let signed = message(method: method, path: path, body: body, timestamp: headers.timestamp, receiver: receiver)
         guard headers.key.isValidSignature(headers.signature, for: signed) else { throw .badSignature }
-        try await seen.insert(headers.signatureText, at: now.millisecondsSinceEpoch)
+        // Keyed by the signature's bytes, not its text: base64 spells the same bytes more than one way.
+        try await seen.insert(headers.signature.base64EncodedString(), at: now.millisecondsSinceEpoch)
         return headers.node
     }
 }
@@ -108,7 +108,7 @@ public actor SeenSignatures {
     /// what the window excludes.
     func insert(_ signature: String, at now: Int64) throws(NodeRequestSignature.Refusal) {
         let horizon = 2 * NodeRequestSignature.window
-        if now - oldest > horizon || seen.count >= NodeRequestSignature.seenCapacity {
+        if (oldest != .max && now - oldest > horizon) || seen.count >= NodeRequestSignature.seenCapacity {
             seen = seen.filter { now - $0.value <= horizon }
             oldest = seen.values.min() ?? .max
         }

@@ -1,6 +1,7 @@
 import CaseDomain
 import Foundation
 import Testing
+import TestSupport
 
 /// Invariant 9's rules in the domain: every text and number an event holds.
 @Suite("Values are valid by construction")
@@ -78,7 +79,7 @@ struct ValueRulesTests {
     /// The canonical JSON parser reads events from every peer: random and mutated input
     /// never traps, and what it accepts it writes back as it read (seeded; TONGBAN_FUZZ_SEED replays).
     @Test func theJSONParserSurvivesRandomAndMutatedInput() throws {
-        let seed = ProcessInfo.processInfo.environment["TONGBAN_FUZZ_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64.max)
+        let seed = SeededRandom.seed(from: "TONGBAN_FUZZ_SEED")
         var random = SeededRandom(seed: seed)
         let corpus: [[UInt8]] = [
             Array(#"{"a":[1,-2,3.5,true,false,null,"x\u0000\ud83d\ude00"],"b":{"c":"张"}}"#.utf8),
@@ -102,20 +103,5 @@ struct ValueRulesTests {
             #expect(again == value, "seed \(seed), round \(round): \(bytes)")
         }
         #expect(accepted > 0, "seed \(seed): some mutations stay valid JSON")
-    }
-}
-
-/// SplitMix64: a generator whose seed is printed with every failure, so it can be replayed.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

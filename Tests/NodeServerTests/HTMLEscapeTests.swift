@@ -1,6 +1,7 @@
 import Foundation
 @testable import NodeServer
 import Testing
+import TestSupport
 
 /// `HTML.escape` works on Unicode scalars: no scalar that ends a text run or an attribute
 /// value survives, whatever scalar comes before or after it in the same grapheme cluster.

@@ -1,5 +1,6 @@
 import CaseDomain
 import Foundation
+import TestSupport
 
 /// A request no node may act on: the class of hostile input it is, the request, and the
 /// status the README promises for that class (`nil`: some 4xx).

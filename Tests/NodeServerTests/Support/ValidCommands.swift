@@ -1,5 +1,6 @@
 import CaseDomain
 import Foundation
+import TestSupport
 
 /// A staff write as the property test sends it: a POST of a JSON body.
 struct StaffCommand: Sendable, CustomStringConvertible {

@@ -1,19 +1,18 @@
 import Foundation
 
 /// SplitMix64: a generator whose seed is printed with every failure, so it can be replayed.
-/// (The same few lines as CaseDomainTests' generator; test targets do not import each other.)
-struct SeededRandom: RandomNumberGenerator {
+public struct SeededRandom: RandomNumberGenerator {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
     /// The seed a property test runs with: the environment `variable` when it is set (to
     /// replay a failure), otherwise a fresh one.
-    static func seed(from variable: String) -> UInt64 {
+    public static func seed(from variable: String) -> UInt64 {
         ProcessInfo.processInfo.environment[variable].flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64.max)
     }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -22,10 +21,10 @@ struct SeededRandom: RandomNumberGenerator {
     }
 
     /// True once in `n` draws.
-    mutating func oneIn(_ n: Int) -> Bool { Int.random(in: 0..<n, using: &self) == 0 }
+    public mutating func oneIn(_ n: Int) -> Bool { Int.random(in: 0..<n, using: &self) == 0 }
 
     /// One of `choices`, each as likely as its weight.
-    mutating func weighted<Choice>(_ choices: [(Int, Choice)]) -> Choice {
+    public mutating func weighted<Choice>(_ choices: [(Int, Choice)]) -> Choice {
         var draw = Int.random(in: 0..<choices.reduce(0) { $0 + $1.0 }, using: &self)
         for (weight, choice) in choices {
             if draw < weight { return choice }
