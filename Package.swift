@@ -27,6 +27,9 @@ let package = Package(
     targets: [
         .target(
             name: "CaseDomain",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -69,7 +69,8 @@ def main():
                 "matter": {"litigation": True, "cause": "traffic-accident", "summary": "交通事故赔偿", "venue": "青岛市李沧区人民法院",
                            "jurisdictionCentre": "qingdao-licang"},
                 "hardship": {"basis": "exempt", "group": "migrant-worker"},
-                "documents": [{"name": "申请表.pdf", "mediaType": "application/pdf", "size": 48213, "sha256": "ab" * 32}]})
+                "documents": [{"name": "申请表.pdf", "mediaType": "application/pdf", "size": 48213, "sha256": "ab" * 32}],
+                "consent": {"shareWithJurisdiction": True, "checksByOtherCities": True}})
             case_id = created["caseId"]
 
             options = webdriver.ChromeOptions()

@@ -49,14 +49,17 @@ schemas = {
    "matter": obj(["litigation", "cause", "summary", "venue", "jurisdictionCentre"], {"litigation": boolean, "cause": short(), "summary": long(blank=True), "venue": short(), "jurisdictionCentre": centre}),
    "urgent": boolean,
    "hardship": {"oneOf": [obj(["basis", "certificateId"], {"basis": {"const": "certificate"}, "certificateId": {**short(), "description": "a certificate of the register, valid and issued to the applicant"}}), obj(["basis", "group"], {"basis": {"const": "exempt"}, "group": {**short(blank=True), "description": "a group the intake city exempts, which the applicant is tagged with"}}), obj(["basis", "statement"], {"basis": {"const": "promise"}, "statement": long()})]},
-   "documents": {"type": "array", "items": ref("Document"), "maxItems": 200}})},
+   "documents": {"type": "array", "items": ref("Document"), "maxItems": 200},
+   "consent": {**obj(["shareWithJurisdiction", "checksByOtherCities"], {"shareWithJurisdiction": boolean, "checksByOtherCities": boolean}),
+               "description": "what the applicant consented to share (信息核对授权书); absent, nothing: a transfer then needs legalBasis"}})},
  "CaseWritten": obj(["caseId", "version"], {"caseId": string, "version": integer, "number": {**string, "description": "set when the write granted aid"}}),
  "InvestigationWritten": obj(["investigationId", "version"], {"investigationId": string, "version": integer, "number": {**string, "description": "set when the request was accepted"}}),
  "CertificateWritten": obj(["certificateId", "version"], {"certificateId": string, "version": integer}),
  "Case": obj(["caseId", "version", "phase", "urgent", "investigations"], {"caseId": string, "version": integer,
    "phase": {"type": "string", "enum": ["submitted", "awaiting-materials", "ready-for-decision", "transfer-pending", "refused", "objection-pending", "granted", "lawyer-assigned", "closed", "archived", "withdrawn"]},
    "number": string, "intakeCentre": centre, "owner": centre, "jurisdictionCentre": centre, "transferTarget": centre, "urgent": boolean, "advanceAid": boolean,
-   "applicant": S(description="masked ID number and phone"), "matter": S(), "hardship": string,
+   "applicant": S(description="name, masked ID number and phone where this node opens them (absent otherwise)"), "matter": S(), "hardship": string,
+   "personalData": {"type": "string", "enum": ["readable", "partial", "sealed", "erased"], "description": "what of the applicant's personal data this node shows"},
    "recognisedCertificate": obj(["certificateId", "issuingNode", "issuingEventHash"], {"certificateId": string, "issuingNode": string, "issuingEventHash": string}),
    "lawyer": string, "lawyerFirm": string, "originalsCollected": boolean, "aidOrdered": boolean,
    "materialsDueAt": ts, "decisionDueAt": ts, "lawyerDueAt": ts, "subsidyPaidBy": string, "subsidyAmount": {**integer, "description": "fen"}, "followUps": {"type": "integer"},
@@ -65,16 +68,21 @@ schemas = {
    "position": integer, "streamId": string, "streamVersion": integer, "type": string, "recordedAt": ts, "node": string, "centre": centre, "staff": string, "hash": string, "body": S(description="the event body, personal data masked")})}}),
  "Investigation": obj(["investigationId", "version", "phase"], {"investigationId": string, "caseId": string, "version": integer, "phase": {"type": "string", "enum": ["requested", "accepted", "lawyer-assigned", "reported", "acknowledged", "declined"]},
    "fromCentre": centre, "toCentre": centre, "number": string, "lawyer": string, "reportDueAt": ts, "findings": string}),
- "Certificate": obj(["certificateId", "version", "status", "issuingNode", "issuingCentre", "issuingEventHash", "holderName", "idNumber", "basis", "standard", "validFrom", "validUntil"], {
+ "Certificate": obj(["certificateId", "version", "status", "issuingNode", "issuingCentre", "issuingEventHash", "standard", "validFrom", "validUntil"], {
    "certificateId": string, "version": integer, "status": {"type": "string", "enum": ["valid", "revoked", "expired"]}, "issuingNode": string, "issuingCentre": centre, "issuingEventHash": string,
-   "holderName": string, "idNumber": {**string, "description": "masked, except in a lookup by ID number"}, "basis": string, "standard": string, "validFrom": ts, "validUntil": ts, "revocationReason": string}),
+   "holderName": {**string, "description": "only to staff of the issuing city (the read is recorded)"}, "idNumber": {**string, "description": "masked; only to staff of the issuing city"},
+   "basis": {**string, "description": "only to staff of the issuing city"}, "standard": string, "validFrom": ts, "validUntil": ts,
+   "revocationReason": {**string, "description": "only to staff of the issuing city"}}),
+ "CertificateMatch": obj(["certificateId", "status", "issuingNode", "issuingCentre", "issuingEventHash", "validFrom", "validUntil"], {
+   "certificateId": string, "status": {"type": "string", "enum": ["valid", "revoked", "expired"]}, "issuingNode": string, "issuingCentre": centre,
+   "issuingEventHash": {**string, "description": "what an application relying on the certificate records"}, "validFrom": ts, "validUntil": ts}),
 }
 bodies = {
  "assessment": versioned(["eligible", "reason"], eligible=boolean, reason=long(), missing={"type": "array", "items": short(blank=True), "maxItems": 200, "description": "missing materials; empty or absent when complete"}),
  "materials": versioned(["documents"], documents={"type": "array", "items": ref("Document"), "minItems": 1, "maxItems": 200}),
  "withdrawal": versioned(),
  "advance-aid": versioned(["reason"], reason=long()),
- "transfer": versioned(["toCentre", "reason"], toCentre=centre, reason=long()),
+ "transfer": versioned(["toCentre", "reason"], toCentre=centre, reason=long(), legalBasis={**long(), "description": "the legal obligation the transfer shares personal data under, when the applicant did not consent"}),
  "transfer/accept": versioned(),
  "transfer/return": versioned(["reason"], reason=long()),
  "decision": versioned(["granted", "reason"], granted=boolean, reason=long()),
@@ -86,6 +94,7 @@ bodies = {
  "close": versioned(["outcome", "recoveredAmount"], outcome=short(), recoveredAmount=fen("recovered for the applicant")),
  "archive": versioned(),
  "follow-up": versioned(["satisfied"], satisfied=boolean, note=long(blank=True)),
+ "erasure": versioned(["reason"], reason=long()),
 }
 summaries = {
  "assessment": "Assess eligibility and completeness at the owning centre", "materials": "Supply the missing materials; the decision clock starts",
@@ -95,6 +104,7 @@ summaries = {
  "objection/ruling": "Uphold the refusal or order aid (justice bureau: supervisor role)", "lawyer": "Assign the case's lawyer", "lawyer/change": "Change the lawyer, with a reason",
  "originals-collected": "Record that the original application and certificate were collected", "close": "Close the case; the aided city's subsidy is determined",
  "archive": "Archive a closed case (originals required)", "follow-up": "Record a follow-up call",
+ "erasure": "Erase an archived case's personal data once its city's retention period has passed (owning centre's supervisor): every node destroys the case's keys",
 }
 P = lambda n: {"$ref": f"#/components/responses/{n}"}
 errs = lambda *codes: {c: P({"400": "Malformed", "401": "Unauthorized", "403": "Forbidden", "404": "NotFound", "409": "Conflict", "413": "TooLarge",
@@ -117,7 +127,9 @@ for action, body in bodies.items():
   paths[f"/v1/cases/{{id}}/{action}"] = {"post": {"operationId": "case-" + action.replace("/", "-"), "summary": summaries[action], "security": sec, "parameters": [idp("id", "case id")],
     "requestBody": {"required": True, **jsonc(body)}, "responses": {"200": {"description": "recorded; the case's new version", **jsonc(ref("CaseWritten"))}, **writes("403", "404", "409")}}}
 paths["/v1/cases/{id}/investigations"] = {"post": {"operationId": "requestInvestigation", "summary": "Ask another centre to investigate (handling centre only)", "security": sec, "parameters": [idp("id", "case id")],
-  "requestBody": {"required": True, **jsonc(obj(["toCentre", "questions", "dueDays"], {"toCentre": centre, "questions": {"type": "array", "items": {**long(blank=True), "minLength": 1}, "minItems": 1, "maxItems": 200}, "dueDays": {"type": "integer", "minimum": 1, "maximum": 90}}))},
+  "requestBody": {"required": True, **jsonc(obj(["toCentre", "questions", "dueDays"], {"toCentre": centre, "questions": {"type": "array", "items": {**long(blank=True), "minLength": 1}, "minItems": 1, "maxItems": 200}, "dueDays": {"type": "integer", "minimum": 1, "maximum": 90},
+    "shares": {"type": "array", "items": {"type": "string", "enum": ["name", "idNumber", "phone", "summary"]}, "maxItems": 4, "description": "the applicant's data the requested centre is given; with another city it needs consent to checks, or legalBasis"},
+    "legalBasis": long()}))},
   "responses": {"201": {"description": "requested", **jsonc(ref("InvestigationWritten"))}, **writes("403", "404", "409")}}}
 paths["/v1/investigations/{id}"] = {"get": {"operationId": "getInvestigation", "summary": "An investigation request (requester, target, auditors)", "security": sec, "parameters": [idp("id", "investigation id")],
   "responses": {"200": {"description": "the request", **jsonc(ref("Investigation"))}, **reads("403", "404")}}}
@@ -131,11 +143,11 @@ for action, (summary, body) in inv.items():
 paths["/v1/certificates"] = {
   "post": {"operationId": "issueCertificate", "summary": "Issue a hardship certificate at my node, under my city's standard", "security": sec,
     "requestBody": {"required": True, **jsonc(obj(["holderName", "idNumber", "basis", "validUntil"], {"holderName": name(), "idNumber": id_number, "basis": {**short(blank=True), "minLength": 1}, "validUntil": {**ts, "description": "must be in the future"}, "standard": {**short(blank=True), "minLength": 1, "description": "defaults to the city's hardship threshold"}}))},
-    "responses": {"201": {"description": "issued", **jsonc(ref("CertificateWritten"))}, **writes("403")}},
-  "get": {"operationId": "findCertificates", "summary": "The certificates issued to an ID number, for recognition", "security": sec,
-    "parameters": [{"name": "idNumber", "in": "query", "required": True, "schema": id_number}],
-    "responses": {"200": {"description": "the certificates", **jsonc(obj(["items"], {"items": {"type": "array", "items": ref("Certificate")}}))}, **reads("422")}}}
-paths["/v1/certificates/{id}"] = {"get": {"operationId": "getCertificate", "summary": "A certificate's register entry and status", "security": sec, "parameters": [idp("id", "certificate id")],
+    "responses": {"201": {"description": "issued", **jsonc(ref("CertificateWritten"))}, **writes("403")}}}
+paths["/v1/certificates/lookup"] = {"post": {"operationId": "lookUpCertificates", "summary": "The certificates issued to the holder of an ID number and name, for recognition (recorded when found; a wrong name finds nothing)", "security": sec,
+  "requestBody": {"required": True, **jsonc(obj(["idNumber", "name"], {"idNumber": {**id_number, "pattern": "^[\\s\\u0085]*[0-9]{17}[0-9Xx][\\s\\u0085]*$", "description": "17 digits and a digit or X; surrounding white space and a lowercase x are normalised"}, "name": name()}))},
+  "responses": {"200": {"description": "the certificates found, never their holder's details", **jsonc(obj(["items"], {"items": {"type": "array", "items": ref("CertificateMatch")}}))}, **writes()}}}
+paths["/v1/certificates/{id}"] = {"get": {"operationId": "getCertificate", "summary": "A certificate's register entry and status; its holder's details only to staff of the issuing city (recorded)", "security": sec, "parameters": [idp("id", "certificate id")],
   "responses": {"200": {"description": "the certificate", **jsonc(ref("Certificate"))}, **reads("404")}}}
 paths["/v1/certificates/{id}/revoke"] = {"post": {"operationId": "revokeCertificate", "summary": "Revoke a certificate (a centre of the issuing city)", "security": sec, "parameters": [idp("id", "certificate id")],
   "requestBody": {"required": True, **jsonc(versioned(["reason"], reason=long()))}, "responses": {"200": {"description": "revoked", **jsonc(ref("CertificateWritten"))}, **writes("403", "404", "409")}}}
@@ -168,6 +180,11 @@ paths["/v1/sync/notify"] = {"post": {"operationId": "syncNotify", "summary": "Th
   "responses": {"200": {"description": "pulling", **jsonc(obj(["status"], {"status": string}))}, **errs("401", "413")}}}
 paths["/v1/sync/documents/{sha256}"] = {"get": {"operationId": "syncDocument", "summary": "A scan's bytes, for a peer that lacks it (node-signed)", "security": nodesig, "parameters": [sha],
   "responses": {"200": {"description": "the scan", "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}, **errs("401", "404")}}}
+grant = obj(["recordId", "fields", "encapsulatedKey", "ciphertext"], {"recordId": string, "fields": {"type": "array", "items": string, "maxItems": 6},
+  "encapsulatedKey": string, "ciphertext": string})
+paths["/v1/sync/key-grants"] = {"post": {"operationId": "syncKeyGrants", "summary": "Record keys sealed for this node (HPKE) by the node that involved it in a case (node-signed)", "security": nodesig,
+  "requestBody": {"required": True, **jsonc(obj(["grants"], {"grants": {"type": "array", "items": grant, "maxItems": 100}}))},
+  "responses": {"200": {"description": "stored, and why any was refused", **jsonc(obj(["stored", "refused"], {"stored": {"type": "integer"}, "refused": {"type": "array", "items": S()}}))}, **errs("400", "401", "413", "415", "422")}}}
 paths["/v1/sync/status"] = {"get": {"operationId": "syncStatus", "summary": "This node's version vector, its peers (last contact, lag, last error) and quarantine count (node-signed)", "security": nodesig,
   "responses": {"200": {"description": "the status", **jsonc(obj(["vector", "peers", "quarantined"], {"vector": vector, "peers": {"type": "array", "items": S()}, "quarantined": {"type": "integer"}}))}, **errs("401")}}}
 paths["/health"] = {"get": {"operationId": "health", "summary": "The process answers", "responses": {"200": {"description": "live", **jsonc(obj(["status", "node"], {"status": string, "node": string}))}}}}
@@ -211,7 +228,9 @@ for action, fields in [("accept", []), ("decline", ["reason"]), ("lawyer", ["law
                                                             parameters=idparam, requestBody=form(["csrf", "expectedVersion", "caseId"] + fields),
                                                             responses={"303": seeOther, "400": unreadable, "403": html, "409": html})}
 paths["/statistics"] = {"get": page("pagesStatistics", "The last 30 days per centre as SVG charts: median durations per measure, overdue counts", responses={"200": html, "303": seeOther})}
-paths["/certificates"] = {"get": page("pagesCertificates", "The hardship certificate check by ID number", responses={"200": html, "303": seeOther})}
+paths["/certificates"] = {"get": page("pagesCertificates", "The hardship certificate check: a form for the holder's ID number and name", responses={"200": html, "303": seeOther}),
+                          "post": page("pagesLookUpCertificates", "The certificates found for an ID number and name (form); CSRF-checked", requestBody=form(["csrf", "idNumber", "name"]),
+                                       responses={"200": html, "303": seeOther, "400": unreadable, "403": html, "422": html})}
 paths["/openapi.json"] = {"get": {"operationId": "openapi", "summary": "This document", "responses": {"200": {"description": "the OpenAPI description", **jsonc(S())}}}}
 # Stateful fuzzing: a written record's answer leads to the next steps of its workflow on
 # that record, at the version it is now at (schemathesis follows these links from real

@@ -8,12 +8,17 @@ public enum CommandError: Error, Hashable, CustomStringConvertible {
     case forbidden(command: String, reason: String)
     /// A field of the command is malformed.
     case validation(field: String, reason: String)
+    /// The command would share personal data the applicant did not consent to (and gives no
+    /// legal-obligation basis): `consent` names the missing one.
+    case consentMissing(command: String, consent: String)
 
     public var description: String {
         switch self {
         case .invalidTransition(let command, let phase): "'\(command)' is not possible in phase \(phase)"
         case .forbidden(let command, let reason): "'\(command)' is not allowed: \(reason)"
         case .validation(let field, let reason): "\(field): \(reason)"
+        case .consentMissing(let command, let consent):
+            "'\(command)' would share the applicant's personal data without consent.\(consent): record the applicant's consent or give legalBasis"
         }
     }
 }

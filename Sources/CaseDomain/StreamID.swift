@@ -87,3 +87,10 @@ extension StreamID {
         return id
     }
 }
+
+extension StreamID {
+    /// Whether `text` is a record's id as streams spell it: a lowercase UUID.
+    public static func isRecordID(_ text: String) -> Bool {
+        text.utf8.count == 36 && UUID(uuidString: text).map { $0.uuidString.lowercased() == text } == true
+    }
+}

@@ -44,6 +44,15 @@ public struct EventReader: Sendable {
         return try await Self.decode(rows)
     }
 
+    /// The first event of each of `streams` (a case's application), where the log holds one.
+    public func firstEvents(ofStreams streams: [String]) async throws -> [RecordedEvent] {
+        let rows = try await client.query("""
+            SELECT envelope, hash, signature, global_position, received_at, quarantine_reason FROM events
+             WHERE stream_id = ANY(\(streams)) AND stream_version = 1 AND quarantine_reason IS NULL
+            """, logger: logger)
+        return try await Self.decode(rows)
+    }
+
     /// Every event after `position` as it stands now, fetched `batchSize` at a time, so
     /// memory stays constant however long the log is.
     public func readAll(after position: Int64 = 0, batchSize: Int = 1000) -> LogSequence {
@@ -158,7 +167,8 @@ public struct EventReader: Sendable {
         return 0
     }
 
-    static func decode(_ rows: PostgresRowSequence) async throws -> [RecordedEvent] {
+    /// Rows of `envelope, hash, signature, global_position, received_at, quarantine_reason` as events.
+    public static func decode(_ rows: PostgresRowSequence) async throws -> [RecordedEvent] {
         var events: [RecordedEvent] = []
         for try await (envelope, hash, signature, position, receivedAt, reason) in rows.decode((ByteBuffer, ByteBuffer, ByteBuffer, Int64, Date, String?).self) {
             guard let eventHash = EventHash(bytes: Array(buffer: hash)) else {

@@ -52,23 +52,24 @@ public struct CaseStreamWriters: StreamWriterRules {
                 throw StreamWriterRefusal("only \(writer) may write the next event of this \(what)")
             }
         }
-        func read<Event>(_ decode: () throws -> Event?) throws(StreamWriterRefusal) -> Event? {
-            do { return try decode() } catch {
+        // Read as every node reads it: personal data stays sealed (the writer does not depend on it).
+        func read<Event: DomainEvent>(_: Event.Type) throws(StreamWriterRefusal) -> Event? {
+            do { return try Event.read(type: event.type, schemaVersion: event.schemaVersion, body: event.body, record: nil)?.event } catch {
                 throw StreamWriterRefusal("its body cannot be read as \(event.type): \(error)")
             }
         }
         switch state {
         case .caseFile(let caseState):
             try requireWriter(caseState.writingNode, "case")
-            guard let domainEvent = try read({ try CaseEvent(type: event.type, body: event.body) }) else { return state }
+            guard let domainEvent = try read(CaseEvent.self) else { return state }
             return .caseFile(CaseLifecycle.evolve(caseState, domainEvent))
         case .investigation(let request):
             try requireWriter(request.writingNode, "investigation request")
-            guard let domainEvent = try read({ try Investigation.Event(type: event.type, body: event.body) }) else { return state }
+            guard let domainEvent = try read(Investigation.Event.self) else { return state }
             return .investigation(Investigation.evolve(request, domainEvent))
         case .certificate(let certificate):
             try requireWriter(certificate.writingNode, "certificate")
-            guard let domainEvent = try read({ try HardshipCertificate.Event(type: event.type, body: event.body) }) else { return state }
+            guard let domainEvent = try read(HardshipCertificate.Event.self) else { return state }
             return .certificate(HardshipCertificate.evolve(certificate, domainEvent))
         case .register(let centre):
             try requireWriter(centre.node, "numbering register")

@@ -15,17 +15,36 @@ public struct FederationFile: Sendable, Hashable {
         public var url: String
         /// Base64 of the 32 raw bytes of its Ed25519 public key; `nil` only in a template.
         public var publicKey: String?
+        /// Base64 of the 32 raw bytes of its X25519 public key, which record keys are sealed
+        /// for (``NodeEncryptionKey``); `nil` only in a template: no case can then involve it.
+        public var encryptionKey: String?
         public var centres: [Centre]
         /// The city's own standards and deadlines.
         public var policy: CityPolicy
 
-        public init(id: NodeID, name: String, url: String, publicKey: String?, centres: [Centre], policy: CityPolicy) {
+        public init(id: NodeID, name: String, url: String, publicKey: String?, encryptionKey: String? = nil, centres: [Centre], policy: CityPolicy) {
             self.id = id
             self.name = name
             self.url = url
             self.publicKey = publicKey
+            self.encryptionKey = encryptionKey
             self.centres = centres
             self.policy = policy
+        }
+    }
+
+    /// A body outside the nodes that receives every record key, sealed for it: the
+    /// provincial justice department's oversight, say.
+    public struct Auditor: Sendable, Hashable, Codable {
+        public var id: String
+        public var name: String
+        /// Base64 of the 32 raw bytes of its X25519 public key.
+        public var encryptionKey: String
+
+        public init(id: String, name: String, encryptionKey: String) {
+            self.id = id
+            self.name = name
+            self.encryptionKey = encryptionKey
         }
     }
 
@@ -60,12 +79,28 @@ public struct FederationFile: Sendable, Hashable {
     public var nodes: [Node]
     /// The shared limits; the defaults when the file names none.
     public var limits: Limits
+    /// Who receives every record key besides the nodes of a case.
+    public var auditors: [Auditor]
+    /// Base64 of the federation-wide 32-byte key of the blind indexes that match records
+    /// of one person without their ID number (``BlindIndex``); `nil` in a template.
+    public var matchingKey: String?
 
     /// A federation in memory; ``load(path:requirePublicKeys:)`` is how a file is read and validated.
-    public init(name: String, nodes: [Node], limits: Limits = Limits()) {
+    public init(name: String, nodes: [Node], limits: Limits = Limits(), auditors: [Auditor] = [], matchingKey: String? = nil) {
         self.name = name
         self.nodes = nodes
         self.limits = limits
+        self.auditors = auditors
+        self.matchingKey = matchingKey
+    }
+
+    /// The nodes' encryption public keys, by node.
+    public var encryptionKeys: [NodeID: Curve25519.KeyAgreement.PublicKey] {
+        var keys: [NodeID: Curve25519.KeyAgreement.PublicKey] = [:]
+        for node in nodes {
+            if let text = node.encryptionKey, let key = Self.encryptionKey(text) { keys[node.id] = key }
+        }
+        return keys
     }
 
     /// The value rules every node of the federation judges events by.
@@ -89,12 +124,15 @@ public struct FederationFile: Sendable, Hashable {
             var name: String
             var nodes: [Node]
             var limits: Limits?
+            var auditors: [Auditor]?
+            var matchingKey: String?
         }
         let document: Document
         do { document = try JSONDecoder().decode(Document.self, from: data) } catch {
             throw .invalid(source: source, field: Self.path(of: error), reason: Self.reason(of: error))
         }
-        let file = FederationFile(name: document.name, nodes: document.nodes, limits: document.limits ?? Limits())
+        let file = FederationFile(name: document.name, nodes: document.nodes, limits: document.limits ?? Limits(),
+                                  auditors: document.auditors ?? [], matchingKey: document.matchingKey)
         try file.validate(source: source, requirePublicKeys: requirePublicKeys)
         return file
     }
@@ -103,8 +141,8 @@ public struct FederationFile: Sendable, Hashable {
     public func encoded() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        struct Document: Encodable { var name: String; var nodes: [Node]; var limits: Limits }
-        return try encoder.encode(Document(name: name, nodes: nodes, limits: limits))
+        struct Document: Encodable { var name: String; var nodes: [Node]; var limits: Limits; var auditors: [Auditor]; var matchingKey: String? }
+        return try encoder.encode(Document(name: name, nodes: nodes, limits: limits, auditors: auditors, matchingKey: matchingKey))
     }
 
     /// The nodes' public keys, for verifying signatures.
@@ -126,6 +164,7 @@ public struct FederationFile: Sendable, Hashable {
         guard Limits.eventBytesRange.contains(limits.maxEventBytes) else {
             throw .invalid(source: source, field: "limits.maxEventBytes", reason: "\(limits.maxEventBytes) is not between \(Limits.eventBytesRange.lowerBound) and \(Limits.eventBytesRange.upperBound) bytes")
         }
+        try validateKeys(source: source)
         var seenNodes: Set<NodeID> = []
         var seenCentres: Set<CentreID> = []
         for (index, node) in nodes.enumerated() {
@@ -144,6 +183,9 @@ public struct FederationFile: Sendable, Hashable {
             case nil:
                 break
             }
+            if let text = node.encryptionKey, Self.encryptionKey(text) == nil {
+                throw .invalid(source: source, field: "\(field).encryptionKey", reason: "not base64 of a 32-byte X25519 public key")
+            }
             try node.policy.validate(source: source, field: "\(field).policy")
             guard !node.centres.isEmpty else { throw .invalid(source: source, field: "\(field).centres", reason: "node '\(node.id)' has no centre") }
             for (centreIndex, centre) in node.centres.enumerated() {
@@ -161,8 +203,21 @@ public struct FederationFile: Sendable, Hashable {
         }
     }
 
+    static func encryptionKey(_ text: String) -> Curve25519.KeyAgreement.PublicKey? {
+        Data(base64Encoded: text).flatMap { try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: $0) }
+    }
+
     static func publicKey(_ text: String) -> Curve25519.Signing.PublicKey? {
         Data(base64Encoded: text).flatMap { try? Curve25519.Signing.PublicKey(rawRepresentation: $0) }
+    }
+
+    private func validateKeys(source: String) throws(FederationFileError) {
+        for (index, auditor) in auditors.enumerated() where Self.encryptionKey(auditor.encryptionKey) == nil {
+            throw .invalid(source: source, field: "auditors[\(index)].encryptionKey", reason: "not base64 of a 32-byte X25519 public key")
+        }
+        if let matchingKey, Data(base64Encoded: matchingKey)?.count != 32 {
+            throw .invalid(source: source, field: "matchingKey", reason: "not base64 of 32 bytes")
+        }
     }
 
     private static func path(of error: any Error) -> String {

@@ -20,16 +20,21 @@ public struct NodeServer: Sendable {
         public var expectedSchemaVersion: Int
         /// The centres whose staff this node serves.
         public var centres: Set<CentreID>
+        /// The blind index certificates are issued with and looked up by.
+        public var matching: BlindIndex
 
-        /// - Parameter centres: the centres served; by default the node's own in the
-        ///   federation file (a test may serve several cities' centres from one node).
+        /// - Parameters:
+        ///   - centres: the centres served; by default the node's own in the federation
+        ///     file (a test may serve several cities' centres from one node).
+        ///   - matching: by default the federation's (``FederationFile/blindIndex(signingKey:)``).
         public init(federation: FederationFile, signingKey: NodeSigningKey, clock: NodeClock = .system,
-                    expectedSchemaVersion: Int, centres: Set<CentreID>? = nil) {
+                    expectedSchemaVersion: Int, centres: Set<CentreID>? = nil, matching: BlindIndex? = nil) {
             self.federation = federation
             self.signingKey = signingKey
             self.clock = clock
             self.expectedSchemaVersion = expectedSchemaVersion
             self.centres = centres ?? Set(federation.nodes.first { $0.id == signingKey.node }?.centres.map(\.id) ?? [])
+            self.matching = matching ?? federation.blindIndex(signingKey: signingKey)
         }
     }
 
@@ -38,6 +43,8 @@ public struct NodeServer: Sendable {
     private let client: PostgresClient
     private let appender: EventAppender
     private let syncWorker: SyncWorker?
+    /// The node's key custodian, run at once after commands that hand keys over.
+    public let keyHandOver: KeyHandOver
     private let seenSignatures = SeenSignatures()
     /// What `/metrics` serves.
     public let metrics: NodeMetrics
@@ -54,6 +61,12 @@ public struct NodeServer: Sendable {
         self.client = client
         self.appender = appender
         self.syncWorker = syncWorker
+        self.keyHandOver = KeyHandOver(
+            custodian: KeyCustodian(client: client, node: configuration.signingKey.node, federation: configuration.federation,
+                                    logger: Logger(label: "tongban.keys")),
+            delivery: syncWorker == nil ? nil : KeyGrantDelivery(
+                client: client, peers: PeerClient(federation: configuration.federation, key: configuration.signingKey),
+                logger: Logger(label: "tongban.keys")))
         self.tokens = await TokenAuthority(signingKey: configuration.signingKey)
     }
 
@@ -75,22 +88,25 @@ public struct NodeServer: Sendable {
         OperationsRoutes(client: client, node: configuration.signingKey.node, expectedSchemaVersion: configuration.expectedSchemaVersion)
             .add(to: router)
 
-        let store = StreamStore(appender: appender, reader: EventReader(client: client))
+        let store = StreamStore(appender: appender, reader: EventReader(client: client), keys: RecordKeyStore(client: client, node: configuration.signingKey.node))
         let policies = configuration.federation.policies
         let allCentres = Set(configuration.federation.nodes.flatMap { $0.centres.map(\.id) })
-        let workflow = Workflow(store: store, policies: policies, centres: allCentres, clock: configuration.clock)
-        let views = Views(store: store, cases: CaseRecords(client: client), registry: CertificateRegistry(client: client), clock: configuration.clock)
+        let workflow = Workflow(store: store, policies: policies, centres: allCentres, clock: configuration.clock, keyHandOver: keyHandOver,
+                                matching: configuration.matching)
+        let views = Views(store: store, cases: CaseRecords(client: client), registry: CertificateRegistry(client: client), clock: configuration.clock,
+                          accessLog: AccessLog(client: client, logger: Logger(label: "tongban.access-log")))
         let syncAPI = router.group("v1/sync").add(middleware: NodeAuthentication(keyring: configuration.federation.keyring, seen: seenSignatures,
                                                                                               receiver: configuration.signingKey.node))
         let documents = DocumentStore(client: client)
-        SyncRoutes(reader: store.reader, worker: syncWorker, documents: documents).add(to: syncAPI)
+        SyncRoutes(reader: store.reader, worker: syncWorker, documents: documents, keys: store.keys,
+                   encryptionKey: NodeEncryptionKey(derivedFrom: configuration.signingKey)).add(to: syncAPI)
         let staffAPI = router.group("v1").add(middleware: StaffAuthentication(authority: tokens, centres: configuration.centres))
         CaseRoutes(workflow: workflow, views: views).add(to: staffAPI)
         InvestigationRoutes(workflow: workflow, views: views).add(to: staffAPI)
         CertificateRoutes(workflow: workflow, views: views, policies: policies).add(to: staffAPI)
         DocumentRoutes(documents: documents, access: DocumentAccess(references: DocumentReferences(client: client), reader: store.reader),
                        peers: syncWorker == nil ? nil : PeerClient(federation: configuration.federation, key: configuration.signingKey)).add(to: staffAPI)
-        InboxRoutes(inbox: InboxQuery(client: client), clock: configuration.clock).add(to: staffAPI)
+        InboxRoutes(inbox: InboxQuery(client: client), views: views, clock: configuration.clock).add(to: staffAPI)
         StaffPages(authority: tokens, centres: configuration.centres, federationCentres: allCentres, workflow: workflow, views: views,
                    inbox: InboxQuery(client: client), statistics: StatisticsQuery(client: client), clock: configuration.clock).add(to: router)
         StatisticsRoutes(statistics: StatisticsQuery(client: client), clock: configuration.clock).add(to: staffAPI)
@@ -140,6 +156,9 @@ extension NodeServer {
         if projecting { services.append(ProjectorService(client: client, logger: logger)) }
         if let worker {
             services.append(worker)
+            if let delivery = server.keyHandOver.delivery {
+                services.append(KeyCustodianService(custodian: server.keyHandOver.custodian, delivery: delivery, interval: syncInterval, logger: logger))
+            }
             let documents = RecordDocuments(client: client, logger: logger)
             let centres = configuration.centres
             services.append(DocumentPrefetcher(peers: PeerClient(federation: configuration.federation, key: configuration.signingKey),

@@ -34,16 +34,15 @@ public final class ProjectedEvent: Sendable {
         } else if let (kind, id) = kind, kind == .certificate {
             domain = .certificate(id: id, try Self.read(HardshipCertificate.Event.self, recorded))
         } else if Numbering.centre(ofRegister: stream) != nil, envelope.type == Numbering.NumberAllotted.type,
-                  envelope.schemaVersion == Self.schemaVersion {
+                  envelope.schemaVersion == Numbering.NumberAllotted.schemaVersion {
             domain = nil
         } else {
             throw UnreadableEvent(recorded, "unknown event type \(envelope.type) (schema version \(envelope.schemaVersion)) in stream \(stream): this node's version does not read it")
         }
     }
 
-    /// The schema version of every event type this node reads: each is at its first.
-    static let schemaVersion = CaseEvent.schemaVersion
-
+    /// Reads the event as every node can: sealed personal data stays sealed (placeholders),
+    /// so what projections hold is the same on every node and after an erasure.
     private static func read<Event: DomainEvent>(_: Event.Type, _ recorded: RecordedEvent) throws(UnreadableEvent) -> Event {
         let envelope = recorded.envelope
         // An event written before the value rules (a NUL, a control character) is parked by
@@ -54,7 +53,7 @@ public final class ProjectedEvent: Sendable {
         }
         let known: Event?
         do {
-            known = envelope.schemaVersion == schemaVersion ? try Event(type: envelope.type, body: envelope.body) : nil
+            known = try Event.read(type: envelope.type, schemaVersion: envelope.schemaVersion, body: envelope.body, record: nil)?.event
         } catch {
             throw UnreadableEvent(recorded, "malformed body of \(envelope.type) (schema version \(envelope.schemaVersion)): \(error)")
         }

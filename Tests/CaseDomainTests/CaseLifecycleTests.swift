@@ -24,9 +24,10 @@ struct CaseLifecycleTests {
     static let zhang = Applicant(name: "张某", idNumber: "371121198001011234", phone: "13800000000", homeCity: NodeID(rawValue: "rizhao")!, groups: ["migrant-worker"])
     static let matter = Matter(litigation: true, cause: "traffic-accident", summary: "交通事故赔偿", venue: "青岛市李沧区人民法院", jurisdictionCentre: licang)
     static let form = Document(name: "申请表.pdf", mediaType: "application/pdf", size: 48_213, sha256: String(repeating: "ab", count: 32))
-    static let submit = CaseCommand.submit(applicant: zhang, matter: matter, urgent: false, hardship: .exempt(group: "migrant-worker"), documents: [form])
+    static let consented = Consent(shareWithJurisdiction: true, checksByOtherCities: true)
+    static let submit = CaseCommand.submit(applicant: zhang, matter: matter, urgent: false, hardship: .exempt(group: "migrant-worker"), documents: [form], consent: consented)
 
-    static let urgentSubmit = CaseCommand.submit(applicant: zhang, matter: matter, urgent: true, hardship: .exempt(group: "migrant-worker"), documents: [form])
+    static let urgentSubmit = CaseCommand.submit(applicant: zhang, matter: matter, urgent: true, hardship: .exempt(group: "migrant-worker"), documents: [form], consent: consented)
 
     /// Applies `command` as `context`, returning the new state; fails the test if refused.
     static func apply(_ command: CaseCommand, _ state: CaseState, _ context: CaseContext) throws -> CaseState {
@@ -84,7 +85,7 @@ struct CaseLifecycleTests {
     }
 
     @Test func exemptionFollowsTheIntakeCitysPolicy() {
-        let notExemptInQingdao = CaseCommand.submit(applicant: Self.zhang, matter: Self.matter, urgent: false, hardship: .exempt(group: "migrant-worker"), documents: [])
+        let notExemptInQingdao = CaseCommand.submit(applicant: Self.zhang, matter: Self.matter, urgent: false, hardship: .exempt(group: "migrant-worker"), documents: [], consent: Self.consented)
         #expect(throws: CommandError.validation(field: "hardship.group", reason: "'migrant-worker' is not exempt from the hardship review in qingdao")) {
             try CaseLifecycle.decide(notExemptInQingdao, on: CaseState(), context: Self.context(Self.licang))
         }
@@ -143,7 +144,7 @@ struct CaseLifecycleTests {
     }
 
     @Test func aCertificateBasisRecordsTheRegisterEntryItWasCheckedAgainst() throws {
-        let submit = CaseCommand.submit(applicant: Self.zhang, matter: Self.matter, urgent: false, hardship: .certificate(id: "c-1"), documents: [])
+        let submit = CaseCommand.submit(applicant: Self.zhang, matter: Self.matter, urgent: false, hardship: .certificate(id: "c-1"), documents: [], consent: Self.consented)
         #expect(throws: CommandError.validation(field: "hardship.certificateId", reason: "the certificate was not checked against the register")) {
             try CaseLifecycle.decide(submit, on: CaseState(), context: Self.context(Self.wulian))
         }

@@ -3,7 +3,7 @@ import NodeServer
 import Testing
 
 /// A certificate is issued only to an ID number the register can be searched by
-/// (`GET /v1/certificates?idNumber=` takes 17 digits and a digit or X), as the spec says.
+/// (`POST /v1/certificates/lookup` takes 17 digits and a digit or X), as the spec says.
 /// Found by schemathesis: any 18 bytes were accepted, so a certificate could be issued that
 /// no lookup would ever find.
 @Suite("Issuing certificates")

@@ -92,14 +92,17 @@ struct HostileInputTests {
         }
     }
 
-    /// The page's certificate check takes the API's ID number rule: a NUL once reached PostgreSQL (500).
+    /// The page's certificate check takes the API's ID number and name rules: a NUL once reached PostgreSQL (500).
     @Test func theCertificatePageRefusesAMalformedIDNumber() async throws {
         try await H.run { node in
             let wulian = try await StaffPagesTests.signIn(node, as: H.wulian)
+            let csrf = try StaffPagesTests.csrf(in: try await StaffPagesTests.page(node, "/certificates", cookie: wulian).1)
             for idNumber in ["%00", "37112119800101123%00", String(repeating: "9", count: 5000)] {
-                let (status, _) = try await StaffPagesTests.page(node, "/certificates?idNumber=\(idNumber)", cookie: wulian)
-                #expect(status == .unprocessableContent, "\(idNumber.prefix(30))")
+                let answer = try await StaffPagesTests.post(node, "/certificates", cookie: wulian, form: "csrf=\(csrf)&idNumber=\(idNumber)&name=%E5%BC%A0")
+                #expect(answer.status == .unprocessableContent, "\(idNumber.prefix(30))")
             }
+            let answer = try await StaffPagesTests.post(node, "/certificates", cookie: wulian, form: "csrf=\(csrf)&idNumber=371121198001011234&name=%E5%BC%A0%00")
+            #expect(answer.status == .unprocessableContent, "a NUL in the name")
         }
     }
 

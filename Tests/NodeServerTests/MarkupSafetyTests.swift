@@ -1,5 +1,6 @@
 import CaseDomain
 import EventLog
+import Federation
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -68,7 +69,9 @@ struct MarkupSafetyTests {
 
             // A case another node wrote: Weihai's own application, stored here as it arrived.
             let submitted = try #require(try await EventReader(client: node.database.service).events(ofStreams: ["case-\(id)"]).first)
-            let stored = submitted.envelope.body
+            let keys = try await RecordKeyStore(client: node.database.service, node: NodeID(rawValue: "qingdao")!).keys(for: id)
+            let stored = try #require(SealedBody.open(submitted.envelope.body, type: "ApplicationSubmitted", schemaVersion: submitted.envelope.schemaVersion,
+                                                      record: id, keys: keys)).body
             let body = stored.setting("intakeCentre", .string(H.huancui.rawValue))
                 .setting("applicant", try #require(stored["applicant"]).setting("name", .string(Self.script)))
                 .setting("documents", [Self.document(Self.breakout, "e5"), Self.document(Self.script, "f6")])
@@ -83,7 +86,7 @@ struct MarkupSafetyTests {
             let licang = try await P.signIn(node, as: H.licang, staff: Self.meta)
             let huancui = try await P.signIn(node, as: H.huancui, staff: Self.breakout)
             let common = ["/inbox", "/inbox?kind=\(query)&overdue=\(query)&cursor=\(query)", "/certificates?idNumber=\(query)",
-                          "/certificates?idNumber=371121198001011234", "/statistics", "/statistics?from=\(query)&to=\(query)",
+                          "/certificates", "/statistics", "/statistics?from=\(query)&to=\(query)",
                           "/cases/\(query)", "/cases/\(id)"]
             let seen = try await Self.pages(node, common, cookie: wulian)
                 + Self.pages(node, common, cookie: licang)
@@ -98,6 +101,11 @@ struct MarkupSafetyTests {
             // A refused form echoes what was sent on an error page: escaped too.
             let (_, form) = try await P.page(node, "/cases/\(id)", cookie: licang)
             let csrf = try P.csrf(in: form)
+            for lookup in ["idNumber=371121198001011234&name=\(query)", "idNumber=\(query)&name=\(query)"] {
+                let answer = try await P.post(node, "/certificates", cookie: licang, form: "csrf=\(csrf)&\(lookup)")
+                #expect(answer.status.code < 500, "\(lookup): \(answer.status)")
+                MarkupCheck.verify(answer.json.stringValue ?? "", page: "certificate lookup \(lookup.prefix(40))")
+            }
             let refused = try await P.post(node, "/cases/\(id)/close", cookie: licang, form: "csrf=\(csrf)&expectedVersion=\(query)&outcome=\(query)")
             #expect(refused.status.code >= 400 && refused.status.code < 500)
             MarkupCheck.verify(refused.json.stringValue ?? "", page: "refused close form")

@@ -61,7 +61,10 @@ struct RefusalTests {
             // PostgreSQL cannot hold U+0000 in text: refused up front, not a 500 later (found by schemathesis).
             try await Self.refused(node, .unprocessableContent, "validation", .post, "/v1/certificates", as: H.huancui,
                                    ["holderName": "张\u{0}某", "idNumber": "371121198001011234", "basis": "b", "validUntil": "2027-01-01T00:00:00Z"], field: "holderName")
-            try await Self.refused(node, .unprocessableContent, "validation", .get, "/v1/certificates?idNumber=G%C2%8A%C3%A1%00", as: H.wulian, field: "idNumber")
+            try await Self.refused(node, .unprocessableContent, "validation", .post, "/v1/certificates/lookup", as: H.wulian,
+                                   ["idNumber": "G\u{8A}á\u{0}", "name": "张某"], field: "idNumber")
+            try await Self.refused(node, .unprocessableContent, "validation", .post, "/v1/certificates/lookup", as: H.wulian,
+                                   ["idNumber": "371121198001011234", "name": "张\u{0}某"], field: "name")
             let id = try await Self.assessedCase(node)
             try await Self.refused(node, .unprocessableContent, "validation", .post, "/v1/cases/\(id)/transfer", as: H.wulian,
                                    ["expectedVersion": 2, "toCentre": "not a centre", "reason": "r"], field: "toCentre")

@@ -133,12 +133,12 @@ struct ReplayTests {
             let reader = EventReader(client: node.database.service)
             var requests = 0
             for id in cases {
-                let events = try await reader.readStream("case-\(id)").compactMap { try CaseEvent(type: $0.envelope.type, body: $0.envelope.body) }
+                let events = try await reader.readStream("case-\(id)").compactMap { try CaseEvent.read(type: $0.envelope.type, schemaVersion: $0.envelope.schemaVersion, body: $0.envelope.body, record: nil)?.event }
                 let record = try #require(try await records.record(id))
                 #expect(record.state == CaseState(replaying: events), "case \(id)")
                 for investigation in record.investigations {
                     let stream = try await reader.readStream("investigation-\(investigation.investigationID)")
-                    let folded = Investigation.State(replaying: try stream.compactMap { try Investigation.Event(type: $0.envelope.type, body: $0.envelope.body) })
+                    let folded = Investigation.State(replaying: try stream.compactMap { try Investigation.Event.read(type: $0.envelope.type, schemaVersion: $0.envelope.schemaVersion, body: $0.envelope.body, record: nil)?.event })
                     #expect(investigation.state == folded, "investigation \(investigation.investigationID)")
                     requests += 1
                 }

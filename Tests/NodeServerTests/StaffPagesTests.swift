@@ -216,6 +216,31 @@ struct StaffPagesTests {
         }
     }
 
+    /// The certificate check posts the holder's ID number and name (never in a URL), needs
+    /// the session's CSRF token, and shows what the register says, never the holder.
+    @Test func theCertificateCheckPostsIDNumberAndNameAndShowsTheStatusOnly() async throws {
+        try await H.run { node in
+            let issued = try await node.expect(.created, .post, "/v1/certificates", as: H.huancui, CertificateAndDocumentTests.certificate)
+            let certificateID = try #require(issued["certificateId"]?.stringValue)
+            let wulian = try await Self.signIn(node, as: H.wulian)
+            let (status, form) = try await Self.page(node, "/certificates", cookie: wulian)
+            #expect(status == .ok && form.contains(#"<form method="post" action="/certificates""#) && form.contains(#"name="name""#))
+            let csrf = try Self.csrf(in: form)
+            let name = "%E5%BC%A0%E6%9F%90" // 张某
+            let found = try await Self.post(node, "/certificates", cookie: wulian, form: "csrf=\(csrf)&idNumber=371121198001011234&name=\(name)")
+            let html = found.json.stringValue ?? ""
+            #expect(found.status == .ok && html.contains(certificateID) && html.contains(#"<td class="status">valid</td>"#), "\(html)")
+            #expect(!html.contains("张某") && !html.contains("371121198001011234") && !html.contains("低保"), "nothing of the holder is shown")
+
+            let wrongName = try await Self.post(node, "/certificates", cookie: wulian, form: "csrf=\(csrf)&idNumber=371121198001011234&name=%E6%9D%8E%E6%9F%90")
+            #expect(wrongName.status == .ok && (wrongName.json.stringValue ?? "").contains("没有与该身份证号和姓名相符的困难证明") && !(wrongName.json.stringValue ?? "").contains(certificateID))
+            let forged = try await Self.post(node, "/certificates", cookie: wulian, form: "idNumber=371121198001011234&name=\(name)")
+            #expect(forged.status == .forbidden, "no CSRF token, no lookup")
+            #expect(try await node.database.count("SELECT count(*)::int FROM access_log WHERE purpose = 'certificate-lookup'") == 1,
+                    "the one lookup that found something is recorded")
+        }
+    }
+
     /// The sign-in form carries a CSRF token matched to a cookie of its own: a post from
     /// another site (no cookie, or another token) signs nobody in, even with a valid token.
     @Test func signingInNeedsTheSignInFormsCSRFToken() async throws {

@@ -38,7 +38,7 @@ public struct TestDatabase: Sendable {
     public let superuser: PostgresClient
 
     /// One signing key per test node, made once per run.
-    public static let nodeKeys: [NodeID: NodeSigningKey] = Dictionary(uniqueKeysWithValues: ["rizhao", "qingdao", "weihai", "jiaodong"].map {
+    public static let nodeKeys: [NodeID: NodeSigningKey] = Dictionary(uniqueKeysWithValues: ["rizhao", "qingdao", "weihai", "weifang", "yantai", "jiaodong"].map {
         let node = NodeID(rawValue: $0)!
         return (node, NodeSigningKey.generate(for: node))
     })

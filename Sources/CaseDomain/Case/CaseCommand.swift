@@ -1,13 +1,14 @@
 /// What staff (or the system, or a supervisor) ask of a case.
 public enum CaseCommand: Sendable, Hashable {
-    case submit(applicant: Applicant, matter: Matter, urgent: Bool, hardship: HardshipBasis, documents: [Document])
+    case submit(applicant: Applicant, matter: Matter, urgent: Bool, hardship: HardshipBasis, documents: [Document], consent: Consent)
     case assess(eligible: Bool, reason: String, missing: [String])
     case supplyMaterials(documents: [Document])
     /// Materials not supplied by their due date: the application is deemed withdrawn.
     case deemWithdrawn
     /// An urgent case: aid starts before the decision (先行提供); a lawyer may be assigned at once.
     case startAdvanceAid(reason: String)
-    case requestTransfer(to: CentreID, reason: String)
+    /// A transfer shares the application: it needs the applicant's consent or `legalBasis`.
+    case requestTransfer(to: CentreID, reason: String, legalBasis: String? = nil)
     case acceptTransfer
     case returnTransfer(reason: String)
     /// Grant or deny; a grant takes the case number the caller allotted (``CaseContext/allottedNumber``).
@@ -20,6 +21,9 @@ public enum CaseCommand: Sendable, Hashable {
     case close(outcome: String, recoveredAmount: Int64)
     case archive
     case recordFollowUp(satisfied: Bool, note: String)
+    /// The owning centre's supervisor erases an archived case once its city's retention
+    /// period has passed: every node destroys the case's keys.
+    case erase(reason: String)
 
     /// The command's name, as errors report it.
     public var name: String {
@@ -41,6 +45,7 @@ public enum CaseCommand: Sendable, Hashable {
         case .close: "close"
         case .archive: "archive"
         case .recordFollowUp: "follow-up"
+        case .erase: "erase"
         }
     }
 }
@@ -64,6 +69,8 @@ public struct CaseContext: Sendable {
     /// For a submission citing a certificate: the register entry the caller checked with
     /// ``HardshipCertificate/State/recognise(at:)``.
     public var recognisedCertificate: CertificateRecognition?
+    /// When the case was archived (its `CaseArchived` event's time): where retention starts.
+    public var archivedAt: Timestamp?
 
     public init(now: Timestamp, actor: Actor, role: Role = .staff, policies: [NodeID: CityPolicy],
                 allottedNumber: String? = nil, recognisedCertificate: CertificateRecognition? = nil) {

@@ -82,7 +82,8 @@ public struct Document: Sendable, Hashable, Codable {
 }
 
 /// Everything that can happen to a case, in the order the law lets it happen.
-/// Each case is one event type of schema version 1; its body is the associated value.
+/// Each case is one event type; its body is the associated value (written at
+/// ``schemaVersion``, personal data sealed; version 1 bodies read alike).
 public enum CaseEvent: Sendable, Hashable {
     case applicationSubmitted(ApplicationSubmitted)
     case applicationAssessed(ApplicationAssessed)
@@ -101,6 +102,7 @@ public enum CaseEvent: Sendable, Hashable {
     case caseClosed(CaseClosed)
     case caseArchived(CaseArchived)
     case followUpRecorded(FollowUpRecorded)
+    case caseErased(CaseErased)
 
     public struct ApplicationSubmitted: Sendable, Hashable, Codable {
         public var intakeCentre: CentreID
@@ -111,6 +113,8 @@ public enum CaseEvent: Sendable, Hashable {
         /// When the hardship basis is a certificate: the register entry it was checked against.
         public var recognisedCertificate: CertificateRecognition?
         public var documents: [Document]
+        /// `nil` in an application recorded before consent was asked (schema version 1).
+        public var consent: Consent?
     }
 
     /// An urgent case's aid starts before the decision; the formalities follow.
@@ -142,6 +146,8 @@ public enum CaseEvent: Sendable, Hashable {
         public var fromCentre: CentreID
         public var toCentre: CentreID
         public var reason: String
+        /// The legal obligation the transfer shares personal data under, without consent.
+        public var legalBasis: String?
     }
 
     public struct TransferAccepted: Sendable, Hashable, Codable {
@@ -205,6 +211,12 @@ public enum CaseEvent: Sendable, Hashable {
         public var satisfied: Bool
         public var note: String
     }
+
+    /// The case's personal data erased: every node destroys its keys. `reason` is plain
+    /// text (no key would open it afterwards) and names no person.
+    public struct CaseErased: Sendable, Hashable, Codable {
+        public var reason: String
+    }
 }
 
 extension CaseEvent {
@@ -228,11 +240,12 @@ extension CaseEvent {
         case .caseClosed: "CaseClosed"
         case .caseArchived: "CaseArchived"
         case .followUpRecorded: "FollowUpRecorded"
+        case .caseErased: "CaseErased"
         }
     }
 
-    /// The schema version every case event is written with.
-    public static let schemaVersion = 1
+    /// The schema version every case event is written with: personal data sealed.
+    public static let schemaVersion = SealedBody.schemaVersion
 
     /// The event's body as JSON.
     public func body() throws -> JSONValue {
@@ -254,6 +267,7 @@ extension CaseEvent {
         case .caseClosed(let body): try CanonicalJSON.jsonValue(of: body)
         case .caseArchived(let body): try CanonicalJSON.jsonValue(of: body)
         case .followUpRecorded(let body): try CanonicalJSON.jsonValue(of: body)
+        case .caseErased(let body): try CanonicalJSON.jsonValue(of: body)
         }
     }
 
@@ -279,6 +293,7 @@ extension CaseEvent {
         case "CaseClosed": self = .caseClosed(try decode(CaseClosed.self))
         case "CaseArchived": self = .caseArchived(try decode(CaseArchived.self))
         case "FollowUpRecorded": self = .followUpRecorded(try decode(FollowUpRecorded.self))
+        case "CaseErased": self = .caseErased(try decode(CaseErased.self))
         default: return nil
         }
     }

@@ -23,7 +23,7 @@ public enum CaseLifecycle {
         }
 
         switch command {
-        case .submit(let applicant, let matter, let urgent, let hardship, let documents):
+        case .submit(let applicant, let matter, let urgent, let hardship, let documents, let consent):
             try require(.new)
             guard let intake = context.actor.centre else { throw .forbidden(command: name, reason: "an application is submitted at a centre") }
             try validate(applicant)
@@ -47,7 +47,7 @@ public enum CaseLifecycle {
             }
             let recognition: CertificateRecognition? = if case .certificate = hardship { context.recognisedCertificate } else { nil }
             return [.applicationSubmitted(.init(intakeCentre: intake, applicant: applicant, matter: matter, urgent: urgent,
-                                                hardship: hardship, recognisedCertificate: recognition, documents: documents))]
+                                                hardship: hardship, recognisedCertificate: recognition, documents: documents, consent: consent))]
 
         case .assess(let eligible, let reason, let missing):
             try require(.submitted)
@@ -92,16 +92,17 @@ public enum CaseLifecycle {
             try CommandError.requireText(reason, "reason")
             return [.advanceAidStarted(.init(reason: reason))]
 
-        case .requestTransfer(let target, let reason):
+        case .requestTransfer(let target, let reason, let legalBasis):
             try require(.readyForDecision)
             try requireOwner()
             try CommandError.requireText(reason, "reason")
+            try state.requireConsent(.shareWithJurisdiction, for: name, legalBasis: legalBasis)
             guard target != state.owner else { throw .validation(field: "toCentre", reason: "a case cannot be transferred to its own centre") }
             guard state.lawyer == nil else {
                 throw .forbidden(command: name, reason: "a lawyer already gives advance aid on this case; it stays with \(state.owner!.rawValue)")
             }
             _ = try policy(of: target)
-            return [.transferRequested(.init(fromCentre: state.owner!, toCentre: target, reason: reason))]
+            return [.transferRequested(.init(fromCentre: state.owner!, toCentre: target, reason: reason, legalBasis: legalBasis))]
 
         case .acceptTransfer, .returnTransfer:
             try require(.transferPending)
@@ -191,6 +192,20 @@ public enum CaseLifecycle {
             try require(.closed, .archived)
             try requireOwner()
             return [.followUpRecorded(.init(satisfied: satisfied, note: note))]
+
+        case .erase(let reason):
+            try require(.archived)
+            try requireOwner()
+            guard !state.erased else { throw .invalidTransition(command: name, phase: "\(state.phase.rawValue) (already erased)") }
+            guard context.role == .supervisor else { throw .forbidden(command: name, reason: "only a supervisor of the owning centre erases a case") }
+            try CommandError.requireText(reason, "reason")
+            let policy = try policy(of: state.owner!)
+            guard let archivedAt = context.archivedAt else { throw .invalidTransition(command: name, phase: state.phase.rawValue) }
+            let retainedUntil = archivedAt.adding(days: Int64(policy.retention))
+            guard context.now >= retainedUntil else {
+                throw .forbidden(command: name, reason: "\(state.owner!.node) keeps case files \(policy.retention) days after archiving: not before \(retainedUntil)")
+            }
+            return [.caseErased(.init(reason: reason))]
         }
     }
 
@@ -207,6 +222,7 @@ public enum CaseLifecycle {
             next.jurisdictionCentre = submitted.matter.jurisdictionCentre
             next.urgent = submitted.urgent
             next.cause = submitted.matter.cause
+            next.consent = submitted.consent
         case .applicationAssessed(let assessed):
             next.phase = !assessed.eligible ? .refused : assessed.missing.isEmpty ? .readyForDecision : .awaitingMaterials
             next.materialsDueAt = assessed.materialsDueAt
@@ -259,6 +275,8 @@ public enum CaseLifecycle {
             next.phase = .archived
         case .followUpRecorded:
             next.followUps += 1
+        case .caseErased:
+            next.erased = true
         }
         return next
     }

@@ -46,6 +46,11 @@ public struct CaseState: Sendable, Hashable, Codable {
     public internal(set) var subsidyPaidBy: NodeID?
     public internal(set) var subsidyAmount: Int64?
     public internal(set) var followUps = 0
+    /// What the applicant consented to share; `nil` before the application, or in one
+    /// recorded before consent was asked.
+    public internal(set) var consent: Consent?
+    /// The case's personal data was erased (it still counts, in its phase).
+    public internal(set) var erased = false
 
     public init() {}
 

@@ -21,6 +21,15 @@ public struct CityPolicy: Sendable, Hashable, Codable {
     public var subsidyByCause: [String: Int64]
     /// The subsidy for a cause the schedule does not list, in fen.
     public var defaultSubsidy: Int64
+    /// Days an archived case file is kept before its personal data may be erased; `nil`
+    /// for ``defaultRetentionDays``.
+    public var retentionDays: Int?
+
+    /// Fifteen years, when a city names no retention period of its own.
+    public static let defaultRetentionDays = 15 * 365
+
+    /// The retention period in days.
+    public var retention: Int { retentionDays ?? Self.defaultRetentionDays }
 
     public init(
         hardshipThreshold: Int64 = 0, exemptGroups: Set<String>, decisionDays: Int = 7, lawyerAssignmentDays: Int = 3,

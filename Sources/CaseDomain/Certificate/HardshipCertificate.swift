@@ -32,7 +32,10 @@ public enum HardshipCertificate {
             switch status(at: now) {
             case .valid: return
             case .unknown: throw .validation(field: "hardship.certificateId", reason: "no such certificate")
-            case .revoked: throw .validation(field: "hardship.certificateId", reason: "the certificate was revoked: \(revocationReason ?? "")")
+            case .revoked:
+                // A sealed reason reads as empty: only the issuing city holds its key.
+                let reason = revocationReason ?? ""
+                throw .validation(field: "hardship.certificateId", reason: "the certificate was revoked" + (reason.isEmpty ? "" : ": \(reason)"))
             case .expired: throw .validation(field: "hardship.certificateId", reason: "the certificate expired on \(issued!.validUntil)")
             }
         }
@@ -64,6 +67,14 @@ public enum HardshipCertificate {
             public var standard: String
             public var validFrom: Timestamp
             public var validUntil: Timestamp
+            /// The holder's ID number as a ``BlindIndex``. Set by the issuing node, which
+            /// holds the matching key (the domain does not), and kept in plain text when the
+            /// holder's details are sealed; `nil` in events written before sealing, whose ID
+            /// number and name are plain text.
+            public var holderIndex: String? = nil
+            /// The holder's ID number and name as a ``BlindIndex``, which a lookup must match
+            /// too; set and absent like ``holderIndex``.
+            public var holderNameIndex: String? = nil
         }
 
         public struct Revoked: Sendable, Hashable, Codable {

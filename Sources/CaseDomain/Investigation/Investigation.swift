@@ -33,7 +33,11 @@ public enum Investigation {
     /// What staff ask of a request. The requester must own the case it names; the caller
     /// checks that against the case stream before deciding.
     public enum Command: Sendable, Hashable {
-        case request(caseStream: String, toCentre: CentreID, questions: [String], dueDays: Int)
+        /// `shares` names the personal data the requested centre is given besides the request
+        /// itself; sharing it with another city needs the applicant's consent or `legalBasis`
+        /// (the caller checks that against the case).
+        case request(caseStream: String, toCentre: CentreID, questions: [String], dueDays: Int,
+                     shares: [PersonalField] = [], legalBasis: String? = nil)
         /// Accept and number the request (per centre and year; the caller allots the number).
         case accept(number: String)
         case decline(reason: String)
@@ -68,6 +72,10 @@ public enum Investigation {
             public var toCentre: CentreID
             public var questions: [String]
             public var reportDueAt: Timestamp
+            /// The personal data shared with the requested centre; `nil` (none) in version 1.
+            public var shares: [PersonalField]?
+            /// The legal obligation it is shared under, without consent.
+            public var legalBasis: String?
         }
         public struct Accepted: Sendable, Hashable, Codable { public var number: String }
         public struct Declined: Sendable, Hashable, Codable { public var reason: String }
@@ -124,7 +132,7 @@ public enum Investigation {
             guard let centre, actor.centre == centre else { throw .forbidden(command: name, reason: "only \(who) \(centre?.rawValue ?? "-") may do this") }
         }
         switch command {
-        case .request(let caseStream, let target, let questions, let dueDays):
+        case .request(let caseStream, let target, let questions, let dueDays, let shares, let legalBasis):
             try require(.new)
             guard let requester = actor.centre else { throw .forbidden(command: name, reason: "a centre requests an investigation") }
             guard target != requester else { throw .validation(field: "toCentre", reason: "a centre does not ask itself") }
@@ -132,7 +140,11 @@ public enum Investigation {
             guard (1...90).contains(dueDays) else { throw .validation(field: "dueDays", reason: "between 1 and 90") }
             try CommandError.requireText(caseStream, "caseId")
             let due = now.adding(days: Int64(dueDays))
-            return [.requested(.init(caseStream: caseStream, fromCentre: requester, toCentre: target, questions: questions, reportDueAt: due))]
+            guard shares.allSatisfy(PersonalField.shareable.contains) else {
+                throw .validation(field: "shares", reason: "only \(PersonalField.shareable.map(\.rawValue).joined(separator: ", ")) may be shared")
+            }
+            return [.requested(.init(caseStream: caseStream, fromCentre: requester, toCentre: target, questions: questions, reportDueAt: due,
+                                     shares: shares.isEmpty ? nil : Array(Set(shares)).sorted(), legalBasis: legalBasis))]
         case .accept(let number):
             try require(.requested)
             try requireActor(state.target, "the requested centre")

@@ -50,6 +50,8 @@ public enum Numbering {
     /// The register's event: which number went to which stream.
     public struct NumberAllotted: Sendable, Hashable, Codable {
         public static let type = "NumberAllotted"
+        /// Numbers are not personal data: the register stays at its first schema version.
+        public static let schemaVersion = 1
         public var number: String
         /// The case or investigation stream the number was given to.
         public var stream: String

@@ -99,7 +99,13 @@ enum FieldRules {
         switch key {
         case "mediaType":
             DocumentMediaType(rawValue: text) == nil ? "one of \(DocumentMediaType.allCases.map(\.rawValue).joined(separator: ", "))" : nil
+        case "box":
+            // A sealed field (``SealedBody``): base64, bounded by the event's size.
+            text.utf8.allSatisfy({ $0.isBase64Character }) ? nil : "base64 of a sealed box"
         case "sha256", "issuingEventHash":
+            text.utf8.count == 64 && text.utf8.allSatisfy({ $0.isLowercaseHexDigit }) ? nil : "64 lowercase hexadecimal digits"
+        case let key? where key.hasSuffix("Index"):
+            // A blind index (``BlindIndex``): an HMAC-SHA256 in hex.
             text.utf8.count == 64 && text.utf8.allSatisfy({ $0.isLowercaseHexDigit }) ? nil : "64 lowercase hexadecimal digits"
         case let key? where names.contains(key):
             TextRule.name.violation(of: text)
@@ -134,6 +140,10 @@ extension UInt8 {
     fileprivate var isASCIILetterOrDigit: Bool {
         (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self)
             || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self)
+    }
+
+    fileprivate var isBase64Character: Bool {
+        isASCIILetterOrDigit || self == UInt8(ascii: "+") || self == UInt8(ascii: "/") || self == UInt8(ascii: "=")
     }
 
     fileprivate var isLowercaseHexDigit: Bool {

@@ -21,10 +21,12 @@ struct NodeAuthentication: RouterMiddleware {
     let receiver: NodeID
 
     /// Body limits of the sync routes: a pull names a version vector, a notification
-    /// nothing; the other routes are reads.
+    /// nothing, key grants at most ``KeyGrantMessage/maximumGrants`` sealed keys; the other
+    /// routes are reads.
     static func bodyLimit(for path: String) -> Int {
         if path.hasSuffix("/pull") { return 64 * 1024 }
         if path.hasSuffix("/notify") { return 1024 }
+        if path.hasSuffix("/key-grants") { return 256 * 1024 }
         return 0
     }
 
@@ -42,8 +44,9 @@ struct NodeAuthentication: RouterMiddleware {
         do { body = try await request.body.collect(upTo: limit) } catch {
             throw Problem(.payloadTooLarge, "\(request.uri.path) takes a body of at most \(limit) bytes")
         }
+        var context = context
         do {
-            _ = try await NodeRequestSignature.verify(headers, method: request.method.rawValue, path: request.uri.path, body: Data(buffer: body),
+            context.peer = try await NodeRequestSignature.verify(headers, method: request.method.rawValue, path: request.uri.path, body: Data(buffer: body),
                                                       receiver: receiver, now: now, seen: seen)
         } catch {
             throw Problem(.unauthorized, "sync endpoints take node-signed requests only: \(error)")

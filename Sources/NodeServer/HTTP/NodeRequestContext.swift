@@ -1,3 +1,4 @@
+import CaseDomain
 import Hummingbird
 
 /// The request context of a node: Hummingbird's core plus the verified staff member, once
@@ -6,6 +7,8 @@ public struct NodeRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The verified claims of the caller's staff token.
     public var staff: StaffClaims?
+    /// The node that signed the request, once ``NodeAuthentication`` has checked it.
+    var peer: NodeID?
     /// The staff token of a signed-in page session (its CSRF token derives from it).
     var sessionToken: String?
 

@@ -105,6 +105,7 @@ extension Problem {
         case .invalidTransition: self.init(.invalidTransition, error.description)
         case .forbidden: self.init(.forbidden, error.description)
         case .validation(let field, let reason): self = .invalid(field, reason)
+        case .consentMissing(_, let consent): self = .invalid("consent.\(consent)", error.description)
         }
     }
 

@@ -95,7 +95,7 @@ enum Language: String, Sendable {
         case inbox, certificates, signIn, signOut, token, signInHelp, kind, allKinds, overdueOnly, filter, caseLabel, number, applicant
         case received, due, overdue, urgent, next, noItems, phase, owner, intake, jurisdiction, lawyer, documents, name, mediaType
         case fingerprint, timeline, time, node, centre, staff, event, investigations, actions, expectedVersion, eligible, reason
-        case assess, acceptTransfer, decide, granted, idNumber, check, status, issuingCity, validUntil, noCertificates, from, statistics
+        case assess, acceptTransfer, decide, granted, idNumber, holderName, check, status, issuingCity, validUntil, noCertificates, from, statistics
         case requestTransfer, returnTransfer, firm, collectOriginals, close, outcome, recovered, archive
         case requestInvestigation, questions, dueDays, acceptInvestigation, declineInvestigation, reportFindings, findings, acknowledgeFindings
     }
@@ -150,7 +150,8 @@ enum Language: String, Sendable {
         case .status: ("状态", "Status")
         case .issuingCity: ("出具城市", "Issuing city")
         case .validUntil: ("有效期至", "Valid until")
-        case .noCertificates: ("没有该身份证号的困难证明。", "No hardship certificate for this ID number.")
+        case .holderName: ("持证人姓名", "Holder's name")
+        case .noCertificates: ("没有与该身份证号和姓名相符的困难证明。", "No hardship certificate matches this ID number and name.")
         case .from: ("来自", "From")
         case .statistics: ("统计", "Statistics")
         case .requestTransfer: ("转办", "Transfer")

@@ -6,8 +6,8 @@ import Projections
 
 /// The staff web pages, server-rendered (sign-in is ``SignInPage``): the centre's inbox,
 /// a case with its documents and cross-node timeline and the forms its state allows, and
-/// the certificate check. The forms run the same commands as the API, through the same
-/// workflow and the same participation checks.
+/// the certificate check (StaffPages+Certificates). The forms run the same commands as the
+/// API, through the same workflow and the same participation checks.
 struct StaffPages {
     let authority: TokenAuthority
     /// The centres whose staff sign in here.
@@ -24,7 +24,7 @@ struct StaffPages {
     struct AssessForm: Decodable { var csrf: String?; var expectedVersion: Int64; var eligible: String?; var reason: String }
     struct VersionForm: Decodable { var csrf: String?; var expectedVersion: Int64 }
     struct DecisionForm: Decodable { var csrf: String?; var expectedVersion: Int64; var granted: String?; var reason: String }
-    struct TransferForm: Decodable { var csrf: String?; var expectedVersion: Int64; var toCentre: String; var reason: String }
+    struct TransferForm: Decodable { var csrf: String?; var expectedVersion: Int64; var toCentre: String; var reason: String; var legalBasis: String? }
     struct ReasonForm: Decodable { var csrf: String?; var expectedVersion: Int64; var reason: String }
     struct LawyerForm: Decodable { var csrf: String?; var expectedVersion: Int64; var lawyer: String; var firm: String }
     struct CloseForm: Decodable { var csrf: String?; var expectedVersion: Int64; var outcome: String; var recoveredAmount: Int64? }
@@ -73,7 +73,7 @@ struct StaffPages {
         pages.post("cases/{id}/transfer") { request, context in
             let form = try await checkedForm(TransferForm.self, request, context, csrf: \.csrf)
             guard let target = CentreID(rawValue: form.toCentre) else { throw Problem.invalid("toCentre", "a centre id such as qingdao-licang") }
-            return try await act(request, context, form.expectedVersion, .requestTransfer(to: target, reason: form.reason))
+            return try await act(request, context, form.expectedVersion, .requestTransfer(to: target, reason: form.reason, legalBasis: form.legalBasis))
         }
         pages.post("cases/{id}/transfer/return") { request, context in
             let form = try await checkedForm(ReasonForm.self, request, context, csrf: \.csrf)
@@ -126,7 +126,7 @@ struct StaffPages {
                 }
             }
         }
-        pages.get("certificates") { request, context in try await certificatePage(request, context) }
+        addCertificatePages(to: pages)
         pages.get("statistics") { request, context in try await statisticsPage(request, context) }
     }
 
@@ -139,7 +139,8 @@ struct StaffPages {
         let kind = query.get("kind").flatMap(InboxProjection.Kind.init(rawValue:))
         let overdueOnly = query.get("overdue") == "true"
         let cursor = query.get("cursor").flatMap(InboxQuery.Cursor.init(text:))
-        let page = try await inbox.page(centre: staff.centre, kind: kind, overdue: overdueOnly ? true : nil, limit: 25, after: cursor, now: clock.now())
+        let page = try await views.withApplicants(try await inbox.page(centre: staff.centre, kind: kind, overdue: overdueOnly ? true : nil,
+                                                                      limit: 25, after: cursor, now: clock.now()))
         let options = ([("", language.text(.allKinds))] + InboxProjection.Kind.allCases.map { ($0.rawValue, language.kind($0.rawValue)) }).map { value, label in
             "<option value=\"\(value)\"\(kind?.rawValue == value || (kind == nil && value.isEmpty) ? " selected" : "")>\(HTML.escape(label))</option>"
         }.joined()
@@ -190,7 +191,7 @@ struct StaffPages {
         }
         var body = error.map { "<p class=\"error\" role=\"alert\">\(HTML.escape($0.detail))</p>" } ?? ""
         let rows: [(Language.Label, String?)] = [
-            (.phase, view.phase.rawValue), (.number, view.number), (.applicant, view.applicant.map { "\(PersonalData.maskName($0.name)) \($0.idNumber)" }),
+            (.phase, view.phase.rawValue), (.number, view.number), (.applicant, view.applicant.map { "\($0.name.map(PersonalData.maskName) ?? "—") \($0.idNumber ?? "") (\(view.personalData.rawValue))" }),
             (.intake, view.intakeCentre?.rawValue), (.owner, view.owner?.rawValue), (.jurisdiction, view.jurisdictionCentre?.rawValue),
             (.lawyer, view.lawyer), (.urgent, view.urgent ? "✓" : nil), (.expectedVersion, "\(view.version)"),
         ]
@@ -297,34 +298,6 @@ struct StaffPages {
         }
     }
 
-    // MARK: Certificates
-
-    private func certificatePage(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
-        let staff = try context.requireStaff()
-        let language = PageSession.language(of: request)
-        let idNumber = request.uri.queryParameters.get("idNumber")?.trimmingCharacters(in: .whitespaces) ?? ""
-        var body = """
-            <form method="get" action="/certificates"><label>\(language.text(.idNumber)) <input name="idNumber" value="\(HTML.escape(idNumber))" required></label>
-            <button>\(language.text(.check))</button></form>
-            """
-        if !idNumber.isEmpty {
-            let found = try await views.certificates(idNumber: idNumber)
-            if found.isEmpty {
-                body += "<p>\(language.text(.noCertificates))</p>"
-            } else {
-                body += "<table><thead><tr><th>\(language.text(.number))</th><th>\(language.text(.status))</th><th>\(language.text(.issuingCity))</th>"
-                    + "<th>\(language.text(.validUntil))</th></tr></thead><tbody>"
-                for certificate in found {
-                    body += "<tr><td>\(HTML.escape(certificate.certificateId))</td><td class=\"status\">\(HTML.escape(certificate.status.rawValue))</td>"
-                        + "<td>\(HTML.escape(certificate.issuingNode.rawValue))</td><td>\(Self.local(certificate.validUntil))</td></tr>"
-                }
-                body += "</tbody></table>"
-            }
-        }
-        return HTML.page(language.text(.certificates), language: language, signedIn: "\(staff.staff) @ \(staff.centre)",
-                         csrf: context.sessionToken.map(PageSession.csrf(for:)), body: body)
-    }
-
     // MARK: Statistics
 
     /// A period (`from`, `to`; by default the 30 days up to now): per measure, a chart of each
@@ -371,7 +344,7 @@ struct StaffPages {
     // MARK: Helpers
 
     /// A form body, refused with 403 unless it carries the session's CSRF token.
-    private func checkedForm<Form: Decodable>(_: Form.Type, _ request: Request, _ context: NodeRequestContext,
+    func checkedForm<Form: Decodable>(_: Form.Type, _ request: Request, _ context: NodeRequestContext,
                                               csrf: KeyPath<Form, String?>) async throws -> Form {
         let form = try await Self.decode(Form.self, request)
         guard let token = context.sessionToken, PageSession.isValidCSRF(form[keyPath: csrf], for: token) else {

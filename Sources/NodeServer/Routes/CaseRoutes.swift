@@ -27,6 +27,8 @@ struct CaseRoutes {
         var urgent: Bool?
         var hardship: HardshipInput
         var documents: [Document]?
+        /// What the applicant consented to; absent, nothing was (a transfer then needs a legal basis).
+        var consent: Consent?
 
         func command() throws(Problem) -> CaseCommand {
             let basis: HardshipBasis
@@ -43,14 +45,15 @@ struct CaseRoutes {
             }
             let applicant = Applicant(name: applicant.name, idNumber: applicant.idNumber, phone: applicant.phone,
                                       homeCity: applicant.homeCity, groups: applicant.groups ?? [])
-            return .submit(applicant: applicant, matter: matter, urgent: urgent ?? false, hardship: basis, documents: documents ?? [])
+            return .submit(applicant: applicant, matter: matter, urgent: urgent ?? false, hardship: basis, documents: documents ?? [],
+                           consent: consent ?? Consent(shareWithJurisdiction: false, checksByOtherCities: false))
         }
     }
 
     struct Versioned: Decodable { var expectedVersion: Int64 }
     struct Assessment: Decodable { var expectedVersion: Int64; var eligible: Bool; var reason: String; var missing: [String]? }
     struct Materials: Decodable { var expectedVersion: Int64; var documents: [Document] }
-    struct Transfer: Decodable { var expectedVersion: Int64; var toCentre: CentreID; var reason: String }
+    struct Transfer: Decodable { var expectedVersion: Int64; var toCentre: CentreID; var reason: String; var legalBasis: String? }
     struct Reasoned: Decodable { var expectedVersion: Int64; var reason: String }
     struct Decision: Decodable { var expectedVersion: Int64; var granted: Bool; var reason: String }
     struct Ruling: Decodable { var expectedVersion: Int64; var orderAid: Bool; var reason: String }
@@ -58,7 +61,14 @@ struct CaseRoutes {
     struct LawyerChange: Decodable { var expectedVersion: Int64; var lawyer: String; var firm: String; var reason: String }
     struct Closing: Decodable { var expectedVersion: Int64; var outcome: String; var recoveredAmount: Int64 }
     struct FollowUp: Decodable { var expectedVersion: Int64; var satisfied: Bool; var note: String? }
-    struct InvestigationRequest: Decodable { var toCentre: CentreID; var questions: [String]; var dueDays: Int }
+    struct InvestigationRequest: Decodable {
+        var toCentre: CentreID
+        var questions: [String]
+        var dueDays: Int
+        /// The personal data shared with the requested centre (`name`, `idNumber`, `phone`, `summary`).
+        var shares: [PersonalField]?
+        var legalBasis: String?
+    }
 
     func add(to group: RouterGroup<NodeRequestContext>) {
         group.post("cases") { request, context in
@@ -79,7 +89,8 @@ struct CaseRoutes {
         command("materials", Materials.self, group) { .supplyMaterials(documents: $0.documents) }
         command("withdrawal", Versioned.self, group) { _ in .deemWithdrawn }
         command("advance-aid", Reasoned.self, group) { .startAdvanceAid(reason: $0.reason) }
-        command("transfer", Transfer.self, group) { .requestTransfer(to: $0.toCentre, reason: $0.reason) }
+        command("transfer", Transfer.self, group) { .requestTransfer(to: $0.toCentre, reason: $0.reason, legalBasis: $0.legalBasis) }
+        command("erasure", Reasoned.self, group) { .erase(reason: $0.reason) }
         command("transfer/accept", Versioned.self, group) { _ in .acceptTransfer }
         command("transfer/return", Reasoned.self, group) { .returnTransfer(reason: $0.reason) }
         command("decision", Decision.self, group) { .decide(granted: $0.granted, reason: $0.reason) }
@@ -96,7 +107,7 @@ struct CaseRoutes {
             let input = try await request.decodeJSON(as: InvestigationRequest.self, context: context)
             let result = try await workflow.requestInvestigation(
                 for: try context.parameters.require("id"), toCentre: input.toCentre, questions: input.questions,
-                dueDays: input.dueDays, by: try context.requireStaff())
+                dueDays: input.dueDays, shares: input.shares ?? [], legalBasis: input.legalBasis, by: try context.requireStaff())
             return JSONResponse(.created, result.json(idKey: "investigationId"))
         }
     }

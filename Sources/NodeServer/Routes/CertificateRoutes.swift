@@ -2,7 +2,8 @@ import CaseDomain
 import Hummingbird
 
 /// `/v1/certificates`: issuing and revoking hardship certificates at this node, and the
-/// register lookups other cities' centres rely on for recognition.
+/// register lookups other cities' centres rely on for recognition. A lookup is a POST of
+/// the holder's ID number and name: an ID number is never in a URL.
 struct CertificateRoutes {
     let workflow: Workflow
     let views: Views
@@ -17,6 +18,7 @@ struct CertificateRoutes {
         var standard: String?
     }
     struct Revocation: Decodable { var expectedVersion: Int64; var reason: String }
+    struct Lookup: Decodable { var idNumber: String; var name: String }
 
     /// Refuses an ID number that is not 17 digits and a digit or X: the form lookups search
     /// by, so a certificate is never issued to a holder no lookup could find.
@@ -25,6 +27,12 @@ struct CertificateRoutes {
         guard bytes.count == 18, bytes.prefix(17).allSatisfy({ (0x30...0x39).contains($0) }),
               (0x30...0x39).contains(bytes[17]) || bytes[17] == UInt8(ascii: "X")
         else { throw Problem.invalid("idNumber", "expected 18 characters: 17 digits and a digit or X") }
+    }
+
+    /// Refuses a blank holder's name, or one a name could not be (the value rules' name rule).
+    static func requireHolderName(_ name: String) throws(Problem) {
+        if let reason = TextRule.name.violation(of: name) { throw Problem.invalid("name", reason) }
+        guard !BlindIndex.normalisedName(name).isEmpty else { throw Problem.invalid("name", "give the holder's name") }
     }
 
     func add(to group: RouterGroup<NodeRequestContext>) {
@@ -45,16 +53,13 @@ struct CertificateRoutes {
             return JSONResponse(result.json(idKey: "certificateId"))
         }
         group.get("certificates/{id}") { _, context in
-            _ = try context.requireStaff()
-            return JSONResponse(try await views.certificateView(try context.parameters.require("id")))
+            JSONResponse(try await views.certificateView(try context.parameters.require("id"), for: try context.requireStaff()))
         }
-        group.get("certificates") { request, context in
-            _ = try context.requireStaff()
-            guard let idNumber = request.uri.queryParameters.get("idNumber"), !idNumber.isEmpty else {
-                throw Problem.invalid("idNumber", "give the holder's ID number: /v1/certificates?idNumber=…")
-            }
-            try Self.requireIDNumber(idNumber)
-            return JSONResponse(["items": try CanonicalJSON.jsonValue(of: try await views.certificates(idNumber: idNumber))])
+        group.post("certificates/lookup") { request, context in
+            let input = try await request.decodeJSON(as: Lookup.self, context: context)
+            let found = try await views.lookUpCertificates(idNumber: input.idNumber, name: input.name, matching: workflow.matching,
+                                                           for: try context.requireStaff())
+            return JSONResponse(["items": try CanonicalJSON.jsonValue(of: found)])
         }
     }
 }

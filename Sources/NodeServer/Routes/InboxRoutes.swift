@@ -7,6 +7,7 @@ import Projections
 /// oldest due first; overdue against the node's clock.
 struct InboxRoutes {
     let inbox: InboxQuery
+    let views: Views
     let clock: NodeClock
 
     func add(to group: RouterGroup<NodeRequestContext>) {
@@ -18,7 +19,7 @@ struct InboxRoutes {
             let limit = try request.queryParameter("limit", expected: "an integer from 1 to 500") { Int($0).flatMap { (1...500).contains($0) ? $0 : nil } } ?? 50
             let cursor = try request.queryParameter("cursor", expected: "not a cursor this node gave out", InboxQuery.Cursor.init(text:))
             let page = try await inbox.page(centre: staff.centre, kind: kind, overdue: overdue, limit: limit, after: cursor, now: clock.now())
-            return JSONResponse(page)
+            return JSONResponse(try await views.withApplicants(page))
         }
     }
 }

@@ -11,6 +11,8 @@ struct SyncRoutes {
     let reader: EventReader
     let worker: SyncWorker?
     let documents: DocumentStore
+    let keys: RecordKeyStore
+    let encryptionKey: NodeEncryptionKey
     let maximumBatch = 5000
 
     func add(to group: RouterGroup<NodeRequestContext>) {
@@ -33,6 +35,27 @@ struct SyncRoutes {
             let sha256 = try context.parameters.require("sha256")
             guard let document = try await documents.fetch(sha256: sha256) else { throw Problem(.notFound, "this node holds no document \(sha256)") }
             return Response(status: .ok, headers: [.contentType: document.mediaType], body: .init(byteBuffer: document.content))
+        }
+        group.post("key-grants") { request, context in
+            guard let peer = context.peer else { throw Problem(.unauthorized, "key grants come from nodes only") }
+            let message = try await request.decodeJSON(as: KeyGrantMessage.self, context: context)
+            guard message.grants.count <= KeyGrantMessage.maximumGrants else {
+                throw Problem.invalid("grants", "at most \(KeyGrantMessage.maximumGrants) grants in one request")
+            }
+            var stored = 0
+            var refused: [JSONValue] = []
+            for grant in message.grants {
+                do {
+                    if try await keys.store(try grant.open(with: encryptionKey, from: peer), record: grant.recordId, from: peer) {
+                        stored += 1
+                    } else {
+                        refused.append(["recordId": .string(grant.recordId), "reason": "the record was erased on this node"])
+                    }
+                } catch let refusal as KeyGrant.Refusal {
+                    refused.append(["recordId": .string(String(grant.recordId.prefix(64))), "reason": .string(refusal.reason)])
+                }
+            }
+            return JSONResponse(JSONValue.object(["stored": .integer(Int64(stored)), "refused": .array(refused)]))
         }
         group.get("status") { _, _ in
             try await status()

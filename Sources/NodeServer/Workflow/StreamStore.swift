@@ -1,5 +1,6 @@
 import CaseDomain
 import EventLog
+import Federation
 import Foundation
 import Logging
 
@@ -10,20 +11,21 @@ struct LoadedStream<Event: DomainEvent>: Sendable {
     var version: Int64 { Int64(events.count) }
 }
 
-/// Reads streams as domain events and appends domain events: the one place the node's
-/// HTTP layer touches the log.
+/// Reads streams as domain events and appends domain events, their personal data sealed:
+/// the one place the node's HTTP layer touches the log.
 struct StreamStore: Sendable {
     let appender: EventAppender
     let reader: EventReader
+    let keys: RecordKeyStore
 
-    /// The events of `stream` as `Event`s; a type this version cannot read is an error,
-    /// never skipped (the state would be wrong).
+    /// The events of `stream` as `Event`s, personal data left sealed (decisions do not read
+    /// it); a type this version cannot read is an error, never skipped (the state would be wrong).
     func load<Event: DomainEvent>(_ stream: String, as _: Event.Type) async throws -> LoadedStream<Event> {
         let recorded = try await reader.readStream(stream)
         var events: [Event] = []
         for record in recorded {
             let envelope = record.envelope
-            guard let event = try Event(type: envelope.type, body: envelope.body) else {
+            guard let (event, _) = try Event.read(type: envelope.type, schemaVersion: envelope.schemaVersion, body: envelope.body, record: nil) else {
                 throw Problem(.internalError, "\(stream) version \(envelope.streamVersion) has event type \(envelope.type), which this node cannot read")
             }
             events.append(event)
@@ -31,10 +33,22 @@ struct StreamStore: Sendable {
         return LoadedStream(events: events, recorded: recorded)
     }
 
-    /// One stream's part of an append, built from domain events.
-    static func append(_ stream: String, expectedVersion: Int64, events: [some DomainEvent], actor: Actor) throws -> StreamAppend {
-        StreamAppend(stream: stream, expectedVersion: expectedVersion,
-                     events: try events.map { NewEvent(type: $0.type, actor: actor, body: try $0.body()) })
+    /// One stream's part of an append, built from domain events: each body checked against
+    /// the value rules in plain text, then its personal data sealed with `record`'s keys.
+    static func append(_ stream: String, expectedVersion: Int64, events: [some DomainEvent], actor: Actor,
+                       record: String, keys: RecordKeys) throws -> StreamAppend {
+        StreamAppend(stream: stream, expectedVersion: expectedVersion, events: try events.map { event in
+            let body = try event.body()
+            do throws(EventValueRules.Violation) { try EventValueRules.check(body: body) } catch {
+                throw Problem(AppendError.invalidValue(field: error.field, reason: error.reason))
+            }
+            do {
+                let sealed = try SealedBody.seal(body, type: event.type, record: record, keys: keys)
+                return NewEvent(type: event.type, schemaVersion: SealedBody.schemaVersion, actor: actor, body: sealed)
+            } catch let missing as SealedBody.MissingKey {
+                throw Problem(.unavailable, "\(missing): its personal data cannot be sealed until the node that involved this one grants the key; retry shortly")
+            }
+        })
     }
 
     /// Appends all of `appends` or nothing.

@@ -1,14 +1,16 @@
 import CaseDomain
 import EventLog
+import Federation
 import Foundation
 import Projections
 
 /// A case as staff see it: its state, the applicant in masked form, its investigations.
 struct CaseView: Encodable, Sendable {
+    /// The applicant; name, ID and phone only where this node opens them (ID and phone masked).
     struct ApplicantView: Encodable, Sendable {
-        var name: String
-        var idNumber: String
-        var phone: String
+        var name: String?
+        var idNumber: String?
+        var phone: String?
         var homeCity: NodeID
         var groups: [String]
     }
@@ -46,6 +48,8 @@ struct CaseView: Encodable, Sendable {
     var subsidyAmount: Int64?
     var followUps: Int
     var investigations: [InvestigationSummary]
+    /// What of the applicant's personal data this node shows.
+    var personalData: PersonalDataState = .sealed
 }
 
 /// An investigation request as staff see it.
@@ -60,23 +64,6 @@ struct InvestigationView: Encodable, Sendable {
     var lawyer: String?
     var reportDueAt: Timestamp?
     var findings: String?
-}
-
-/// A certificate as the register shows it, for recognition.
-struct CertificateView: Encodable, Sendable {
-    var certificateId: String
-    var version: Int64
-    var status: HardshipCertificate.Status
-    var issuingNode: NodeID
-    var issuingCentre: CentreID
-    var issuingEventHash: String
-    var holderName: String
-    var idNumber: String
-    var basis: String
-    var standard: String
-    var validFrom: Timestamp
-    var validUntil: Timestamp
-    var revocationReason: String?
 }
 
 /// One step of a case's history, across every node that recorded it.
@@ -101,30 +88,45 @@ struct Views: Sendable {
     let cases: CaseRecords
     let registry: CertificateRegistry
     let clock: NodeClock
+    /// Where every plain-text read of personal data is recorded.
+    let accessLog: AccessLog
 
-    func caseView(_ caseID: String, for staff: StaffClaims) async throws -> CaseView {
+    /// The keys this node holds of records' personal data.
+    var keys: RecordKeyStore { store.keys }
+
+    /// The case, its application opened where this node can; the read is recorded.
+    func caseView(_ caseID: String, for staff: StaffClaims, purpose: String = "case-view") async throws -> CaseView {
         let caseID = try Self.normalised(caseID)
-        return Self.caseView(try Self.readable(try await fromProjection(for: staff) { try await cases.record(caseID) }, caseID, by: staff))
+        let record = try Self.readable(try await fromProjection(for: staff) { try await cases.record(caseID) }, caseID, by: staff)
+        let submitted = try await store.reader.readStream(StreamID.stream(.caseFile, id: caseID)).prefix(1)
+        let opened = try await open(Array(submitted), of: caseID)
+        try await accessLog.record(staff, kind: .caseFile, record: caseID, caseID: caseID, purpose: purpose, fields: opened.opened)
+        return caseView(record, submitted: opened.bodies.first, state: try await erasedOr(opened.state, caseID))
     }
 
     /// Every event of the case and of its investigations, in this node's log order.
     func timeline(_ caseID: String, for staff: StaffClaims) async throws -> [TimelineEntry] {
-        try await caseWithTimeline(caseID, for: staff).1
+        try await caseWithTimeline(caseID, for: staff, purpose: "timeline").1
     }
 
-    /// The case and its timeline from one catch-up of the case view (the staff pages show both).
-    func caseWithTimeline(_ caseID: String, for staff: StaffClaims) async throws -> (CaseView, [TimelineEntry]) {
+    /// The case and its timeline from one catch-up of the case view (the staff pages show
+    /// both), opened where this node can; the read is recorded.
+    func caseWithTimeline(_ caseID: String, for staff: StaffClaims, purpose: String = "case-page") async throws -> (CaseView, [TimelineEntry]) {
         let caseID = try Self.normalised(caseID)
         guard let (record, events) = try await fromProjection(for: staff, { try await cases.recordWithTimeline(caseID) }) else {
             throw Problem(.notFound, "no case \(caseID)")
         }
-        return (Self.caseView(try Self.readable(record, caseID, by: staff)), Self.timeline(events))
+        let readable = try Self.readable(record, caseID, by: staff)
+        let opened = try await open(events, of: caseID)
+        try await accessLog.record(staff, kind: .caseFile, record: caseID, caseID: caseID, purpose: purpose, fields: opened.opened)
+        let submitted = zip(events, opened.bodies).first { $0.0.envelope.type == "ApplicationSubmitted" }?.1
+        return (caseView(readable, submitted: submitted, state: try await erasedOr(opened.state, caseID)), Self.timeline(events, bodies: opened.bodies))
     }
 
     /// Reads through a projection; one too far behind the log to catch up within a request,
     /// or a case view with a parked event, answers 503 saying so (the latter only to those
     /// who may read the case, as far as the view knows it).
-    private func fromProjection<Result>(for staff: StaffClaims? = nil, _ read: () async throws -> Result) async throws -> Result {
+    func fromProjection<Result>(for staff: StaffClaims? = nil, _ read: () async throws -> Result) async throws -> Result {
         do {
             return try await read()
         } catch let behind as ProjectionBehind {
@@ -153,7 +155,7 @@ struct Views: Sendable {
         return record
     }
 
-    private static func caseView(_ record: CaseRecord) -> CaseView {
+    static func caseView(_ record: CaseRecord) -> CaseView {
         let state = record.state
         let application = record.application
         return CaseView(
@@ -176,14 +178,14 @@ struct Views: Sendable {
         )
     }
 
-    private static func timeline(_ events: [RecordedEvent]) -> [TimelineEntry] {
-        events.map { record in
+    private static func timeline(_ events: [RecordedEvent], bodies: [JSONValue]) -> [TimelineEntry] {
+        zip(events, bodies).map { record, body in
             let envelope = record.envelope
             return TimelineEntry(
                 position: record.globalPosition, streamId: envelope.streamId, streamVersion: envelope.streamVersion,
                 type: envelope.type, recordedAt: envelope.recordedAt, node: envelope.originNode,
                 centre: envelope.actor.centre, staff: envelope.actor.staff, hash: record.signed.hash.hex,
-                body: PersonalData.masked(envelope.body)
+                body: PersonalData.masked(body)
             )
         }
     }
@@ -194,44 +196,23 @@ struct Views: Sendable {
         guard loaded.version > 0 else { throw Problem(.notFound, "no investigation request \(investigationID)") }
         let state = Investigation.State(replaying: loaded.events)
         try Self.requireReader(staff, participants: [state.requester, state.target].compactMap { $0 })
+        let caseID = state.caseStream.flatMap(StreamID.caseID(ofStream:))
+        var findings: String?
+        if let caseID {
+            let opened = try await open(loaded.recorded, of: caseID)
+            let events = zip(loaded.recorded, opened.bodies).compactMap { try? Investigation.Event(type: $0.0.envelope.type, body: $0.1) }
+            findings = Investigation.State(replaying: events).findings.flatMap { $0.isEmpty ? nil : $0 }
+            try await accessLog.record(staff, kind: .investigation, record: investigationID.lowercased(), caseID: caseID,
+                                       purpose: "investigation-view", fields: opened.opened)
+        }
         return InvestigationView(
-            investigationId: investigationID.lowercased(), caseId: state.caseStream.map { StreamID.caseID(ofStream: $0) ?? $0 },
+            investigationId: investigationID.lowercased(), caseId: caseID ?? state.caseStream,
             version: state.version, phase: state.phase, fromCentre: state.requester, toCentre: state.target,
-            number: state.number, lawyer: state.lawyer, reportDueAt: state.reportDueAt, findings: state.findings
+            number: state.number, lawyer: state.lawyer, reportDueAt: state.reportDueAt, findings: findings
         )
     }
 
-    /// Any staff member may look a certificate up, by id: recognition is the point of the
-    /// register. The holder's ID number is shown masked.
-    func certificateView(_ certificateID: String) async throws -> CertificateView {
-        let id = StreamID.kind(of: try Workflow.certificateStream(certificateID))?.id ?? certificateID
-        guard let entry = try await fromProjection({ try await registry.entry(id: id) }) else {
-            throw Problem(.notFound, "no certificate \(certificateID)")
-        }
-        return Self.certificateView(entry, at: clock.now(), idNumber: PersonalData.maskIDNumber(entry.idNumber))
-    }
-
-    /// The certificates issued to `idNumber` (the caller knows it), oldest first.
-    func certificates(idNumber: String) async throws -> [CertificateView] {
-        try CertificateRoutes.requireIDNumber(idNumber)
-        let now = clock.now()
-        return try await fromProjection { try await registry.entries(idNumber: idNumber) }.map {
-            Self.certificateView($0, at: now, idNumber: $0.idNumber)
-        }
-    }
-
-    private static func certificateView(_ entry: CertificateRegistry.Entry, at now: Timestamp, idNumber: String) -> CertificateView {
-        CertificateView(
-            certificateId: entry.certificateID, version: entry.revocationReason == nil ? 1 : 2,
-            status: entry.revocationReason != nil ? .revoked : now > entry.validUntil ? .expired : .valid,
-            issuingNode: NodeID(rawValue: entry.issuingNode) ?? NodeID(rawValue: "unknown")!,
-            issuingCentre: CentreID(rawValue: entry.issuingCentre) ?? CentreID(rawValue: "unknown-centre")!,
-            issuingEventHash: entry.issuingEventHash, holderName: entry.holderName, idNumber: idNumber,
-            basis: entry.basis, standard: entry.standard, validFrom: entry.validFrom, validUntil: entry.validUntil,
-            revocationReason: entry.revocationReason)
-    }
-
-    private static func requireReader(_ staff: StaffClaims, participants: some Sequence<CentreID>) throws(Problem) {
+    static func requireReader(_ staff: StaffClaims, participants: some Sequence<CentreID>) throws(Problem) {
         let participants = Set(participants)
         switch staff.role {
         case .auditor: return

@@ -1,6 +1,7 @@
 import CaseDomain
 import EventLog
 import Foundation
+import Logging
 
 /// What a write answers: the record's id, its new version, and the number a grant or an
 /// accepted investigation was given.
@@ -26,6 +27,10 @@ struct Workflow: Sendable {
     /// Every centre of the federation: the only valid targets of transfers and requests.
     let centres: Set<CentreID>
     let clock: NodeClock
+    /// Run after a command that involves another node or erases a case.
+    let keyHandOver: KeyHandOver
+    /// The blind index a certificate's holder is recorded and recognised by (Workflow+Certificates).
+    let matching: BlindIndex
     /// Concurrent grants at one centre race for the register's next number; the losers
     /// re-read it and try again, this many times.
     let numberingAttempts = 64
@@ -36,40 +41,48 @@ struct Workflow: Sendable {
     /// checked against the certificate register and the entry relied on is recorded.
     func submit(_ command: CaseCommand, by staff: StaffClaims) async throws -> WriteResult {
         let actor = try Self.writer(staff)
-        if case .submit(_, let matter, _, _, _) = command { try requireKnown(matter.jurisdictionCentre, field: "matter.jurisdictionCentre") }
+        if case .submit(_, let matter, _, _, _, _) = command { try requireKnown(matter.jurisdictionCentre, field: "matter.jurisdictionCentre") }
         let now = clock.now()
         var context = CaseContext(now: now, actor: actor, role: Self.role(staff), policies: policies)
-        if case .submit(let applicant, _, _, .certificate(let certificateID), _) = command {
+        if case .submit(let applicant, _, _, .certificate(let certificateID), _, _) = command {
             context.recognisedCertificate = try await recognise(certificateID, for: applicant, at: now)
         }
         let id = UUID.version7(at: now)
         let stream = Self.caseStream(id)
         let events = try Self.decided { () throws(CommandError) in try CaseLifecycle.decide(command, on: CaseState(), context: context) }
-        let outcome = try await commit([StreamStore.append(stream, expectedVersion: 0, events: events, actor: actor)])
+        let keys = try await store.keys.create(for: Self.id(of: id))
+        let outcome = try await commit([StreamStore.append(stream, expectedVersion: 0, events: events, actor: actor, record: Self.id(of: id), keys: keys)])
         return WriteResult(id: Self.id(of: id), version: outcome[0].streamVersion)
     }
 
     /// Gives `command` on an existing case, if the case is at `expectedVersion`.
     func act(on caseID: String, expectedVersion: Int64, _ command: CaseCommand, by staff: StaffClaims) async throws -> WriteResult {
         let actor = try Self.writer(staff)
-        if case .requestTransfer(let target, _) = command { try requireKnown(target, field: "toCentre") }
+        if case .requestTransfer(let target, _, _) = command { try requireKnown(target, field: "toCentre") }
         let stream = try Self.caseStream(caseID)
         let loaded = try await store.load(stream, as: CaseEvent.self)
         guard loaded.version > 0 else { throw Problem(.notFound, "no case \(caseID)") }
         try Self.check(expectedVersion, against: loaded.version)
         let state = CaseState(replaying: loaded.events)
         var context = CaseContext(now: clock.now(), actor: actor, role: Self.role(staff), policies: policies)
+        context.archivedAt = loaded.recorded.last { $0.envelope.type == "CaseArchived" }?.envelope.recordedAt
+        let record = StreamID.caseID(ofStream: stream) ?? caseID
+        let keys = try await store.keys.keys(for: record)
 
         guard case .decide(true, _) = command, let centre = actor.centre else {
             let events = try Self.decided { () throws(CommandError) in try CaseLifecycle.decide(command, on: state, context: context) }
-            let outcome = try await commit([StreamStore.append(stream, expectedVersion: state.version, events: events, actor: actor)])
+            let outcome = try await commit([StreamStore.append(stream, expectedVersion: state.version, events: events, actor: actor, record: record, keys: keys)])
+            switch command {
+            case .requestTransfer, .erase: await keyHandOver.now(logger: Self.logger)
+            default: break
+            }
             return WriteResult(id: caseID, version: outcome[0].streamVersion)
         }
         // A grant numbers the case in the deciding centre's register, in the same commit.
         return try await numbered(kind: .case, centre: centre, stream: stream) { number throws in
             context.allottedNumber = number
             let events = try Self.decided { () throws(CommandError) in try CaseLifecycle.decide(command, on: state, context: context) }
-            return (try StreamStore.append(stream, expectedVersion: state.version, events: events, actor: actor), caseID)
+            return (try StreamStore.append(stream, expectedVersion: state.version, events: events, actor: actor, record: record, keys: keys), caseID)
         }
     }
 
@@ -112,13 +125,15 @@ struct Workflow: Sendable {
     // MARK: Investigations
 
     /// Requests an investigation for a case the staff member's centre owns.
-    func requestInvestigation(for caseID: String, toCentre: CentreID, questions: [String], dueDays: Int, by staff: StaffClaims) async throws -> WriteResult {
+    func requestInvestigation(for caseID: String, toCentre: CentreID, questions: [String], dueDays: Int,
+                              shares: [PersonalField] = [], legalBasis: String? = nil, by staff: StaffClaims) async throws -> WriteResult {
         let actor = try Self.writer(staff)
         let caseStream = try Self.caseStream(caseID)
         let loaded = try await store.load(caseStream, as: CaseEvent.self)
         guard loaded.version > 0 else { throw Problem(.notFound, "no case \(caseID)") }
         let state = CaseState(replaying: loaded.events)
-        let command = Investigation.Command.request(caseStream: caseStream, toCentre: toCentre, questions: questions, dueDays: dueDays)
+        let command = Investigation.Command.request(caseStream: caseStream, toCentre: toCentre, questions: questions, dueDays: dueDays,
+                                                    shares: shares, legalBasis: legalBasis)
         guard [.readyForDecision, .granted, .lawyerAssigned].contains(state.phase) else {
             throw Problem(CommandError.invalidTransition(command: command.name, phase: state.phase.rawValue))
         }
@@ -126,11 +141,17 @@ struct Workflow: Sendable {
             throw Problem(CommandError.forbidden(command: command.name, reason: "only the handling centre \(state.owner?.rawValue ?? "-") requests investigations for this case"))
         }
         try requireKnown(toCentre, field: "toCentre")
+        if !shares.isEmpty, toCentre.node != actor.centre?.node {
+            try Self.decided { () throws(CommandError) in try state.requireConsent(.checksByOtherCities, for: command.name, legalBasis: legalBasis) }
+        }
         let now = clock.now()
         let id = UUID.version7(at: now)
         let stream = Self.investigationStream(id)
         let events = try Self.decided { () throws(CommandError) in try Investigation.decide(command, on: .init(), now: now, actor: actor) }
-        let outcome = try await commit([StreamStore.append(stream, expectedVersion: 0, events: events, actor: actor)])
+        let record = StreamID.caseID(ofStream: caseStream) ?? caseID
+        let keys = try await store.keys.keys(for: record)
+        let outcome = try await commit([StreamStore.append(stream, expectedVersion: 0, events: events, actor: actor, record: record, keys: keys)])
+        await keyHandOver.now(logger: Self.logger)
         return WriteResult(id: Self.id(of: id), version: outcome[0].streamVersion)
     }
 
@@ -144,57 +165,18 @@ struct Workflow: Sendable {
         try Self.check(expectedVersion, against: loaded.version)
         let state = Investigation.State(replaying: loaded.events)
         let now = clock.now()
+        // An investigation's personal data is its case's: sealed with the case's keys.
+        let record = state.caseStream.flatMap(StreamID.caseID(ofStream:)) ?? investigationID
+        let keys = try await store.keys.keys(for: record)
         guard case .accept = command, let centre = actor.centre else {
             let events = try Self.decided { () throws(CommandError) in try Investigation.decide(command, on: state, now: now, actor: actor) }
-            let outcome = try await commit([StreamStore.append(stream, expectedVersion: state.version, events: events, actor: actor)])
+            let outcome = try await commit([StreamStore.append(stream, expectedVersion: state.version, events: events, actor: actor, record: record, keys: keys)])
             return WriteResult(id: investigationID, version: outcome[0].streamVersion)
         }
         return try await numbered(kind: .investigation, centre: centre, stream: stream) { number throws in
             let events = try Self.decided { () throws(CommandError) in try Investigation.decide(.accept(number: number), on: state, now: now, actor: actor) }
-            return (try StreamStore.append(stream, expectedVersion: state.version, events: events, actor: actor), investigationID)
+            return (try StreamStore.append(stream, expectedVersion: state.version, events: events, actor: actor, record: record, keys: keys), investigationID)
         }
-    }
-
-    // MARK: Certificates
-
-    /// Issues a hardship certificate at the staff member's centre, under its city's standard.
-    func issueCertificate(_ command: HardshipCertificate.Command, by staff: StaffClaims) async throws -> WriteResult {
-        let actor = try Self.writer(staff)
-        let now = clock.now()
-        let id = UUID.version7(at: now)
-        let events = try Self.decided { () throws(CommandError) in try HardshipCertificate.decide(command, on: .init(), now: now, actor: actor) }
-        let outcome = try await commit([StreamStore.append(Self.certificateStream(id), expectedVersion: 0, events: events, actor: actor)])
-        return WriteResult(id: Self.id(of: id), version: outcome[0].streamVersion)
-    }
-
-    /// Revokes a certificate this city issued.
-    func revokeCertificate(_ certificateID: String, expectedVersion: Int64, reason: String, by staff: StaffClaims) async throws -> WriteResult {
-        let actor = try Self.writer(staff)
-        let stream = try Self.certificateStream(certificateID)
-        let loaded = try await store.load(stream, as: HardshipCertificate.Event.self)
-        guard loaded.version > 0 else { throw Problem(.notFound, "no certificate \(certificateID)") }
-        try Self.check(expectedVersion, against: loaded.version)
-        let state = HardshipCertificate.State(replaying: loaded.events)
-        let now = clock.now()
-        let events = try Self.decided { () throws(CommandError) in try HardshipCertificate.decide(.revoke(reason: reason), on: state, now: now, actor: actor) }
-        let outcome = try await commit([StreamStore.append(stream, expectedVersion: state.version, events: events, actor: actor)])
-        return WriteResult(id: certificateID, version: outcome[0].streamVersion)
-    }
-
-    /// The register entry an application may rely on: the certificate must be valid now
-    /// and be the applicant's own.
-    private func recognise(_ certificateID: String, for applicant: Applicant, at now: Timestamp) async throws -> CertificateRecognition {
-        let field = "hardship.certificateId"
-        guard let stream = try? Self.certificateStream(certificateID) else { throw Problem.invalid(field, "no such certificate") }
-        let loaded = try await store.load(stream, as: HardshipCertificate.Event.self)
-        let state = HardshipCertificate.State(replaying: loaded.events)
-        try Self.decided { () throws(CommandError) in try state.recognise(at: now) }
-        guard let issued = state.issued, let issuing = loaded.recorded.first else { throw Problem.invalid(field, "no such certificate") }
-        guard issued.idNumber == applicant.idNumber else {
-            throw Problem.invalid(field, "the certificate was issued to another ID number")
-        }
-        return CertificateRecognition(certificateId: certificateID, issuingNode: issuing.envelope.originNode,
-                                      issuingEventHash: issuing.signed.hash.hex)
     }
 
     // MARK: Numbering and commits
@@ -223,7 +205,7 @@ struct Workflow: Sendable {
         throw Problem(.unavailable, "could not take a number in \(register) after \(numberingAttempts) attempts: too many concurrent grants, retry")
     }
 
-    private func commit(_ appends: [StreamAppend]) async throws(Problem) -> [AppendOutcome] {
+    func commit(_ appends: [StreamAppend]) async throws(Problem) -> [AppendOutcome] {
         do {
             return try await store.commit(appends)
         } catch {
@@ -258,6 +240,8 @@ struct Workflow: Sendable {
     static func role(_ staff: StaffClaims) -> CaseContext.Role {
         staff.role == .supervisor ? .supervisor : .staff
     }
+
+    static let logger = Logger(label: "tongban.workflow")
 
     static func id(of uuid: UUID) -> String { uuid.uuidString.lowercased() }
 

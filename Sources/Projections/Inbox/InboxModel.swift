@@ -104,7 +104,7 @@ struct InboxModel: Sendable, Equatable {
             if ruling.aidOrdered, let owner { add(.decide, for: owner, case: caseID, at: time) }
         case .lawyerAssigned:
             remove([.assignLawyer], case: caseID)
-        case .advanceAidStarted, .objectionFiled, .lawyerChanged, .originalsCollected, .followUpRecorded:
+        case .advanceAidStarted, .objectionFiled, .lawyerChanged, .originalsCollected, .followUpRecorded, .caseErased:
             return
         }
     }

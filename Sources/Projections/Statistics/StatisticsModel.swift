@@ -100,7 +100,7 @@ struct StatisticsModel: Sendable, Equatable {
             for measure in Measure.allCases { drop(measure, subject) }
         case .objectionRuled(let ruling):
             if ruling.aidOrdered, let centre { open(.decide, subject, centre: centre, at: at, due: nil) }
-        case .advanceAidStarted, .objectionFiled, .lawyerChanged, .originalsCollected, .caseArchived, .followUpRecorded:
+        case .advanceAidStarted, .objectionFiled, .lawyerChanged, .originalsCollected, .caseArchived, .followUpRecorded, .caseErased:
             return
         }
     }

@@ -131,7 +131,7 @@ struct AuditTrail: Encodable {
         // The state from the accepted events only, as every projection sees it.
         let accepted = events.filter { $0.quarantineReason == nil }
         let caseState = CaseState(replaying: accepted.filter { $0.envelope.streamId == StreamID.stream(.caseFile, id: caseID) }
-            .compactMap { try? CaseEvent(type: $0.envelope.type, body: $0.envelope.body) })
+            .compactMap { try? CaseEvent.read(type: $0.envelope.type, schemaVersion: $0.envelope.schemaVersion, body: $0.envelope.body, record: nil)?.event })
         phase = caseState.phase.rawValue
         owner = caseState.owner?.rawValue
         number = caseState.number
@@ -139,7 +139,7 @@ struct AuditTrail: Encodable {
         let byInvestigation = Dictionary(grouping: accepted.filter { StreamID.kind(of: $0.envelope.streamId)?.kind == .investigation }, by: \.envelope.streamId)
         investigations = byInvestigation.keys.sorted().map { stream in
             let state = Investigation.State(replaying: byInvestigation[stream, default: []]
-                .compactMap { try? Investigation.Event(type: $0.envelope.type, body: $0.envelope.body) })
+                .compactMap { try? Investigation.Event.read(type: $0.envelope.type, schemaVersion: $0.envelope.schemaVersion, body: $0.envelope.body, record: nil)?.event })
             return InvestigationSummary(id: StreamID.kind(of: stream)?.id ?? stream, phase: state.phase.rawValue,
                                         requestedCentre: state.target?.rawValue, number: state.number)
         }

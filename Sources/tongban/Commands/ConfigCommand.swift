@@ -54,6 +54,10 @@ struct ConfigCheckCommand: AsyncParsableCommand {
         do {
             file = try FederationFile.load(path: federation)
             ok("\(federation): \(file.nodes.count) node(s), \(file.nodes.reduce(0) { $0 + $1.centres.count }) centre(s), every node has a public key")
+            if file.matchingKey == nil {
+                print("WARNING: \(federation) has no matchingKey: each node indexes certificate holders under a key of its own, "
+                      + "so a certificate is recognised only at the node that issued it (give every node the same base64 of 32 random bytes)")
+            }
         } catch {
             problem("\(error)")
             throw ExitCode(1)

@@ -63,11 +63,22 @@ struct DevCommand: AsyncParsableCommand {
         say("stopped; the data stays in \(stateDir) for the next run")
     }
 
+    /// The dev federation's matching key (``FederationFile/matchingKey``), made once and kept
+    /// beside the node keys.
+    private static func matchingKey(at path: String) throws -> String {
+        if let text = try? String(contentsOfFile: path, encoding: .utf8) { return text.trimmingCharacters(in: .whitespacesAndNewlines) }
+        let key = Data((0..<32).map { _ in UInt8.random(in: .min ... .max) }).base64EncodedString()
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data((key + "\n").utf8).write(to: URL(fileURLWithPath: path))
+        return key
+    }
+
     /// Migrates and serves every selected node until Ctrl-C.
     private func runFederation(of template: FederationFile, nodes selected: [FederationFile.Node], on cluster: LocalCluster,
                                migrator: Migrator, clock nodeClock: NodeClock) async throws {
         let devDirectory = stateDir + "/dev"
-        var federationFile = FederationFile(name: template.name, nodes: [])
+        var federationFile = FederationFile(name: template.name, nodes: [], auditors: template.auditors,
+                                            matchingKey: try template.matchingKey ?? Self.matchingKey(at: "\(devDirectory)/keys/matching.key"))
         var setups: [(node: FederationFile.Node, database: String, key: NodeSigningKey)] = []
         for (index, var node) in selected.enumerated() {
             let keyPath = "\(devDirectory)/keys/\(node.id).key"
@@ -75,6 +86,7 @@ struct DevCommand: AsyncParsableCommand {
                 ? try NodeSigningKey.read(node: node.id, from: keyPath)
                 : try { let key = NodeSigningKey.generate(for: node.id); try key.write(to: keyPath); return key }()
             node.publicKey = key.publicKeyBase64
+            node.encryptionKey = NodeEncryptionKey(derivedFrom: key).publicKeyBase64
             node.url = "http://127.0.0.1:\(basePort + index)"
             federationFile.nodes.append(node)
             let database = "tongban_" + node.id.rawValue.replacingOccurrences(of: "-", with: "_")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CaseDomain
 import EventLog
+import Federation
 
 /// `tongban keys`: a node's signing keys.
 struct KeysCommand: AsyncParsableCommand {
@@ -30,6 +31,7 @@ struct KeysCommand: AsyncParsableCommand {
             print("private key: \(out) (mode 0600)")
             print("public key:  \(out).pub")
             print("\"publicKey\": \"\(key.publicKeyBase64)\"")
+            print("\"encryptionKey\": \"\(NodeEncryptionKey(derivedFrom: key).publicKeyBase64)\"")
         }
     }
 }

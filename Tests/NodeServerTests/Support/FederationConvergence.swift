@@ -82,7 +82,7 @@ extension FederationHarness {
         #expect(Set(stored.keys) == Set(logCases), "\(context): a view for every case in the log")
         for id in logCases {
             let events = try await reader.readStream(StreamID.stream(.caseFile, id: id))
-                .compactMap { try CaseEvent(type: $0.envelope.type, body: $0.envelope.body) }
+                .compactMap { try CaseEvent.read(type: $0.envelope.type, schemaVersion: $0.envelope.schemaVersion, body: $0.envelope.body, record: nil)?.event }
             #expect(stored[id] == CaseState(replaying: events), "\(context): the view of case \(id) is not the fold of its stream")
         }
 
@@ -94,7 +94,7 @@ extension FederationHarness {
         #expect(Set(storedRequests.keys) == Set(logInvestigations), "\(context): a view for every investigation request in the log")
         for id in logInvestigations {
             let events = try await reader.readStream(StreamID.stream(.investigation, id: id))
-                .compactMap { try Investigation.Event(type: $0.envelope.type, body: $0.envelope.body) }
+                .compactMap { try Investigation.Event.read(type: $0.envelope.type, schemaVersion: $0.envelope.schemaVersion, body: $0.envelope.body, record: nil)?.event }
             #expect(storedRequests[id] == Investigation.State(replaying: events), "\(context): the view of request \(id) is not the fold of its stream")
         }
     }

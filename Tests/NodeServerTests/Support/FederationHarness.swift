@@ -40,13 +40,24 @@ struct FederationHarness: Sendable {
     /// knows the other at a URL that refuses connections), so their events must relay.
     static func run(absentNodes: [NodeSigningKey] = [], blockedLinks: [(String, String)] = [],
                     _ body: @Sendable (FederationHarness) async throws -> Void) async throws {
-        try await withTestDatabase { rizhao in
-            try await withTestDatabase { qingdao in
-                try await withTestDatabase { weihai in
-                    try await run(databases: ["rizhao": rizhao, "qingdao": qingdao, "weihai": weihai], absentNodes: absentNodes,
-                                    blockedLinks: blockedLinks, body)
-                }
-            }
+        try await run(cities: ["rizhao", "qingdao", "weihai"], absentNodes: absentNodes, blockedLinks: blockedLinks, body)
+    }
+
+    /// Runs `body` against a node for each of `cities` (nodes of the example federation).
+    static func run(cities: [String], absentNodes: [NodeSigningKey] = [], blockedLinks: [(String, String)] = [],
+                    _ body: @Sendable (FederationHarness) async throws -> Void) async throws {
+        try await withDatabases(cities, [:]) { databases in
+            try await run(databases: databases, absentNodes: absentNodes, blockedLinks: blockedLinks, body)
+        }
+    }
+
+    private static func withDatabases(_ names: [String], _ made: [String: TestDatabase],
+                                      _ body: ([String: TestDatabase]) async throws -> Void) async throws {
+        guard let name = names.first else { return try await body(made) }
+        try await withTestDatabase { database in
+            var made = made
+            made[name] = database
+            try await withDatabases(Array(names.dropFirst()), made, body)
         }
     }
 
@@ -54,6 +65,8 @@ struct FederationHarness: Sendable {
                             _ body: @Sendable (FederationHarness) async throws -> Void) async throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: TestCluster.repositoryRoot + "/deploy/federation.example.json"))
         var federation = try FederationFile.decode(data, source: "example", requirePublicKeys: false)
+        // One matching key for the federation, so that every node indexes a holder alike.
+        federation.matchingKey = federation.matchingKey ?? Data(repeating: 0x5A, count: 32).base64EncodedString()
         // Below the ephemeral range (32768–60999), where a client connection could hold the port.
         let base = Int.random(in: 10_000..<20_000)
         let absent = Dictionary(uniqueKeysWithValues: absentNodes.map { ($0.node, $0) })
@@ -65,6 +78,7 @@ struct FederationHarness: Sendable {
             } else {
                 federation.nodes[index].url = "http://127.0.0.1:\(base + index)"
                 federation.nodes[index].publicKey = TestDatabase.key(federation.nodes[index].id.rawValue).publicKeyBase64
+                federation.nodes[index].encryptionKey = NodeEncryptionKey(derivedFrom: TestDatabase.key(federation.nodes[index].id.rawValue)).publicKeyBase64
             }
         }
         let logger = {

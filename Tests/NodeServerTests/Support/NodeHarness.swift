@@ -112,7 +112,7 @@ struct NodeHarness: Sendable {
 
     /// Zhang's application as DESIGN.md shows it, exempt as a migrant worker in Rizhao.
     static func application(jurisdiction: CentreID = licang, urgent: Bool = false, hardship: JSONValue? = nil,
-                            idNumber: String = "371121198001011234") -> JSONValue {
+                            idNumber: String = "371121198001011234", consent: Bool = true) -> JSONValue {
         .object([
             "applicant": .object(["name": "张某", "idNumber": .string(idNumber), "phone": "13800000000", "homeCity": "rizhao",
                                   "groups": .array(["migrant-worker"])]),
@@ -122,6 +122,7 @@ struct NodeHarness: Sendable {
             "hardship": hardship ?? .object(["basis": "exempt", "group": "migrant-worker"]),
             "documents": .array([.object(["name": "申请表.pdf", "mediaType": "application/pdf", "size": 48213,
                                           "sha256": .string(String(repeating: "ab", count: 32))])]),
+            "consent": .object(["shareWithJurisdiction": .bool(consent), "checksByOtherCities": .bool(consent)]),
         ])
     }
 }

@@ -40,6 +40,7 @@ struct ValidCommands: Sendable {
             "applicant": applicant, "matter": matter, "urgent": .bool(random.oneIn(4)),
             "hardship": exempt ? ["basis": "exempt", "group": "migrant-worker"] : ["basis": "promise", "statement": "本人承诺家庭经济困难"],
             "documents": [Self.document(using: &random)],
+            "consent": ["shareWithJurisdiction": true, "checksByOtherCities": true],
         ]))
     }
 

@@ -40,7 +40,7 @@ struct BenchWorkload {
         var commands: [(CaseCommand, CentreID)] = [
             (.submit(applicant: applicant, matter: Matter(litigation: true, cause: "traffic-accident", summary: "交通事故赔偿纠纷",
                                                            venue: "人民法院", jurisdictionCentre: jurisdiction),
-                     urgent: Int.random(in: 0..<10, using: &generator) == 0, hardship: .promise(statement: "本人承诺经济困难"), documents: []), intake),
+                     urgent: Int.random(in: 0..<10, using: &generator) == 0, hardship: .promise(statement: "本人承诺经济困难"), documents: [], consent: Consent(shareWithJurisdiction: true, checksByOtherCities: true)), intake),
             (.assess(eligible: true, reason: "符合条件", missing: []), intake),
         ]
         var owner = intake
@@ -84,7 +84,7 @@ struct BenchWorkload {
         let commands: [CaseCommand] = [
             .submit(applicant: applicant, matter: Matter(litigation: true, cause: "traffic-accident", summary: "交通事故赔偿纠纷",
                                                          venue: "人民法院", jurisdictionCentre: target),
-                    urgent: false, hardship: .promise(statement: "本人承诺经济困难"), documents: []),
+                    urgent: false, hardship: .promise(statement: "本人承诺经济困难"), documents: [], consent: Consent(shareWithJurisdiction: true, checksByOtherCities: true)),
             .assess(eligible: true, reason: "符合条件", missing: []),
             .requestTransfer(to: target, reason: "管辖"),
         ]

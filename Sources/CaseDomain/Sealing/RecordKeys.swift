@@ -1,0 +1,68 @@
+import Crypto
+import Foundation
+
+/// The keys that open one record's personal data (a case with its investigations, or a
+/// certificate): the record key, from which every field's key is derived, or some field
+/// keys only (what an investigation request shared).
+public struct RecordKeys: Sendable, Hashable {
+    /// The record key, where this node holds it.
+    public private(set) var recordKey: SymmetricKey?
+    /// Keys of single fields, given without the record key.
+    public private(set) var fieldKeys: [PersonalField: [SymmetricKey]] = [:]
+
+    /// No keys: everything stays sealed.
+    public static let none = RecordKeys()
+
+    public init() {}
+
+    /// All of a record's fields, from its key.
+    public init(recordKey: SymmetricKey) {
+        self.recordKey = recordKey
+    }
+
+    /// A new random record key (256 bits).
+    public static func generate() -> RecordKeys { RecordKeys(recordKey: SymmetricKey(size: .bits256)) }
+
+    /// Adds a key of a single field (several may be held: one per node that granted it).
+    public mutating func add(_ key: SymmetricKey, for field: PersonalField) {
+        fieldKeys[field, default: []].append(key)
+    }
+
+    /// Adds another record key (a node may have been granted the key more than once).
+    public mutating func add(recordKey key: SymmetricKey) {
+        if recordKey == nil { recordKey = key } else { PersonalField.allCases.forEach { add(Self.derive(key, $0), for: $0) } }
+    }
+
+    /// The keys to try for `field`, the record key's derivation first.
+    public func keys(for field: PersonalField) -> [SymmetricKey] {
+        (recordKey.map { [Self.derive($0, field)] } ?? []) + (fieldKeys[field] ?? [])
+    }
+
+    /// The key `field` is sealed with, when this node holds it (the record key's
+    /// derivation, or the field key a grant gave: the same key).
+    public func sealingKey(for field: PersonalField) -> SymmetricKey? {
+        recordKey.map { Self.derive($0, field) } ?? fieldKeys[field]?.first
+    }
+
+    /// The fields these keys open.
+    public var readableFields: Set<PersonalField> {
+        recordKey != nil ? Set(PersonalField.allCases) : Set(fieldKeys.keys)
+    }
+
+    /// HKDF-SHA256 of the record key for one field.
+    public static func derive(_ recordKey: SymmetricKey, _ field: PersonalField) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: recordKey, info: Data("tongban personal field \(field.rawValue)".utf8), outputByteCount: 32)
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.recordKey.map(Self.bytes) == rhs.recordKey.map(Self.bytes)
+            && lhs.fieldKeys.mapValues { $0.map(Self.bytes) } == rhs.fieldKeys.mapValues { $0.map(Self.bytes) }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(recordKey.map(Self.bytes))
+    }
+
+    /// A key's 32 bytes.
+    public static func bytes(_ key: SymmetricKey) -> [UInt8] { key.withUnsafeBytes { Array($0) } }
+}

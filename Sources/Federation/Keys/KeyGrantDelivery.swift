@@ -1,0 +1,105 @@
+import CaseDomain
+import Foundation
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import PostgresNIO
+import ServiceLifecycle
+
+/// What a node sends a peer the keys of records that came to involve it in:
+/// `POST /v1/sync/key-grants`.
+public struct KeyGrantMessage: Sendable, Codable {
+    public var grants: [KeyGrant]
+    /// The most grants one request carries.
+    public static let maximumGrants = 100
+
+    public init(grants: [KeyGrant]) { self.grants = grants }
+}
+
+/// Delivers the grants ``KeyCustodian`` recorded as owed, to each peer in turn, oldest
+/// first; a delivered grant keeps no sealed copy. A peer that is down is tried again on
+/// the next round (its error kept with the grant).
+public struct KeyGrantDelivery: Sendable {
+    let client: PostgresClient
+    let peers: PeerClient
+    let logger: Logger
+
+    public init(client: PostgresClient, peers: PeerClient, logger: Logger) {
+        self.client = client
+        self.peers = peers
+        self.logger = logger
+    }
+
+    /// Delivers what is owed now; the number of grants delivered.
+    @discardableResult
+    public func deliver() async -> Int {
+        var delivered = 0
+        for peer in peers.peers {
+            delivered += (try? await deliver(to: peer)) ?? 0
+        }
+        return delivered
+    }
+
+    private func deliver(to peer: PeerClient.Peer) async throws -> Int {
+        var delivered = 0
+        while true {
+            let rows = try await client.query("""
+                SELECT grant_id, sealed FROM key_grants WHERE recipient = \(peer.id.rawValue) AND delivered_at IS NULL AND sealed IS NOT NULL
+                 ORDER BY grant_id LIMIT \(KeyGrantMessage.maximumGrants)
+                """, logger: logger)
+            var ids: [Int64] = [], grants: [KeyGrant] = []
+            for try await (id, sealed) in rows.decode((Int64, ByteBuffer).self) {
+                guard let grant = try? JSONDecoder().decode(KeyGrant.self, from: sealed) else { continue }
+                ids.append(id)
+                grants.append(grant)
+            }
+            guard !grants.isEmpty else { return delivered }
+            let body = try JSONEncoder().encode(KeyGrantMessage(grants: grants))
+            do {
+                let answer = try await peers.send("POST", "/v1/sync/key-grants", to: peer, body: body, limit: 64 * 1024)
+                guard answer.status == 200 else { throw DeliveryError(status: answer.status) }
+            } catch {
+                try await client.query("""
+                    UPDATE key_grants SET attempts = attempts + 1, last_error = \(String(describing: error).prefix(500).description) WHERE grant_id = ANY(\(ids))
+                    """, logger: logger)
+                throw error
+            }
+            try await client.query("UPDATE key_grants SET delivered_at = now(), sealed = NULL, last_error = NULL WHERE grant_id = ANY(\(ids))", logger: logger)
+            delivered += ids.count
+        }
+    }
+
+    struct DeliveryError: Error, CustomStringConvertible {
+        let status: UInt
+        var description: String { "the peer answered \(status)" }
+    }
+}
+
+/// The custodian and the delivery on a timer, as one of the node's services.
+public struct KeyCustodianService: Service {
+    let custodian: KeyCustodian
+    let delivery: KeyGrantDelivery
+    let interval: Duration
+    let logger: Logger
+
+    public init(custodian: KeyCustodian, delivery: KeyGrantDelivery, interval: Duration, logger: Logger) {
+        self.custodian = custodian
+        self.delivery = delivery
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await custodian.catchUp()
+                } catch {
+                    logger.error("key custodian failed; retrying", metadata: ["error": "\(error)"])
+                }
+                await delivery.deliver()
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+}

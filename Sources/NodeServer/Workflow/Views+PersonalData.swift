@@ -1,0 +1,99 @@
+import CaseDomain
+import EventLog
+import Federation
+import Foundation
+import Projections
+
+/// How much of a record's personal data this node can show its reader.
+enum PersonalDataState: String, Encodable, Sendable {
+    /// Every personal field of the record opened.
+    case readable
+    /// Some fields opened: what an investigation request shared.
+    case partial
+    /// None: this node holds ciphertext only (it takes no part, or the key has not arrived).
+    case sealed
+    /// The record was erased: its keys are destroyed on every node.
+    case erased
+}
+
+/// Events of a record read with this node's keys: the domain's shape, what was opened.
+struct OpenedEvents: Sendable {
+    var bodies: [JSONValue]
+    var opened: Set<PersonalField> = []
+    var sealed: Set<PersonalField> = []
+
+    var state: PersonalDataState {
+        if opened.isEmpty { return sealed.isEmpty ? .readable : .sealed }
+        return sealed.isEmpty ? .readable : .partial
+    }
+}
+
+extension Views {
+    /// Opens the bodies of `events` (of one case and its investigations) with the keys this
+    /// node holds for `caseID`; a body of a version this node cannot read is shown as stored.
+    func open(_ events: [RecordedEvent], of caseID: String) async throws -> OpenedEvents {
+        let keys = try await keys.keys(for: caseID)
+        var opened = OpenedEvents(bodies: [])
+        for event in events {
+            let envelope = event.envelope
+            guard let body = SealedBody.open(envelope.body, type: envelope.type, schemaVersion: envelope.schemaVersion,
+                                             record: caseID, keys: keys) else {
+                opened.bodies.append(envelope.body)
+                continue
+            }
+            opened.bodies.append(body.body)
+            opened.opened.formUnion(body.opened)
+            opened.sealed.formUnion(body.sealed)
+        }
+        return opened
+    }
+
+    /// The case view with what its application says in plain text, where this node can
+    /// open it: the name and the matter in full, ID and phone masked.
+    func caseView(_ record: CaseRecord, submitted: JSONValue?, state: PersonalDataState) -> CaseView {
+        var view = Self.caseView(record)
+        view.personalData = state
+        guard case .applicationSubmitted(let application)?? = submitted.map({ try? CaseEvent(type: "ApplicationSubmitted", body: $0) }) else {
+            return view
+        }
+        view.applicant?.name = application.applicant.name.isEmpty ? nil : application.applicant.name
+        view.applicant?.idNumber = application.applicant.idNumber.isEmpty ? nil : PersonalData.maskIDNumber(application.applicant.idNumber)
+        view.applicant?.phone = application.applicant.phone.isEmpty ? nil : PersonalData.maskPhone(application.applicant.phone)
+        view.matter?.summary = application.matter.summary
+        return view
+    }
+
+    /// The state of a case this node has erased, or `state`.
+    func erasedOr(_ state: PersonalDataState, _ caseID: String) async throws -> PersonalDataState {
+        try await keys.isErased(caseID) ? .erased : state
+    }
+}
+
+extension Views {
+    /// The applicants' names of `cases`, masked (`张*`), where this node opens them: what an
+    /// inbox shows. Masked names are not read in plain text, so nothing is recorded.
+    func maskedApplicants(of cases: Set<String>) async throws -> [String: String] {
+        let first = try await store.reader.firstEvents(ofStreams: cases.map { StreamID.stream(.caseFile, id: $0) })
+        let keys = try await keys.keys(for: Array(cases))
+        var names: [String: String] = [:]
+        for event in first {
+            let envelope = event.envelope
+            guard let caseID = StreamID.caseID(ofStream: envelope.streamId),
+                  case .applicationSubmitted(let submitted)? = try? CaseEvent.read(
+                      type: envelope.type, schemaVersion: envelope.schemaVersion, body: envelope.body, record: caseID, keys: keys[caseID] ?? .none)?.event,
+                  !submitted.applicant.name.isEmpty else { continue }
+            names[caseID] = PersonalData.maskName(submitted.applicant.name)
+        }
+        return names
+    }
+
+    /// `page` with each item's applicant name masked where this node opens it.
+    func withApplicants(_ page: InboxQuery.Page) async throws -> InboxQuery.Page {
+        let names = try await maskedApplicants(of: Set(page.items.map(\.caseId)))
+        var page = page
+        for index in page.items.indices {
+            page.items[index].applicant = names[page.items[index].caseId] ?? page.items[index].applicant
+        }
+        return page
+    }
+}
