@@ -105,10 +105,12 @@ public struct NodeServer: Sendable {
         InvestigationRoutes(workflow: workflow, views: views).add(to: staffAPI)
         CertificateRoutes(workflow: workflow, views: views, policies: policies).add(to: staffAPI)
         DocumentRoutes(documents: documents, access: DocumentAccess(references: DocumentReferences(client: client), reader: store.reader),
+                       accessLog: views.accessLog,
                        peers: syncWorker == nil ? nil : PeerClient(federation: configuration.federation, key: configuration.signingKey)).add(to: staffAPI)
         InboxRoutes(inbox: InboxQuery(client: client), views: views, clock: configuration.clock).add(to: staffAPI)
         StaffPages(authority: tokens, centres: configuration.centres, federationCentres: allCentres, workflow: workflow, views: views,
                    inbox: InboxQuery(client: client), statistics: StatisticsQuery(client: client), clock: configuration.clock).add(to: router)
+        AccessLogRoutes(views: views).add(to: staffAPI)
         StatisticsRoutes(statistics: StatisticsQuery(client: client), clock: configuration.clock).add(to: staffAPI)
         return router
     }

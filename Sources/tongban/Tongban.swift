@@ -21,6 +21,7 @@ struct Tongban: AsyncParsableCommand {
             SyncCommand.self,
             TokenCommand.self,
             AuditCommand.self,
+            EraseCommand.self,
             ConfigCommand.self,
             BenchCommand.self,
         ]

@@ -98,6 +98,7 @@ enum Language: String, Sendable {
         case assess, acceptTransfer, decide, granted, idNumber, holderName, check, status, issuingCity, validUntil, noCertificates, from, statistics
         case requestTransfer, returnTransfer, firm, collectOriginals, close, outcome, recovered, archive
         case requestInvestigation, questions, dueDays, acceptInvestigation, declineInvestigation, reportFindings, findings, acknowledgeFindings
+        case accessLog, purpose, fields
     }
 
     func text(_ label: Label) -> String {
@@ -131,6 +132,9 @@ enum Language: String, Sendable {
         case .mediaType: ("类型", "Type")
         case .fingerprint: ("指纹 (SHA-256)", "Fingerprint (SHA-256)")
         case .timeline: ("跨节点时间线", "Timeline across nodes")
+        case .accessLog: ("个人信息查阅记录", "Who read the personal data")
+        case .purpose: ("用途", "Purpose")
+        case .fields: ("内容", "What")
         case .time: ("时间", "Time")
         case .node: ("节点", "Node")
         case .centre: ("中心", "Centre")

@@ -229,7 +229,7 @@ struct StaffPages {
             body += "<tr><td>\(entry.position)</td><td>\(Self.local(entry.recordedAt))</td><td>\(HTML.escape(entry.node.rawValue))</td>"
                 + "<td>\(HTML.escape(entry.centre?.rawValue ?? ""))</td><td>\(HTML.escape(entry.staff))</td><td>\(HTML.escape(entry.type))</td></tr>"
         }
-        body += "</tbody></table>"
+        body += "</tbody></table>" + (try await accessSection(caseID, language: language))
         return HTML.page("\(language.text(.caseLabel)) \(view.number ?? String(caseID.prefix(13)))", language: language,
                          signedIn: "\(staff.staff) @ \(staff.centre)", csrf: csrf, body: body, status: error?.status ?? .ok)
     }

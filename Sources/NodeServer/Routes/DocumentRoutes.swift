@@ -19,6 +19,7 @@ struct DocumentRoutes {
 
     let documents: DocumentStore
     let access: DocumentAccess
+    let accessLog: AccessLog
     /// The peers to ask for a scan this node lacks; `nil` for a node that does not sync.
     let peers: PeerClient?
 
@@ -55,6 +56,7 @@ struct DocumentRoutes {
             guard let document else {
                 throw Problem(.notFound, "no node of the federation holds document \(sha256) yet")
             }
+            try await accessLog.record(staff, kind: .document, record: sha256, caseID: declared.record, purpose: "document-download", fields: ["scan"])
             var headers = HTTPFields()
             headers[.contentType] = declared.mediaType?.rawValue ?? "application/octet-stream"
             headers[.contentDisposition] = Self.contentDisposition(name: declared.name)

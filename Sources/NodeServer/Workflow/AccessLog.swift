@@ -6,9 +6,9 @@ import PostgresNIO
 /// Every read of personal data in plain text, recorded in this node's own store (table
 /// `access_log`): who read what of which record, and why. Written before the answer leaves,
 /// so a read that could not be recorded is not answered.
-struct AccessLog: Sendable {
+public struct AccessLog: Sendable {
     /// The kinds of record a read can be of.
-    enum RecordKind: String, Sendable, Codable {
+    public enum RecordKind: String, Sendable, Codable {
         case caseFile = "case"
         case investigation
         case document
@@ -16,36 +16,46 @@ struct AccessLog: Sendable {
     }
 
     /// One recorded read.
-    struct Entry: Sendable, Codable, Hashable {
-        var at: Timestamp
-        var staff: String
-        var centre: CentreID
-        var role: String
-        var recordKind: String
-        var recordId: String
-        var caseId: String?
-        var purpose: String
-        var fields: [String]
+    public struct Entry: Sendable, Codable, Hashable {
+        public var at: Timestamp
+        public var staff: String
+        public var centre: CentreID
+        public var role: String
+        public var recordKind: String
+        public var recordId: String
+        public var caseId: String?
+        public var purpose: String
+        public var fields: [String]
     }
 
     let client: PostgresClient
     let logger: Logger
 
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
     /// Records that `staff` read `fields` of a record in plain text for `purpose`; nothing
     /// when no field was read.
     func record(_ staff: StaffClaims, kind: RecordKind, record: String, caseID: String?, purpose: String,
                 fields: Set<PersonalField>) async throws {
+        try await self.record(staff, kind: kind, record: record, caseID: caseID, purpose: purpose, fields: fields.map(\.rawValue).sorted())
+    }
+
+    /// Records a read of what `fields` names (`scan` for a document's bytes).
+    func record(_ staff: StaffClaims, kind: RecordKind, record: String, caseID: String?, purpose: String, fields: [String]) async throws {
         guard !fields.isEmpty else { return }
         _ = try await client.query("""
             INSERT INTO access_log (staff, centre, role, record_kind, record_id, case_id, purpose, fields)
             VALUES (\(staff.staff), \(staff.centre.rawValue), \(staff.role.rawValue), \(kind.rawValue), \(record), \(caseID),
-                    \(purpose), \(fields.map(\.rawValue).sorted()))
+                    \(purpose), \(fields))
             """, logger: logger)
     }
 
     /// The reads of `record` (a case's id also finds the reads of its investigations and
     /// documents), oldest first, at most `limit`.
-    func entries(record: String, limit: Int = 1000) async throws -> [Entry] {
+    public func entries(record: String, limit: Int = 1000) async throws -> [Entry] {
         let rows = try await client.query("""
             SELECT (extract(epoch FROM at) * 1000)::bigint, staff, centre, role, record_kind, record_id, case_id, purpose, fields
               FROM access_log WHERE record_id = \(record) OR case_id = \(record) ORDER BY access_id LIMIT \(limit)

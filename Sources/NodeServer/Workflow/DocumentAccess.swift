@@ -10,6 +10,8 @@ import Projections
 struct DocumentAccess: Sendable {
     /// A scan as the event that refers to it lists it.
     struct Declared: Sendable, Hashable {
+        /// The case (or investigation) that declares it, which the caller may read.
+        var record: String
         var name: String
         /// `nil` when the event declares a type outside the allow-list (written before types
         /// were checked): such a scan is only ever served as `application/octet-stream`.
@@ -36,7 +38,7 @@ struct DocumentAccess: Sendable {
         for event in try await reader.events(ofStreams: streams) {
             guard case .array(let entries)? = event.envelope.body["documents"] else { continue }
             if let entry = entries.first(where: { $0["sha256"]?.stringValue == sha256 }) {
-                return Declared(name: entry["name"]?.stringValue ?? "",
+                return Declared(record: StreamID.kind(of: event.envelope.streamId)?.id ?? "", name: entry["name"]?.stringValue ?? "",
                                 mediaType: entry["mediaType"]?.stringValue.flatMap(DocumentMediaType.init(rawValue:)))
             }
         }

@@ -97,3 +97,15 @@ extension Views {
         return page
     }
 }
+
+extension Views {
+    /// Auditors read any record's access log; a supervisor that of a case owned by a centre
+    /// of their city. Anyone else is refused as if the record did not exist to them.
+    func requireAccessLogReader(_ staff: StaffClaims, of record: String) async throws {
+        if staff.role == .auditor { return }
+        let owner = try await fromProjection(for: staff) { try await cases.record(record) }?.state.owner
+        guard staff.role == .supervisor, let owner, owner.node == staff.centre.node else {
+            throw Problem(.forbidden, "the access log of \(record) is for auditors and the supervisors of the owning centre's city")
+        }
+    }
+}

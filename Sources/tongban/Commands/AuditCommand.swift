@@ -9,7 +9,7 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Audit trails read straight from a node's log.",
-        subcommands: [AuditCaseCommand.self]
+        subcommands: [AuditCaseCommand.self, AuditAccessCommand.self]
     )
 }
 
