@@ -176,7 +176,7 @@ vector = {"type": "object", "additionalProperties": {"type": "integer", "minimum
 paths["/v1/access-log"] = {"get": {"operationId": "getAccessLog", "summary": "Who read a case's personal data in plain text on this node (auditors; supervisors of the owning centre's city)", "security": sec,
   "parameters": [{"name": "record", "in": "query", "required": True, "schema": {"type": "string", "format": "uuid"}, "description": "the case id"}],
   "responses": {"200": {"description": "the reads, oldest first", **jsonc(obj(["record", "entries"], {"record": string, "entries": {"type": "array", "items": obj(["at", "staff", "centre", "role", "recordKind", "recordId", "purpose", "fields"], {
-     "at": ts, "staff": string, "centre": centre, "role": string, "recordKind": string, "recordId": string, "caseId": string, "purpose": string, "fields": {"type": "array", "items": string}})}}))}, **reads("400", "403", "404")}}}
+     "at": ts, "staff": string, "centre": centre, "role": string, "recordKind": string, "recordId": string, "caseId": string, "purpose": string, "fields": {"type": "array", "items": string}})}}))}, **reads("400", "403", "404", "422")}}}
 paths["/v1/sync/pull"] = {"post": {"operationId": "syncPull", "summary": "The events the caller lacks, from every origin this node holds, in origin order (node-signed)", "security": nodesig,
   "requestBody": {"required": True, **jsonc(obj(["vector", "limit"], {"vector": vector, "limit": {"type": "integer", "minimum": 1, "maximum": 5000}}))},
   "responses": {"200": {"description": "a batch", **jsonc(obj(["events", "more", "vector"], {"events": {"type": "array", "items": wire}, "more": boolean, "vector": vector}))}, **errs("400", "401", "413", "415", "422", "503")}}}
