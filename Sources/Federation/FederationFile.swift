@@ -274,5 +274,6 @@ extension CityPolicy {
             throw invalid("holidays", "'\(holiday)' is not a date YYYY-MM-DD")
         }
         guard defaultSubsidy >= 0, subsidyByCause.values.allSatisfy({ $0 >= 0 }) else { throw invalid("subsidyByCause", "amounts must not be negative") }
+        if let retentionDays, !(0...36_500).contains(retentionDays) { throw invalid("retentionDays", "\(retentionDays) is not between 0 and 36500 days") }
     }
 }

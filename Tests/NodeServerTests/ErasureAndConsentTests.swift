@@ -28,7 +28,9 @@ struct ErasureAndConsentTests {
         }
     }
 
-    @Test func anInvestigationSharingDataWithAnotherCityNeedsConsentToChecks() async throws {
+    /// A request to another city shares its questions, and `shares` more: consent to checks,
+    /// or a legal basis; within the city it needs neither.
+    @Test func anInvestigationToAnotherCityNeedsConsentToChecks() async throws {
         try await H.run { node in
             let created = try await node.expect(.created, .post, "/v1/cases", as: H.licang, H.application(consent: false))
             let path = "/v1/cases/\(try #require(created["caseId"]?.stringValue))"
@@ -36,8 +38,12 @@ struct ErasureAndConsentTests {
             try await RefusalTests.refused(node, .unprocessableContent, "validation", .post, "\(path)/investigations", as: H.licang,
                                            ["toCentre": "weihai-huancui", "questions": ["q"], "dueDays": 5, "shares": ["idNumber"]],
                                            field: "consent.checksByOtherCities")
+            try await RefusalTests.refused(node, .unprocessableContent, "validation", .post, "\(path)/investigations", as: H.licang,
+                                           ["toCentre": "weihai-huancui", "questions": ["q"], "dueDays": 5], field: "consent.checksByOtherCities")
             try await node.expect(.created, .post, "\(path)/investigations", as: H.licang,
-                                  ["toCentre": "weihai-huancui", "questions": ["q"], "dueDays": 5], sourceLocation: #_sourceLocation)
+                                  ["toCentre": "qingdao-shinan", "questions": ["q"], "dueDays": 5])
+            try await node.expect(.created, .post, "\(path)/investigations", as: H.licang,
+                                  ["toCentre": "weihai-huancui", "questions": ["q"], "dueDays": 5, "legalBasis": "《法律援助法》第五十条"])
         }
     }
 
@@ -116,4 +122,26 @@ struct ErasureAndConsentTests {
             }
         }
     }
+
+    @Test func aCaseRecordedBeforeSealingTakesItsNextStepsSealedAndCannotBeErasedByKeys() async throws {
+        try await H.run { node in
+            let caseID = UUID().uuidString.lowercased()
+            let plain: JSONValue = [
+                "intakeCentre": "qingdao-licang",
+                "applicant": ["name": "张某", "idNumber": "371121198001011234", "phone": "13800000000", "homeCity": "qingdao", "groups": []],
+                "matter": ["litigation": true, "cause": "labour", "summary": "欠薪", "venue": "青岛市李沧区人民法院", "jurisdictionCentre": "qingdao-licang"],
+                "urgent": false, "hardship": ["promise": ["statement": "本人承诺"]], "documents": [],
+            ]
+            _ = try await node.database.appender(node: "qingdao", clock: NodeClock(.fixed(H.now))).append(
+                to: "case-\(caseID)", expectedVersion: 0,
+                events: [NewEvent(type: "ApplicationSubmitted", actor: Actor(centre: H.licang, staff: "老系统"), body: plain)])
+            try await node.project()
+            try await node.expect(.ok, .post, "/v1/cases/\(caseID)/assessment", as: H.licang, ["expectedVersion": 1, "eligible": true, "reason": "符合条件"])
+            let view = try await node.expect(.ok, .get, "/v1/cases/\(caseID)", as: H.licang)
+            #expect(view["applicant"]?["name"] == "张某" && view["version"] == 2, "\(view)")
+            let stored = try #require(try await EventReader(client: node.database.service).readStream("case-\(caseID)").last)
+            #expect(stored.envelope.schemaVersion == SealedBody.schemaVersion && stored.envelope.body["reason"] == nil, "the new step is sealed")
+        }
+    }
 }
+

@@ -1,5 +1,6 @@
 import CaseDomain
 import EventLog
+import Crypto
 import Federation
 import Foundation
 import PostgresNIO
@@ -128,6 +129,24 @@ struct PersonalDataTests {
             #expect((view["applicant"]?["idNumber"] ?? .null) == .null && (view["applicant"]?["phone"] ?? .null) == .null && view["personalData"] == "partial", "\(view)")
             let text = try await Self.everything(weihai)
             #expect(!Self.holds(text, "371121198001011234") && !Self.holds(text, "13800000000"))
+        }
+    }
+
+    @Test func aNodeThatTookNoPartInACaseCannotPlantAKeyForIt() async throws {
+        try await F.run(cities: ["rizhao", "qingdao"], absentNodes: [TestDatabase.key("weifang")]) { federation in
+            let rizhao = federation["rizhao"]
+            let (_, created) = try await federation.call(rizhao, "POST", "/v1/cases", as: Self.wulian, NodeHarness.application())
+            let caseID = try #require(created["caseId"]?.stringValue)
+            let weifang = TestDatabase.key("weifang")
+            let planted = try KeyGrant.seal(GrantedKeys(recordKey: SymmetricKey(size: .bits256)), record: caseID, from: weifang.node,
+                                            to: rizhao.id, recipientKey: NodeEncryptionKey(derivedFrom: TestDatabase.key("rizhao")).privateKey.publicKey)
+            let peers = PeerClient(federation: federation.federation, key: weifang)
+            let target = try #require(peers.peers.first { $0.id == rizhao.id })
+            let answer = try await peers.send("POST", "/v1/sync/key-grants", to: target,
+                                              body: try JSONEncoder().encode(KeyGrantMessage(grants: [planted])))
+            let json = try CanonicalJSON.decode(Array(answer.body.readableBytesView))
+            #expect(answer.status == 200 && json["stored"] == 0 && json["refused"]?.arrayValue?.count == 1, "\(json)")
+            #expect(try await rizhao.database.count("SELECT count(*)::int FROM record_keys WHERE granted_by = 'weifang'") == 0)
         }
     }
 }

@@ -22,6 +22,7 @@ public enum CaseLifecycle {
             return policy
         }
 
+        guard !state.erased else { throw .invalidTransition(command: name, phase: "\(state.phase.rawValue) (erased)") }
         switch command {
         case .submit(let applicant, let matter, let urgent, let hardship, let documents, let consent):
             try require(.new)
@@ -196,7 +197,6 @@ public enum CaseLifecycle {
         case .erase(let reason):
             try require(.archived)
             try requireOwner()
-            guard !state.erased else { throw .invalidTransition(command: name, phase: "\(state.phase.rawValue) (already erased)") }
             guard context.role == .supervisor else { throw .forbidden(command: name, reason: "only a supervisor of the owning centre erases a case") }
             try CommandError.requireText(reason, "reason")
             let policy = try policy(of: state.owner!)

@@ -99,8 +99,13 @@ public struct KeyCustodian: Sendable {
         let keys = try await recordKey(record, on: connection)
         if let key, let recordKey = keys {
             let granted = fields.map { GrantedKeys(fields: $0, of: recordKey) } ?? GrantedKeys(recordKey: recordKey)
-            let grant = try KeyGrant.seal(granted, record: record, from: node, to: NodeID(rawValue: recipient) ?? node, recipientKey: key)
-            sealed = ByteBuffer(data: try JSONEncoder().encode(grant))
+            do {
+                let grant = try KeyGrant.seal(granted, record: record, from: node, to: NodeID(rawValue: recipient) ?? node, recipientKey: key)
+                sealed = ByteBuffer(data: try JSONEncoder().encode(grant))
+            } catch {
+                // One grant that cannot be sealed (a degenerate public key) never stops the custodian.
+                problem = "cannot seal for \(recipient): \(error)"
+            }
         } else {
             problem = key == nil ? "\(recipient) has no encryptionKey in the federation file" : "this node holds no record key of \(record)"
             logger.warning("key grant not sealed", metadata: ["record": "\(record)", "recipient": "\(recipient)", "reason": "\(problem ?? "")"])
@@ -123,6 +128,11 @@ public struct KeyCustodian: Sendable {
     /// Destroys what this node holds of an erased case: keys, owed copies, scans (those no
     /// other record refers to).
     private func erase(case caseID: String, cause: UUID, on connection: PostgresConnection) async throws {
+        try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(caseID)))", logger: logger)
+        guard try await isErasable(caseID, on: connection) else {
+            logger.warning("erasure ignored: the stream is no archived case", metadata: ["record": "\(caseID)"])
+            return
+        }
         try await connection.query("DELETE FROM record_keys WHERE record_id = \(caseID)", logger: logger)
         try await connection.query("UPDATE key_grants SET sealed = NULL, last_error = 'erased' WHERE record_id = \(caseID) AND sealed IS NOT NULL", logger: logger)
         let (records, scans) = try await documents(of: caseID, on: connection)
@@ -140,6 +150,18 @@ public struct KeyCustodian: Sendable {
             INSERT INTO erased_records (record_id, erasure_event, documents) VALUES (\(caseID), \(cause), \(count))
             ON CONFLICT (record_id) DO NOTHING
             """, logger: logger)
+    }
+
+    /// Whether `caseID` names a case archived before its erasure and no certificate (ids of
+    /// both kinds are UUIDs: a stream `case-<certificate id>` a hostile node started must
+    /// not destroy a certificate's keys).
+    private func isErasable(_ caseID: String, on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query("""
+            SELECT EXISTS (SELECT 1 FROM events WHERE stream_id = \(StreamID.stream(.caseFile, id: caseID)) AND type = 'CaseArchived' AND quarantine_reason IS NULL)
+               AND NOT EXISTS (SELECT 1 FROM events WHERE stream_id = \(StreamID.stream(.certificate, id: caseID)))
+            """, logger: logger)
+        for try await erasable in rows.decode(Bool.self) { return erasable }
+        return false
     }
 
     /// The ids of the case and its investigations, and the fingerprints of every scan their

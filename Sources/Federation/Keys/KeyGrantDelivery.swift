@@ -40,6 +40,15 @@ public struct KeyGrantDelivery: Sendable {
         return delivered
     }
 
+    /// The grants still owed to peers.
+    public func owed() async throws -> Int {
+        let rows = try await client.query("""
+            SELECT count(*)::int FROM key_grants WHERE delivered_at IS NULL AND sealed IS NOT NULL AND recipient = ANY(\(peers.peers.map(\.id.rawValue)))
+            """, logger: logger)
+        for try await count in rows.decode(Int.self) { return count }
+        return 0
+    }
+
     private func deliver(to peer: PeerClient.Peer) async throws -> Int {
         var delivered = 0
         while true {
@@ -55,18 +64,39 @@ public struct KeyGrantDelivery: Sendable {
             }
             guard !grants.isEmpty else { return delivered }
             let body = try JSONEncoder().encode(KeyGrantMessage(grants: grants))
+            var refused: [String: String] = [:]
             do {
                 let answer = try await peers.send("POST", "/v1/sync/key-grants", to: peer, body: body, limit: 64 * 1024)
                 guard answer.status == 200 else { throw DeliveryError(status: answer.status) }
+                refused = Self.refusals(in: answer.body)
             } catch {
                 try await client.query("""
                     UPDATE key_grants SET attempts = attempts + 1, last_error = \(String(describing: error).prefix(500).description) WHERE grant_id = ANY(\(ids))
                     """, logger: logger)
                 throw error
             }
-            try await client.query("UPDATE key_grants SET delivered_at = now(), sealed = NULL, last_error = NULL WHERE grant_id = ANY(\(ids))", logger: logger)
-            delivered += ids.count
+            let kept = zip(ids, grants).filter { refused[$0.1.recordId] != nil }
+            for (id, grant) in kept {
+                try await client.query("""
+                    UPDATE key_grants SET attempts = attempts + 1, last_error = \(refused[grant.recordId] ?? "") WHERE grant_id = \(id)
+                    """, logger: logger)
+            }
+            let done = zip(ids, grants).filter { refused[$0.1.recordId] == nil }.map(\.0)
+            try await client.query("UPDATE key_grants SET delivered_at = now(), sealed = NULL, last_error = NULL WHERE grant_id = ANY(\(done))", logger: logger)
+            delivered += done.count
+            // What the peer refused stays owed (its event may not have reached it yet): next round.
+            if !kept.isEmpty { return delivered }
         }
+    }
+
+    /// The grants a peer's answer refused, by record, with its reason.
+    static func refusals(in body: ByteBuffer) -> [String: String] {
+        guard case .array(let refused)? = (try? CanonicalJSON.decode(Array(body.readableBytesView)))?["refused"] else { return [:] }
+        var reasons: [String: String] = [:]
+        for entry in refused {
+            if let record = entry["recordId"]?.stringValue { reasons[record] = entry["reason"]?.stringValue ?? "refused" }
+        }
+        return reasons
     }
 
     struct DeliveryError: Error, CustomStringConvertible {

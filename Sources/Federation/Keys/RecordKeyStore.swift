@@ -59,6 +59,8 @@ public struct RecordKeyStore: Sendable {
     @discardableResult
     public func store(_ granted: GrantedKeys, record: String, from sender: NodeID) async throws -> Bool {
         try await client.withTransaction(logger: logger) { connection in
+            // Serialised with an erasure of the same record (``KeyCustodian``): a key never outlives it.
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(record)))", logger: logger)
             let erased = try await connection.query("SELECT 1 FROM erased_records WHERE record_id = \(record)", logger: logger)
             for try await _ in erased { return false }
             for (field, key) in granted.entries {
@@ -73,6 +75,26 @@ public struct RecordKeyStore: Sendable {
 }
 
 extension RecordKeyStore {
+    /// Whether `sender` involved this node in `record`: this node's log holds, from
+    /// `sender`, a transfer of the case to one of this node's centres or an investigation
+    /// request of the case to one. Only such a node may grant this node the case's keys (a
+    /// grant from any other could plant a key of its choosing).
+    public func involves(_ sender: NodeID, in record: String) async throws -> Bool {
+        let caseStream = StreamID.stream(.caseFile, id: record)
+        let centres = "\(node.rawValue)-%"
+        let rows = try await client.query("""
+            SELECT 1 FROM events
+             WHERE quarantine_reason IS NULL AND origin_node = \(sender.rawValue)
+               AND ((stream_id = \(caseStream) AND type = 'TransferRequested'
+                     AND convert_from(envelope, 'UTF8')::jsonb #>> '{body,toCentre}' LIKE \(centres))
+                 OR (type = 'InvestigationRequested' AND convert_from(envelope, 'UTF8')::jsonb #>> '{body,caseStream}' = \(caseStream)
+                     AND convert_from(envelope, 'UTF8')::jsonb #>> '{body,toCentre}' LIKE \(centres)))
+             LIMIT 1
+            """, logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+
     /// Whether `record` was erased on this node.
     public func isErased(_ record: String) async throws -> Bool {
         let rows = try await client.query("SELECT 1 FROM erased_records WHERE record_id = \(record)", logger: logger)

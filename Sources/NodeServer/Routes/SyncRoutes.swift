@@ -45,6 +45,12 @@ struct SyncRoutes {
             var stored = 0
             var refused: [JSONValue] = []
             for grant in message.grants {
+                guard StreamID.isRecordID(grant.recordId), try await keys.involves(peer, in: grant.recordId) else {
+                    // Refused, not stored: the sender keeps it and tries again once its event has arrived here.
+                    refused.append(["recordId": .string(String(grant.recordId.prefix(64))),
+                                    "reason": .string("\(peer) has not involved this node in the record (yet)")])
+                    continue
+                }
                 do {
                     if try await keys.store(try grant.open(with: encryptionKey, from: peer), record: grant.recordId, from: peer) {
                         stored += 1
@@ -55,6 +61,8 @@ struct SyncRoutes {
                     refused.append(["recordId": .string(String(grant.recordId.prefix(64))), "reason": .string(refusal.reason)])
                 }
             }
+            // A grant ahead of its event: pull now, so that the sender's next try is accepted.
+            if !refused.isEmpty { await worker?.wake() }
             return JSONResponse(JSONValue.object(["stored": .integer(Int64(stored)), "refused": .array(refused)]))
         }
         group.get("status") { _, _ in

@@ -14,7 +14,10 @@ public struct KeyHandOver: Sendable {
         self.delivery = delivery
     }
 
-    /// Owes and delivers what the log now asks for.
+    /// Owes what the log now asks for, then delivers it in the background: a peer refuses
+    /// a grant until the event that involves it has arrived (its sync pulls at once, being
+    /// told), so delivery is retried at growing intervals for about three seconds; what is
+    /// still owed then is the background custodian's.
     func now(logger: Logger) async {
         do {
             try await custodian.catchUp()
@@ -22,6 +25,13 @@ public struct KeyHandOver: Sendable {
             logger.warning("key hand-over deferred to the custodian", metadata: ["error": "\(error)"])
             return
         }
-        await delivery?.deliver()
+        guard let delivery else { return }
+        Task {
+            for delay in [0, 50, 100, 200, 400, 800, 1600] {
+                try? await Task.sleep(for: .milliseconds(delay))
+                await delivery.deliver()
+                guard let owed = try? await delivery.owed(), owed > 0 else { return }
+            }
+        }
     }
 }

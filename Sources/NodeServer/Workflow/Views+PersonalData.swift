@@ -32,7 +32,9 @@ extension Views {
     /// Opens the bodies of `events` (of one case and its investigations) with the keys this
     /// node holds for `caseID`; a body of a version this node cannot read is shown as stored.
     func open(_ events: [RecordedEvent], of caseID: String) async throws -> OpenedEvents {
-        let keys = try await keys.keys(for: caseID)
+        // An erased case opens nothing, even where this node's custodian has not yet destroyed the keys.
+        let erased = events.contains { $0.envelope.type == "CaseErased" && StreamID.caseID(ofStream: $0.envelope.streamId) == caseID }
+        let keys = erased ? .none : try await keys.keys(for: caseID)
         var opened = OpenedEvents(bodies: [])
         for event in events {
             let envelope = event.envelope
@@ -53,6 +55,11 @@ extension Views {
     func caseView(_ record: CaseRecord, submitted: JSONValue?, state: PersonalDataState) -> CaseView {
         var view = Self.caseView(record)
         view.personalData = state
+        // Only what this node opened now is shown: never what a projection row may hold.
+        view.applicant?.name = nil
+        view.applicant?.idNumber = nil
+        view.applicant?.phone = nil
+        view.matter?.summary = ""
         guard case .applicationSubmitted(let application)?? = submitted.map({ try? CaseEvent(type: "ApplicationSubmitted", body: $0) }) else {
             return view
         }
@@ -64,8 +71,9 @@ extension Views {
     }
 
     /// The state of a case this node has erased, or `state`.
-    func erasedOr(_ state: PersonalDataState, _ caseID: String) async throws -> PersonalDataState {
-        try await keys.isErased(caseID) ? .erased : state
+    func erasedOr(_ state: PersonalDataState, _ caseID: String, record: CaseRecord) async throws -> PersonalDataState {
+        if record.state.erased { return .erased }
+        return try await keys.isErased(caseID) ? .erased : state
     }
 }
 

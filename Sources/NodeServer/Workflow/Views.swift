@@ -98,10 +98,10 @@ struct Views: Sendable {
     func caseView(_ caseID: String, for staff: StaffClaims, purpose: String = "case-view") async throws -> CaseView {
         let caseID = try Self.normalised(caseID)
         let record = try Self.readable(try await fromProjection(for: staff) { try await cases.record(caseID) }, caseID, by: staff)
-        let submitted = try await store.reader.readStream(StreamID.stream(.caseFile, id: caseID)).prefix(1)
+        let submitted = record.state.erased ? [] : try await store.reader.readStream(StreamID.stream(.caseFile, id: caseID)).prefix(1)
         let opened = try await open(Array(submitted), of: caseID)
         try await accessLog.record(staff, kind: .caseFile, record: caseID, caseID: caseID, purpose: purpose, fields: opened.opened)
-        return caseView(record, submitted: opened.bodies.first, state: try await erasedOr(opened.state, caseID))
+        return caseView(record, submitted: opened.bodies.first, state: try await erasedOr(opened.state, caseID, record: record))
     }
 
     /// Every event of the case and of its investigations, in this node's log order.
@@ -120,7 +120,7 @@ struct Views: Sendable {
         let opened = try await open(events, of: caseID)
         try await accessLog.record(staff, kind: .caseFile, record: caseID, caseID: caseID, purpose: purpose, fields: opened.opened)
         let submitted = zip(events, opened.bodies).first { $0.0.envelope.type == "ApplicationSubmitted" }?.1
-        return (caseView(readable, submitted: submitted, state: try await erasedOr(opened.state, caseID)), Self.timeline(events, bodies: opened.bodies))
+        return (caseView(readable, submitted: submitted, state: try await erasedOr(opened.state, caseID, record: readable)), Self.timeline(events, bodies: opened.bodies))
     }
 
     /// Reads through a projection; one too far behind the log to catch up within a request,

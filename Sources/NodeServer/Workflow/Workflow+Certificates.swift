@@ -29,7 +29,7 @@ extension Workflow {
         let events = try Self.decided { () throws(CommandError) in try HardshipCertificate.decide(.revoke(reason: reason), on: state, now: now, actor: actor) }
         let record = StreamID.kind(of: stream)?.id ?? certificateID
         let outcome = try await commit([StreamStore.append(stream, expectedVersion: state.version, events: events, actor: actor,
-                                                           record: record, keys: try await store.keys.keys(for: record))])
+                                                           record: record, keys: try await keys(of: record, writtenBefore: loaded.recorded))])
         return WriteResult(id: certificateID, version: outcome[0].streamVersion)
     }
 

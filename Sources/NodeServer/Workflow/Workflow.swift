@@ -67,7 +67,10 @@ struct Workflow: Sendable {
         var context = CaseContext(now: clock.now(), actor: actor, role: Self.role(staff), policies: policies)
         context.archivedAt = loaded.recorded.last { $0.envelope.type == "CaseArchived" }?.envelope.recordedAt
         let record = StreamID.caseID(ofStream: stream) ?? caseID
-        let keys = try await store.keys.keys(for: record)
+        let keys = try await keys(of: record, writtenBefore: loaded.recorded)
+        if case .erase = command, loaded.recorded.contains(where: { $0.envelope.schemaVersion == SealedBody.plainSchemaVersion }) {
+            throw Problem(.conflict, "case \(caseID) was recorded before sealing: its personal data is in plain text in every node's log, so destroying keys cannot erase it")
+        }
 
         guard case .decide(true, _) = command, let centre = actor.centre else {
             let events = try Self.decided { () throws(CommandError) in try CaseLifecycle.decide(command, on: state, context: context) }
@@ -141,7 +144,8 @@ struct Workflow: Sendable {
             throw Problem(CommandError.forbidden(command: command.name, reason: "only the handling centre \(state.owner?.rawValue ?? "-") requests investigations for this case"))
         }
         try requireKnown(toCentre, field: "toCentre")
-        if !shares.isEmpty, toCentre.node != actor.centre?.node {
+        // A request to another city shares its questions (and `shares`): consent to checks, or a legal basis.
+        if toCentre.node != actor.centre?.node {
             try Self.decided { () throws(CommandError) in try state.requireConsent(.checksByOtherCities, for: command.name, legalBasis: legalBasis) }
         }
         let now = clock.now()
@@ -149,7 +153,7 @@ struct Workflow: Sendable {
         let stream = Self.investigationStream(id)
         let events = try Self.decided { () throws(CommandError) in try Investigation.decide(command, on: .init(), now: now, actor: actor) }
         let record = StreamID.caseID(ofStream: caseStream) ?? caseID
-        let keys = try await store.keys.keys(for: record)
+        let keys = try await keys(of: record, writtenBefore: loaded.recorded)
         let outcome = try await commit([StreamStore.append(stream, expectedVersion: 0, events: events, actor: actor, record: record, keys: keys)])
         await keyHandOver.now(logger: Self.logger)
         return WriteResult(id: Self.id(of: id), version: outcome[0].streamVersion)
@@ -167,7 +171,7 @@ struct Workflow: Sendable {
         let now = clock.now()
         // An investigation's personal data is its case's: sealed with the case's keys.
         let record = state.caseStream.flatMap(StreamID.caseID(ofStream:)) ?? investigationID
-        let keys = try await store.keys.keys(for: record)
+        let keys = try await keys(of: record, writtenBefore: loaded.recorded)
         guard case .accept = command, let centre = actor.centre else {
             let events = try Self.decided { () throws(CommandError) in try Investigation.decide(command, on: state, now: now, actor: actor) }
             let outcome = try await commit([StreamStore.append(stream, expectedVersion: state.version, events: events, actor: actor, record: record, keys: keys)])
@@ -177,6 +181,15 @@ struct Workflow: Sendable {
             let events = try Self.decided { () throws(CommandError) in try Investigation.decide(.accept(number: number), on: state, now: now, actor: actor) }
             return (try StreamStore.append(stream, expectedVersion: state.version, events: events, actor: actor, record: record, keys: keys), investigationID)
         }
+    }
+
+    /// The keys of `record`; for a record written before sealing (schema version 1 only,
+    /// no key anywhere) a new key, made here, so its next events are sealed.
+    func keys(of record: String, writtenBefore recorded: [RecordedEvent]) async throws -> RecordKeys {
+        let keys = try await store.keys.keys(for: record)
+        guard keys.readableFields.isEmpty, !recorded.isEmpty,
+              recorded.allSatisfy({ $0.envelope.schemaVersion == SealedBody.plainSchemaVersion }) else { return keys }
+        return try await store.keys.create(for: record)
     }
 
     // MARK: Numbering and commits

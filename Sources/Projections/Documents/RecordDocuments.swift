@@ -82,6 +82,7 @@ public struct RecordDocuments: Sendable {
              WHERE p.centre = ANY(\(centres.map(\.rawValue)))
                AND d.sha256 <> ALL(\(Array(skipping)))
                AND NOT EXISTS (SELECT 1 FROM documents held WHERE held.sha256 = d.sha256)
+               AND NOT EXISTS (SELECT 1 FROM document_erasures erased WHERE erased.sha256 = d.sha256)
              LIMIT \(limit)
             """, logger: logger)
         var fingerprints: [String] = []
