@@ -3,7 +3,9 @@
 /// by other cities. Sharing without it needs a legal-obligation basis, recorded with its
 /// reason on the transfer or request that shares.
 public struct Consent: Sendable, Hashable, Codable {
+    /// The application may go to the centre with jurisdiction (a transfer).
     public var shareWithJurisdiction: Bool
+    /// Other cities may be asked to check facts (an investigation request to another node).
     public var checksByOtherCities: Bool
 
     public init(shareWithJurisdiction: Bool, checksByOtherCities: Bool) {

@@ -61,6 +61,7 @@ public struct KeyGrant: Sendable, Hashable, Codable {
 
 /// The keys a grant carries: the record key (`*`) or single field keys.
 public struct GrantedKeys: Sendable {
+    /// Each key by what it opens: `*` (the record key) or a personal field's name.
     public private(set) var entries: [(key: String, value: SymmetricKey)]
 
     /// Everything: the record key.

@@ -24,6 +24,7 @@ public struct KeyGrantDelivery: Sendable {
     let peers: PeerClient
     let logger: Logger
 
+    /// Delivers over `client`'s `key_grants` to `peers`, signed as this node.
     public init(client: PostgresClient, peers: PeerClient, logger: Logger) {
         self.client = client
         self.peers = peers
@@ -112,6 +113,7 @@ public struct KeyCustodianService: Service {
     let interval: Duration
     let logger: Logger
 
+    /// Runs `custodian` and `delivery` every `interval` until the node shuts down.
     public init(custodian: KeyCustodian, delivery: KeyGrantDelivery, interval: Duration, logger: Logger) {
         self.custodian = custodian
         self.delivery = delivery
@@ -119,6 +121,7 @@ public struct KeyCustodianService: Service {
         self.logger = logger
     }
 
+    /// Catches up and delivers, then waits; an error is logged and retried next round.
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {

@@ -17,14 +17,20 @@ public struct AccessLog: Sendable {
 
     /// One recorded read.
     public struct Entry: Sendable, Codable, Hashable {
+        /// When, by this node's clock.
         public var at: Timestamp
+        /// Who read, at which centre, in which role.
         public var staff: String
         public var centre: CentreID
         public var role: String
+        /// What was read: `case`, `investigation`, `document` or `certificate`, its id, and
+        /// the case it belongs to.
         public var recordKind: String
         public var recordId: String
         public var caseId: String?
+        /// Why: the view that read it (`case-view`, `timeline`, `case-page`, …).
         public var purpose: String
+        /// The personal fields read in plain text (`scan` for a document's bytes).
         public var fields: [String]
     }
 

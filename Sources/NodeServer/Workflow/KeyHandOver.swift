@@ -9,6 +9,7 @@ public struct KeyHandOver: Sendable {
     public let custodian: KeyCustodian
     public let delivery: KeyGrantDelivery?
 
+    /// `delivery` is `nil` on a node that does not sync: it owes, and hands nothing over.
     public init(custodian: KeyCustodian, delivery: KeyGrantDelivery?) {
         self.custodian = custodian
         self.delivery = delivery
