@@ -6,7 +6,11 @@ import Foundation
 /// keys only (what an investigation request shared).
 public struct RecordKeys: Sendable, Hashable {
     /// The record key, where this node holds it.
-    public private(set) var recordKey: SymmetricKey?
+    public private(set) var recordKey: SymmetricKey? {
+        didSet { derived = recordKey.map(Self.deriveAll) ?? [:] }
+    }
+    /// Each field's key derived from ``recordKey`` once (HKDF per event was half the cost of sealing).
+    private var derived: [PersonalField: SymmetricKey] = [:]
     /// Keys of single fields, given without the record key.
     public private(set) var fieldKeys: [PersonalField: [SymmetricKey]] = [:]
 
@@ -18,6 +22,7 @@ public struct RecordKeys: Sendable, Hashable {
     /// All of a record's fields, from its key.
     public init(recordKey: SymmetricKey) {
         self.recordKey = recordKey
+        self.derived = Self.deriveAll(recordKey)
     }
 
     /// A new random record key (256 bits).
@@ -35,18 +40,22 @@ public struct RecordKeys: Sendable, Hashable {
 
     /// The keys to try for `field`, the record key's derivation first.
     public func keys(for field: PersonalField) -> [SymmetricKey] {
-        (recordKey.map { [Self.derive($0, field)] } ?? []) + (fieldKeys[field] ?? [])
+        (derived[field].map { [$0] } ?? []) + (fieldKeys[field] ?? [])
     }
 
     /// The key `field` is sealed with, when this node holds it (the record key's
     /// derivation, or the field key a grant gave: the same key).
     public func sealingKey(for field: PersonalField) -> SymmetricKey? {
-        recordKey.map { Self.derive($0, field) } ?? fieldKeys[field]?.first
+        derived[field] ?? fieldKeys[field]?.first
     }
 
     /// The fields these keys open.
     public var readableFields: Set<PersonalField> {
         recordKey != nil ? Set(PersonalField.allCases) : Set(fieldKeys.keys)
+    }
+
+    private static func deriveAll(_ recordKey: SymmetricKey) -> [PersonalField: SymmetricKey] {
+        Dictionary(uniqueKeysWithValues: PersonalField.allCases.map { ($0, derive(recordKey, $0)) })
     }
 
     /// HKDF-SHA256 of the record key for one field.

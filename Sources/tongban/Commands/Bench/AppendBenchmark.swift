@@ -9,11 +9,12 @@ import PostgresNIO
 
 /// `tongban bench append`: the appender's throughput against plain PostgreSQL inserts of
 /// rows of the same shape at the same concurrency (one transaction per call, no hashing,
-/// no signing, no appender).
+/// no signing, no appender); and again with the events' personal data sealed as the node
+/// seals it, against the same plain inserts.
 struct AppendBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "append",
-        abstract: "Events/s of the appender (1 and 100 events per call) against plain INSERTs."
+        abstract: "Events/s of the appender (1 and 100 events per call), plain and sealed, against plain INSERTs."
     )
 
     @Option(help: "Seconds each measurement runs.")
@@ -22,6 +23,10 @@ struct AppendBenchmark: AsyncParsableCommand {
     @OptionGroup var cluster: BenchClusterOptions
 
     func run() async throws {
+        let sample = Self.sampleEvent()
+        guard case .applicationSubmitted? = try CaseEvent(type: sample.type, body: sample.body) else {
+            throw ValidationError("the benchmark's sample is no longer an ApplicationSubmitted the domain reads")
+        }
         let database = try await cluster.database("bench_append")
         try await withRunningClient(try DatabaseURL(database.cluster.url(user: LocalCluster.ownerRole, database: database.name))) { client in
             for statement in Self.plainTableSQL {
@@ -37,23 +42,41 @@ struct AppendBenchmark: AsyncParsableCommand {
             let appender = EventAppender(client: client, signingKey: key, keyring: OriginKeyring([key.node: key.publicKey]))
             for (perCall, clientCounts) in [(1, [1, 8, 64]), (100, [1, 8])] {
                 for clients in clientCounts {
-                    let name = "\(perCall)_per_call_\(clients)"
-                    FileHandle.standardError.write(Data("measuring \(name) (\(seconds) s each)\n".utf8))
-                    let appended = try await measure(clients: clients) { worker, round in
-                        let events = (0..<perCall).map { _ in Self.sampleEvent() }
-                        _ = try await appender.append(to: "bench-\(name.replacingOccurrences(of: "_", with: "-"))-\(worker)", expectedVersion: Int64(round * perCall), events: events)
-                        return perCall
-                    }
-                    let plain = try await measure(clients: clients) { _, _ in
-                        try await Self.plainInsert(rows: perCall, client: client)
-                        return perCall
-                    }
-                    print("append_\(name) \(Int(appended)) events/s")
-                    print("plain_\(name) \(Int(plain)) rows/s")
-                    print("ratio_append_\(name) \(String(format: "%.2f", appended / plain))")
+                    try await measureShape(perCall: perCall, clients: clients, appender: appender, client: client)
                 }
             }
         }
+    }
+
+    /// Measures `clients` callers appending `perCall` events per call, plain bodies then
+    /// sealed ones, against plain inserts; prints the shape's lines.
+    private func measureShape(perCall: Int, clients: Int, appender: EventAppender, client: PostgresClient) async throws {
+        let name = "\(perCall)_per_call_\(clients)"
+        let slug = name.replacingOccurrences(of: "_", with: "-")
+        FileHandle.standardError.write(Data("measuring \(name) (\(seconds) s each)\n".utf8))
+        let appended = try await measure(clients: clients) { worker, round in
+            let events = (0..<perCall).map { _ in Self.sampleEvent() }
+            _ = try await appender.append(to: "bench-\(slug)-\(worker)", expectedVersion: Int64(round * perCall), events: events)
+            return perCall
+        }
+        // Each caller's stream is one record, with a key of its own, as a node makes one per case.
+        let keys = (0..<clients).map { _ in RecordKeys.generate() }
+        let sealed = try await measure(clients: clients) { worker, round in
+            let stream = "bench-sealed-\(slug)-\(worker)"
+            let events = try (0..<perCall).map { _ in try BenchSealing.seal(Self.sampleEvent(), record: stream, keys: keys[worker]) }
+            _ = try await appender.append(to: stream, expectedVersion: Int64(round * perCall), events: events)
+            return perCall
+        }
+        let plain = try await measure(clients: clients) { _, _ in
+            try await Self.plainInsert(rows: perCall, client: client)
+            return perCall
+        }
+        print("append_\(name) \(Int(appended)) events/s")
+        print("plain_\(name) \(Int(plain)) rows/s")
+        print("ratio_append_\(name) \(String(format: "%.2f", appended / plain))")
+        print("append_sealed_\(name) \(Int(sealed)) events/s")
+        print("ratio_append_sealed_\(name) \(String(format: "%.2f", sealed / plain))")
+        print("ratio_sealing_\(name) \(String(format: "%.2f", sealed / appended))")
     }
 
     /// Runs `clients` workers for `seconds`; each call of `work(worker, round)` returns the
@@ -93,13 +116,20 @@ struct AppendBenchmark: AsyncParsableCommand {
         "CREATE UNIQUE INDEX IF NOT EXISTS plain_events_stream_version ON plain_events (stream_id, stream_version) WHERE quarantine_reason IS NULL",
         "GRANT SELECT, INSERT ON plain_events TO tongban_service"]
 
+    /// An application as the domain records it (`ApplicationSubmitted`): the applicant's
+    /// name, ID number and phone, the matter's summary of varying length, a hardship promise.
     static func sampleEvent() -> NewEvent {
         NewEvent(type: "ApplicationSubmitted", actor: Actor(centre: CentreID(rawValue: "rizhao-wulian")!, staff: "bench"), body: .object([
-            "applicant": .object(["name": .string("张某"), "homeCity": .string("rizhao"), "groups": .array([.string("migrant-worker")])]),
-            "matter": .object(["litigation": .bool(true), "cause": .string("traffic-accident"),
+            "intakeCentre": "rizhao-wulian",
+            "applicant": .object(["name": "张某", "idNumber": "371121198001011234", "phone": "13800000000",
+                                  "homeCity": "rizhao", "groups": .array(["migrant-worker"])]),
+            "matter": .object(["litigation": true, "cause": "traffic-accident",
                                "summary": .string(String(repeating: "交通事故赔偿纠纷", count: Int.random(in: 2...12))),
-                               "jurisdictionCentre": .string("qingdao-licang")]),
-            "urgent": .bool(false),
+                               "venue": "青岛市李沧区人民法院", "jurisdictionCentre": "qingdao-licang"]),
+            "urgent": false,
+            "hardship": .object(["promise": .object(["statement": "本人承诺家庭经济困难，无力支付律师费用"])]),
+            "documents": .array([]),
+            "consent": .object(["shareWithJurisdiction": true, "checksByOtherCities": true]),
         ]))
     }
 

@@ -10,6 +10,7 @@ import PostgresNIO
 /// A node's log filled with realistic cases for the benchmarks: each case is decided by
 /// the domain (submit, assess, transfer, grant, lawyer, close, …) and stops at a random
 /// stage, so the inbox holds a mix of open work. A third of the cases go to one busy centre.
+/// Each case's personal data is sealed with a record key of its own, as the node seals it.
 struct BenchWorkload {
     let policies: [NodeID: CityPolicy]
     let centres: [CentreID]
@@ -31,8 +32,8 @@ struct BenchWorkload {
         busyCentre = CentreID(rawValue: "qingdao-licang").flatMap { all.contains($0) ? $0 : nil } ?? all[0]
     }
 
-    /// The events of case number `index`, as appends to its stream.
-    func caseAppend<G: RandomNumberGenerator>(_ index: Int, using generator: inout G) throws -> StreamAppend {
+    /// The events of case number `index`, as appends to its stream, sealed with `keys`.
+    func caseAppend<G: RandomNumberGenerator>(_ index: Int, keys: RecordKeys = .generate(), using generator: inout G) throws -> StreamAppend {
         let intake = Int.random(in: 0..<3, using: &generator) == 0 ? busyCentre : centres.randomElement(using: &generator)!
         let jurisdiction = Int.random(in: 0..<3, using: &generator) == 0 ? busyCentre : centres.randomElement(using: &generator)!
         let applicant = Applicant(name: "申请人\(index)", idNumber: String(format: "37112119800101%04d", index % 10_000), phone: "13800000000",
@@ -67,13 +68,16 @@ struct BenchWorkload {
                 events.append(NewEvent(type: event.type, actor: actor, body: try event.body()))
             }
         }
-        return StreamAppend(stream: Self.newCaseStream(), expectedVersion: 0, events: events)
+        return try Self.newCase(events, keys: keys)
     }
 
-    /// A new case's stream, named as the workflow names one: a version 7 UUID of the moment
-    /// it is created, so ids (and the projections' keys) grow in time order as in a node.
-    private static func newCaseStream() -> String {
-        StreamID.caseFile(.version7(at: Timestamp(Date()))).description
+    /// The append of a new case's `events`, sealed with `keys`. Its stream is named as the
+    /// workflow names one: a version 7 UUID of the moment it is created, so ids (and the
+    /// projections' keys) grow in time order as in a node.
+    private static func newCase(_ events: [NewEvent], keys: RecordKeys) throws -> StreamAppend {
+        let id = UUID.version7(at: Timestamp(Date()))
+        let append = StreamAppend(stream: StreamID.caseFile(id).description, expectedVersion: 0, events: events)
+        return try BenchSealing.seal(append, record: id.uuidString.lowercased(), keys: keys)
     }
 
     /// A case submitted and assessed at `intake` and transferred to `target`: an incoming
@@ -98,27 +102,37 @@ struct BenchWorkload {
                 events.append(NewEvent(type: event.type, actor: actor, body: try event.body()))
             }
         }
-        return StreamAppend(stream: Self.newCaseStream(), expectedVersion: 0, events: events)
+        return try Self.newCase(events, keys: .generate())
     }
 
     /// Appends `cases` cases through `appender`, `perCall` cases per atomic append on
-    /// `callers` concurrent callers; `progress` hears the cases written so far.
+    /// `callers` concurrent callers; `progress` hears the cases written so far. Returns
+    /// each case's record keys by case id (what the node's `record_keys` table holds).
+    @discardableResult
     func generate(cases: Int, appender: EventAppender, perCall: Int = 400, callers: Int = 4,
-                  progress: @escaping @Sendable (Int) -> Void) async throws {
+                  progress: @escaping @Sendable (Int) -> Void) async throws -> [String: RecordKeys] {
         let calls = (cases + perCall - 1) / perCall
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        return try await withThrowingTaskGroup(of: [String: RecordKeys].self) { group in
             for caller in 0..<callers {
                 group.addTask {
                     var generator = SystemRandomNumberGenerator()
+                    var keys: [String: RecordKeys] = [:]
                     for call in stride(from: caller, to: calls, by: callers) {
                         let range = (call * perCall)..<min(cases, (call + 1) * perCall)
-                        let appends = try range.map { try caseAppend($0, using: &generator) }
+                        var appends: [StreamAppend] = []
+                        for index in range {
+                            let caseKeys = RecordKeys.generate()
+                            let append = try caseAppend(index, keys: caseKeys, using: &generator)
+                            keys[StreamID.caseID(ofStream: append.stream)!] = caseKeys // a case stream: newCase named it
+                            appends.append(append)
+                        }
                         _ = try await appender.appendAtomically(appends)
                         progress(range.upperBound)
                     }
+                    return keys
                 }
             }
-            try await group.waitForAll()
+            return try await group.reduce(into: [:]) { all, keys in all.merge(keys) { first, _ in first } }
         }
     }
 }

@@ -8,12 +8,13 @@ import NIOCore
 import PostgresNIO
 import Projections
 
-/// `tongban bench replay`: how fast every projection is rebuilt from the log, against
-/// plain PostgreSQL reading the same events in the same batches.
+/// `tongban bench replay`: how fast every projection is rebuilt from the log of sealed
+/// events, against plain PostgreSQL reading the same events in the same batches; and what
+/// opening every body with its case's keys costs a read of the log.
 struct ReplayBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
-        abstract: "Events/s and peak memory of a replay from position 0, against plain reads of the log."
+        abstract: "Events/s and peak memory of a replay from position 0, against plain reads of the log; the cost of opening."
     )
 
     @Option(help: "Cases to generate (each 2 to 9 events).")
@@ -34,7 +35,7 @@ struct ReplayBenchmark: AsyncParsableCommand {
             defer { group.cancelAll() }
             let appender = EventAppender(client: client, signingKey: key, keyring: OriginKeyring([key.node: key.publicKey]))
             let generationStart = ContinuousClock.now
-            try await workload.generate(cases: cases, appender: appender) { done in
+            let keys = try await workload.generate(cases: cases, appender: appender) { done in
                 if done % 10_000 < 400 { BenchFigures.say("generated \(done)/\(cases) cases") }
             }
             let events = try await EventReader(client: client).headPosition()
@@ -60,8 +61,34 @@ struct ReplayBenchmark: AsyncParsableCommand {
             let plainRate = Double(events) / BenchFigures.seconds(ContinuousClock.now - plainStart)
             print("plain_read_events_per_s \(Int(plainRate)) events/s")
             print("ratio_replay \(String(format: "%.3f", replayRate / plainRate))")
+
+            let reader = EventReader(client: client)
+            let readRate = try await Self.read(events, batchSize: batchSize, reader: reader, opening: nil)
+            let openRate = try await Self.read(events, batchSize: batchSize, reader: reader, opening: keys)
+            print("read_events_per_s \(Int(readRate)) events/s")
+            print("open_events_per_s \(Int(openRate)) events/s")
+            print("ratio_opening \(String(format: "%.3f", openRate / readRate))")
             try await ProjectionSchema("projections_bench")!.drop(on: client, logger: Logger(label: "bench"))
         }
+    }
+
+    /// Reads the log's `events` events in batches of `batchSize` as the node reads them
+    /// (envelopes decoded), and with `keys` opens every body with its case's keys too; in
+    /// whole passes over the log, for at least a second. Returns events per second.
+    static func read(_ events: Int64, batchSize: Int, reader: EventReader, opening keys: [String: RecordKeys]?) async throws -> Double {
+        let start = ContinuousClock.now
+        var passes: Int64 = 0
+        repeat {
+            var position: Int64 = 0
+            while position < events {
+                let batch = try await reader.readBatch(after: position, limit: batchSize)
+                guard let last = batch.last else { break }
+                if let keys { try BenchSealing.open(batch, keys: keys) }
+                position = last.globalPosition
+            }
+            passes += 1
+        } while ContinuousClock.now - start < .seconds(1)
+        return Double(events * passes) / BenchFigures.seconds(ContinuousClock.now - start)
     }
 
     /// What plain PostgreSQL does for a replay batch: fetch the next `limit` envelopes in
