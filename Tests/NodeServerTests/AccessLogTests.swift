@@ -27,8 +27,13 @@ struct AccessLogTests {
                     "the two reads by Wulian and the auditor's, not the inbox (masked) nor the refused read: \(entries)")
             #expect(entries.first?["fields"] == ["idNumber", "name", "phone", "summary"])
 
+            let cookie = try await StaffPagesTests.signIn(node, as: H.wulian, staff: "王某")
+            let (_, page) = try await StaffPagesTests.page(node, "/cases/\(caseID)", cookie: cookie)
+            let section = page.components(separatedBy: "class=\"access-log\"").last ?? ""
+            #expect(section.contains("王某") && section.contains("case-page") && section.contains("timeline"),
+                    "the case page shows its own read first, then the earlier ones")
             let supervisor = try await node.expect(.ok, .get, "/v1/access-log?record=\(caseID)", as: H.wulian, role: .supervisor)
-            #expect(supervisor["entries"]?.arrayValue?.count == 3, "reading the access log is not a read of personal data")
+            #expect(supervisor["entries"]?.arrayValue?.count == 4, "the page read is the fourth; reading the access log is not a read")
             try await RefusalTests.refused(node, .forbidden, "forbidden", .get, "/v1/access-log?record=\(caseID)", as: H.wulian)
             try await RefusalTests.refused(node, .forbidden, "forbidden", .get, "/v1/access-log?record=\(caseID)", as: H.licang, role: .supervisor)
             try await RefusalTests.refused(node, .unprocessableContent, "validation", .get, "/v1/access-log?record=371121198001011234",

@@ -139,7 +139,7 @@ struct PersonalDataTests {
             let caseID = try #require(created["caseId"]?.stringValue)
             let weifang = TestDatabase.key("weifang")
             let planted = try KeyGrant.seal(GrantedKeys(recordKey: SymmetricKey(size: .bits256)), record: caseID, from: weifang.node,
-                                            to: rizhao.id, recipientKey: NodeEncryptionKey(derivedFrom: TestDatabase.key("rizhao")).privateKey.publicKey)
+                                            to: rizhao.id.rawValue, recipientKey: NodeEncryptionKey(derivedFrom: TestDatabase.key("rizhao")).privateKey.publicKey)
             let peers = PeerClient(federation: federation.federation, key: weifang)
             let target = try #require(peers.peers.first { $0.id == rizhao.id })
             let answer = try await peers.send("POST", "/v1/sync/key-grants", to: target,

@@ -100,7 +100,7 @@ public struct KeyCustodian: Sendable {
         if let key, let recordKey = keys {
             let granted = fields.map { GrantedKeys(fields: $0, of: recordKey) } ?? GrantedKeys(recordKey: recordKey)
             do {
-                let grant = try KeyGrant.seal(granted, record: record, from: node, to: NodeID(rawValue: recipient) ?? node, recipientKey: key)
+                let grant = try KeyGrant.seal(granted, record: record, from: node, to: recipient, recipientKey: key)
                 sealed = ByteBuffer(data: try JSONEncoder().encode(grant))
             } catch {
                 // One grant that cannot be sealed (a degenerate public key) never stops the custodian.

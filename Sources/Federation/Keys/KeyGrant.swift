@@ -25,10 +25,10 @@ public struct KeyGrant: Sendable, Hashable, Codable {
         public var description: String { reason }
     }
 
-    /// Seals `keys` for `recipient` under its public encryption key.
-    public static func seal(_ keys: GrantedKeys, record: String, from sender: NodeID, to recipient: NodeID,
+    /// Seals `keys` for `recipient` (a node's id, or `auditor:<id>`) under its public encryption key.
+    public static func seal(_ keys: GrantedKeys, record: String, from sender: NodeID, to recipient: String,
                             recipientKey: Curve25519.KeyAgreement.PublicKey) throws -> KeyGrant {
-        var hpke = try HPKE.Sender(recipientKey: recipientKey, ciphersuite: ciphersuite, info: info(sender, recipient))
+        var hpke = try HPKE.Sender(recipientKey: recipientKey, ciphersuite: ciphersuite, info: info(sender, recipient: recipient))
         var plaintext: [UInt8] = []
         for (name, key) in keys.entries {
             plaintext += Array(name.utf8) + [0] + RecordKeys.bytes(key)
@@ -45,7 +45,7 @@ public struct KeyGrant: Sendable, Hashable, Codable {
               sealed.count <= 1024 else { throw Refusal(reason: "the grant of \(recordId) is not base64 of a sealed key") }
         let plaintext: Data
         do {
-            var hpke = try HPKE.Recipient(privateKey: key.privateKey, ciphersuite: Self.ciphersuite, info: Self.info(sender, key.node),
+            var hpke = try HPKE.Recipient(privateKey: key.privateKey, ciphersuite: Self.ciphersuite, info: Self.info(sender, recipient: key.node.rawValue),
                                           encapsulatedKey: encapsulated)
             plaintext = try hpke.open(sealed, authenticating: Data(recordId.utf8))
         } catch {
@@ -54,8 +54,8 @@ public struct KeyGrant: Sendable, Hashable, Codable {
         return try GrantedKeys(plaintext: Array(plaintext), record: recordId)
     }
 
-    private static func info(_ sender: NodeID, _ recipient: NodeID) -> Data {
-        Data("tongban key grant\n\(sender.rawValue)\n\(recipient.rawValue)".utf8)
+    private static func info(_ sender: NodeID, recipient: String) -> Data {
+        Data("tongban key grant\n\(sender.rawValue)\n\(recipient)".utf8)
     }
 }
 

@@ -4,7 +4,7 @@ extension StaffPages {
     /// Who read the case's personal data in plain text on this node, newest first: the
     /// case page shows its readers the record of their reading.
     func accessSection(_ caseID: String, language: Language) async throws -> String {
-        let entries = try await views.accessLog.entries(record: caseID.lowercased()).suffix(20).reversed()
+        let entries = try await views.accessLog.newest(record: caseID.lowercased(), limit: 20)
         var section = "<h2>\(language.text(.accessLog))</h2><table class=\"access-log\"><thead><tr><th>\(language.text(.time))</th>"
             + "<th>\(language.text(.centre))</th><th>\(language.text(.staff))</th><th>\(language.text(.purpose))</th>"
             + "<th>\(language.text(.fields))</th></tr></thead><tbody>"

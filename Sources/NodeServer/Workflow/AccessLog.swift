@@ -62,9 +62,19 @@ public struct AccessLog: Sendable {
     /// The reads of `record` (a case's id also finds the reads of its investigations and
     /// documents), oldest first, at most `limit`.
     public func entries(record: String, limit: Int = 1000) async throws -> [Entry] {
+        try await entries(record: record, limit: limit, newestFirst: false)
+    }
+
+    /// The newest `limit` reads of `record`, newest first: what the case page shows.
+    func newest(record: String, limit: Int) async throws -> [Entry] {
+        try await entries(record: record, limit: limit, newestFirst: true)
+    }
+
+    private func entries(record: String, limit: Int, newestFirst: Bool) async throws -> [Entry] {
+        let direction = newestFirst ? "DESC" : "ASC"
         let rows = try await client.query("""
             SELECT (extract(epoch FROM at) * 1000)::bigint, staff, centre, role, record_kind, record_id, case_id, purpose, fields
-              FROM access_log WHERE record_id = \(record) OR case_id = \(record) ORDER BY access_id LIMIT \(limit)
+              FROM access_log WHERE record_id = \(record) OR case_id = \(record) ORDER BY access_id \(unescaped: direction) LIMIT \(limit)
             """, logger: logger)
         var entries: [Entry] = []
         for try await (at, staff, centre, role, kind, id, caseID, purpose, fields) in rows.decode(
