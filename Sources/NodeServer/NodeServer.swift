@@ -98,7 +98,7 @@ public struct NodeServer: Sendable {
         let syncAPI = router.group("v1/sync").add(middleware: NodeAuthentication(keyring: configuration.federation.keyring, seen: seenSignatures,
                                                                                               receiver: configuration.signingKey.node))
         let documents = DocumentStore(client: client)
-        SyncRoutes(reader: store.reader, worker: syncWorker, documents: documents, keys: store.keys,
+        SyncRoutes(reader: store.reader, worker: syncWorker, documents: documents, references: DocumentReferences(client: client), keys: store.keys,
                    encryptionKey: NodeEncryptionKey(derivedFrom: configuration.signingKey)).add(to: syncAPI)
         let staffAPI = router.group("v1").add(middleware: StaffAuthentication(authority: tokens, centres: configuration.centres))
         CaseRoutes(workflow: workflow, views: views).add(to: staffAPI)

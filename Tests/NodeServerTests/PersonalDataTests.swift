@@ -135,7 +135,18 @@ struct PersonalDataTests {
     @Test func aNodeThatTookNoPartInACaseCannotPlantAKeyForIt() async throws {
         try await F.run(cities: ["rizhao", "qingdao"], absentNodes: [TestDatabase.key("weifang")]) { federation in
             let rizhao = federation["rizhao"]
-            let (_, created) = try await federation.call(rizhao, "POST", "/v1/cases", as: Self.wulian, NodeHarness.application())
+            let scan = Data("%PDF-1.7 张某的身份证".utf8)
+            let sha256 = SHA256.hash(data: scan).map { String(format: "%02x", $0) }.joined()
+            let token = try await rizhao.running.server.tokens.issue(centre: Self.wulian, staff: "staff-1", role: .staff, validity: .seconds(600))
+            let (uploaded, _) = try await federation.request(rizhao, "PUT", "/v1/documents/\(sha256)", token: token,
+                                                             headers: ["Content-Type": "application/pdf"], rawBody: scan)
+            #expect(uploaded == 201)
+            var application = NodeHarness.application()
+            if case .object(var fields) = application {
+                fields["documents"] = [["name": "身份证.pdf", "mediaType": "application/pdf", "size": .integer(Int64(scan.count)), "sha256": .string(sha256)]]
+                application = .object(fields)
+            }
+            let (_, created) = try await federation.call(rizhao, "POST", "/v1/cases", as: Self.wulian, application)
             let caseID = try #require(created["caseId"]?.stringValue)
             let weifang = TestDatabase.key("weifang")
             let planted = try KeyGrant.seal(GrantedKeys(recordKey: SymmetricKey(size: .bits256)), record: caseID, from: weifang.node,
@@ -147,6 +158,11 @@ struct PersonalDataTests {
             let json = try CanonicalJSON.decode(Array(answer.body.readableBytesView))
             #expect(answer.status == 200 && json["stored"] == 0 && json["refused"]?.arrayValue?.count == 1, "\(json)")
             #expect(try await rizhao.database.count("SELECT count(*)::int FROM record_keys WHERE granted_by = 'weifang'") == 0)
+            try await F.waitUntil("the case's scan is referenced in rizhao's projections") {
+                try await rizhao.database.count("SELECT count(*)::int FROM projections.record_documents WHERE sha256 = '\(sha256)'") == 1
+            }
+            let fetched = try await peers.send("GET", "/v1/sync/documents/\(sha256)", to: target)
+            #expect(fetched.status == 404, "a node whose centres take no part gets no scan")
         }
     }
 }

@@ -3,6 +3,7 @@ import EventLog
 import Federation
 import Foundation
 import Hummingbird
+import Projections
 
 /// `/v1/sync`: what nodes ask of each other, node-signed. `pull` answers a version vector
 /// with the events the caller lacks; `notify` makes this node pull at once; `status` shows
@@ -11,6 +12,8 @@ struct SyncRoutes {
     let reader: EventReader
     let worker: SyncWorker?
     let documents: DocumentStore
+    /// Which records declare a scan, and who takes part in them.
+    let references: DocumentReferences
     let keys: RecordKeyStore
     let encryptionKey: NodeEncryptionKey
     let maximumBatch = 5000
@@ -33,7 +36,17 @@ struct SyncRoutes {
         }
         group.get("documents/{sha256}") { _, context in
             let sha256 = try context.parameters.require("sha256")
-            guard let document = try await documents.fetch(sha256: sha256) else { throw Problem(.notFound, "this node holds no document \(sha256)") }
+            // A scan goes only to a node one of whose centres takes part in a record that declares it.
+            let referrers: [DocumentReferences.Referrer]
+            do {
+                referrers = DocumentStore.isFingerprint(sha256) ? try await references.referrers(of: sha256) : []
+            } catch let behind as ProjectionBehind {
+                throw Problem(.unavailable, behind.description)
+            }
+            guard let peer = context.peer, referrers.contains(where: { $0.participants.contains { $0.node == peer } }),
+                  let document = try await documents.fetch(sha256: sha256) else {
+                throw Problem(.notFound, "this node holds no document \(sha256) for \(context.peer?.rawValue ?? "this caller")")
+            }
             return Response(status: .ok, headers: [.contentType: document.mediaType], body: .init(byteBuffer: document.content))
         }
         group.post("key-grants") { request, context in
