@@ -26,7 +26,10 @@ public struct RecordKeys: Sendable, Hashable {
     }
 
     /// A new random record key (256 bits).
-    public static func generate() -> RecordKeys { RecordKeys(recordKey: SymmetricKey(size: .bits256)) }
+    public static func generate() -> RecordKeys { RecordKeys(recordKey: generatedKey()) }
+
+    /// A new random 256-bit record key.
+    public static func generatedKey() -> SymmetricKey { SymmetricKey(size: .bits256) }
 
     /// Adds a key of a single field (several may be held: one per node that granted it).
     public mutating func add(_ key: SymmetricKey, for field: PersonalField) {

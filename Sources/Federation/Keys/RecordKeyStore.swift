@@ -23,12 +23,11 @@ public struct RecordKeyStore: Sendable {
     /// A new record key for `record`, stored before any event is sealed with it (a key
     /// whose events never commit is harmless; an event whose key was lost is not).
     public func create(for record: String) async throws -> RecordKeys {
-        let keys = RecordKeys.generate()
-        guard let key = keys.recordKey else { return keys }
+        let key = RecordKeys.generatedKey()
         _ = try await client.query("""
             INSERT INTO record_keys (record_id, field, granted_by, key) VALUES (\(record), '*', \(node.rawValue), \(ByteBuffer(bytes: RecordKeys.bytes(key))))
             """, logger: logger)
-        return keys
+        return RecordKeys(recordKey: key)
     }
 
     /// Every key this node holds for `record` (``RecordKeys/none`` when it holds none).

@@ -109,6 +109,11 @@ extension Problem {
         }
     }
 
+    /// The problem a write is when this node does not hold the key to seal it with yet.
+    init(_ missing: SealedBody.MissingKey) {
+        self.init(.unavailable, "\(missing): its personal data cannot be sealed until the node that involved this one grants the key; retry shortly")
+    }
+
     /// The problem a refused append is; a conflict tells the stream's current version.
     init(_ error: AppendError) {
         switch error {

@@ -46,7 +46,7 @@ struct StreamStore: Sendable {
                 let sealed = try SealedBody.seal(body, type: event.type, record: record, keys: keys)
                 return NewEvent(type: event.type, schemaVersion: SealedBody.schemaVersion, actor: actor, body: sealed)
             } catch let missing as SealedBody.MissingKey {
-                throw Problem(.unavailable, "\(missing): its personal data cannot be sealed until the node that involved this one grants the key; retry shortly")
+                throw Problem(missing)
             }
         })
     }

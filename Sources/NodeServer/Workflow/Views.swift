@@ -98,8 +98,9 @@ struct Views: Sendable {
     func caseView(_ caseID: String, for staff: StaffClaims, purpose: String = "case-view") async throws -> CaseView {
         let caseID = try Self.normalised(caseID)
         let record = try Self.readable(try await fromProjection(for: staff) { try await cases.record(caseID) }, caseID, by: staff)
-        let submitted = record.state.erased ? [] : try await store.reader.readStream(StreamID.stream(.caseFile, id: caseID)).prefix(1)
-        let opened = try await open(Array(submitted), of: caseID)
+        // The application alone: the first event of the stream, not the whole stream.
+        let submitted = record.state.erased ? [] : try await store.reader.firstEvents(ofStreams: [StreamID.stream(.caseFile, id: caseID)])
+        let opened = try await open(submitted, of: caseID)
         try await accessLog.record(staff, kind: .caseFile, record: caseID, caseID: caseID, purpose: purpose, fields: opened.opened)
         return caseView(record, submitted: opened.bodies.first, state: try await erasedOr(opened.state, caseID, record: record))
     }
