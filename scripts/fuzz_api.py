@@ -22,6 +22,7 @@ Rizhao's staff; on Qingdao, once sync has brought it the same cases, none may an
 5xx (it reads only the ones its centres take part in). Prints `fuzz_api_requests <N>`;
 exits non-zero on any failure. Reports land in .tongban/artefacts/fuzz-api/.
 """
+import glob
 import json
 import os
 import random
@@ -60,7 +61,7 @@ def status_of(url, token=None):
 
 def case_ids(node):
     """Every case in the node's log, from its database (as the service role, read only)."""
-    psql = shutil.which("psql") or "/usr/lib/postgresql/15/bin/psql"
+    psql = shutil.which("psql") or sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"))[-1]
     rows = subprocess.run([psql, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", node["database"], "-c",
                            "SELECT DISTINCT substr(stream_id, 6) FROM events WHERE stream_id LIKE 'case-%' ORDER BY 1"],
                           check=True, capture_output=True, text=True).stdout

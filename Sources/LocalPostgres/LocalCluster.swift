@@ -1,7 +1,7 @@
 import Foundation
 
-/// A private PostgreSQL 15 cluster in a directory of the project's: the embedded default
-/// that `tongban dev`, the tests and the benchmarks run on.
+/// A private PostgreSQL cluster (15 or later, the newest installed) in a directory of the
+/// project's: the embedded default that `tongban dev`, the tests and the benchmarks run on.
 ///
 /// It listens on 127.0.0.1 only, on its own port, with no Unix socket, and trusts
 /// loopback connections: it is for development and tests, never for a real node.
@@ -24,7 +24,8 @@ public struct LocalCluster: Sendable {
 
     /// - Parameters:
     ///   - dataDirectory: where the cluster lives (created on first start); made absolute.
-    ///   - binDirectory: PostgreSQL's server programs; by default `pg_config --bindir`.
+    ///   - binDirectory: PostgreSQL's server programs; by default `TONGBAN_PG_BINDIR`, else
+    ///     the newest `/usr/lib/postgresql/<major>/bin` (15 or later), else `pg_config --bindir`.
     public init(dataDirectory: String, port: Int, binDirectory: String? = nil) throws(LocalClusterError) {
         self.dataDirectory = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
         self.port = port
@@ -48,6 +49,7 @@ public struct LocalCluster: Sendable {
         if !manager.fileExists(atPath: dataDirectory + "/PG_VERSION") {
             progress("initialising a PostgreSQL cluster in \(dataDirectory)")
             try createDirectory(dataDirectory)
+            try requireServerUserCanEnter(dataDirectory)
             try run(tool: "initdb", ["-D", dataDirectory, "-U", Self.superuser, "--auth=trust", "-E", "UTF8", "--no-locale", "--no-instructions"], asServerUser: true)
         }
         try writeSettings()
@@ -166,14 +168,40 @@ public struct LocalCluster: Sendable {
     private static func findBinDirectory() throws(LocalClusterError) -> String {
         var candidates: [String] = []
         if let configured = ProcessInfo.processInfo.environment["TONGBAN_PG_BINDIR"] { candidates.append(configured) }
+        candidates += installedMajors().map { "/usr/lib/postgresql/\($0)/bin" }
         if let outcome = try? ChildProcess.run(["/usr/bin/env", "pg_config", "--bindir"], captureOutput: true), outcome.status == 0 {
             candidates.append(outcome.output.trimmingCharacters(in: .whitespacesAndNewlines))
         }
-        candidates.append("/usr/lib/postgresql/15/bin")
         for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate + "/initdb") {
             return candidate
         }
         throw .postgresNotFound(searched: candidates)
+    }
+
+    /// The PostgreSQL majors Debian has installed under `/usr/lib/postgresql` that tongban
+    /// runs on (15 or later), newest first.
+    static func installedMajors(under root: String = "/usr/lib/postgresql") -> [Int] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        return entries.compactMap(Int.init).filter { $0 >= minimumMajor }.sorted(by: >)
+    }
+
+    /// The oldest PostgreSQL major tongban runs on.
+    public static let minimumMajor = 15
+
+    /// Refuses, with the reason, a data directory the server user cannot reach — a checkout
+    /// under `/root`, say — before `initdb` fails there with a bare permission error.
+    private func requireServerUserCanEnter(_ path: String) throws(LocalClusterError) {
+        guard Self.isRoot else { return }
+        let probe = (try? ChildProcess.run(["/usr/sbin/runuser", "-u", "postgres", "--", "/usr/bin/test", "-w", path], captureOutput: true))?.status
+        guard probe != 0 else { return }
+        var blocking = URL(fileURLWithPath: path)
+        var current = blocking.deletingLastPathComponent()
+        while current.path != "/" {
+            let status = (try? ChildProcess.run(["/usr/sbin/runuser", "-u", "postgres", "--", "/usr/bin/test", "-x", current.path], captureOutput: true))?.status
+            if status != 0 { blocking = current }
+            current = current.deletingLastPathComponent()
+        }
+        throw .serverUserCannotEnter(dataDirectory: path, blockedAt: blocking.path)
     }
 
     private static func tail(of path: String, lines: Int = 15) -> String {
@@ -189,11 +217,12 @@ public enum LocalClusterError: Error, CustomStringConvertible {
     case startFailed(dataDirectory: String, port: Int, logTail: String)
     case cannotWrite(path: String, reason: String)
     case invalidName(String)
+    case serverUserCannotEnter(dataDirectory: String, blockedAt: String)
 
     public var description: String {
         switch self {
         case .postgresNotFound(let searched):
-            "PostgreSQL's server programs (initdb, pg_ctl) were not found in \(searched.joined(separator: ", ")); install postgresql-15 or set TONGBAN_PG_BINDIR"
+            "PostgreSQL's server programs (initdb, pg_ctl) were not found in \(searched.joined(separator: ", ")); install Debian's postgresql (\(LocalCluster.minimumMajor) or later) or set TONGBAN_PG_BINDIR"
         case .commandFailed(let command, let status, let output):
             "\(command) failed (exit \(status)): \(output.trimmingCharacters(in: .whitespacesAndNewlines))"
         case .startFailed(let directory, let port, let log):
@@ -202,6 +231,9 @@ public enum LocalClusterError: Error, CustomStringConvertible {
             "cannot write \(path): \(reason)"
         case .invalidName(let name):
             "'\(name)' is not a usable database name (letters, digits, _)"
+        case .serverUserCannotEnter(let directory, let blocked):
+            "the postgres user cannot reach \(directory): it may not enter \(blocked). Put the cluster where it can "
+                + "(--pg-data, or TONGBAN_TEST_PG_DATA for the tests, e.g. /var/tmp/tongban-pg) or let it enter (chmod o+x \(blocked))"
         }
     }
 }
