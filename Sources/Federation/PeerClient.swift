@@ -14,10 +14,14 @@ public struct PeerClient: Sendable {
 
     public let key: NodeSigningKey
     public let peers: [Peer]
+    /// The federation's TLS: peers are reached over https and verified against its CA
+    /// alone; without it, over plain http (a federation on loopback).
+    public let tls: FederationTLS?
 
-    public init(federation: FederationFile, key: NodeSigningKey) {
+    public init(federation: FederationFile, key: NodeSigningKey, tls: FederationTLS? = nil) {
         self.key = key
         self.peers = federation.nodes.filter { $0.id != key.node }.map { Peer(id: $0.id, url: $0.url) }
+        self.tls = tls
     }
 
     /// The most a peer's answer may hold: a pull page (bounded in bytes by the serving
@@ -33,7 +37,10 @@ public struct PeerClient: Sendable {
     /// the answer (at most `limit` bytes, or the request fails).
     public func send(_ method: String, _ path: String, to peer: Peer, body: Data = Data(), timeout: TimeAmount = .seconds(10),
                      limit: Int = Self.maximumAnswerBytes) async throws -> (status: UInt, contentType: String?, body: ByteBuffer) {
+        let scheme = tls == nil ? "http" : "https"
+        guard URLComponents(string: peer.url)?.scheme?.lowercased() == scheme else { throw PeerTransportError(peer: peer, scheme: scheme) }
         var request = HTTPClientRequest(url: peer.url + path)
+        request.tlsConfiguration = tls?.clientConfiguration
         request.method = .init(rawValue: method)
         request.headers.add(name: "Content-Type", value: "application/json")
         let now = Timestamp(Date()).millisecondsSinceEpoch
@@ -57,5 +64,18 @@ public struct PeerClient: Sendable {
             return DocumentStore.Document(sha256: sha256, mediaType: mediaType, content: answer.body)
         }
         return nil
+    }
+}
+
+/// A peer whose URL does not use the federation's transport: with the federation's CA every
+/// peer is reached over https (never plain http), without it over http (never an https
+/// certificate that nothing verifies against the federation's CA).
+public struct PeerTransportError: Error, CustomStringConvertible {
+    public let peer: PeerClient.Peer
+    public let scheme: String
+
+    public var description: String {
+        "\(peer.id) is at \(peer.url), not an \(scheme):// URL: "
+            + (scheme == "https" ? "this node reaches its peers over TLS only" : "this node has no --tls-ca to verify it against")
     }
 }

@@ -36,9 +36,10 @@ public actor SyncWorker: Service {
     /// Peers to pull from again as soon as the current pull ends.
     private var pending: Set<NodeID> = []
 
-    public init(federation: FederationFile, key: NodeSigningKey, appender: EventAppender, reader: EventReader, notifier: LogNotifier,
-                interval: Duration = .seconds(5), batchSize: Int = 2000, logger: Logger) {
-        self.client = PeerClient(federation: federation, key: key)
+    /// - Parameter tls: how peers are reached (``PeerClient/tls``).
+    public init(federation: FederationFile, key: NodeSigningKey, tls: FederationTLS? = nil, appender: EventAppender, reader: EventReader,
+                notifier: LogNotifier, interval: Duration = .seconds(5), batchSize: Int = 2000, logger: Logger) {
+        self.client = PeerClient(federation: federation, key: key, tls: tls)
         self.appender = appender
         self.reader = reader
         self.notifier = notifier

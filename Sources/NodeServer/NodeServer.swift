@@ -3,6 +3,8 @@ import EventLog
 import Federation
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import PostgresNIO
 import Projections
@@ -22,19 +24,28 @@ public struct NodeServer: Sendable {
         public var centres: Set<CentreID>
         /// The blind index certificates are issued with and looked up by.
         public var matching: BlindIndex
+        /// The federation's TLS: peers reached over https against its CA and, with an
+        /// identity, this node's listener (API, staff pages, sync) over https.
+        public var tls: FederationTLS?
+
+        /// Whether this node's listener speaks TLS, so that its pages and API are reached
+        /// over `https://` (what a `Secure` cookie can rely on).
+        public var isTLS: Bool { tls?.identity != nil }
 
         /// - Parameters:
         ///   - centres: the centres served; by default the node's own in the federation
         ///     file (a test may serve several cities' centres from one node).
         ///   - matching: by default the federation's (``FederationFile/blindIndex(signingKey:)``).
+        ///   - tls: by default none: plain http, peers at http URLs.
         public init(federation: FederationFile, signingKey: NodeSigningKey, clock: NodeClock = .system,
-                    expectedSchemaVersion: Int, centres: Set<CentreID>? = nil, matching: BlindIndex? = nil) {
+                    expectedSchemaVersion: Int, centres: Set<CentreID>? = nil, matching: BlindIndex? = nil, tls: FederationTLS? = nil) {
             self.federation = federation
             self.signingKey = signingKey
             self.clock = clock
             self.expectedSchemaVersion = expectedSchemaVersion
             self.centres = centres ?? Set(federation.nodes.first { $0.id == signingKey.node }?.centres.map(\.id) ?? [])
             self.matching = matching ?? federation.blindIndex(signingKey: signingKey)
+            self.tls = tls
         }
     }
 
@@ -65,7 +76,7 @@ public struct NodeServer: Sendable {
             custodian: KeyCustodian(client: client, node: configuration.signingKey.node, federation: configuration.federation,
                                     logger: Logger(label: "tongban.keys")),
             delivery: syncWorker == nil ? nil : KeyGrantDelivery(
-                client: client, peers: PeerClient(federation: configuration.federation, key: configuration.signingKey),
+                client: client, peers: PeerClient(federation: configuration.federation, key: configuration.signingKey, tls: configuration.tls),
                 logger: Logger(label: "tongban.keys")))
         self.tokens = await TokenAuthority(signingKey: configuration.signingKey)
     }
@@ -106,7 +117,7 @@ public struct NodeServer: Sendable {
         CertificateRoutes(workflow: workflow, views: views, policies: policies).add(to: staffAPI)
         DocumentRoutes(documents: documents, access: DocumentAccess(references: DocumentReferences(client: client), reader: store.reader),
                        accessLog: views.accessLog,
-                       peers: syncWorker == nil ? nil : PeerClient(federation: configuration.federation, key: configuration.signingKey)).add(to: staffAPI)
+                       peers: syncWorker == nil ? nil : PeerClient(federation: configuration.federation, key: configuration.signingKey, tls: configuration.tls)).add(to: staffAPI)
         InboxRoutes(inbox: InboxQuery(client: client), views: views, clock: configuration.clock).add(to: staffAPI)
         StaffPages(authority: tokens, centres: configuration.centres, federationCentres: allCentres, workflow: workflow, views: views,
                    inbox: InboxQuery(client: client), statistics: StatisticsQuery(client: client), clock: configuration.clock).add(to: router)
@@ -119,11 +130,15 @@ public struct NodeServer: Sendable {
     /// closed: a client that opens connections and sends nothing ties up nothing for long.
     public static let idleTimeout: TimeAmount = .seconds(30)
 
-    /// The node's HTTP application on `host:port`; run it in a service group beside the client.
-    public func application(host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
-        Application(router: router(), server: .http1(configuration: .init(idleTimeout: Self.idleTimeout)),
-                    configuration: .init(address: .hostname(host, port: port), serverName: "tongban-\(configuration.signingKey.node)"),
-                    logger: logger)
+    /// The node's HTTP application on `host:port`, over TLS when the node has a certificate
+    /// (``Configuration/isTLS``: then a plain-http request gets no answer); run it in a
+    /// service group beside the client.
+    public func application(host: String, port: Int, logger: Logger) throws -> some ApplicationProtocol {
+        let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: Self.idleTimeout))
+        let server = try configuration.tls?.serverConfiguration.map { try HTTPServerBuilder.tls(http1, tlsConfiguration: $0) } ?? http1
+        return Application(router: router(), server: server,
+                           configuration: .init(address: .hostname(host, port: port), serverName: "tongban-\(configuration.signingKey.node)"),
+                           logger: logger)
     }
 }
 
@@ -140,16 +155,16 @@ extension NodeServer {
     /// Assembles a node over the database at `database` (the service role), listening on
     /// `host:port`, with its projector unless `projecting` is false and its sync worker
     /// (pulling every `syncInterval`, at once when notified) and document prefetcher unless
-    /// `syncing` is false.
+    /// `syncing` is false. Throws when the node's TLS material cannot make a listener.
     public static func assemble(configuration: Configuration, database: PostgresClient.Configuration,
                                 host: String, port: Int, projecting: Bool = true, syncing: Bool = true,
-                                syncInterval: Duration = .seconds(5), logger: Logger) async -> Running {
+                                syncInterval: Duration = .seconds(5), logger: Logger) async throws -> Running {
         let client = PostgresClient(configuration: database, backgroundLogger: logger)
         let metrics = NodeMetrics()
         let appender = EventAppender(client: client, signingKey: configuration.signingKey, keyring: configuration.federation.keyring, writerRules: CaseStreamWriters(),
                                      valueRules: configuration.federation.valueRules, clock: configuration.clock, metrics: metrics.factory, logger: logger)
         let worker = syncing
-            ? SyncWorker(federation: configuration.federation, key: configuration.signingKey, appender: appender,
+            ? SyncWorker(federation: configuration.federation, key: configuration.signingKey, tls: configuration.tls, appender: appender,
                          reader: EventReader(client: client, logger: logger), notifier: LogNotifier(client: client, logger: logger),
                          interval: syncInterval, logger: logger)
             : nil
@@ -163,12 +178,12 @@ extension NodeServer {
             }
             let documents = RecordDocuments(client: client, logger: logger)
             let centres = configuration.centres
-            services.append(DocumentPrefetcher(peers: PeerClient(federation: configuration.federation, key: configuration.signingKey),
+            services.append(DocumentPrefetcher(peers: PeerClient(federation: configuration.federation, key: configuration.signingKey, tls: configuration.tls),
                                                store: DocumentStore(client: client, logger: logger), interval: syncInterval, logger: logger) {
                 try await documents.missing(for: centres, skipping: $0, limit: $1)
             })
         }
-        services.append(server.application(host: host, port: port, logger: logger))
+        services.append(try server.application(host: host, port: port, logger: logger))
         return Running(server: server, client: client, syncWorker: worker, services: services)
     }
 }

@@ -17,8 +17,11 @@ struct FederationSyncTests {
     static let licang = CentreID(rawValue: "qingdao-licang")!
     static let huancui = CentreID(rawValue: "weihai-huancui")!
 
-    @Test func zhangsCaseCrossesThreeNodesAndTheirLogsConverge() async throws {
-        try await F.run { federation in
+    /// Over https too: every node with a certificate from the federation's CA, each peer
+    /// verified against it (the TLS of `serve --tls-cert`).
+    @Test(arguments: F.Transport.allCases)
+    func zhangsCaseCrossesThreeNodesAndTheirLogsConverge(over transport: F.Transport) async throws {
+        try await F.run(transport: transport) { federation in
             let rizhao = federation["rizhao"], qingdao = federation["qingdao"], weihai = federation["weihai"]
             let (status, created) = try await federation.call(rizhao, "POST", "/v1/cases", as: Self.wulian, NodeHarness.application())
             #expect(status == 201, "\(created)")
@@ -128,9 +131,14 @@ struct FederationSyncTests {
             let wulianToken = try await rizhao.running.server.tokens.issue(centre: Self.wulian, staff: "s", role: .staff, validity: .seconds(60))
             #expect(try await federation.request(rizhao, "PUT", "/v1/documents/\(sha256)", token: wulianToken,
                                                  headers: ["Content-Type": "application/pdf"], rawBody: scan).0 == 201)
-            let (submitted, _) = try await federation.call(qingdao, "POST", "/v1/cases", as: Self.licang,
-                                                           DocumentAccessTests.application(referring: sha256, size: scan.count))
+            let (submitted, application) = try await federation.call(qingdao, "POST", "/v1/cases", as: Self.licang,
+                                                                     DocumentAccessTests.application(referring: sha256, size: scan.count))
             #expect(submitted == 201)
+            // Rizhao serves the scan to a node one of whose centres takes part in a record that declares it.
+            let referring = "case-" + (application["caseId"]?.stringValue ?? "")
+            try await F.waitUntil("rizhao holds Licang's application referring to the scan") {
+                try await rizhao.database.count("SELECT count(*)::int FROM events WHERE stream_id = '\(referring)'") > 0
+            }
             let licangToken = try await qingdao.running.server.tokens.issue(centre: Self.licang, staff: "s", role: .staff, validity: .seconds(60))
             let (fetched, body) = try await federation.request(qingdao, "GET", "/v1/documents/\(sha256)", token: licangToken)
             #expect(fetched == 200 && body == .string("%PDF-1.7 张某申请表"))
@@ -313,7 +321,7 @@ struct FederationSyncTests {
             try await Task.sleep(for: .seconds(1))
             #expect(try await federation.call(qingdao, "GET", path, as: Self.licang).0 == 404, "nothing reaches Licang while the relay is down")
 
-            await weihai.process.start()
+            try await weihai.process.start()
             try await federation.waitUntilReady(weihai)
             try await F.waitUntil("the transfer reaches Licang on qingdao through the restarted weihai") {
                 (try await federation.call(qingdao, "GET", path, as: Self.licang).1["phase"]) == "transfer-pending"

@@ -25,7 +25,10 @@ struct ConfigCheckCommand: AsyncParsableCommand {
             With only --federation, checks the file (each error names its line or field). With \
             --node and --key, checks that the node is in the file and the key is its key. With \
             --database-url, checks that the database answers, has every migration of --schema-dir \
-            and is reached as the service role.
+            and is reached as the service role. With --tls-cert, --tls-key and --tls-ca, checks \
+            that they make a listener, that the certificate is issued by the CA, serves and calls \
+            peers, names the host of the node's URL and is not expired nor expires within 30 days \
+            (nor the CA); with --tls-ca, that every node's URL is https.
             """
     )
 
@@ -41,6 +44,8 @@ struct ConfigCheckCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     @OptionGroup var schema: SchemaOptions
+
+    @OptionGroup var tls: TLSOptions
 
     func run() async throws {
         var problems = 0
@@ -81,6 +86,12 @@ struct ConfigCheckCommand: AsyncParsableCommand {
             problem("--key needs --node: a key is checked against its node's public key")
         }
 
+        if tls.tlsCert != nil || tls.tlsKey != nil || tls.tlsCa != nil {
+            checkTLS(file, node: file.nodes.first { $0.id.rawValue == node }, ok: ok, problem: problem)
+        } else if node != nil, let wrong = TransportPolicy.schemeProblem(federation: file, path: federation, https: false) {
+            problem(wrong)
+        }
+
         if database.databaseURL != nil || Environment.value("TONGBAN_DATABASE_URL") != nil {
             await checkDatabase(ok: ok, problem: problem)
         }
@@ -89,6 +100,40 @@ struct ConfigCheckCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         print("OK: the settings are sound")
+    }
+
+    /// The TLS material, the node's certificate and the scheme of every node's URL.
+    private func checkTLS(_ file: FederationFile, node entry: FederationFile.Node?, ok: (String) -> Void, problem: (String) -> Void) {
+        let files: (certificate: FederationTLS.PEM?, key: FederationTLS.PEM?, ca: FederationTLS.PEM?)
+        do {
+            files = try tls.files()
+        } catch {
+            problem(NodeIdentityOptions.message(for: error))
+            return
+        }
+        do {
+            if let material = try tls.resolved() {
+                ok(material.identity == nil
+                   ? "--tls-ca: peers are reached over https and verified against \(material.trustRoots.count) CA certificate(s)"
+                   : "--tls-cert, --tls-key and --tls-ca make a TLS listener (the key is the certificate's)")
+            }
+        } catch {
+            problem(NodeIdentityOptions.message(for: error))
+        }
+        if let certificate = files.certificate {
+            if entry == nil { print("WARNING: no --node: \(certificate.source) is not checked against a node's URL") }
+            for finding in CertificateCheck.findings(certificate: certificate, ca: files.ca, url: entry?.url) {
+                switch finding {
+                case .ok(let line): ok(line)
+                case .problem(let line): problem(line)
+                }
+            }
+        }
+        if let wrong = TransportPolicy.schemeProblem(federation: file, path: federation, https: files.ca != nil) {
+            problem(wrong)
+        } else {
+            ok("every node's URL is \(files.ca == nil ? "http" : "https")")
+        }
     }
 
     /// Reachability, migrations and role.

@@ -17,7 +17,9 @@ struct DevCommand: AsyncParsableCommand {
         discussion: """
             Each node gets its own database on the private cluster, its own signing key and its \
             place in .tongban/dev/federation.json; .tongban/dev/env.json says how to reach them. \
-            A second run reuses the data.
+            A second run reuses the data. With --tls every node is served over https with a \
+            certificate from a private CA (.tongban/dev/tls/ca.pem); without it, plain http on \
+            127.0.0.1 only.
             """
     )
 
@@ -40,6 +42,9 @@ struct DevCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("system, fixed:<ISO-8601> or offset:<duration>, to demonstrate deadlines.", valueName: "clock"))
     var clock = "system"
+
+    @Flag(help: "Serve every node over https: a private CA at <state-dir>/dev/tls/ca.pem and a certificate per node.")
+    var tls = false
 
     func run() async throws {
         let nodeClock = try NodeClock(parsing: clock)
@@ -87,7 +92,7 @@ struct DevCommand: AsyncParsableCommand {
                 : try { let key = NodeSigningKey.generate(for: node.id); try key.write(to: keyPath); return key }()
             node.publicKey = key.publicKeyBase64
             node.encryptionKey = NodeEncryptionKey(derivedFrom: key).publicKeyBase64
-            node.url = "http://127.0.0.1:\(basePort + index)"
+            node.url = "\(tls ? "https" : "http")://127.0.0.1:\(basePort + index)"
             federationFile.nodes.append(node)
             let database = "tongban_" + node.id.rawValue.replacingOccurrences(of: "-", with: "_")
             if try cluster.createDatabase(database) { say("created database \(database) for node \(node.id)") }
@@ -100,21 +105,22 @@ struct DevCommand: AsyncParsableCommand {
         }
         try federationFile.encoded().write(to: URL(fileURLWithPath: devDirectory + "/federation.json"))
 
+        let devTLS = tls ? try DevTLS(directory: devDirectory + "/tls") { say($0) } : nil
         var logger = Logger(label: "tongban.dev")
         logger.logLevel = .warning
         var services: [any Service] = []
         var environment: [EnvironmentNode] = []
         for (index, setup) in setups.enumerated() {
             let configuration = NodeServer.Configuration(federation: federationFile, signingKey: setup.key, clock: nodeClock,
-                                                         expectedSchemaVersion: migrator.latestVersion)
+                                                         expectedSchemaVersion: migrator.latestVersion, tls: try devTLS?.tls(for: setup.node.id))
             let url = try DatabaseURL(cluster.url(user: LocalCluster.serviceRole, database: setup.database))
-            let running = await NodeServer.assemble(configuration: configuration, database: url.configuration,
+            let running = try await NodeServer.assemble(configuration: configuration, database: url.configuration,
                                                     host: "127.0.0.1", port: basePort + index, logger: logger)
             services += running.services
             services.append(LogEcho(node: setup.node.id, client: running.client))
             environment.append(try await EnvironmentNode(setup.node, database: url.description, tokens: running.server.tokens))
         }
-        try writeEnvironment(environment, to: devDirectory + "/env.json")
+        try writeEnvironment(environment, ca: devTLS?.caPath, to: devDirectory + "/env.json")
 
         say("")
         say("tongban dev: \(setups.count) node(s) on PostgreSQL 127.0.0.1:\(pgPort) (data in \(stateDir)/pg), clock \(nodeClock)")
@@ -123,7 +129,8 @@ struct DevCommand: AsyncParsableCommand {
         }
         say("  federation file: \(devDirectory)/federation.json")
         say("  staff tokens:    \(devDirectory)/env.json (one per centre, valid 30 days)")
-        say("  try:             curl \(setups.first?.node.url ?? "")/ready   (the README shows a first application)")
+        if let devTLS { say("  CA:              \(devTLS.caPath) (each node's certificate and key beside it)") }
+        say("  try:             curl \(devTLS.map { "--cacert \($0.caPath) " } ?? "")\(setups.first?.node.url ?? "")/ready   (the README shows a first application)")
         say("Serving; each node's new events are printed below. Ctrl-C stops.")
 
         try await ServiceGroup(services: services, gracefulShutdownSignals: [.sigint, .sigterm], logger: logger).run()
@@ -171,11 +178,15 @@ struct DevCommand: AsyncParsableCommand {
         }
     }
 
-    private func writeEnvironment(_ nodes: [EnvironmentNode], to path: String) throws {
-        struct Document: Encodable { var nodes: [EnvironmentNode] }
+    /// `env.json`; `ca`, with --tls, is the CA bundle to verify the nodes against.
+    private func writeEnvironment(_ nodes: [EnvironmentNode], ca: String?, to path: String) throws {
+        struct Document: Encodable {
+            var nodes: [EnvironmentNode]
+            var ca: String?
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(Document(nodes: nodes)).write(to: URL(fileURLWithPath: path))
+        try encoder.encode(Document(nodes: nodes, ca: ca)).write(to: URL(fileURLWithPath: path))
     }
 }
 

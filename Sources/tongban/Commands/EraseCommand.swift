@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import CaseDomain
+import Federation
 import Foundation
 import NIOCore
 import NIOFoundationCompat
@@ -29,8 +30,11 @@ struct EraseCaseCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("The case id (a UUID).", valueName: "id"))
     var id: String
 
-    @Option(help: ArgumentHelp("The owning node's API, e.g. http://127.0.0.1:8401.", valueName: "url"))
+    @Option(help: ArgumentHelp("The owning node's API, e.g. http://127.0.0.1:8401 or https://qingdao.example.org.", valueName: "url"))
     var nodeURL: String
+
+    @Option(help: ArgumentHelp("The federation's CA bundle (PEM) to verify an https node against (default: the system's roots).", valueName: "file"))
+    var tlsCa: String?
 
     @Option(help: ArgumentHelp("A supervisor's staff token (default: $TONGBAN_TOKEN).", valueName: "token"))
     var token: String?
@@ -47,18 +51,20 @@ struct EraseCaseCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let tls = try tlsCa.map(TLSOptions.authority(at:))
         let token = token ?? Environment.value("TONGBAN_TOKEN") ?? ""
         let path = "/v1/cases/\(id.lowercased())"
-        let (status, view) = try await call("GET", path, token: token, body: nil)
+        let (status, view) = try await call("GET", path, token: token, tls: tls, body: nil)
         guard status == 200, let version = view["version"]?.integerValue else { throw Self.refused(status, view) }
-        let (written, answer) = try await call("POST", path + "/erasure", token: token,
+        let (written, answer) = try await call("POST", path + "/erasure", token: token, tls: tls,
                                                body: ["expectedVersion": .integer(version), "reason": .string(reason)])
         guard written == 200 else { throw Self.refused(written, answer) }
         print("erased case \(id.lowercased()) at version \(answer["version"]?.integerValue ?? 0): every node destroys its keys as the event reaches it")
     }
 
-    private func call(_ method: String, _ path: String, token: String, body: JSONValue?) async throws -> (UInt, JSONValue) {
+    private func call(_ method: String, _ path: String, token: String, tls: FederationTLS?, body: JSONValue?) async throws -> (UInt, JSONValue) {
         var request = HTTPClientRequest(url: nodeURL.trimmingCharacters(in: ["/"]) + path)
+        request.tlsConfiguration = tls?.clientConfiguration
         request.method = .init(rawValue: method)
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         if let body {

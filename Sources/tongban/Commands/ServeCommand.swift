@@ -18,8 +18,13 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(help: ArgumentHelp("Listen address.", valueName: "host"))
+    @Option(help: ArgumentHelp("Listen address; one other than loopback needs TLS (or --insecure-http).", valueName: "host"))
     var host = "127.0.0.1"
+
+    @OptionGroup var tls: TLSOptions
+
+    @Flag(help: "Listen on a non-loopback --host over plain http (only behind a TLS-terminating proxy on a network you trust).")
+    var insecureHttp = false
 
     @Option(help: "Listen port (default: the port of this node's URL in the federation file).")
     var port: Int?
@@ -45,15 +50,19 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let node = try identity.resolved()
         let (federationFile, entry, signingKey, nodeID) = (node.federation, node.entry, node.signingKey, node.entry.id)
+        let nodeTLS = try tls.resolved()
+        if let problem = TransportPolicy.problem(host: host, tls: nodeTLS, insecureHTTP: insecureHttp, federation: federationFile, path: identity.federation) {
+            throw ValidationError(problem)
+        }
         let listenPort = try port ?? Self.port(of: entry.url)
         var logger = Logger(label: "tongban.\(nodeID)")
         logger.logLevel = .info
         let configuration = NodeServer.Configuration(federation: federationFile, signingKey: signingKey, clock: nodeClock,
-                                                     expectedSchemaVersion: try schema.migrator().latestVersion)
-        let running = await NodeServer.assemble(configuration: configuration, database: try database.resolved().configuration,
+                                                     expectedSchemaVersion: try schema.migrator().latestVersion, tls: nodeTLS)
+        let running = try await NodeServer.assemble(configuration: configuration, database: try database.resolved().configuration,
                                                 host: host, port: listenPort, projecting: !noProjector, syncing: !noSync,
                                                 syncInterval: .seconds(max(1, syncInterval)), logger: logger)
-        print("node \(nodeID) serving centres \(configuration.centres.map(\.rawValue).sorted().joined(separator: ", ")) on http://\(host):\(listenPort)")
+        print("node \(nodeID) serving centres \(configuration.centres.map(\.rawValue).sorted().joined(separator: ", ")) on \(nodeTLS?.scheme ?? "http")://\(host):\(listenPort)")
         try await ServiceGroup(services: running.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
     }
 

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import CaseDomain
 import EventLog
 import Federation
@@ -5,12 +6,11 @@ import Foundation
 import Logging
 import NodeServer
 import PostgresNIO
+import NIOCore
+import NIOFoundationCompat
 import ServiceLifecycle
 import Testing
 import TestSupport
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Three city nodes — rizhao, qingdao, weihai — each with its own database, HTTP port,
 /// projector and sync worker, talking over loopback as in production.
@@ -28,9 +28,19 @@ struct FederationHarness: Sendable {
         }
     }
 
+    /// How the nodes are reached: plain http, or https with certificates from a private CA.
+    enum Transport: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        case http, https
+        var testDescription: String { rawValue }
+    }
+
     let nodes: [NodeID: Node]
     /// The federation the nodes run with.
     let federation: FederationFile
+    /// With https: the CA the nodes' certificates come from.
+    let authority: CertificateAuthority?
+    /// With https: the test's own TLS, trusting that CA (and those the test names).
+    let trust: FederationTLS?
 
     subscript(_ id: String) -> Node { nodes[NodeID(rawValue: id)!]! }
 
@@ -38,16 +48,28 @@ struct FederationHarness: Sendable {
     /// with these keys but no server (their URL refuses connections): the origin of events a
     /// test forges. `blockedLinks` are pairs of nodes that cannot reach each other (each
     /// knows the other at a URL that refuses connections), so their events must relay.
-    static func run(absentNodes: [NodeSigningKey] = [], blockedLinks: [(String, String)] = [],
+    /// Over `.https` every node has a certificate from one private CA, reaches its peers over
+    /// https against it, and the test's requests verify the nodes against it too;
+    /// `certificates` then replaces the certificate of a node (its PEM and key), and the
+    /// test's requests trust the CAs of `trusting` as well (the nodes never do).
+    static func run(absentNodes: [NodeSigningKey] = [], blockedLinks: [(String, String)] = [], transport: Transport = .http,
+                    certificates: [String: CertificateAuthority.Issued] = [:], trusting: [CertificateAuthority] = [],
                     _ body: @Sendable (FederationHarness) async throws -> Void) async throws {
-        try await run(cities: ["rizhao", "qingdao", "weihai"], absentNodes: absentNodes, blockedLinks: blockedLinks, body)
+        try await run(cities: ["rizhao", "qingdao", "weihai"], absentNodes: absentNodes, blockedLinks: blockedLinks, transport: transport,
+                      certificates: certificates, trusting: trusting, body)
     }
 
     /// Runs `body` against a node for each of `cities` (nodes of the example federation).
-    static func run(cities: [String], absentNodes: [NodeSigningKey] = [], blockedLinks: [(String, String)] = [],
+    static func run(cities: [String], absentNodes: [NodeSigningKey] = [], blockedLinks: [(String, String)] = [], transport: Transport = .http,
+                    certificates: [String: CertificateAuthority.Issued] = [:], trusting: [CertificateAuthority] = [],
                     _ body: @Sendable (FederationHarness) async throws -> Void) async throws {
+        let authority = transport == .https ? try CertificateAuthority.generate(name: "federation test CA") : nil
+        let trust = try authority.map { authority in
+            FederationTLS.PEM(try ([authority] + trusting).map { try $0.certificatePEM() }.joined(separator: "\n"), source: "the test's CAs")
+        }
         try await withDatabases(cities, [:]) { databases in
-            try await run(databases: databases, absentNodes: absentNodes, blockedLinks: blockedLinks, body)
+            try await run(databases: databases, absentNodes: absentNodes, blockedLinks: blockedLinks, authority: authority,
+                          certificates: certificates, trust: try trust.map { try FederationTLS(ca: $0) }, body)
         }
     }
 
@@ -62,7 +84,9 @@ struct FederationHarness: Sendable {
     }
 
     private static func run(databases: [String: TestDatabase], absentNodes: [NodeSigningKey], blockedLinks: [(String, String)],
+                            authority: CertificateAuthority?, certificates: [String: CertificateAuthority.Issued], trust: FederationTLS?,
                             _ body: @Sendable (FederationHarness) async throws -> Void) async throws {
+        let scheme = authority == nil ? "http" : "https"
         let data = try Data(contentsOf: URL(fileURLWithPath: TestCluster.repositoryRoot + "/deploy/federation.example.json"))
         var federation = try FederationFile.decode(data, source: "example", requirePublicKeys: false)
         // One matching key for the federation, so that every node indexes a holder alike.
@@ -73,10 +97,10 @@ struct FederationHarness: Sendable {
         federation.nodes = federation.nodes.filter { databases[$0.id.rawValue] != nil } + federation.nodes.filter { absent[$0.id] != nil }
         for index in federation.nodes.indices {
             if let key = absent[federation.nodes[index].id] {
-                federation.nodes[index].url = "http://127.0.0.1:1"
+                federation.nodes[index].url = "\(scheme)://127.0.0.1:1"
                 federation.nodes[index].publicKey = key.publicKeyBase64
             } else {
-                federation.nodes[index].url = "http://127.0.0.1:\(base + index)"
+                federation.nodes[index].url = "\(scheme)://127.0.0.1:\(base + index)"
                 federation.nodes[index].publicKey = TestDatabase.key(federation.nodes[index].id.rawValue).publicKeyBase64
                 federation.nodes[index].encryptionKey = NodeEncryptionKey(derivedFrom: TestDatabase.key(federation.nodes[index].id.rawValue)).publicKeyBase64
             }
@@ -92,18 +116,25 @@ struct FederationHarness: Sendable {
             guard let database = databases[entry.id.rawValue] else { continue }
             var seen = federation
             for (one, other) in blockedLinks + blockedLinks.map({ ($0.1, $0.0) }) where one == entry.id.rawValue {
-                if let peer = seen.nodes.firstIndex(where: { $0.id.rawValue == other }) { seen.nodes[peer].url = "http://127.0.0.1:1" }
+                if let peer = seen.nodes.firstIndex(where: { $0.id.rawValue == other }) { seen.nodes[peer].url = "\(scheme)://127.0.0.1:1" }
             }
-            let configuration = NodeServer.Configuration(federation: seen, signingKey: TestDatabase.key(entry.id.rawValue), expectedSchemaVersion: expected)
+            let tls = try authority.map { authority in
+                let issued = try certificates[entry.id.rawValue] ?? authority.issue(for: entry.id, hosts: ["127.0.0.1"])
+                return try FederationTLS(ca: .init(try authority.certificatePEM(), source: "test CA"),
+                                         certificate: .init(issued.certificatePEM, source: "\(entry.id) certificate"),
+                                         key: .init(issued.keyPEM, source: "\(entry.id) key"))
+            }
+            let configuration = NodeServer.Configuration(federation: seen, signingKey: TestDatabase.key(entry.id.rawValue), expectedSchemaVersion: expected,
+                                                         tls: tls)
             let url = try DatabaseURL(database.cluster.url(user: "tongban_service", database: database.name))
-            let process = await NodeProcess(logger: logger) {
-                await NodeServer.assemble(configuration: configuration, database: url.configuration, host: "127.0.0.1",
+            let process = try await NodeProcess(logger: logger) {
+                try await NodeServer.assemble(configuration: configuration, database: url.configuration, host: "127.0.0.1",
                                           port: base + index, syncInterval: .seconds(2), logger: logger)
             }
             nodes[entry.id] = Node(id: entry.id, url: entry.url, database: database, process: process)
         }
-        let harness = FederationHarness(nodes: nodes, federation: federation)
-        for node in nodes.values { await node.process.start() }
+        let harness = FederationHarness(nodes: nodes, federation: federation, authority: authority, trust: trust)
+        for node in nodes.values { try await node.process.start() }
         do {
             for node in nodes.values { try await harness.waitUntilReady(node) }
             try await body(harness)
@@ -128,21 +159,34 @@ struct FederationHarness: Sendable {
         return try await request(node, method, path, token: token, body: body)
     }
 
+    /// A request to `node` (over https verified against the harness's CA): status and body,
+    /// JSON when it parses, else text.
     func request(_ node: Node, _ method: String, _ path: String, token: String? = nil, body: JSONValue? = nil,
                  headers: [String: String] = [:], rawBody: Data? = nil) async throws -> (Int, JSONValue) {
-        var request = URLRequest(url: URL(string: node.url + path)!)
-        request.httpMethod = method
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        if let body { request.httpBody = Data(try CanonicalJSON.encode(body)) } else if let rawBody { request.httpBody = rawBody }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let json = data.isEmpty ? JSONValue.null : ((try? CanonicalJSON.decode(Array(data))) ?? .string(String(decoding: data, as: UTF8.self)))
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, json)
+        try await request(url: node.url + path, method, token: token, body: body, headers: headers, rawBody: rawBody)
     }
 
+    /// A request to `url`, with the harness's CA as the only trust root for https.
+    func request(url: String, _ method: String, token: String? = nil, body: JSONValue? = nil,
+                 headers: [String: String] = [:], rawBody: Data? = nil) async throws -> (Int, JSONValue) {
+        var request = HTTPClientRequest(url: url)
+        request.method = .init(rawValue: method)
+        request.tlsConfiguration = trust?.clientConfiguration
+        request.headers.add(name: "Content-Type", value: "application/json")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: try CanonicalJSON.encode(body))) } else if let rawBody { request.body = .bytes(ByteBuffer(data: rawBody)) }
+        let response = try await Self.http.execute(request, timeout: .seconds(60))
+        let data = Array(try await response.body.collect(upTo: 64 << 20).readableBytesView)
+        let json = data.isEmpty ? JSONValue.null : ((try? CanonicalJSON.decode(data)) ?? .string(String(decoding: data, as: UTF8.self)))
+        return (Int(response.status.code), json)
+    }
+
+    /// The test's client: redirects are answers too (a node never redirects its API).
+    private static let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+
     /// Polls `condition` every 20 ms for up to `seconds`; fails the test naming `what`.
-    static func waitUntil(_ what: String, seconds: Double = 30, sourceLocation: SourceLocation = #_sourceLocation,
+    static func waitUntil(_ what: String, seconds: Double = 90, sourceLocation: SourceLocation = #_sourceLocation,
                           _ condition: @Sendable () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         while ContinuousClock.now < deadline {
@@ -171,23 +215,23 @@ struct FederationHarness: Sendable {
 /// (Cancelling all services at once raced a query against its client's shutdown, and that
 /// query never returned.)
 actor NodeProcess {
-    private let assemble: @Sendable () async -> NodeServer.Running
+    private let assemble: @Sendable () async throws -> NodeServer.Running
     private let logger: Logger
     /// The node's current assembly; a restart makes a new one (its clients run only once).
     private(set) var running: NodeServer.Running
     private var hasRun = false
     private var services: (group: ServiceGroup, task: Task<Void, any Error>)?
 
-    init(logger: Logger, assemble: @escaping @Sendable () async -> NodeServer.Running) async {
+    init(logger: Logger, assemble: @escaping @Sendable () async throws -> NodeServer.Running) async throws {
         self.assemble = assemble
         self.logger = logger
-        self.running = await assemble()
+        self.running = try await assemble()
     }
 
     /// Starts the node's services (assembling them anew if they ran before).
-    func start() async {
+    func start() async throws {
         guard services == nil else { return }
-        if hasRun { running = await assemble() }
+        if hasRun { running = try await assemble() }
         hasRun = true
         var configuration = ServiceGroupConfiguration(services: running.services.map { .init(service: $0) }, logger: logger)
         configuration.maximumGracefulShutdownDuration = .seconds(30)
