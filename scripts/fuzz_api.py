@@ -31,6 +31,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from dev_federation import ROOT, DevFederation
@@ -57,6 +58,30 @@ def status_of(url, token=None):
         return error.code
     except OSError:
         return None
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *_):
+        return None
+
+
+def page_session(url, token):
+    """Signs in at `url`'s sign-in form with `token`, as a browser does (the form's CSRF
+    token and cookie, then the post): the page session's cookie, `name=value`. The cookie
+    holds a session secret the node issues, never the token."""
+    with urllib.request.urlopen(url + "/sign-in", timeout=10) as response:
+        form_cookie = next(c.split(";")[0] for c in response.headers.get_all("Set-Cookie") if c.startswith("tongban_sign_in="))
+        html = response.read().decode()
+    csrf = html.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    request = urllib.request.Request(url + "/sign-in", data=urllib.parse.urlencode({"csrf": csrf, "token": token}).encode(),
+                                     headers={"Cookie": form_cookie, "Content-Type": "application/x-www-form-urlencoded"})
+    try:
+        urllib.request.build_opener(_NoRedirect).open(request, timeout=10)
+        raise RuntimeError("signing in did not redirect")
+    except urllib.error.HTTPError as answer:
+        if answer.code != 303:
+            raise RuntimeError(f"signing in answered {answer.code}")
+        return next(c.split(";")[0] for c in answer.headers.get_all("Set-Cookie") if c.startswith("tongban_staff="))
 
 
 def case_ids(node):
@@ -88,8 +113,8 @@ def schemathesis(federation, name, seconds, checks, selection, header):
 
 
 def fuzz(federation):
-    """The API with every check, then the staff pages (signed in by the session cookie,
-    which holds the token) for server errors and undocumented answers only: a page answers
+    """The API with every check, then the staff pages (signed in by a page session's cookie,
+    opened through the sign-in form) for server errors and undocumented answers only: a page answers
     a bad form by showing why or redirecting (303), which schemathesis cannot tell from
     acceptance. Returns the failed runs and the requests sent."""
     token = federation.token("rizhao", "rizhao-wulian")
@@ -97,7 +122,7 @@ def fuzz(federation):
                        ["--exclude-path-regex", "^/v1/sync/", "--exclude-tag", "pages"], "Authorization: Bearer " + token)
     # The pages have no links: no stateful phase.
     pages = schemathesis(federation, "pages", SECONDS // 4, CHECKS[:3], ["--include-tag", "pages", "--phases", "examples,coverage,fuzzing"],
-                         "Cookie: tongban_staff=" + token)
+                         "Cookie: " + page_session(federation.nodes["rizhao"]["url"], token))
     failed = [f"schemathesis found failures in the {name} (seed {SEED}; {ARTEFACTS}/{name}.log)"
               for name, (passed, _) in [("api", api), ("pages", pages)] if not passed]
     return failed, api[1] + pages[1]

@@ -196,8 +196,10 @@ paths["/ready"] = {"get": {"operationId": "ready", "summary": "The database answ
   "responses": {"200": {"description": "ready", **jsonc(obj(["status", "node", "schemaVersion"], {"status": string, "node": string, "schemaVersion": {"type": "integer"}}))}, "503": {"description": "not ready", "content": {"application/problem+json": {"schema": ref("Problem")}}}}}}
 paths["/metrics"] = {"get": {"operationId": "metrics", "summary": "Prometheus metrics: appends and their latency, staff commands by route and status, inbox query latency, log head, projection lag, sync lag per peer, quarantine",
   "responses": {"200": {"description": "the metrics in Prometheus's text format", "content": {"text/plain": {"schema": {"type": "string"}}}}, "503": {"description": "the database does not answer", "content": {"application/problem+json": {"schema": ref("Problem")}}}}}}
-# The staff web pages: HTML for people, same commands and checks as the API; a session
-# cookie (HttpOnly, SameSite=Strict) holds the staff token, every form carries a CSRF token.
+# The staff web pages: HTML for people, same commands and checks as the API; signing in with
+# a staff token opens a server-side session whose cookie (HttpOnly, SameSite=Strict, Secure
+# over https) holds the session's secret, never the token; every form carries a CSRF token
+# derived from the session.
 html = {"description": "an HTML page", "content": {"text/html": {"schema": {"type": "string"}}}}
 seeOther = {"description": "redirect (303) to the next page"}
 unreadable = {"description": "a form that cannot be read (not UTF-8, a field missing)", "content": {"text/html": {"schema": {"type": "string"}}, "application/problem+json": {"schema": ref("Problem")}}}
@@ -205,9 +207,9 @@ form = lambda fields: {"required": True, "content": {"application/x-www-form-url
 page = lambda op, summary, **extra: {"operationId": op, "summary": summary, "tags": ["pages"], **extra}
 paths["/"] = {"get": page("pagesHome", "Redirects to the inbox page", responses={"303": seeOther})}
 paths["/sign-in"] = {"get": page("pagesSignInForm", "The sign-in page", responses={"200": html}),
-                     "post": page("pagesSignIn", "Signs in with a staff token; sets the session cookie", requestBody=form(["token"]),
+                     "post": page("pagesSignIn", "Signs in with a staff token: opens a page session (8 h at most, 30 min idle) and sets its cookie", requestBody=form(["token"]),
                                   responses={"303": seeOther, "400": unreadable, "401": html, "403": html})}
-paths["/sign-out"] = {"post": page("pagesSignOut", "Signs out (CSRF-checked)", requestBody=form(["csrf"]), responses={"303": seeOther, "400": unreadable, "403": html})}
+paths["/sign-out"] = {"post": page("pagesSignOut", "Signs out (CSRF-checked): the page session ends on the node", requestBody=form(["csrf"]), responses={"303": seeOther, "400": unreadable, "403": html})}
 paths["/language/{code}"] = {"get": page("pagesLanguage", "Switches the pages to zh or en", parameters=[{"name": "code", "in": "path", "required": True, "schema": {"enum": ["zh", "en"]}}],
                                          responses={"303": seeOther})}
 paths["/inbox"] = {"get": page("pagesInbox", "The signed-in centre's inbox: kinds, due dates, overdue and urgent marks, filters, paging", responses={"200": html, "303": seeOther})}
@@ -288,10 +290,10 @@ for item in paths.values():
       nullable_optionals(part.get("content", {}).get("application/json"))
 prob = lambda d: {"description": d, "content": {"application/problem+json": {"schema": ref("Problem")}}}
 doc = {"openapi": "3.1.0",
- "info": {"title": "tongban node", "version": "1", "description": "One city's node of the tongban legal-aid federation: the staff API. Errors are RFC 9457 problem details. Staff calls carry an EdDSA JWT naming staff, centre and role (tongban token issue)."},
+ "info": {"title": "tongban node", "version": "1", "description": "One city's node of the tongban legal-aid federation: the staff API. Errors are RFC 9457 problem details. Staff calls carry an EdDSA JWT naming staff, centre and role, signed with the node's own token key (its kid in the header; never the node's event key), with a jti and a lifetime of at most 30 days (tongban token issue; tongban token revoke refuses it at once)."},
  "components": {"securitySchemes": {"staffToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
    "nodeSignature": {"type": "apiKey", "in": "header", "name": "X-Tongban-Signature", "description": "Ed25519 signature by the calling node's key over method, path, SHA-256 of the body and X-Tongban-Timestamp (ms, within 60 s, used once); X-Tongban-Node names the node"}}, "schemas": schemas,
-   "responses": {"Malformed": prob("the body is not JSON"), "Unauthorized": prob("missing, invalid or expired staff token"), "Forbidden": prob("not this centre's or role's to do or see"),
+   "responses": {"Malformed": prob("the body is not JSON"), "Unauthorized": prob("missing, invalid, expired or revoked staff token"), "Forbidden": prob("not this centre's or role's to do or see"),
      "NotFound": prob("no such record"), "Conflict": prob("expectedVersion mismatch (conflict) or a command the state does not allow (invalid-transition)"), "Invalid": prob("a field or query parameter is invalid (a parameter given empty too); errors names it"),
      "TooLarge": prob("payload-too-large: a JSON body over 256 KiB (a scan over 20 MiB)"),
      "NotJSON": prob("unsupported-media-type: the body is not application/json in UTF-8 (another charset, UTF-16 or UTF-32, a byte-order mark); for a scan, not an allowed type"),

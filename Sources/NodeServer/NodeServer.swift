@@ -17,6 +17,8 @@ public struct NodeServer: Sendable {
     public struct Configuration: Sendable {
         public var federation: FederationFile
         public var signingKey: NodeSigningKey
+        /// The key that signs (and alone verifies) this node's staff tokens; never the event key.
+        public var tokenKey: StaffTokenKey
         public var clock: NodeClock
         /// The schema version this build expects (the highest migration it ships).
         public var expectedSchemaVersion: Int
@@ -36,11 +38,15 @@ public struct NodeServer: Sendable {
         ///   - centres: the centres served; by default the node's own in the federation
         ///     file (a test may serve several cities' centres from one node).
         ///   - matching: by default the federation's (``FederationFile/blindIndex(signingKey:)``).
+        ///   - tokenKey: by default a fresh one, so that only tokens this process issues
+        ///     (``NodeServer/tokens``) are accepted; a served node reads its own from a file.
         ///   - tls: by default none: plain http, peers at http URLs.
         public init(federation: FederationFile, signingKey: NodeSigningKey, clock: NodeClock = .system,
-                    expectedSchemaVersion: Int, centres: Set<CentreID>? = nil, matching: BlindIndex? = nil, tls: FederationTLS? = nil) {
+                    expectedSchemaVersion: Int, centres: Set<CentreID>? = nil, matching: BlindIndex? = nil, tls: FederationTLS? = nil,
+                    tokenKey: StaffTokenKey? = nil) {
             self.federation = federation
             self.signingKey = signingKey
+            self.tokenKey = tokenKey ?? .generate(for: signingKey.node)
             self.clock = clock
             self.expectedSchemaVersion = expectedSchemaVersion
             self.centres = centres ?? Set(federation.nodes.first { $0.id == signingKey.node }?.centres.map(\.id) ?? [])
@@ -50,7 +56,10 @@ public struct NodeServer: Sendable {
     }
 
     public let configuration: Configuration
+    /// Issues and verifies this node's staff tokens (with ``Configuration/tokenKey``).
     public let tokens: TokenAuthority
+    /// Tokens revoked on this node, checked on every staff request.
+    public let revocations: TokenRevocations
     private let client: PostgresClient
     private let appender: EventAppender
     private let syncWorker: SyncWorker?
@@ -78,7 +87,18 @@ public struct NodeServer: Sendable {
             delivery: syncWorker == nil ? nil : KeyGrantDelivery(
                 client: client, peers: PeerClient(federation: configuration.federation, key: configuration.signingKey, tls: configuration.tls),
                 logger: Logger(label: "tongban.keys")))
-        self.tokens = await TokenAuthority(signingKey: configuration.signingKey)
+        self.tokens = await TokenAuthority(key: configuration.tokenKey)
+        self.revocations = TokenRevocations(client: client)
+    }
+
+    /// Who may act here: tokens, revocations and page sessions; the session cookies are
+    /// `Secure` when the node is reached over https (its own listener or, behind a proxy,
+    /// its URL in the federation file).
+    var staffAccess: StaffAccess {
+        let node = configuration.signingKey.node
+        let https = configuration.isTLS || configuration.federation.nodes.first { $0.id == node }?.url.lowercased().hasPrefix("https://") == true
+        return StaffAccess(tokens: tokens, revocations: revocations,
+                           sessions: PageSessions(client: client, node: node, logger: Logger(label: "tongban.sessions")), secureCookies: https)
     }
 
     /// Every route of the node.
@@ -111,7 +131,7 @@ public struct NodeServer: Sendable {
         let documents = DocumentStore(client: client)
         SyncRoutes(reader: store.reader, worker: syncWorker, documents: documents, references: DocumentReferences(client: client), keys: store.keys,
                    encryptionKey: NodeEncryptionKey(derivedFrom: configuration.signingKey)).add(to: syncAPI)
-        let staffAPI = router.group("v1").add(middleware: StaffAuthentication(authority: tokens, centres: configuration.centres))
+        let staffAPI = router.group("v1").add(middleware: StaffAuthentication(access: staffAccess, centres: configuration.centres))
         CaseRoutes(workflow: workflow, views: views).add(to: staffAPI)
         InvestigationRoutes(workflow: workflow, views: views).add(to: staffAPI)
         CertificateRoutes(workflow: workflow, views: views, policies: policies).add(to: staffAPI)
@@ -119,7 +139,7 @@ public struct NodeServer: Sendable {
                        accessLog: views.accessLog,
                        peers: syncWorker == nil ? nil : PeerClient(federation: configuration.federation, key: configuration.signingKey, tls: configuration.tls)).add(to: staffAPI)
         InboxRoutes(inbox: InboxQuery(client: client), views: views, clock: configuration.clock).add(to: staffAPI)
-        StaffPages(authority: tokens, centres: configuration.centres, federationCentres: allCentres, workflow: workflow, views: views,
+        StaffPages(access: staffAccess, centres: configuration.centres, federationCentres: allCentres, workflow: workflow, views: views,
                    inbox: InboxQuery(client: client), statistics: StatisticsQuery(client: client), clock: configuration.clock).add(to: router)
         AccessLogRoutes(views: views).add(to: staffAPI)
         StatisticsRoutes(statistics: StatisticsQuery(client: client), clock: configuration.clock).add(to: staffAPI)

@@ -129,8 +129,8 @@ struct RefusalTests {
                 #expect(answer.status == .unauthorized && answer.problemType == "unauthorized", "\(header): \(answer.json)")
                 #expect(try await node.logSize() == before)
             }
-            // A token signed by another node's key is not this node's.
-            let foreign = await TokenAuthority(signingKey: .generate(for: NodeID(rawValue: "qingdao")!))
+            // A token signed by another token key of the same node id is not this node's.
+            let foreign = await TokenAuthority(key: .generate(for: NodeID(rawValue: "qingdao")!))
             let token = try await foreign.issue(centre: H.wulian, staff: "intruder", role: .staff, validity: .seconds(60))
             let answer = try await node.send(.get, "/v1/cases/\(id)", headers: [.authorization: "Bearer \(token)"], body: nil)
             #expect(answer.status == .unauthorized)

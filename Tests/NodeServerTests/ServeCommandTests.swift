@@ -59,21 +59,28 @@ struct ServeCommandTests {
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
     }
 
-    /// A node `qingdao` ready to serve over `database`: a fresh key, a federation file naming
-    /// it on a free port, and the `serve` command line.
-    static func servableNode(_ database: TestDatabase) throws -> (keyPath: String, port: Int, federation: String, serve: [String]) {
+    /// A node `qingdao` ready to serve over `database`: fresh event and token keys, a
+    /// federation file naming it on a free port, and the `serve` command line.
+    static func servableNode(_ database: TestDatabase) throws -> (keyPath: String, tokenKeyPath: String, port: Int, federation: String, serve: [String]) {
         let keyPath = temporary.appendingPathComponent("qingdao-\(UUID()).key").path
+        let tokenKeyPath = temporary.appendingPathComponent("qingdao-\(UUID()).token.key").path
         #expect(try tongban(["keys", "generate", "--node", "qingdao", "--out", keyPath]).status == 0)
+        #expect(try tongban(["keys", "generate", "--node", "qingdao", "--purpose", "token", "--out", tokenKeyPath]).status == 0)
         let port = Int.random(in: 20_000..<30_000)
         let federation = try federation(port: port, keyPath: keyPath)
         let url = database.cluster.url(user: LocalCluster.serviceRole, database: database.name)
-        return (keyPath, port, federation, [executable, "serve", "--federation", federation, "--node", "qingdao", "--key", keyPath,
-                                            "--database-url", url, "--schema-dir", TestCluster.repositoryRoot + "/schema"])
+        return (keyPath, tokenKeyPath, port, federation, [executable, "serve", "--federation", federation, "--node", "qingdao", "--key", keyPath,
+                                                          "--token-key", tokenKeyPath, "--database-url", url, "--schema-dir", TestCluster.repositoryRoot + "/schema"])
+    }
+
+    /// `tongban token issue`'s token (its standard output's line; the jti line is standard error's).
+    static func issuedToken(_ outcome: ChildProcess.Outcome) -> String {
+        outcome.output.split(separator: "\n").first { !$0.hasPrefix("jti ") }.map(String.init) ?? ""
     }
 
     @Test func aServedNodeTakesAnApplicationWithAnIssuedTokenAndStopsOnSIGINT() async throws {
         try await withTestDatabase { database in
-            let (keyPath, port, federation, serve) = try Self.servableNode(database)
+            let (_, tokenKeyPath, port, federation, serve) = try Self.servableNode(database)
             let server = Self.runInBackground(["/usr/bin/timeout", "--preserve-status", "-s", "INT", "120"] + serve)
             var healthy = false
             for _ in 0..<100 where !healthy {
@@ -82,9 +89,9 @@ struct ServeCommandTests {
             }
             #expect(healthy, "the node should answer /health")
 
-            let issued = try Self.tongban(["token", "issue", "--centre", "qingdao-licang", "--staff", "李某", "--key", keyPath])
+            let issued = try Self.tongban(["token", "issue", "--centre", "qingdao-licang", "--staff", "李某", "--token-key", tokenKeyPath])
             #expect(issued.status == 0, "\(issued.output)")
-            let token = issued.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            let token = Self.issuedToken(issued)
             let body = String(decoding: try CanonicalJSON.encode(NodeHarness.application(hardship: ["basis": "promise", "statement": "承诺"])), as: UTF8.self)
             let (status, answer) = try await Self.request("POST", "http://127.0.0.1:\(port)/v1/cases", token: token, body: body)
             #expect(status == 201, "\(answer)")
@@ -105,7 +112,7 @@ struct ServeCommandTests {
     /// readable once the node is started again.
     @Test func aSIGTERMDuringAWriteLoadLosesNoAcknowledgedWrite() async throws {
         try await withTestDatabase { database in
-            let (keyPath, port, federation, arguments) = try Self.servableNode(database)
+            let (_, tokenKeyPath, port, federation, arguments) = try Self.servableNode(database)
             @Sendable func start() async throws -> Task<ChildProcess.Outcome, any Error> {
                 let server = Self.runInBackground(["/usr/bin/timeout", "--preserve-status", "-s", "KILL", "120"] + arguments)
                 for _ in 0..<100 {
@@ -116,8 +123,7 @@ struct ServeCommandTests {
                 return server
             }
             let server = try await start()
-            let token = try Self.tongban(["token", "issue", "--centre", "qingdao-licang", "--staff", "李某", "--key", keyPath])
-                .output.trimmingCharacters(in: .whitespacesAndNewlines)
+            let token = Self.issuedToken(try Self.tongban(["token", "issue", "--centre", "qingdao-licang", "--staff", "李某", "--token-key", tokenKeyPath]))
             let body = String(decoding: try CanonicalJSON.encode(NodeHarness.application(hardship: ["basis": "promise", "statement": "承诺"])), as: UTF8.self)
 
             let acknowledged = try await withThrowingTaskGroup(of: [String].self) { writers in
@@ -222,15 +228,15 @@ struct ServeCommandTests {
         #expect(try Self.tongban(["keys", "generate", "--node", "rizhao", "--out", keyPath]).status == 0)
         #expect(try Self.tongban(["keys", "generate", "--node", "qingdao", "--out", qingdaoKeyPath]).status == 0)
         let federation = try Self.federation(port: 1, keyPath: qingdaoKeyPath)
-        let wrongKey = try Self.tongban(["serve", "--federation", federation, "--node", "qingdao", "--key", keyPath, "--database-url", "postgres://u@127.0.0.1:1/d"])
+        let wrongKey = try Self.tongban(["serve", "--federation", federation, "--node", "qingdao", "--key", keyPath, "--token-key", "/nonexistent", "--database-url", "postgres://u@127.0.0.1:1/d"])
         #expect(wrongKey.status != 0 && wrongKey.output.contains("is not qingdao's key"), "\(wrongKey.output)")
-        let unknownNode = try Self.tongban(["serve", "--federation", federation, "--node", "harbin", "--key", keyPath, "--database-url", "postgres://u@127.0.0.1:1/d"])
+        let unknownNode = try Self.tongban(["serve", "--federation", federation, "--node", "harbin", "--key", keyPath, "--token-key", "/nonexistent", "--database-url", "postgres://u@127.0.0.1:1/d"])
         #expect(unknownNode.status != 0 && unknownNode.output.contains("--node harbin: not a node"), "\(unknownNode.output)")
-        let clock = try Self.tongban(["serve", "--federation", federation, "--node", "qingdao", "--key", keyPath, "--clock", "fixed:2026-01-01T00:00:00Z"])
+        let clock = try Self.tongban(["serve", "--federation", federation, "--node", "qingdao", "--key", keyPath, "--token-key", "/nonexistent", "--clock", "fixed:2026-01-01T00:00:00Z"])
         #expect(clock.status != 0 && clock.output.contains("need TONGBAN_MODE=test"), "\(clock.output)")
-        let badCentre = try Self.tongban(["token", "issue", "--centre", "Licang", "--staff", "x", "--key", keyPath])
+        let badCentre = try Self.tongban(["token", "issue", "--centre", "Licang", "--staff", "x", "--token-key", keyPath])
         #expect(badCentre.status != 0 && badCentre.output.contains("--centre 'Licang' is not a centre id"), "\(badCentre.output)")
-        let badRole = try Self.tongban(["token", "issue", "--centre", "rizhao-wulian", "--staff", "x", "--role", "mayor", "--key", keyPath])
+        let badRole = try Self.tongban(["token", "issue", "--centre", "rizhao-wulian", "--staff", "x", "--role", "mayor", "--token-key", keyPath])
         #expect(badRole.status != 0 && badRole.output.contains("mayor"), "\(badRole.output)")
     }
 }

@@ -2,11 +2,12 @@ import CaseDomain
 import Hummingbird
 
 /// Verifies `Authorization: Bearer <token>` on every request it guards: 401 without a
-/// valid token of this node, 403 for a centre this node does not serve.
+/// valid, unrevoked token of this node (``StaffAccess/verify(_:)``), 403 for a centre this
+/// node does not serve.
 struct StaffAuthentication: RouterMiddleware {
     typealias Context = NodeRequestContext
 
-    let authority: TokenAuthority
+    let access: StaffAccess
     let centres: Set<CentreID>
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -17,13 +18,14 @@ struct StaffAuthentication: RouterMiddleware {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw Problem(.unauthorized, "the Authorization header must be 'Bearer <token>'")
         }
-        let claims = try await authority.verify(String(parts[1]))
+        let claims = try await access.verify(String(parts[1]))
         guard centres.contains(claims.centre) else {
-            throw Problem(.forbidden, "centre \(claims.centre) is not served by node \(authority.node)")
+            throw Problem(.forbidden, "centre \(claims.centre) is not served by node \(access.node)")
         }
         var context = context
         context.staff = claims
         context.logger[metadataKey: "staff"] = "\(claims.centre)/\(claims.staff)"
+        context.logger[metadataKey: "jti"] = "\(claims.jti.value)"
         return try await next(request, context)
     }
 }

@@ -9,7 +9,7 @@ public struct NodeRequestContext: RequestContext {
     public var staff: StaffClaims?
     /// The node that signed the request, once ``NodeAuthentication`` has checked it.
     var peer: NodeID?
-    /// The staff token of a signed-in page session (its CSRF token derives from it).
+    /// The secret of a signed-in page session, as its cookie holds it (its CSRF token derives from it).
     var sessionToken: String?
 
     public init(source: ApplicationRequestContextSource) {

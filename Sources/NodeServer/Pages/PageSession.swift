@@ -3,11 +3,14 @@ import Crypto
 import Foundation
 import Hummingbird
 
-/// Staff pages sign in with a staff token kept in an HttpOnly, SameSite=Strict cookie;
-/// every form carries a CSRF token derived from it, which a post must send back. The
+/// Staff pages sign in with a staff token, which opens a short-lived server-side session
+/// (``PageSessions``): the browser keeps only the session's random secret, in an HttpOnly,
+/// SameSite=Strict cookie that is also `Secure` when the node is served over https. Every
+/// form carries a CSRF token derived from that secret, which a post must send back. The
 /// sign-in form, before there is a session, carries a random token that must match its own
 /// cookie (a double submit).
 struct PageSession {
+    /// The session cookie: the session's secret (``SessionSecret``), never a token.
     static let cookie = "tongban_staff"
     static let languageCookie = "tongban_lang"
     /// The sign-in form's CSRF cookie.
@@ -15,16 +18,17 @@ struct PageSession {
     /// How long a sign-in form may be left open before it is sent.
     static let signInFormSeconds = 3600
 
-    /// The CSRF token of a session: a keyed hash of its staff token, so it needs no storage.
-    static func csrf(for token: String) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Data("csrf".utf8), using: SymmetricKey(data: Data(token.utf8)))
+    /// The CSRF token of a session: a keyed hash of the session's secret (the cookie's
+    /// value), so it needs no storage and ends with the session.
+    static func csrf(for session: String) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data("csrf".utf8), using: SymmetricKey(data: Data(session.utf8)))
         return Data(mac).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Whether `sent` is the session's CSRF token (compared in constant time).
-    static func isValidCSRF(_ sent: String?, for token: String) -> Bool {
+    static func isValidCSRF(_ sent: String?, for session: String) -> Bool {
         guard let sent else { return false }
-        return sameToken(sent, csrf(for: token))
+        return sameToken(sent, csrf(for: session))
     }
 
     /// A fresh random CSRF token for one sign-in form: 32 bytes as hex.
@@ -46,45 +50,51 @@ struct PageSession {
     }
 
     /// The sign-in form's CSRF cookie: sent back to `/sign-in` only, never to a script.
-    static func signInFormCookie(_ token: String) -> Cookie {
-        Cookie(name: signInFormCookieName, value: token, maxAge: signInFormSeconds, path: "/sign-in", httpOnly: true, sameSite: .strict)
+    static func signInFormCookie(_ token: String, secure: Bool) -> Cookie {
+        Cookie(name: signInFormCookieName, value: token, maxAge: signInFormSeconds, path: "/sign-in", secure: secure, httpOnly: true,
+               sameSite: .strict)
     }
 
-    static var signInFormCookieCleared: Cookie {
-        Cookie(name: signInFormCookieName, value: "", maxAge: 0, path: "/sign-in", httpOnly: true, sameSite: .strict)
+    static func signInFormCookieCleared(secure: Bool) -> Cookie {
+        Cookie(name: signInFormCookieName, value: "", maxAge: 0, path: "/sign-in", secure: secure, httpOnly: true, sameSite: .strict)
     }
 
     static func language(of request: Request) -> Language {
         request.cookies[languageCookie].flatMap { Language(rawValue: $0.value) } ?? .zh
     }
 
-    static func signInCookie(_ token: String, seconds: Int) -> Cookie {
-        Cookie(name: cookie, value: token, maxAge: seconds, path: "/", httpOnly: true, sameSite: .strict)
+    /// The cookie of a session that ends after `seconds` at the latest.
+    static func sessionCookie(_ secret: SessionSecret, seconds: Int, secure: Bool) -> Cookie {
+        Cookie(name: cookie, value: secret.cookie, maxAge: seconds, path: "/", secure: secure, httpOnly: true, sameSite: .strict)
     }
 
-    static var signOutCookie: Cookie {
-        Cookie(name: cookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .strict)
+    /// Tells the browser to forget its session cookie.
+    static func signOutCookie(secure: Bool) -> Cookie {
+        Cookie(name: cookie, value: "", maxAge: 0, path: "/", secure: secure, httpOnly: true, sameSite: .strict)
     }
 }
 
 /// Lets a page through with the signed-in staff member in the context; sends anyone
-/// without a valid session cookie to the sign-in page, and refuses a form post whose CSRF
-/// token is missing or wrong.
+/// without an open session (none, signed out, idle too long, past its end, its token or
+/// staff member revoked) to the sign-in page. A form's handler checks its CSRF token.
 struct PageAuthentication: RouterMiddleware {
     typealias Context = NodeRequestContext
 
-    let authority: TokenAuthority
+    let access: StaffAccess
     let centres: Set<CentreID>
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let token = request.cookies[PageSession.cookie]?.value, !token.isEmpty,
-              let claims = try? await authority.verify(token), centres.contains(claims.centre) else {
-            return HTML.redirect("/sign-in")
+        let cookie = request.cookies[PageSession.cookie]?.value
+        guard let (claims, secret) = try await access.session(cookie), centres.contains(claims.centre) else {
+            var response = HTML.redirect("/sign-in")
+            if cookie != nil { response.setCookie(PageSession.signOutCookie(secure: access.secureCookies)) }
+            return response
         }
         var context = context
         context.staff = claims
-        context.sessionToken = token
+        context.sessionToken = secret.cookie
         context.logger[metadataKey: "staff"] = "\(claims.centre)/\(claims.staff)"
+        context.logger[metadataKey: "jti"] = "\(claims.jti.value)"
         return try await next(request, context)
     }
 }

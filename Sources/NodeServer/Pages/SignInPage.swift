@@ -1,12 +1,14 @@
 import CaseDomain
+import Foundation
 import Hummingbird
 
-/// The sign-in page: staff paste a token of this node, which becomes their session cookie.
-/// The form is guarded against cross-site posts (login CSRF) by a double submit: each form
+/// The sign-in page: staff paste a token of this node, which opens a page session
+/// (``StaffAccess/signIn(_:)``) whose secret becomes their session cookie; the token itself
+/// stays with them. The form is guarded against cross-site posts (login CSRF) by a double submit: each form
 /// gets a random token, set beside it as an HttpOnly, SameSite=Strict cookie for
 /// `/sign-in`, and a post is refused (403, with a fresh form) unless both are sent and match.
 struct SignInPage {
-    let authority: TokenAuthority
+    let access: StaffAccess
     /// The centres whose staff sign in here.
     let centres: Set<CentreID>
 
@@ -26,7 +28,7 @@ struct SignInPage {
             <textarea name="token" rows="4" cols="80" required></textarea></label>
             <p>\(language.text(.signInHelp))</p><button>\(language.text(.signIn))</button></form>
             """, status: status)
-        response.setCookie(PageSession.signInFormCookie(csrf))
+        response.setCookie(PageSession.signInFormCookie(csrf, secure: access.secureCookies))
         return response
     }
 
@@ -37,19 +39,16 @@ struct SignInPage {
             return page(language, error: "the sign-in form was not sent from this page or has expired: sign in again", status: .forbidden)
         }
         let token = form.token.trimmingCharacters(in: .whitespacesAndNewlines)
-        let claims: StaffClaims
+        let session: (claims: StaffClaims, secret: SessionSecret, expiresAt: Date)
         do {
-            claims = try await authority.verify(token)
+            session = try await access.signIn(token, centres: centres)
         } catch {
-            return page(language, error: error.detail, status: .unauthorized)
-        }
-        guard centres.contains(claims.centre) else {
-            return page(language, error: "centre \(claims.centre) is not served by this node", status: .forbidden)
+            return page(language, error: error.detail, status: error.status)
         }
         var response = HTML.redirect("/inbox")
-        let seconds = Int(claims.exp.value.timeIntervalSinceNow)
-        response.setCookie(PageSession.signInCookie(token, seconds: max(60, seconds)))
-        response.setCookie(PageSession.signInFormCookieCleared)
+        let seconds = Int(session.expiresAt.timeIntervalSinceNow.rounded(.down))
+        response.setCookie(PageSession.sessionCookie(session.secret, seconds: max(1, seconds), secure: access.secureCookies))
+        response.setCookie(PageSession.signInFormCookieCleared(secure: access.secureCookies))
         return response
     }
 }

@@ -9,7 +9,7 @@ import Projections
 /// the certificate check (StaffPages+Certificates). The forms run the same commands as the
 /// API, through the same workflow and the same participation checks.
 struct StaffPages {
-    let authority: TokenAuthority
+    let access: StaffAccess
     /// The centres whose staff sign in here.
     let centres: Set<CentreID>
     /// Every centre of the federation, where a case may be transferred.
@@ -37,7 +37,7 @@ struct StaffPages {
 
     func add(to router: Router<NodeRequestContext>) {
         router.get("/") { _, _ in HTML.redirect("/inbox") }
-        SignInPage(authority: authority, centres: centres).add(to: router)
+        SignInPage(access: access, centres: centres).add(to: router)
         router.get("language/{code}") { _, context in
             let language = Language(rawValue: try context.parameters.require("code")) ?? .zh
             var response = HTML.redirect("/inbox")
@@ -46,11 +46,12 @@ struct StaffPages {
             return response
         }
 
-        let pages = router.group().add(middleware: PageAuthentication(authority: authority, centres: centres)).add(middleware: PageProblemMiddleware())
+        let pages = router.group().add(middleware: PageAuthentication(access: access, centres: centres)).add(middleware: PageProblemMiddleware())
         pages.post("sign-out") { request, context in
             _ = try await checkedForm(CSRFForm.self, request, context, csrf: \.csrf)
+            if let secret = context.sessionToken.flatMap(SessionSecret.init(cookie:)) { try await access.signOut(secret) }
             var response = HTML.redirect("/sign-in")
-            response.setCookie(PageSession.signOutCookie)
+            response.setCookie(PageSession.signOutCookie(secure: access.secureCookies))
             return response
         }
         pages.get("inbox") { request, context in try await inboxPage(request, context) }

@@ -15,7 +15,7 @@ struct DevCommand: AsyncParsableCommand {
         commandName: "dev",
         abstract: "Start a private PostgreSQL and a local federation of the Jiaodong cities; Ctrl-C stops it.",
         discussion: """
-            Each node gets its own database on the private cluster, its own signing key and its \
+            Each node gets its own database on the private cluster, its own event and token keys and its \
             place in .tongban/dev/federation.json; .tongban/dev/env.json says how to reach them. \
             A second run reuses the data. With --tls every node is served over https with a \
             certificate from a private CA (.tongban/dev/tls/ca.pem); without it, plain http on \
@@ -84,12 +84,16 @@ struct DevCommand: AsyncParsableCommand {
         let devDirectory = stateDir + "/dev"
         var federationFile = FederationFile(name: template.name, nodes: [], auditors: template.auditors,
                                             matchingKey: try template.matchingKey ?? Self.matchingKey(at: "\(devDirectory)/keys/matching.key"))
-        var setups: [(node: FederationFile.Node, database: String, key: NodeSigningKey)] = []
+        var setups: [(node: FederationFile.Node, database: String, key: NodeSigningKey, tokenKey: StaffTokenKey)] = []
         for (index, var node) in selected.enumerated() {
             let keyPath = "\(devDirectory)/keys/\(node.id).key"
             let key = FileManager.default.fileExists(atPath: keyPath)
                 ? try NodeSigningKey.read(node: node.id, from: keyPath)
                 : try { let key = NodeSigningKey.generate(for: node.id); try key.write(to: keyPath); return key }()
+            let tokenKeyPath = "\(devDirectory)/keys/\(node.id).token.key"
+            let tokenKey = FileManager.default.fileExists(atPath: tokenKeyPath)
+                ? try StaffTokenKey.read(from: tokenKeyPath)
+                : try { let key = StaffTokenKey.generate(for: node.id); try key.write(to: tokenKeyPath); return key }()
             node.publicKey = key.publicKeyBase64
             node.encryptionKey = NodeEncryptionKey(derivedFrom: key).publicKeyBase64
             node.url = "\(tls ? "https" : "http")://127.0.0.1:\(basePort + index)"
@@ -101,7 +105,7 @@ struct DevCommand: AsyncParsableCommand {
                 try await migrator.migrate(client, logger: Logger(label: "tongban.migrate"))
             }
             for name in applied { say("node \(node.id): applied \(name)") }
-            setups.append((node, database, key))
+            setups.append((node, database, key, tokenKey))
         }
         try federationFile.encoded().write(to: URL(fileURLWithPath: devDirectory + "/federation.json"))
 
@@ -112,7 +116,8 @@ struct DevCommand: AsyncParsableCommand {
         var environment: [EnvironmentNode] = []
         for (index, setup) in setups.enumerated() {
             let configuration = NodeServer.Configuration(federation: federationFile, signingKey: setup.key, clock: nodeClock,
-                                                         expectedSchemaVersion: migrator.latestVersion, tls: try devTLS?.tls(for: setup.node.id))
+                                                         expectedSchemaVersion: migrator.latestVersion, tls: try devTLS?.tls(for: setup.node.id),
+                                                         tokenKey: setup.tokenKey)
             let url = try DatabaseURL(cluster.url(user: LocalCluster.serviceRole, database: setup.database))
             let running = try await NodeServer.assemble(configuration: configuration, database: url.configuration,
                                                     host: "127.0.0.1", port: basePort + index, logger: logger)

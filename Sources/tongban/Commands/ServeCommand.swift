@@ -18,6 +18,10 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
+    @Option(help: ArgumentHelp("This node's staff-token key (tongban keys generate --purpose token): signs and alone verifies its staff tokens.",
+                               valueName: "file"))
+    var tokenKey: String
+
     @Option(help: ArgumentHelp("Listen address; one other than loopback needs TLS (or --insecure-http).", valueName: "host"))
     var host = "127.0.0.1"
 
@@ -54,16 +58,31 @@ struct ServeCommand: AsyncParsableCommand {
         if let problem = TransportPolicy.problem(host: host, tls: nodeTLS, insecureHTTP: insecureHttp, federation: federationFile, path: identity.federation) {
             throw ValidationError(problem)
         }
+        let staffTokenKey = try Self.tokenKey(at: tokenKey, of: nodeID, federation: federationFile, path: identity.federation)
         let listenPort = try port ?? Self.port(of: entry.url)
         var logger = Logger(label: "tongban.\(nodeID)")
         logger.logLevel = .info
         let configuration = NodeServer.Configuration(federation: federationFile, signingKey: signingKey, clock: nodeClock,
-                                                     expectedSchemaVersion: try schema.migrator().latestVersion, tls: nodeTLS)
+                                                     expectedSchemaVersion: try schema.migrator().latestVersion, tls: nodeTLS,
+                                                     tokenKey: staffTokenKey)
         let running = try await NodeServer.assemble(configuration: configuration, database: try database.resolved().configuration,
                                                 host: host, port: listenPort, projecting: !noProjector, syncing: !noSync,
                                                 syncInterval: .seconds(max(1, syncInterval)), logger: logger)
         print("node \(nodeID) serving centres \(configuration.centres.map(\.rawValue).sorted().joined(separator: ", ")) on \(nodeTLS?.scheme ?? "http")://\(host):\(listenPort)")
         try await ServiceGroup(services: running.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
+    }
+
+    /// The token key at `path`, if it is `node`'s and no event key of the federation: a key
+    /// has one purpose, and a token key that verified events or an event key that signed
+    /// tokens would mix them.
+    static func tokenKey(at path: String, of node: NodeID, federation: FederationFile, path federationPath: String) throws -> StaffTokenKey {
+        let key: StaffTokenKey
+        do { key = try StaffTokenKey.read(from: path) } catch { throw ValidationError("--token-key: \(error)") }
+        guard key.node == node else { throw ValidationError("--token-key \(path) is node \(key.node)'s token key, not \(node)'s") }
+        if let clash = federation.nodes.first(where: { $0.publicKey.map(key.hasPublicKey) == true }) {
+            throw ValidationError("--token-key \(path) is the event key of node \(clash.id) in \(federationPath): a token key signs staff tokens only")
+        }
+        return key
     }
 
     /// The port of a node's base URL (80 or 443 when it names none).
