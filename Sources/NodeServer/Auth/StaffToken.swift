@@ -70,6 +70,7 @@ public struct TokenAuthority: Sendable {
     /// The `kid` every token of this node names.
     public let kid: String
 
+    /// The authority of `key`'s node: it signs with `key` alone and accepts only tokens naming its `kid`.
     public init(key: StaffTokenKey) async {
         self.node = key.node
         self.kid = key.kid
