@@ -5,7 +5,7 @@ import NIOCore
 import PostgresNIO
 
 /// Walks every origin chain of a node's log and checks each event: the stored envelope
-/// hashes to the stored hash, the origin's key signed it, it follows its predecessor
+/// hashes to the stored hash, the origin's key for its sequence signed it (following the chain's key changes), it follows its predecessor
 /// (sequence and `prevHash`), and the query columns agree with the signed envelope.
 /// It also checks that global positions are 1..n without a gap.
 public struct ChainVerifier: Sendable {
@@ -60,6 +60,8 @@ public struct ChainVerifier: Sendable {
         var report = Report()
         let total = try await count()
         var brokenOrigins: Set<NodeID> = []
+        // Followed as the walk meets each origin's key changes, in chain order.
+        var keyring = self.keyring
         var lastKey: (String, Int64) = ("", 0)
         while true {
             let rows = try await client.query("""
@@ -82,7 +84,7 @@ public struct ChainVerifier: Sendable {
                 if stored.quarantineReason != nil { summary.quarantined += 1 }
                 if !brokenOrigins.contains(origin) {
                     do {
-                        try check(stored, origin: origin, after: summary)
+                        try check(stored, origin: origin, after: summary, keyring: &keyring)
                     } catch {
                         brokenOrigins.insert(origin)
                         report.problems.append(Problem(origin: origin, seq: stored.originSeq, globalPosition: stored.globalPosition, eventId: stored.eventId.uuidString.lowercased(), error: error))
@@ -100,7 +102,7 @@ public struct ChainVerifier: Sendable {
         return report
     }
 
-    private func check(_ stored: StoredRow, origin: NodeID, after previous: OriginSummary) throws(IntegrityError) {
+    private func check(_ stored: StoredRow, origin: NodeID, after previous: OriginSummary, keyring: inout OriginKeyring) throws(IntegrityError) {
         guard stored.originSeq == previous.headSeq + 1 else {
             throw .sequenceGap(expected: previous.headSeq + 1, found: stored.originSeq)
         }
@@ -111,6 +113,7 @@ public struct ChainVerifier: Sendable {
             throw .malformedEnvelope(error)
         }
         try event.verify(with: keyring)
+        keyring = keyring.following(CollectionOfOne(event))
         let envelope = event.envelope
         guard envelope.prevHash == previous.headHash else {
             throw .brokenChain(expectedPrevHash: previous.headHash, found: envelope.prevHash)

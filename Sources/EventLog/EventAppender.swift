@@ -37,7 +37,10 @@ public actor EventAppender {
 
     private let client: PostgresClient
     let signingKey: NodeSigningKey
-    private let keyring: OriginKeyring
+    /// The federation's keys, following the key changes of the log once it was read
+    /// (``originKeys()``) and of every batch imported since.
+    private var keyring: OriginKeyring
+    private var followsTheLog = false
     private let writerRules: (any StreamWriterRules)?
     private let valueRules: EventValueRules
     private let clock: NodeClock
@@ -110,6 +113,7 @@ public actor EventAppender {
                 }
             }
         }
+        try await requireCurrentKey()
         let started = ContinuousClock.now
         do {
             let outcomes = try await withCheckedThrowingContinuation { reply in
@@ -135,7 +139,8 @@ public actor EventAppender {
         guard !events.isEmpty else { return ImportOutcome() }
         let started = ContinuousClock.now
         do {
-            let badSignatures = await CommitPlan.verifySignatures(events, keyring: keyring)
+            let keys = try await originKeys(following: events)
+            let badSignatures = await CommitPlan.verifySignatures(events, keyring: keys)
             let outcome = try await withCheckedThrowingContinuation { reply in
                 enqueue(.importBatch(events: events, badSignatures: badSignatures, reply: reply))
             }
@@ -150,6 +155,35 @@ public actor EventAppender {
             metrics.record(.import, outcome: AppenderMetrics.outcome(of: failure), duration: ContinuousClock.now - started)
             throw failure
         }
+    }
+
+    /// Refuses to sign with a key this node's chain has changed away from: its events
+    /// would verify nowhere. (A node outside the keyring, in a benchmark, signs freely.)
+    private func requireCurrentKey() async throws(AppendError) {
+        let current: OriginKeyring
+        do { current = try await originKeys() } catch { throw .database("\(error)") }
+        guard let key = current[node], key.rawRepresentation != signingKey.publicKey.rawRepresentation else { return }
+        throw .invalid("this node signs with a key its chain has changed away from (since seq \(current.rotations(of: node).last?.fromSeq ?? 0)); "
+                       + "start it with the key its last NodeKeyChanged event names")
+    }
+
+    /// The keys events are verified with now: the federation's, following every key
+    /// change of this node's log (read once) and of the batches imported since.
+    public func originKeys() async throws(ImportError) -> OriginKeyring {
+        try await originKeys(following: [])
+    }
+
+    private func originKeys(following events: [SignedEvent]) async throws(ImportError) -> OriginKeyring {
+        if !followsTheLog {
+            do { keyring = try await keyring.followingKeyChanges(in: client, logger: logger) } catch {
+                throw .database(describePostgresError(error))
+            }
+            followsTheLog = true
+        }
+        // A change a batch brings counts for the events after it in the same batch; one
+        // signed by the key it replaces is authentic, whether or not its batch commits.
+        keyring = keyring.following(events)
+        return keyring
     }
 
     private func enqueue(_ request: Pending) {

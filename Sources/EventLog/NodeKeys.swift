@@ -6,7 +6,7 @@ import Foundation
 public struct NodeSigningKey: Sendable {
     /// The node this key belongs to.
     public let node: NodeID
-    /// The private key: signs this node's events and the staff tokens it issues.
+    /// The private key: signs this node's events, its sync requests and its checkpoints.
     public let privateKey: Curve25519.Signing.PrivateKey
 
     public init(node: NodeID, privateKey: Curve25519.Signing.PrivateKey) {
@@ -59,18 +59,54 @@ public struct NodeSigningKey: Sendable {
     }
 }
 
-/// The public keys of the federation's nodes: whose signatures a node accepts.
+/// The public keys of the federation's nodes: whose signatures a node accepts. Each
+/// origin starts with the key the federation file names and follows the key changes of
+/// its own chain (``NodeKeyChange``): from the `originSeq` after a key-change event, the
+/// key it names signs.
 public struct OriginKeyring: Sendable {
     private var keys: [NodeID: Curve25519.Signing.PublicKey]
+    /// Key changes by origin, in ascending `fromSeq`.
+    private var rotations: [NodeID: [Rotation]] = [:]
+
+    /// From `fromSeq` on, `key` signs its origin's events.
+    public struct Rotation: Sendable, Equatable {
+        public let fromSeq: Int64
+        public let key: Curve25519.Signing.PublicKey
+
+        public static func == (lhs: Rotation, rhs: Rotation) -> Bool {
+            lhs.fromSeq == rhs.fromSeq && lhs.key.rawRepresentation == rhs.key.rawRepresentation
+        }
+    }
 
     public init(_ keys: [NodeID: Curve25519.Signing.PublicKey] = [:]) {
         self.keys = keys
     }
 
-    /// The key of `node`, or `nil` for a node outside the federation.
+    /// The current key of `node` (its chain's newest), or `nil` for a node outside the
+    /// federation; setting it sets the key its chain starts with.
     public subscript(node: NodeID) -> Curve25519.Signing.PublicKey? {
-        get { keys[node] }
+        get { rotations[node]?.last?.key ?? keys[node] }
         set { keys[node] = newValue }
+    }
+
+    /// The key that signs `node`'s event `seq`.
+    public func key(for node: NodeID, seq: Int64) -> Curve25519.Signing.PublicKey? {
+        rotations[node]?.last { $0.fromSeq <= seq }?.key ?? keys[node]
+    }
+
+    /// Every key `node`'s chain has had, the first one first.
+    public func allKeys(of node: NodeID) -> [Curve25519.Signing.PublicKey] {
+        (keys[node].map { [$0] } ?? []) + (rotations[node] ?? []).map(\.key)
+    }
+
+    /// The key changes `node`'s chain has made, oldest first.
+    public func rotations(of node: NodeID) -> [Rotation] { rotations[node] ?? [] }
+
+    /// From `fromSeq` on, `key` signs `node`'s events. A change at or before the last one
+    /// known is ignored (the chain is followed once, in order).
+    public mutating func rotate(_ node: NodeID, to key: Curve25519.Signing.PublicKey, fromSeq: Int64) {
+        guard keys[node] != nil, fromSeq > (rotations[node]?.last?.fromSeq ?? 0) else { return }
+        rotations[node, default: []].append(Rotation(fromSeq: fromSeq, key: key))
     }
 }
 

@@ -52,13 +52,13 @@ public struct SignedEvent: Hashable, Sendable {
         self.signature = signature
     }
 
-    /// Checks that the hash is the SHA-256 of the stored bytes and that the origin's key
-    /// signed it. Chain continuity is the caller's: it needs the previous event.
+    /// Checks that the hash is the SHA-256 of the stored bytes and that the origin's key for
+    /// this sequence signed it. Chain continuity is the caller's: it needs the previous event.
     public func verify(with keyring: OriginKeyring) throws(IntegrityError) {
         guard EventHash(of: canonicalBytes) == hash else {
             throw .hashMismatch(computed: EventHash(of: canonicalBytes), stored: hash)
         }
-        guard let key = keyring[envelope.originNode] else { throw .unknownOrigin(envelope.originNode) }
+        guard let key = keyring.key(for: envelope.originNode, seq: envelope.originSeq) else { throw .unknownOrigin(envelope.originNode) }
         guard key.isValidSignature(signature, for: hash.bytes) else { throw .badSignature }
     }
 }

@@ -12,7 +12,8 @@ import EventLog
 ///
 /// When two nodes both answer one in-flight transfer, the answer of the node the stream's
 /// state names wins on every node, whichever arrives first; the other is quarantined
-/// everywhere. Streams of other kinds are not judged.
+/// everywhere. A node's own stream (`node-<id>`, its key changes) is that node's alone.
+/// Streams of other kinds are not judged.
 public struct CaseStreamWriters: StreamWriterRules {
     public enum StreamState: Sendable, Hashable {
         case caseFile(CaseState)
@@ -40,6 +41,10 @@ public struct CaseStreamWriters: StreamWriterRules {
         // every node's workflow does (a lowercase UUID, a register of a real centre).
         if StreamID.kind(of: event.streamId) != nil, StreamID(event.streamId) == nil {
             throw StreamWriterRefusal("'\(event.streamId)' is not a stream id any node's workflow writes")
+        }
+        // A node's own stream (its key changes) is written by that node alone.
+        if event.streamId.hasPrefix("node-"), event.streamId != NodeKeyChange.stream(of: origin) {
+            throw StreamWriterRefusal("only the node it names writes \(event.streamId)")
         }
         if let centre = event.actor.centre, centre.node != origin {
             throw StreamWriterRefusal("its actor's centre \(centre) is not one of \(origin)'s")

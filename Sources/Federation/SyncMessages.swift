@@ -9,6 +9,8 @@ public enum SyncMessages {
     public static let maximumPageBytes = 8 * 1024 * 1024
     /// A version vector names at most this many origins.
     public static let maximumOrigins = 1000
+    /// A pull answer carries at most this many checkpoints (a few per origin).
+    public static let maximumCheckpoints = maximumOrigins * CheckpointStore.maximumPerOrigin
     /// The highest origin sequence a vector may claim (what any JSON reader reads exactly).
     public static let maximumSequence: Int64 = 1 << 53
 
@@ -79,11 +81,21 @@ public enum SyncMessages {
         public var more: Bool
         /// The responder's own version vector, for lag.
         public var vector: [String: Int64]
+        /// The checkpoints the responder signed, confirmed or holds as evidence
+        /// (``CheckpointStore/gossip()``); absent from nodes that predate witnessing.
+        public var checkpoints: [WireCheckpoint]?
 
-        public init(events: [WireEvent], more: Bool, vector: [NodeID: Int64]) {
+        public init(events: [WireEvent], more: Bool, vector: [NodeID: Int64], checkpoints: [SignedCheckpoint] = []) {
             self.events = events
             self.more = more
             self.vector = Dictionary(uniqueKeysWithValues: vector.map { ($0.key.rawValue, $0.value) })
+            self.checkpoints = checkpoints.isEmpty ? nil : checkpoints.map(WireCheckpoint.init)
+        }
+
+        /// The checkpoints that parse, at most ``maximumCheckpoints`` (a malformed one is
+        /// left out, the others kept: their signatures are checked where they are kept).
+        public func parsedCheckpoints() -> [SignedCheckpoint] {
+            (checkpoints ?? []).prefix(SyncMessages.maximumCheckpoints).compactMap { try? $0.checkpoint() }
         }
 
         /// The response as JSON, the same `JSONDecoder` reads, written directly: a pull
@@ -103,6 +115,10 @@ public enum SyncMessages {
             }
             json.append(contentsOf: #"],"more":\#(more),"vector":"#.utf8)
             json.append(try JSONEncoder().encode(vector))
+            if let checkpoints {
+                json.append(contentsOf: #","checkpoints":"#.utf8)
+                json.append(try JSONEncoder().encode(checkpoints))
+            }
             json.append(UInt8(ascii: "}"))
             return json
         }

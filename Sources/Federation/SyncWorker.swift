@@ -27,6 +27,8 @@ public actor SyncWorker: Service {
     private let appender: EventAppender
     private let reader: EventReader
     private let notifier: LogNotifier
+    /// Where the checkpoints that come with pull answers are kept and cosigned.
+    private let checkpoints: CheckpointStore?
     private let interval: Duration
     private let batchSize: Int
     private let logger: Logger
@@ -37,12 +39,14 @@ public actor SyncWorker: Service {
     private var pending: Set<NodeID> = []
 
     /// - Parameter tls: how peers are reached (``PeerClient/tls``).
+    /// - Parameter checkpoints: where the checkpoints of pull answers are kept (none: ignored).
     public init(federation: FederationFile, key: NodeSigningKey, tls: FederationTLS? = nil, appender: EventAppender, reader: EventReader,
-                notifier: LogNotifier, interval: Duration = .seconds(5), batchSize: Int = 2000, logger: Logger) {
+                notifier: LogNotifier, checkpoints: CheckpointStore? = nil, interval: Duration = .seconds(5), batchSize: Int = 2000, logger: Logger) {
         self.client = PeerClient(federation: federation, key: key, tls: tls)
         self.appender = appender
         self.reader = reader
         self.notifier = notifier
+        self.checkpoints = checkpoints
         self.interval = interval
         self.batchSize = batchSize
         self.logger = logger
@@ -175,7 +179,10 @@ public actor SyncWorker: Service {
                 status[peer.id]?.lagEvents = Self.lag(theirs: batch.vector, ours: advanced)
                 status[peer.id]?.lastContact = Timestamp(Date())
                 status[peer.id]?.lastError = batch.truncated ? "the pull answer holds an event this node cannot read after \(batch.events.count) events" : refusal
-                guard let next = following else { break }
+                guard let next = following else {
+                    try await keep(batch.response.parsedCheckpoints(), from: peer.id)
+                    break
+                }
                 vector = advanced
                 batch = next
             }
@@ -185,6 +192,20 @@ public actor SyncWorker: Service {
         }
         status[peer.id]?.imported += imported
         return imported
+    }
+
+    /// Keeps the checkpoints a round's last answer brought, once its events are imported
+    /// (so that most can be confirmed and cosigned at once).
+    private func keep(_ received: [SignedCheckpoint], from peer: NodeID) async throws {
+        guard let checkpoints, !received.isEmpty else { return }
+        let outcome = try await checkpoints.receive(received, from: peer)
+        if outcome.refused > 0 {
+            logger.warning("checkpoints or cosignatures from \(peer) not signed by their keys", metadata: ["count": "\(outcome.refused)"])
+        }
+        for checkpoint in outcome.contradicting {
+            logger.error("a checkpoint contradicts this node's log or another checkpoint: its origin may have told two histories (tongban verify names both)",
+                         metadata: ["origin": "\(checkpoint.origin)", "seq": "\(checkpoint.seq)", "hash": "\(checkpoint.hash.hex)", "from": "\(peer)"])
+        }
     }
 
     /// A pull answer, checked: the events parsed, the peer's vector within bounds.

@@ -91,6 +91,11 @@ public struct NodeServer: Sendable {
         self.revocations = TokenRevocations(client: client)
     }
 
+    /// The checkpoints this node signs, receives and cosigns.
+    public var checkpointStore: CheckpointStore {
+        CheckpointStore(client: client, key: configuration.signingKey, keyring: appender)
+    }
+
     /// Who may act here: tokens, revocations and page sessions; the session cookies are
     /// `Secure` when the node is reached over https (its own listener or, behind a proxy,
     /// its URL in the federation file).
@@ -126,11 +131,12 @@ public struct NodeServer: Sendable {
                                 matching: configuration.matching)
         let views = Views(store: store, cases: CaseRecords(client: client), registry: CertificateRegistry(client: client), clock: configuration.clock,
                           accessLog: AccessLog(client: client, logger: Logger(label: "tongban.access-log")))
-        let syncAPI = router.group("v1/sync").add(middleware: NodeAuthentication(keyring: configuration.federation.keyring, seen: seenSignatures,
+        let syncAPI = router.group("v1/sync").add(middleware: NodeAuthentication(keys: appender, seen: seenSignatures,
                                                                                               receiver: configuration.signingKey.node))
         let documents = DocumentStore(client: client)
         SyncRoutes(reader: store.reader, worker: syncWorker, documents: documents, references: DocumentReferences(client: client), keys: store.keys,
-                   encryptionKey: NodeEncryptionKey(derivedFrom: configuration.signingKey)).add(to: syncAPI)
+                   encryptionKey: NodeEncryptionKey(derivedFrom: configuration.signingKey),
+                   checkpoints: checkpointStore).add(to: syncAPI)
         let staffAPI = router.group("v1").add(middleware: StaffAuthentication(access: staffAccess, centres: configuration.centres))
         CaseRoutes(workflow: workflow, views: views).add(to: staffAPI)
         InvestigationRoutes(workflow: workflow, views: views).add(to: staffAPI)
@@ -183,14 +189,16 @@ extension NodeServer {
         let metrics = NodeMetrics()
         let appender = EventAppender(client: client, signingKey: configuration.signingKey, keyring: configuration.federation.keyring, writerRules: CaseStreamWriters(),
                                      valueRules: configuration.federation.valueRules, clock: configuration.clock, metrics: metrics.factory, logger: logger)
+        let checkpoints = CheckpointStore(client: client, key: configuration.signingKey, keyring: appender, logger: logger)
         let worker = syncing
             ? SyncWorker(federation: configuration.federation, key: configuration.signingKey, tls: configuration.tls, appender: appender,
                          reader: EventReader(client: client, logger: logger), notifier: LogNotifier(client: client, logger: logger),
-                         interval: syncInterval, logger: logger)
+                         checkpoints: checkpoints, interval: syncInterval, logger: logger)
             : nil
         let server = await NodeServer(configuration: configuration, client: client, appender: appender, syncWorker: worker, metrics: metrics)
         var services: [any Service] = [client]
         if projecting { services.append(ProjectorService(client: client, logger: logger)) }
+        services.append(CheckpointService(store: checkpoints, logger: logger))
         if let worker {
             services.append(worker)
             if let delivery = server.keyHandOver.delivery {

@@ -13,7 +13,7 @@ public final class ProjectedEvent: Sendable {
     }
 
     public let recorded: RecordedEvent
-    /// `nil` for a numbering register's event: no projection reads them.
+    /// `nil` for a numbering register's event or a node's key change: no projection reads them.
     public let domain: Domain?
 
     public var envelope: EventEnvelope { recorded.envelope }
@@ -35,6 +35,9 @@ public final class ProjectedEvent: Sendable {
             domain = .certificate(id: id, try Self.read(HardshipCertificate.Event.self, recorded))
         } else if Numbering.centre(ofRegister: stream) != nil, envelope.type == Numbering.NumberAllotted.type,
                   envelope.schemaVersion == Numbering.NumberAllotted.schemaVersion {
+            domain = nil
+        } else if NodeKeyChange.newKey(in: envelope) != nil {
+            // A node's key change: the keyring's, no projection's.
             domain = nil
         } else {
             throw UnreadableEvent(recorded, "unknown event type \(envelope.type) (schema version \(envelope.schemaVersion)) in stream \(stream): this node's version does not read it")

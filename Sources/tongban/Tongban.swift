@@ -13,6 +13,7 @@ struct Tongban: AsyncParsableCommand {
             DevCommand.self,
             MigrateCommand.self,
             VerifyCommand.self,
+            CheckpointCommand.self,
             KeysCommand.self,
             PostgresCommand.self,
             ServeCommand.self,

@@ -42,6 +42,34 @@ struct CommandLineTests {
         }
     }
 
+    /// The newest event deleted together with the node's own checkpoint of it: the chain
+    /// alone shows nothing, a checkpoint file exported before does.
+    @Test func verifyWithAnExportedCheckpointFileNamesADeletedNewestEvent() async throws {
+        try await withTestDatabase { database in
+            let appender = database.appender()
+            for index in 0..<4 { _ = try await appender.append(to: "case-\(index)", expectedVersion: 0, events: [sampleEvent()]) }
+            try await CheckpointStore(client: database.service, key: TestDatabase.key("rizhao"), keyring: TestDatabase.keyring).signOwnHead()
+            let url = database.cluster.url(user: LocalCluster.serviceRole, database: database.name)
+            let federation = try Self.federationFile()
+            let exported = try Self.tongban(["checkpoint", "export", "--database-url", url])
+            #expect(exported.status == 0 && exported.output.hasPrefix("tongban checkpoints v1\ncheckpoint rizhao 4 "), "\(exported.output)")
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("checkpoints-\(UUID()).txt").path
+            try Data(exported.output.utf8).write(to: URL(fileURLWithPath: file))
+
+            try await VerifyTests.tamper(database, ["DELETE FROM events WHERE origin_node = 'rizhao' AND origin_seq = 4"])
+            _ = try await database.superuser.query("DELETE FROM checkpoints")
+            let alone = try Self.tongban(["verify", "--database-url", url, "--federation", federation])
+            #expect(alone.status == 0, "without the file nothing shows: \(alone.output)")
+            let checked = try Self.tongban(["verify", "--database-url", url, "--federation", federation, "--checkpoints", file])
+            #expect(checked.status == 2)
+            #expect(checked.output.contains("BROKEN: truncated: origin rizhao: the chain ends at seq 3, but checkpoint seq 4"), "\(checked.output)")
+
+            try Data("tongban checkpoints v1\ncheckpoint rizhao four\n".utf8).write(to: URL(fileURLWithPath: file))
+            let malformed = try Self.tongban(["verify", "--database-url", url, "--federation", federation, "--checkpoints", file])
+            #expect(malformed.status != 0 && malformed.output.contains("--checkpoints \(file): line 2:"), "\(malformed.output)")
+        }
+    }
+
     @Test func anUnreachableDatabaseIsNamed() throws {
         let outcome = try Self.tongban(["migrate", "--database-url", "postgres://tongban_owner@127.0.0.1:1/nowhere", "--schema-dir", TestCluster.repositoryRoot + "/schema"])
         #expect(outcome.status != 0)

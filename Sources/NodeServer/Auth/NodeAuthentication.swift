@@ -15,7 +15,8 @@ import Hummingbird
 struct NodeAuthentication: RouterMiddleware {
     typealias Context = NodeRequestContext
 
-    let keyring: OriginKeyring
+    /// The nodes' current keys (following the key changes of this node's log).
+    let keys: any OriginKeySource
     let seen: SeenSignatures
     /// The node this server is: the receiver every accepted request must name.
     let receiver: NodeID
@@ -32,6 +33,10 @@ struct NodeAuthentication: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let now = Timestamp(Date())
+        let keyring: OriginKeyring
+        do { keyring = try await keys.originKeys() } catch {
+            throw Problem(.unavailable, "the node's keys cannot be read now: \(error)")
+        }
         let headers: NodeRequestSignature.SignedHeaders
         do {
             headers = try NodeRequestSignature.verifyHeaders(

@@ -16,6 +16,8 @@ struct SyncRoutes {
     let references: DocumentReferences
     let keys: RecordKeyStore
     let encryptionKey: NodeEncryptionKey
+    /// The checkpoints told to the nodes that pull (on the last page of a round).
+    let checkpoints: CheckpointStore
     let maximumBatch = 5000
 
     func add(to group: RouterGroup<NodeRequestContext>) {
@@ -26,8 +28,10 @@ struct SyncRoutes {
             guard (1...maximumBatch).contains(pull.limit) else { throw Problem.invalid("limit", "from 1 to \(maximumBatch)") }
             let events = try await reader.events(missingFrom: vector, limit: pull.limit + 1)
             let page = Self.page(of: events, limit: pull.limit)
-            let response = SyncMessages.PullResponse(events: page.map { SyncMessages.WireEvent($0.signed) },
-                                                     more: events.count > page.count, vector: try await reader.versionVector())
+            let more = events.count > page.count
+            let response = SyncMessages.PullResponse(events: page.map { SyncMessages.WireEvent($0.signed) }, more: more,
+                                                     vector: try await reader.versionVector(),
+                                                     checkpoints: more ? [] : try await checkpoints.gossip())
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: try response.encoded())))
         }
         group.post("notify") { _, _ in

@@ -73,8 +73,15 @@ struct ConfigCheckCommand: AsyncParsableCommand {
                 ok("node \(node): \(entry.url), centres \(entry.centres.map(\.id.rawValue).joined(separator: ", "))")
                 if let key {
                     do {
-                        _ = try NodeIdentityOptions.identity(node: node, key: key, in: file, loadedFrom: federation)
-                        ok("--key \(key) is \(node)'s key")
+                        let identity = try NodeIdentityOptions.identity(node: node, key: key, in: file, loadedFrom: federation)
+                        if !identity.keyFollowsChain {
+                            ok("--key \(key) is \(node)'s key")
+                        } else if database.databaseURL != nil || Environment.value("TONGBAN_DATABASE_URL") != nil {
+                            try await identity.requireCurrentKey(in: try database.resolved(), key: key, federation: federation)
+                            ok("--key \(key) is the key \(node)'s chain changed to")
+                        } else {
+                            problem("--key \(key) is not \(node)'s key in \(federation) (a key its chain changed to is checked with --database-url)")
+                        }
                     } catch {
                         problem(NodeIdentityOptions.message(for: error))
                     }

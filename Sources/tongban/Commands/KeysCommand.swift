@@ -9,7 +9,7 @@ struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
         abstract: "Manage a node's Ed25519 keys: the event key and the staff-token key.",
-        subcommands: [Generate.self]
+        subcommands: [Generate.self, KeysRotateCommand.self]
     )
 
     /// What a key signs: each key signs one kind of thing only.

@@ -54,6 +54,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let node = try identity.resolved()
         let (federationFile, entry, signingKey, nodeID) = (node.federation, node.entry, node.signingKey, node.entry.id)
+        try await node.requireCurrentKey(in: try database.resolved(), key: identity.key, federation: identity.federation)
         let nodeTLS = try tls.resolved()
         if let problem = TransportPolicy.problem(host: host, tls: nodeTLS, insecureHTTP: insecureHttp, federation: federationFile, path: identity.federation) {
             throw ValidationError(problem)

@@ -31,7 +31,8 @@ struct SyncCommand: AsyncParsableCommand {
                                          valueRules: file.valueRules, logger: logger)
             let reader = EventReader(client: client, logger: logger)
             let worker = SyncWorker(federation: file, key: signingKey, appender: appender, reader: reader,
-                                    notifier: LogNotifier(client: client, logger: logger), logger: logger)
+                                    notifier: LogNotifier(client: client, logger: logger),
+                                    checkpoints: CheckpointStore(client: client, key: signingKey, keyring: appender, logger: logger), logger: logger)
             let imported = await worker.syncOnce()
             for peer in await worker.peerStatus {
                 print("peer \(peer.node) \(peer.url): \(peer.lastError.map { "FAILED: \($0)" } ?? "ok, imported \(peer.imported), lag \(peer.lagEvents) event(s)")")

@@ -2,6 +2,7 @@ import ArgumentParser
 import CaseDomain
 import EventLog
 import Federation
+import Logging
 
 /// `--federation`, `--node` and `--key`: which node of which federation this process is.
 struct NodeIdentityOptions: ParsableArguments {
@@ -14,11 +15,34 @@ struct NodeIdentityOptions: ParsableArguments {
     @Option(help: ArgumentHelp("This node's private key (tongban keys generate).", valueName: "file"))
     var key: String
 
-    /// A node of a federation, holding the private key whose public half the file names.
+    /// A node of a federation, holding the private key whose public half the file names
+    /// or (``keyFollowsChain``) one its chain may have changed to since.
     struct Identity {
         let federation: FederationFile
         let entry: FederationFile.Node
         let signingKey: NodeSigningKey
+        /// The key is not the one the federation file names: only the node's log can say
+        /// whether its chain changed to it (``requireCurrentKey(in:)``).
+        var keyFollowsChain = false
+
+        /// Refuses a key that is not the current key of the node's chain in the log at
+        /// `database` (nor the federation file's), naming the options.
+        func requireCurrentKey(in database: DatabaseURL, key path: String, federation source: String) async throws {
+            guard keyFollowsChain else { return }
+            let keys: OriginKeyring
+            do {
+                keys = try await withRunningClient(database) { client in
+                    try await federation.keyring.followingKeyChanges(in: client, logger: Logger(label: "tongban.keys"))
+                }
+            } catch {
+                throw ValidationError("--key \(path) is not \(entry.id)'s key in \(source), and the node's log, which would name a key "
+                                      + "its chain changed to, cannot be read: \(error)")
+            }
+            guard keys[entry.id]?.rawRepresentation == signingKey.publicKey.rawRepresentation else {
+                throw ValidationError("--key \(path) is not \(entry.id)'s key: neither nodes[\(entry.id)].publicKey in \(source) "
+                                      + "nor the key the node's chain changed to (tongban keys rotate)")
+            }
+        }
     }
 
     /// The federation file, this node's entry in it and its key; each failure says which
@@ -33,9 +57,7 @@ struct NodeIdentityOptions: ParsableArguments {
             throw ValidationError("--node \(node): not a node of \(federation) (known: \(file.nodes.map(\.id.rawValue).joined(separator: ", ")))")
         }
         let signingKey = try NodeSigningKey.read(node: nodeID, from: key)
-        guard signingKey.publicKeyBase64 == entry.publicKey else {
-            throw ValidationError("--key \(key) is not \(node)'s key: its public key differs from nodes[\(node)].publicKey in \(federation)")
-        }
-        return Identity(federation: file, entry: entry, signingKey: signingKey)
+        // A key other than the file's may be one the node's chain changed to: its log decides.
+        return Identity(federation: file, entry: entry, signingKey: signingKey, keyFollowsChain: signingKey.publicKeyBase64 != entry.publicKey)
     }
 }

@@ -6,7 +6,8 @@ import TestSupport
 /// Authors a correctly chained and signed sequence of events for one origin, as a peer
 /// node would send them; tests then corrupt copies of them.
 struct OriginChain {
-    let key: NodeSigningKey
+    /// The key that signs the next event (a test may change it, as a key change does).
+    var key: NodeSigningKey
     private(set) var events: [SignedEvent] = []
     private var streamVersions: [String: Int64] = [:]
 

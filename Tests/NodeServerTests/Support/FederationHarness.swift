@@ -41,6 +41,8 @@ struct FederationHarness: Sendable {
     let authority: CertificateAuthority?
     /// With https: the test's own TLS, trusting that CA (and those the test names).
     let trust: FederationTLS?
+    /// The event key each node starts with (a key rotation changes it before a restart).
+    let signingKeys: SigningKeys
 
     subscript(_ id: String) -> Node { nodes[NodeID(rawValue: id)!]! }
 
@@ -112,6 +114,7 @@ struct FederationHarness: Sendable {
         }()
         let expected = try Migrator(directory: TestCluster.repositoryRoot + "/schema").latestVersion
         var nodes: [NodeID: Node] = [:]
+        let signingKeys = SigningKeys()
         for (index, entry) in federation.nodes.enumerated() {
             guard let database = databases[entry.id.rawValue] else { continue }
             var seen = federation
@@ -128,12 +131,14 @@ struct FederationHarness: Sendable {
                                                          tls: tls)
             let url = try DatabaseURL(database.cluster.url(user: "tongban_service", database: database.name))
             let process = try await NodeProcess(logger: logger) {
-                try await NodeServer.assemble(configuration: configuration, database: url.configuration, host: "127.0.0.1",
+                var configuration = configuration
+                configuration.signingKey = await signingKeys.key(of: entry.id)
+                return try await NodeServer.assemble(configuration: configuration, database: url.configuration, host: "127.0.0.1",
                                           port: base + index, syncInterval: .seconds(2), logger: logger)
             }
             nodes[entry.id] = Node(id: entry.id, url: entry.url, database: database, process: process)
         }
-        let harness = FederationHarness(nodes: nodes, federation: federation, authority: authority, trust: trust)
+        let harness = FederationHarness(nodes: nodes, federation: federation, authority: authority, trust: trust, signingKeys: signingKeys)
         for node in nodes.values { try await node.process.start() }
         do {
             for node in nodes.values { try await harness.waitUntilReady(node) }
@@ -214,6 +219,16 @@ struct FederationHarness: Sendable {
 /// gracefully, in reverse order, so the database client stops after everything using it.
 /// (Cancelling all services at once raced a query against its client's shutdown, and that
 /// query never returned.)
+/// The event key each node of a harness starts with: its test key until a rotation.
+actor SigningKeys {
+    private var rotated: [NodeID: NodeSigningKey] = [:]
+
+    func key(of node: NodeID) -> NodeSigningKey { rotated[node] ?? TestDatabase.key(node.rawValue) }
+
+    /// `node` starts with `key` from its next start.
+    func use(_ key: NodeSigningKey) { rotated[key.node] = key }
+}
+
 actor NodeProcess {
     private let assemble: @Sendable () async throws -> NodeServer.Running
     private let logger: Logger
