@@ -41,6 +41,11 @@ struct FederationSyncTests {
                 #expect(status == 200 || status == 201, "\(action): \(answer)", sourceLocation: sourceLocation)
                 return answer
             }
+            // The case's key comes from Rizhao beside sync: Licang acts once it reads the application.
+            try await F.waitUntil("Licang on qingdao reads the applicant's name") {
+                let (_, view) = try await federation.call(qingdao, "GET", path, as: Self.licang)
+                return view["applicant"]?["name"] == "张某"
+            }
             let grant = try await expectOK(qingdao, "\(path)/transfer/accept", as: Self.licang, ["expectedVersion": 3])
             #expect(grant["version"] == 4)
             let decided = try await expectOK(qingdao, "\(path)/decision", as: Self.licang, ["expectedVersion": 4, "granted": true, "reason": "同意"])

@@ -95,7 +95,14 @@ struct FederationWorkload {
             items.remove(at: index)
             return
         }
-        let (status, answer) = try await federation.request(node, "POST", command.path, token: try await token(item.turn), body: command.body)
+        // A 503 is "not yet": the node holds the record but not yet its key, which the
+        // sending node hands over beside sync. A staff member tries again; so does this.
+        var (status, answer) = try await federation.request(node, "POST", command.path, token: try await token(item.turn), body: command.body)
+        let patience = ContinuousClock.now + .seconds(90)
+        while status == 503, ContinuousClock.now < patience {
+            try await Task.sleep(for: .milliseconds(100))
+            (status, answer) = try await federation.request(node, "POST", command.path, token: try await token(item.turn), body: command.body)
+        }
         let what = "\(context(step, node, item.turn)): \(command) on a record in phase \(view["phase"]?.stringValue ?? "?") → \(status) \(answer)"
         try #require(status == 200 || status == 201, "\(what)")
         accepted[Self.action(command.path, item.kind), default: 0] += 1
@@ -117,7 +124,7 @@ struct FederationWorkload {
         let node = node(of: item.turn)
         let path = item.kind == .caseFile ? "/v1/cases/\(item.id)" : "/v1/investigations/\(item.id)"
         let token = try await token(item.turn)
-        let deadline = ContinuousClock.now + .seconds(30)
+        let deadline = ContinuousClock.now + .seconds(90)
         var last: (Int, JSONValue) = (0, .null)
         while ContinuousClock.now < deadline {
             last = try await federation.request(node, "GET", path, token: token)
@@ -125,7 +132,7 @@ struct FederationWorkload {
             try #require(last.0 == 200 || last.0 == 404, "\(context(step, node, item.turn)): GET \(path) → \(last.0) \(last.1)")
             try await Task.sleep(for: .milliseconds(50))
         }
-        Issue.record("\(context(step, node, item.turn)): GET \(path) did not reach version \(item.version) in 30 s: \(last.0) \(last.1)")
+        Issue.record("\(context(step, node, item.turn)): GET \(path) did not reach version \(item.version) in 90 s: \(last.0) \(last.1)")
         throw CancellationError()
     }
 
