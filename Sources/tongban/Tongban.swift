@@ -20,6 +20,7 @@ struct Tongban: AsyncParsableCommand {
             ReplayCommand.self,
             ProjectionsCommand.self,
             SyncCommand.self,
+            ConformanceCommand.self,
             TokenCommand.self,
             AuditCommand.self,
             EraseCommand.self,
