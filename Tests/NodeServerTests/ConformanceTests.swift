@@ -96,6 +96,27 @@ struct ConformanceTests {
         }
     }
 
+    @Test func refusesToStartAgainstAPeerItCannotNameOrReachAsTheFederationSays() throws {
+        let federation = FederationFile(name: "test", nodes: ["rizhao", "qingdao"].map { id in
+            FederationFile.Node(id: NodeID(rawValue: id)!, name: id, url: "https://\(id).example.org/", publicKey: TestDatabase.key(id).publicKeyBase64,
+                                centres: [.init(id: CentreID(rawValue: "\(id)-licang")!, name: id, level: "city")],
+                                policy: CityPolicy(hardshipThreshold: 1, exemptGroups: [], defaultSubsidy: 0))
+        })
+        let rizhao = TestDatabase.key("rizhao")
+        #expect(throws: ConformanceSetupError.unknownPeer(url: "https://weihai.example.org", known: ["rizhao https://rizhao.example.org/", "qingdao https://qingdao.example.org/"])) {
+            try ConformanceSuite(federation: federation, key: rizhao, peerURL: "https://weihai.example.org")
+        }
+        #expect(throws: ConformanceSetupError.peerIsSigner(rizhao.node)) {
+            try ConformanceSuite(federation: federation, key: rizhao, peerURL: "HTTPS://rizhao.example.org")
+        }
+        #expect(throws: ConformanceSetupError.transport(url: "https://qingdao.example.org/", withCA: false)) {
+            try ConformanceSuite(federation: federation, key: rizhao, peerURL: "https://qingdao.example.org")
+        }
+        #expect(throws: ConformanceSetupError.notAMember(NodeID(rawValue: "weihai")!)) {
+            try ConformanceSuite(federation: federation, key: TestDatabase.key("weihai"), peerURL: "https://qingdao.example.org")
+        }
+    }
+
     /// `federation` with Qingdao at `url` (the peer in front of it).
     static func federation(_ federation: FederationFile, qingdaoAt url: String) -> FederationFile {
         var changed = federation

@@ -28,6 +28,8 @@ public struct ConformanceSuite: Sendable {
             throw .unknownPeer(url: peerURL, known: federation.nodes.map { "\($0.id) \($0.url)" })
         }
         guard entry.id != key.node else { throw .peerIsSigner(key.node) }
+        let scheme = URLComponents(string: entry.url)?.scheme?.lowercased()
+        guard scheme == (tls == nil ? "http" : "https") else { throw .transport(url: entry.url, withCA: tls != nil) }
         let client = PeerClient(federation: federation, key: key, tls: tls)
         self.peer = ConformancePeer(client: client, peer: PeerClient.Peer(id: entry.id, url: entry.url))
         self.key = key
@@ -61,6 +63,7 @@ public enum ConformanceSetupError: Error, Equatable, CustomStringConvertible {
     case notAMember(NodeID)
     case unknownPeer(url: String, known: [String])
     case peerIsSigner(NodeID)
+    case transport(url: String, withCA: Bool)
 
     public var description: String {
         switch self {
@@ -68,6 +71,9 @@ public enum ConformanceSetupError: Error, Equatable, CustomStringConvertible {
         case .unknownPeer(let url, let known):
             "--peer \(url.prefix(200)): no node of the federation file is at this URL (known: \(known.joined(separator: ", ")))"
         case .peerIsSigner(let node): "--peer is \(node) itself: the suite signs as --node, so name another node"
+        case .transport(let url, let withCA):
+            withCA ? "--peer \(url): with --tls-ca the peer is reached over https only"
+                : "--peer \(url) is not an http:// URL (an https peer needs --tls-ca, the federation's CA bundle to verify it against)"
         }
     }
 }
