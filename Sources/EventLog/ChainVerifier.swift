@@ -30,6 +30,9 @@ public struct ChainVerifier: Sendable {
         public var headSeq: Int64 = 0
         public var headHash: EventHash = .genesis
         public var quarantined: Int = 0
+        /// Events signed by a key the federation file marks compromised that this node
+        /// imported before the marking, so holds unquarantined (projections applied them).
+        public var compromisedUnquarantined: Int = 0
     }
 
     /// The outcome of a full check.
@@ -82,6 +85,7 @@ public struct ChainVerifier: Sendable {
                 var summary = report.origins[origin, default: OriginSummary()]
                 summary.events += 1
                 if stored.quarantineReason != nil { summary.quarantined += 1 }
+                if stored.quarantineReason == nil, keyring.compromise(of: origin, seq: stored.originSeq) != nil { summary.compromisedUnquarantined += 1 }
                 if !brokenOrigins.contains(origin) {
                     do {
                         try check(stored, origin: origin, after: summary, keyring: &keyring)

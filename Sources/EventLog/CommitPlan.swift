@@ -237,7 +237,9 @@ struct CommitPlan {
     /// neither is any event that follows one of them in its stream or its origin's chain.
     /// Other origins' events are planned as usual, so one bad origin stops only its own
     /// chain (and what depends on it), never the relaying of the others.
-    mutating func planImport(_ events: [SignedEvent], badSignatures: [Int: IntegrityError] = [:]) -> ImportOutcome {
+    /// An event signed by a compromised key (`compromised`: index and reason) is kept but
+    /// quarantined like the others.
+    mutating func planImport(_ events: [SignedEvent], badSignatures: [Int: IntegrityError] = [:], compromised: [Int: String] = [:]) -> ImportOutcome {
         // Origins with a bad signature are refused up front: one restart per such origin
         // would make a page of many forged origins cost the square of its size.
         var refused: [NodeID: ImportError] = [:]
@@ -246,7 +248,7 @@ struct CommitPlan {
         }
         while true {
             var trial = self
-            switch trial.tryPlanImport(events, refusing: refused) {
+            switch trial.tryPlanImport(events, refusing: refused, compromised: compromised) {
             case .success(var outcome):
                 self = trial
                 outcome.refused = refused
@@ -257,13 +259,14 @@ struct CommitPlan {
         }
     }
 
-    /// One try of ``planImport(_:badSignatures:)`` with `refusing` left out: the first
+    /// One try of ``planImport(_:badSignatures:compromised:)`` with `refusing` left out: the first
     /// origin found failing, or the outcome.
-    private mutating func tryPlanImport(_ events: [SignedEvent], refusing: [NodeID: ImportError]) -> Result<ImportOutcome, OriginRefusal> {
+    private mutating func tryPlanImport(_ events: [SignedEvent], refusing: [NodeID: ImportError],
+                                        compromised: [Int: String]) -> Result<ImportOutcome, OriginRefusal> {
         var outcome = ImportOutcome()
         var blockedOrigins = Set(refusing.keys)
         var blockedStreams: Set<String> = []
-        for event in events {
+        for (index, event) in events.enumerated() {
             let envelope = event.envelope
             let origin = envelope.originNode
             func refuse(_ error: ImportError) -> Result<ImportOutcome, OriginRefusal> { .failure(OriginRefusal(origin: origin, error: error)) }
@@ -303,7 +306,9 @@ struct CommitPlan {
             heldStreamVersions[envelope.streamId] = max(held, envelope.streamVersion)
             originHeads[origin] = OriginHead(seq: envelope.originSeq, hash: event.hash)
             var quarantineReason: String?
-            if let violation = valueRules.violation(ofImported: event) {
+            if let reason = compromised[index] {
+                quarantineReason = "compromised-key: \(reason)"
+            } else if let violation = valueRules.violation(ofImported: event) {
                 quarantineReason = "invalid-value: \(violation)"
             } else if envelope.streamVersion != streamVersion + 1 {
                 quarantineReason = "stream-version-conflict: \(envelope.streamId) is at version \(streamVersion), the event claims \(envelope.streamVersion)"

@@ -20,7 +20,7 @@ extension EventAppender {
             switch request {
             case .append(let appends, _):
                 streams.formUnion(appends.map(\.stream))
-            case .importBatch(let events, _, _):
+            case .importBatch(let events, _, _, _):
                 for event in events {
                     importIDs.append(event.envelope.eventId)
                     importStreams.insert(event.envelope.streamId)
@@ -93,7 +93,7 @@ extension EventAppender {
     /// empty history for a new stream): what the writer rules judge the imports by.
     func loadImportedStreamHistories(for group: [Pending], on connection: PostgresConnection) async throws -> [String: [EventEnvelope]] {
         var histories: [String: [EventEnvelope]] = [:]
-        for case .importBatch(let events, _, _) in group {
+        for case .importBatch(let events, _, _, _) in group {
             for event in events { histories[event.envelope.streamId] = [] }
         }
         let rows = try await connection.query("""

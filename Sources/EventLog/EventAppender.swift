@@ -21,7 +21,7 @@ public actor EventAppender {
 
     enum Pending {
         case append([StreamAppend], reply: CheckedContinuation<[AppendOutcome], any Error>)
-        case importBatch(events: [SignedEvent], badSignatures: [Int: IntegrityError], reply: CheckedContinuation<ImportOutcome, any Error>)
+        case importBatch(events: [SignedEvent], badSignatures: [Int: IntegrityError], compromised: [Int: String], reply: CheckedContinuation<ImportOutcome, any Error>)
 
         var isAppend: Bool {
             if case .append = self { true } else { false }
@@ -30,7 +30,7 @@ public actor EventAppender {
         var eventCount: Int {
             switch self {
             case .append(let appends, _): appends.reduce(0) { $0 + $1.events.count }
-            case .importBatch(let events, _, _): events.count
+            case .importBatch(let events, _, _, _): events.count
             }
         }
     }
@@ -141,8 +141,12 @@ public actor EventAppender {
         do {
             let keys = try await originKeys(following: events)
             let badSignatures = await CommitPlan.verifySignatures(events, keyring: keys)
+            var compromised: [Int: String] = [:]
+            for (index, event) in events.enumerated() {
+                if let reason = keys.compromise(of: event.envelope.originNode, seq: event.envelope.originSeq) { compromised[index] = reason }
+            }
             let outcome = try await withCheckedThrowingContinuation { reply in
-                enqueue(.importBatch(events: events, badSignatures: badSignatures, reply: reply))
+                enqueue(.importBatch(events: events, badSignatures: badSignatures, compromised: compromised, reply: reply))
             }
             if outcome.imported == 0, outcome.alreadyHeld < events.count,
                let first = outcome.refused.min(by: { $0.key.rawValue < $1.key.rawValue }) {
@@ -162,6 +166,10 @@ public actor EventAppender {
     private func requireCurrentKey() async throws(AppendError) {
         let current: OriginKeyring
         do { current = try await originKeys() } catch { throw .database("\(error)") }
+        if let reason = current.compromise(of: node, seq: .max) {
+            throw .invalid("this node's key is marked compromised in the federation file (\(reason)): every node quarantines what it signs; "
+                           + "the node needs a new key the federation names")
+        }
         guard let key = current[node], key.rawRepresentation != signingKey.publicKey.rawRepresentation else { return }
         throw .invalid("this node signs with a key its chain has changed away from (since seq \(current.rotations(of: node).last?.fromSeq ?? 0)); "
                        + "start it with the key its last NodeKeyChanged event names")
@@ -269,7 +277,7 @@ public actor EventAppender {
             for request in group {
                 switch request {
                 case .append(_, let reply): reply.resume(throwing: AppendError.database(failure))
-                case .importBatch(_, _, let reply): reply.resume(throwing: ImportError.database(failure))
+                case .importBatch(_, _, _, let reply): reply.resume(throwing: ImportError.database(failure))
                 }
             }
         }
@@ -306,8 +314,8 @@ public actor EventAppender {
                 planned.append(.append(Result { () throws(AppendError) in
                     try plan.planAppends(appends, node: signingKey.node, now: clock.now())
                 }, continuation))
-            case .importBatch(let events, let badSignatures, let continuation):
-                planned.append(.importBatch(.success(plan.planImport(events, badSignatures: badSignatures)), continuation))
+            case .importBatch(let events, let badSignatures, let compromised, let continuation):
+                planned.append(.importBatch(.success(plan.planImport(events, badSignatures: badSignatures, compromised: compromised)), continuation))
             }
         }
         let rows = plan.rows

@@ -34,13 +34,15 @@ public enum NodeKeyChange {
 
 extension OriginKeyring {
     /// This keyring once the key changes among `events` are followed, in origin order:
-    /// a change counts only when the key it replaces signed it (a forged one changes nothing).
+    /// a change counts only when the key it replaces signed it (a forged one changes nothing)
+    /// and that key was not compromised by then (a thief cannot hand the chain to itself).
     public func following(_ events: some Sequence<SignedEvent>) -> OriginKeyring {
         var keyring = self
         let changes = events.filter { $0.envelope.type == NodeKeyChange.type }
             .sorted { ($0.envelope.originNode.rawValue, $0.envelope.originSeq) < ($1.envelope.originNode.rawValue, $1.envelope.originSeq) }
         for event in changes {
-            guard let key = NodeKeyChange.newKey(in: event.envelope), (try? event.verify(with: keyring)) != nil else { continue }
+            guard let key = NodeKeyChange.newKey(in: event.envelope), (try? event.verify(with: keyring)) != nil,
+                  keyring.compromise(of: event.envelope.originNode, seq: event.envelope.originSeq) == nil else { continue }
             keyring.rotate(event.envelope.originNode, to: key, fromSeq: event.envelope.originSeq + 1)
         }
         return keyring

@@ -67,6 +67,15 @@ public struct OriginKeyring: Sendable {
     private var keys: [NodeID: Curve25519.Signing.PublicKey]
     /// Key changes by origin, in ascending `fromSeq`.
     private var rotations: [NodeID: [Rotation]] = [:]
+    /// Keys marked compromised (the federation file's), by origin.
+    private var compromised: [NodeID: [Compromise]] = [:]
+
+    /// A key that leaked: events it signs from `fromSeq` on are not trusted.
+    struct Compromise: Sendable {
+        let key: Curve25519.Signing.PublicKey
+        let fromSeq: Int64
+        let reason: String
+    }
 
     /// From `fromSeq` on, `key` signs its origin's events.
     public struct Rotation: Sendable, Equatable {
@@ -92,6 +101,18 @@ public struct OriginKeyring: Sendable {
     /// The key that signs `node`'s event `seq`.
     public func key(for node: NodeID, seq: Int64) -> Curve25519.Signing.PublicKey? {
         rotations[node]?.last { $0.fromSeq <= seq }?.key ?? keys[node]
+    }
+
+    /// Marks `key` of `node` compromised from `fromSeq` on, for `reason`.
+    public mutating func markCompromised(_ node: NodeID, key: Curve25519.Signing.PublicKey, fromSeq: Int64, reason: String) {
+        compromised[node, default: []].append(Compromise(key: key, fromSeq: fromSeq, reason: reason))
+    }
+
+    /// Why `node`'s event `seq` is not trusted: the key that signs it is marked compromised
+    /// from that sequence or earlier; `nil` when it is trusted.
+    public func compromise(of node: NodeID, seq: Int64) -> String? {
+        guard let marks = compromised[node], let key = key(for: node, seq: seq) else { return nil }
+        return marks.first { $0.fromSeq <= seq && $0.key.rawRepresentation == key.rawRepresentation }?.reason
     }
 
     /// Every key `node`'s chain has had, the first one first.

@@ -21,6 +21,8 @@ public struct FederationFile: Sendable, Hashable {
         public var centres: [Centre]
         /// The city's own standards and deadlines.
         public var policy: CityPolicy
+        /// Keys of this node that leaked: events it signed from a sequence on are quarantined.
+        public var compromisedKeys: [CompromisedKey]?
 
         public init(id: NodeID, name: String, url: String, publicKey: String?, encryptionKey: String? = nil, centres: [Centre], policy: CityPolicy) {
             self.id = id
@@ -150,6 +152,9 @@ public struct FederationFile: Sendable, Hashable {
         var keyring = OriginKeyring()
         for node in nodes {
             if let text = node.publicKey, let key = Self.publicKey(text) { keyring[node.id] = key }
+            for marked in node.compromisedKeys ?? [] {
+                if let key = Self.publicKey(marked.publicKey) { keyring.markCompromised(node.id, key: key, fromSeq: marked.fromSeq, reason: marked.reason) }
+            }
         }
         return keyring
     }
@@ -187,6 +192,9 @@ public struct FederationFile: Sendable, Hashable {
                 throw .invalid(source: source, field: "\(field).encryptionKey", reason: "not base64 of a 32-byte X25519 public key")
             }
             try node.policy.validate(source: source, field: "\(field).policy")
+            for (markIndex, marked) in (node.compromisedKeys ?? []).enumerated() {
+                try marked.validate(source: source, field: "\(field).compromisedKeys[\(markIndex)]")
+            }
             guard !node.centres.isEmpty else { throw .invalid(source: source, field: "\(field).centres", reason: "node '\(node.id)' has no centre") }
             for (centreIndex, centre) in node.centres.enumerated() {
                 let centreField = "\(field).centres[\(centreIndex)]"

@@ -33,6 +33,10 @@ struct VerifyCommand: AsyncParsableCommand {
         for (origin, summary) in report.origins.sorted(by: { $0.key < $1.key }) {
             print("origin \(origin): \(summary.events) events, head seq \(summary.headSeq), head hash \(summary.headHash), quarantined \(summary.quarantined)")
         }
+        for (origin, summary) in report.origins.sorted(by: { $0.key < $1.key }) where summary.compromisedUnquarantined > 0 {
+            print("WARNING: origin \(origin): \(summary.compromisedUnquarantined) event(s) signed by a key the federation file marks compromised "
+                  + "were imported before the marking and are not quarantined here")
+        }
         if let missing = report.firstMissingPosition {
             print("BROKEN: global position \(missing) is missing (an event was deleted)")
         }
