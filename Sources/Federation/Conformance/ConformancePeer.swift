@@ -101,7 +101,7 @@ struct ConformanceFailure: Error, CustomStringConvertible {
 
 extension [NodeID: Int64] {
     /// The vector as `a=1 b=2`, by node id.
-    var text: String {
+    var vectorText: String {
         isEmpty ? "{}" : sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
     }
 }

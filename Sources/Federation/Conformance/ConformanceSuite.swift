@@ -37,9 +37,6 @@ public struct ConformanceSuite: Sendable {
         self.checkpointWait = checkpointWait
     }
 
-    /// The node under test.
-    public var peerNode: NodeID { peer.peer.id }
-
     /// Runs every check, in the order of ``ConformanceCheck``.
     public func run() async -> ConformanceReport {
         var results = await AuthenticationChecks(peer: peer, key: key).run()

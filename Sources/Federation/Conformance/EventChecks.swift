@@ -28,6 +28,6 @@ struct EventChecks: Sendable {
         guard !others.isEmpty else {
             return .pass(.relaysThirdOrigins, "not exercised: the peer's vector names no origin but itself")
         }
-        return .pass(.relaysThirdOrigins, "served every other origin its vector claims: \(others.text)")
+        return .pass(.relaysThirdOrigins, "served every other origin its vector claims: \(others.vectorText)")
     }
 }

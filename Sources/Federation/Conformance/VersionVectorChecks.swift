@@ -20,7 +20,7 @@ struct VersionVectorChecks: Sendable {
             return .fail(.originOrder, "the peer's vector claims \(own.origin)=\(own.claimed), a full pull served its own chain up to \(own.served)")
         }
         return .pass(.originOrder, "a full pull from the empty vector served \(walk.events) events in \(walk.pages) page(s), "
-                     + "each origin contiguous from 1 (\(walk.served.text))")
+                     + "each origin contiguous from 1 (\(walk.served.vectorText))")
     }
 
     /// A pull from the middle of an origin's chain serves that origin from the next sequence.
@@ -55,11 +55,11 @@ struct VersionVectorChecks: Sendable {
         do throws(ConformanceFailure) {
             let page = try await peer.pull(vector, limit: 100)
             if page.events.isEmpty && !page.more {
-                return .pass(.currentVectorEmpty, "a pull with the peer's vector (\(vector.text)) served no events, more: false")
+                return .pass(.currentVectorEmpty, "a pull with the peer's vector (\(vector.vectorText)) served no events, more: false")
             }
             let grown = page.vector.contains { $0.value > vector[$0.key, default: 0] }
             guard grown else {
-                return .fail(.currentVectorEmpty, "a pull with the peer's own vector (\(vector.text)) served \(page.events.count) events, more: \(page.more), "
+                return .fail(.currentVectorEmpty, "a pull with the peer's own vector (\(vector.vectorText)) served \(page.events.count) events, more: \(page.more), "
                              + "and the peer's vector did not grow")
             }
             return .pass(.currentVectorEmpty, "a pull with the peer's vector served only what it holds beyond it (its log grew meanwhile)")
