@@ -10,9 +10,13 @@ public enum AppendError: Error, Hashable, CustomStringConvertible {
     case invalidValue(field: String, reason: String)
     /// PostgreSQL failed; the outcome of the batch is reported by the message.
     case database(String)
+    /// This node's key may not sign: its chain changed away from it, or the federation
+    /// marks it compromised. The node's state, not the request, is at fault.
+    case signingKeyUnusable(String)
 
     public var description: String {
         switch self {
+        case .signingKeyUnusable(let reason): reason
         case .conflict(let stream, let expected, let actual): "stream \(stream) is at version \(actual), not the expected \(expected)"
         case .invalid(let reason): "invalid append: \(reason)"
         case .invalidValue(let field, let reason): "\(field): \(reason)"

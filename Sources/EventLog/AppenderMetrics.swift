@@ -52,7 +52,7 @@ struct AppenderMetrics: Sendable {
         switch error {
         case .conflict: "conflict"
         case .invalid, .invalidValue: "invalid"
-        case .database: "failed"
+        case .database, .signingKeyUnusable: "failed"
         }
     }
 

@@ -37,8 +37,10 @@ public actor EventAppender {
 
     private let client: PostgresClient
     let signingKey: NodeSigningKey
-    /// The federation's keys, following the key changes of the log once it was read
-    /// (``originKeys()``) and of every batch imported since.
+    /// The federation's keys, as its file names them.
+    private let federationKeys: OriginKeyring
+    /// ``federationKeys`` following the key changes of the log (read when first needed and
+    /// again after each committed key change): never a change that did not commit.
     private var keyring: OriginKeyring
     private var followsTheLog = false
     private let writerRules: (any StreamWriterRules)?
@@ -72,6 +74,7 @@ public actor EventAppender {
         self.metrics = AppenderMetrics(factory: metrics)
         self.client = client
         self.signingKey = signingKey
+        self.federationKeys = keyring
         self.keyring = keyring
         self.writerRules = writerRules
         self.valueRules = valueRules
@@ -120,6 +123,7 @@ public actor EventAppender {
                 enqueue(.append(appends, reply: reply))
             }
             metrics.record(.append, outcome: "ok", duration: ContinuousClock.now - started, events: outcomes.reduce(0) { $0 + $1.events.count })
+            if appends.contains(where: { $0.events.contains { $0.type == NodeKeyChange.type } }) { await followCommittedKeyChanges() }
             return outcomes
         } catch {
             let failure = error as? AppendError ?? .database(String(reflecting: error))
@@ -139,7 +143,9 @@ public actor EventAppender {
         guard !events.isEmpty else { return ImportOutcome() }
         let started = ContinuousClock.now
         do {
-            let keys = try await originKeys(following: events)
+            // A change the batch brings counts for its own later events here; it reaches the
+            // node's keys only once committed (a refused one changes nothing).
+            let keys = try await originKeys().following(events)
             let badSignatures = await CommitPlan.verifySignatures(events, keyring: keys)
             var compromised: [Int: String] = [:]
             for (index, event) in events.enumerated() {
@@ -148,6 +154,7 @@ public actor EventAppender {
             let outcome = try await withCheckedThrowingContinuation { reply in
                 enqueue(.importBatch(events: events, badSignatures: badSignatures, compromised: compromised, reply: reply))
             }
+            if outcome.imported > 0, events.contains(where: { $0.envelope.type == NodeKeyChange.type }) { await followCommittedKeyChanges() }
             if outcome.imported == 0, outcome.alreadyHeld < events.count,
                let first = outcome.refused.min(by: { $0.key.rawValue < $1.key.rawValue }) {
                 throw first.value
@@ -167,31 +174,31 @@ public actor EventAppender {
         let current: OriginKeyring
         do { current = try await originKeys() } catch { throw .database("\(error)") }
         if let reason = current.compromise(of: node, seq: .max) {
-            throw .invalid("this node's key is marked compromised in the federation file (\(reason)): every node quarantines what it signs; "
-                           + "the node needs a new key the federation names")
+            throw .signingKeyUnusable("this node's key is marked compromised in the federation file (\(reason)): every node quarantines what it signs; "
+                                      + "change it first (tongban keys rotate), then mark it from the sequence after the change")
         }
         guard let key = current[node], key.rawRepresentation != signingKey.publicKey.rawRepresentation else { return }
-        throw .invalid("this node signs with a key its chain has changed away from (since seq \(current.rotations(of: node).last?.fromSeq ?? 0)); "
+        throw .signingKeyUnusable("this node signs with a key its chain has changed away from (since seq \(current.rotations(of: node).last?.fromSeq ?? 0)); "
                        + "start it with the key its last NodeKeyChanged event names")
     }
 
     /// The keys events are verified with now: the federation's, following every key
     /// change of this node's log (read once) and of the batches imported since.
     public func originKeys() async throws(ImportError) -> OriginKeyring {
-        try await originKeys(following: [])
-    }
-
-    private func originKeys(following events: [SignedEvent]) async throws(ImportError) -> OriginKeyring {
         if !followsTheLog {
-            do { keyring = try await keyring.followingKeyChanges(in: client, logger: logger) } catch {
+            do { keyring = try await federationKeys.followingKeyChanges(in: client, logger: logger) } catch {
                 throw .database(describePostgresError(error))
             }
             followsTheLog = true
         }
-        // A change a batch brings counts for the events after it in the same batch; one
-        // signed by the key it replaces is authentic, whether or not its batch commits.
-        keyring = keyring.following(events)
         return keyring
+    }
+
+    /// After a commit that held a key change: the keys are read from the log again (at the
+    /// next use, if the log cannot be read now).
+    private func followCommittedKeyChanges() async {
+        followsTheLog = false
+        _ = try? await originKeys()
     }
 
     private func enqueue(_ request: Pending) {

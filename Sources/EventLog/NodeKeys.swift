@@ -115,11 +115,6 @@ public struct OriginKeyring: Sendable {
         return marks.first { $0.fromSeq <= seq && $0.key.rawRepresentation == key.rawRepresentation }?.reason
     }
 
-    /// Every key `node`'s chain has had, the first one first.
-    public func allKeys(of node: NodeID) -> [Curve25519.Signing.PublicKey] {
-        (keys[node].map { [$0] } ?? []) + (rotations[node] ?? []).map(\.key)
-    }
-
     /// The key changes `node`'s chain has made, oldest first.
     public func rotations(of node: NodeID) -> [Rotation] { rotations[node] ?? [] }
 

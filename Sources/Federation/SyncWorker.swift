@@ -180,7 +180,7 @@ public actor SyncWorker: Service {
                 status[peer.id]?.lastContact = Timestamp(Date())
                 status[peer.id]?.lastError = batch.truncated ? "the pull answer holds an event this node cannot read after \(batch.events.count) events" : refusal
                 guard let next = following else {
-                    try await keep(batch.response.parsedCheckpoints(), from: peer.id)
+                    await keep(batch.response.parsedCheckpoints(), from: peer.id)
                     break
                 }
                 vector = advanced
@@ -195,10 +195,15 @@ public actor SyncWorker: Service {
     }
 
     /// Keeps the checkpoints a round's last answer brought, once its events are imported
-    /// (so that most can be confirmed and cosigned at once).
-    private func keep(_ received: [SignedCheckpoint], from peer: NodeID) async throws {
+    /// (so that most can be confirmed and cosigned at once). A failure here is logged: the
+    /// events of the round are imported whatever becomes of its checkpoints.
+    private func keep(_ received: [SignedCheckpoint], from peer: NodeID) async {
         guard let checkpoints, !received.isEmpty else { return }
-        let outcome = try await checkpoints.receive(received, from: peer)
+        let outcome: CheckpointStore.ReceiveOutcome
+        do { outcome = try await checkpoints.receive(received, from: peer) } catch {
+            logger.warning("checkpoints from \(peer) not kept", metadata: ["error": "\(error)"])
+            return
+        }
         if outcome.refused > 0 {
             logger.warning("checkpoints or cosignatures from \(peer) not signed by their keys", metadata: ["count": "\(outcome.refused)"])
         }

@@ -91,16 +91,29 @@ struct CheckpointStoreTests {
                 _ = try await appender.append(to: "case-\(index)", expectedVersion: 0, events: [sampleEvent()])
                 try await store.signOwnHead()
             }
-            let qingdao = TestDatabase.key("qingdao")
-            let evidence = try (1...70).map { try SignedCheckpoint.sign(seq: Int64($0), hash: EventHash(of: Data("fork \($0)".utf8)), at: Timestamp(Date()), with: qingdao) }
-            _ = try await store.receive(evidence, from: Self.qingdao)
-            #expect(try await store.prune() == 70 - 64, "recent confirmed ones stay; unconfirmed beyond 64 per origin go")
-            _ = try await database.superuser.query("UPDATE checkpoints SET received_at = now() - interval '2 hours'")
-            #expect(try await store.prune() == 3)
+            let chain = try ImportTests.qingdaoChain(3)
+            _ = try await appender.importEvents(chain.events)
+            let qingdao = TestDatabase.key("qingdao"), now = Timestamp(Date())
+            // Three that contradict the log (evidence) and seventy ahead of it, eight at a time as pulls bring them.
+            let evidence = try (1...3).map { try SignedCheckpoint.sign(seq: Int64($0), hash: EventHash(of: Data("fork \($0)".utf8)), at: now, with: qingdao) }
+            let ahead = try (4...73).map { try SignedCheckpoint.sign(seq: Int64($0), hash: EventHash(of: Data("later \($0)".utf8)), at: now, with: qingdao) }
+            let flood = try await store.receive(ahead, from: Self.qingdao)
+            #expect(flood.kept == CheckpointStore.maximumPerOrigin && flood.refused == 70 - CheckpointStore.maximumPerOrigin,
+                    "one answer brings at most \(CheckpointStore.maximumPerOrigin) of an origin: \(flood)")
+            for start in stride(from: 0, to: ahead.count, by: CheckpointStore.maximumPerOrigin) {
+                _ = try await store.receive(Array(ahead[start..<min(start + CheckpointStore.maximumPerOrigin, ahead.count)]), from: Self.qingdao)
+            }
+            #expect(try await store.receive(evidence, from: Self.qingdao).contradicting.count == 3)
+            #expect(try await store.receive(evidence, from: Self.qingdao).contradicting.isEmpty, "known evidence is not news")
+            #expect(try await store.prune() == 70 - CheckpointStore.maximumPending, "recent confirmed ones stay; the oldest of those ahead of the log go")
+            #expect(try await store.prune(olderThan: .seconds(0)) == 3, "confirmed ones but the newest go once old")
             #expect(try await database.count("SELECT count(*) FROM checkpoints WHERE origin = 'rizhao'") == 1)
             #expect(try await database.count("SELECT max(origin_seq) FROM checkpoints WHERE origin = 'rizhao'") == 4)
-            #expect(try await database.count("SELECT count(*) FROM checkpoints WHERE origin = 'qingdao'") == 64)
-            #expect(try await Self.audit(database).witnessed[Self.rizhao]?.seq == 4)
+            #expect(try await database.count("SELECT count(*) FROM checkpoints WHERE origin = 'qingdao' AND origin_seq <= 3") == 3, "the evidence stays")
+            #expect(try await database.count("SELECT min(origin_seq) FROM checkpoints WHERE origin = 'qingdao' AND origin_seq > 3") == 73 - CheckpointStore.maximumPending + 1)
+            let report = try await Self.audit(database)
+            #expect(report.witnessed[Self.rizhao]?.seq == 4)
+            #expect(report.findings.filter { $0.kind == .mismatch }.count == 3, "\(report.findings) \(report.witnessed)")
         }
     }
 

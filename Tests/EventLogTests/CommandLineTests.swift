@@ -70,6 +70,31 @@ struct CommandLineTests {
         }
     }
 
+    /// The operator's rotation: the change is written, the old key is refused from then on,
+    /// the new one accepted, and the log still verifies.
+    @Test func keysRotateWritesTheChangeAndTheOldKeyIsRefusedAfterwards() async throws {
+        try await withTestDatabase { database in
+            _ = try await database.appender().append(to: "case-a", expectedVersion: 0, events: [sampleEvent()])
+            let url = database.cluster.url(user: LocalCluster.serviceRole, database: database.name)
+            let federation = try Self.federationFile()
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rotate-\(UUID())").path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let old = directory + "/rizhao.key", new = directory + "/rizhao-2.key"
+            try TestDatabase.key("rizhao").write(to: old)
+            let rotated = try Self.tongban(["keys", "rotate", "--federation", federation, "--node", "rizhao", "--key", old, "--out", new, "--database-url", url])
+            #expect(rotated.status == 0 && rotated.output.contains("key change written: rizhao seq 2"), "\(rotated.output)")
+            #expect(rotated.output.contains("\"encryptionKey\""), "\(rotated.output)")
+            let again = try Self.tongban(["keys", "rotate", "--federation", federation, "--node", "rizhao", "--key", old, "--out", directory + "/x.key", "--database-url", url])
+            #expect(again.status != 0 && again.output.contains("changed away from"), "the old key rotates nothing any more: \(again.output)")
+            let stale = try Self.tongban(["config", "check", "--federation", federation, "--node", "rizhao", "--key", old, "--database-url", url])
+            #expect(stale.status == 1 && stale.output.contains("changed away from"), "\(stale.output)")
+            let current = try Self.tongban(["config", "check", "--federation", federation, "--node", "rizhao", "--key", new, "--database-url", url])
+            #expect(current.output.contains("ok: --key \(new) is rizhao's current key (its chain changed to it)"), "\(current.output)")
+            let verified = try Self.tongban(["verify", "--database-url", url, "--federation", federation])
+            #expect(verified.status == 0 && verified.output.contains("OK: 2 events"), "\(verified.output)")
+        }
+    }
+
     @Test func anUnreachableDatabaseIsNamed() throws {
         let outcome = try Self.tongban(["migrate", "--database-url", "postgres://tongban_owner@127.0.0.1:1/nowhere", "--schema-dir", TestCluster.repositoryRoot + "/schema"])
         #expect(outcome.status != 0)

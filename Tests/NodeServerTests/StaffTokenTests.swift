@@ -136,9 +136,14 @@ struct StaffTokenTests {
             #expect(!token.contains(secret) && secret.count == 64 && secret.allSatisfy(\.isHexDigit), "the cookie holds a session secret, not the token")
             let header = try #require(answer.headers[values: .setCookie].first { $0.hasPrefix("tongban_staff=") })
             #expect(header.contains("HttpOnly") && header.contains("SameSite=Strict") && !header.contains("Secure"), "plain http: no Secure: \(header)")
-            #expect(header.contains("Max-Age=28800") || header.contains("Max-Age=28799"), "a 12-hour token's session lasts 8 hours: \(header)")
+            // Seconds pass between the token and the cookie on a loaded machine: within two minutes of the mark.
+            func maxAge(_ header: String) -> Int? {
+                header.split(separator: ";").lazy.map { $0.trimmingCharacters(in: .whitespaces) }
+                    .first { $0.hasPrefix("Max-Age=") }.flatMap { Int($0.dropFirst("Max-Age=".count)) }
+            }
+            #expect(maxAge(header).map { (28_680...28_800).contains($0) } == true, "a 12-hour token's session lasts 8 hours: \(header)")
             let short = try #require(try await Self.signIn(node, token: try await node.token(H.licang)).0.headers[values: .setCookie].first { $0.hasPrefix("tongban_staff=") })
-            #expect(short.contains("Max-Age=3600") || short.contains("Max-Age=3599"), "an hour's token's session ends with the token: \(short)")
+            #expect(maxAge(short).map { (3_480...3_600).contains($0) } == true, "an hour's token's session ends with the token: \(short)")
             #expect(try await node.database.count("SELECT count(*)::int FROM page_sessions") == 2)
             #expect(try await Self.opensInbox(node, cookie))
 

@@ -57,15 +57,8 @@ public struct CheckpointAudit: Sendable {
         report.findings += Self.equivocations(in: signed)
         let heads = try await chainHeads()
         for (origin, group) in Dictionary(grouping: signed, by: { $0.checkpoint.origin }) {
-            guard let highest = group.filter(\.binding).max(by: { $0.checkpoint.seq < $1.checkpoint.seq }) else { continue }
-            let cosigners = highest.checkpoint.validCosignatures(in: keyring).keys.map(\.rawValue).sorted()
-            report.witnessed[origin] = (highest.checkpoint.seq, cosigners.count)
-            let held = heads[origin, default: 0]
-            if held < highest.checkpoint.seq {
-                let witnesses = cosigners.isEmpty ? "no cosignature" : "cosigned by \(cosigners.joined(separator: ", "))"
-                report.findings.append(Finding(kind: .truncated, origin: origin, detail:
-                    "the chain ends at seq \(held), but checkpoint seq \(highest.checkpoint.seq) (hash \(highest.checkpoint.hash.hex.prefix(16))…, "
-                    + "signed \(highest.checkpoint.signedAt), \(witnesses), from \(highest.from)) shows events up to it: the newest were deleted"))
+            if let highest = group.filter(\.binding).max(by: { $0.checkpoint.seq < $1.checkpoint.seq }) {
+                report.findings += truncation(of: origin, held: heads[origin, default: 0], highest: highest, keyring: keyring, witnessed: &report.witnessed)
             }
             for source in group {
                 guard let hash = try await hash(of: origin, seq: source.checkpoint.seq), hash != source.checkpoint.hash else { continue }
@@ -76,6 +69,19 @@ public struct CheckpointAudit: Sendable {
         }
         report.findings.sort { ($0.origin.rawValue, $0.kind.rawValue, $0.detail) < ($1.origin.rawValue, $1.kind.rawValue, $1.detail) }
         return report
+    }
+
+    /// The finding when `origin`'s chain (held up to `held`) is shorter than its highest
+    /// binding checkpoint; records what was witnessed.
+    private func truncation(of origin: NodeID, held: Int64, highest: Source, keyring: OriginKeyring,
+                            witnessed: inout [NodeID: (seq: Int64, cosigners: Int)]) -> [Finding] {
+        let cosigners = highest.checkpoint.validCosignatures(in: keyring).keys.map(\.rawValue).sorted()
+        witnessed[origin] = (highest.checkpoint.seq, cosigners.count)
+        guard held < highest.checkpoint.seq else { return [] }
+        let witnesses = cosigners.isEmpty ? "no cosignature" : "cosigned by \(cosigners.joined(separator: ", "))"
+        return [Finding(kind: .truncated, origin: origin, detail:
+            "the chain ends at seq \(held), but checkpoint seq \(highest.checkpoint.seq) (hash \(highest.checkpoint.hash.hex.prefix(16))…, "
+            + "signed \(highest.checkpoint.signedAt), \(witnesses), from \(highest.from)) shows events up to it: the newest were deleted")]
     }
 
     /// Checkpoints of one origin and sequence with different hashes, each pair named.

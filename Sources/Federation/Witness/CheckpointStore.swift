@@ -34,7 +34,7 @@ public struct CheckpointStore: Sendable {
         let node = key.node.rawValue
         let rows = try await client.query("""
             SELECT e.origin_seq, e.hash FROM events e WHERE e.origin_node = \(node)
-               AND e.origin_seq > coalesce((SELECT max(origin_seq) FROM checkpoints WHERE origin = \(node)), 0)
+               AND e.origin_seq > coalesce((SELECT max(origin_seq) FROM checkpoints WHERE origin = \(node) AND confirmed), 0)
              ORDER BY e.origin_seq DESC LIMIT 1
             """, logger: logger)
         for try await (seq, hashBytes) in rows.decode((Int64, ByteBuffer).self) {
@@ -46,13 +46,17 @@ public struct CheckpointStore: Sendable {
         return nil
     }
 
-    /// What a peer's pull answer brought: checkpoints whose origin signed them are kept with
-    /// their valid cosignatures (anything else is dropped and counted); then every kept one
-    /// this node can check is confirmed and cosigned.
+    /// What a peer's pull answer brought: at most ``maximumPerOrigin`` checkpoints of each
+    /// origin, the newest (a peer cannot make this node check or store more); those their
+    /// origin's key signed are kept with their valid cosignatures (anything else is dropped
+    /// and counted); then every kept one this node can check is confirmed and cosigned.
     public func receive(_ checkpoints: [SignedCheckpoint], from peer: NodeID) async throws -> ReceiveOutcome {
         var outcome = ReceiveOutcome()
         let keyring = try await keys.originKeys()
-        for var checkpoint in checkpoints {
+        let bounded = Dictionary(grouping: checkpoints, by: \.origin).values.flatMap { $0.sorted { $0.seq > $1.seq }.prefix(Self.maximumPerOrigin) }
+        outcome.refused = checkpoints.count - bounded.count
+        var fresh: [SignedCheckpoint] = []
+        for var checkpoint in bounded {
             guard checkpoint.isSigned(by: keyring) else {
                 outcome.refused += 1
                 continue
@@ -60,12 +64,12 @@ public struct CheckpointStore: Sendable {
             let valid = checkpoint.validCosignatures(in: keyring)
             outcome.refused += checkpoint.cosignatures.count - valid.count
             checkpoint.cosignatures = valid
-            try await insert(checkpoint, from: peer, confirmed: false)
+            if try await insert(checkpoint, from: peer, confirmed: false) { fresh.append(checkpoint) }
             outcome.kept += 1
         }
         outcome.confirmed = try await confirmPending()
-        for checkpoint in checkpoints where checkpoint.isSigned(by: keyring) {
-            guard try await isContradicted(checkpoint) else { continue }
+        // Only what is new here is news: known evidence is not reported again on every pull.
+        for checkpoint in fresh where try await isContradicted(checkpoint) {
             outcome.contradicting.append(checkpoint)
         }
         return outcome
@@ -75,12 +79,13 @@ public struct CheckpointStore: Sendable {
     public struct ReceiveOutcome: Sendable, Equatable {
         /// Checkpoints kept (signed by their origins).
         public var kept = 0
-        /// Checkpoints and cosignatures dropped: not signed by their keys.
+        /// Checkpoints and cosignatures dropped: not signed by their keys, or beyond
+        /// ``CheckpointStore/maximumPerOrigin`` of one origin.
         public var refused = 0
         /// Checkpoints confirmed now, received in this call or earlier.
         public var confirmed = 0
-        /// Kept checkpoints that contradict the log or another checkpoint of their origin:
-        /// the evidence of an equivocation, for the operator to hear of at once.
+        /// Checkpoints new here that contradict the log or another checkpoint of their
+        /// origin: the evidence of an equivocation, for the operator to hear of at once.
         public var contradicting: [SignedCheckpoint] = []
 
         public init(kept: Int = 0, refused: Int = 0, confirmed: Int = 0) {
@@ -101,47 +106,74 @@ public struct CheckpointStore: Sendable {
     }
 
     /// Confirms every unconfirmed checkpoint whose event this node now holds with the same
-    /// hash, and cosigns it; returns how many.
+    /// hash, and cosigns every confirmed one of another origin it has not cosigned yet (so a
+    /// failure between the two is made good next time); returns how many were confirmed.
     @discardableResult
     public func confirmPending() async throws -> Int {
-        let rows = try await client.query("""
-            UPDATE checkpoints c SET confirmed = true FROM events e
-             WHERE NOT c.confirmed AND e.origin_node = c.origin AND e.origin_seq = c.origin_seq AND e.hash = c.event_hash
-            RETURNING c.origin, c.origin_seq, c.event_hash, c.signed_at_ms, c.signature
+        let updated = try await client.query("""
+            WITH confirmed AS (
+              UPDATE checkpoints c SET confirmed = true FROM events e
+               WHERE NOT c.confirmed AND e.origin_node = c.origin AND e.origin_seq = c.origin_seq AND e.hash = c.event_hash
+              RETURNING 1)
+            SELECT count(*) FROM confirmed
             """, logger: logger)
-        var confirmed: [SignedCheckpoint] = []
-        for try await row in rows.decode((String, Int64, ByteBuffer, Int64, ByteBuffer).self) {
-            if let checkpoint = Self.checkpoint(row) { confirmed.append(checkpoint) }
+        var confirmed = 0
+        for try await count in updated.decode(Int.self) { confirmed = count }
+        let node = key.node.rawValue
+        let uncosigned = try await client.query("""
+            SELECT c.origin, c.origin_seq, c.event_hash, c.signed_at_ms, c.signature FROM checkpoints c
+             WHERE c.confirmed AND c.origin <> \(node)
+               AND NOT EXISTS (SELECT 1 FROM checkpoint_cosignatures s WHERE s.origin = c.origin AND s.origin_seq = c.origin_seq
+                                 AND s.event_hash = c.event_hash AND s.witness = \(node))
+             LIMIT 1000
+            """, logger: logger)
+        var toCosign: [SignedCheckpoint] = []
+        for try await row in uncosigned.decode((String, Int64, ByteBuffer, Int64, ByteBuffer).self) {
+            if let checkpoint = Self.checkpoint(row) { toCosign.append(checkpoint) }
         }
-        for checkpoint in confirmed where checkpoint.origin != key.node {
+        for checkpoint in toCosign {
             let cosignature = try checkpoint.cosigned(with: key).cosignatures[key.node] ?? []
             try await insertCosignature(of: checkpoint, by: key.node, signature: cosignature)
         }
-        return confirmed.count
+        return confirmed
     }
 
+    /// Unconfirmed checkpoints kept per origin that are still ahead of this node's log (a
+    /// node catching up confirms them as the events arrive).
+    public static let maximumPending = 64
+    /// Contradicting checkpoints kept per origin: the first evidence of an equivocation.
+    public static let maximumEvidence = 16
+
     /// Drops what no check needs any more, so the tables stay small however long the log
-    /// grows: confirmed checkpoints older than `age` but the newest of each origin, and per
-    /// origin all but the newest ``maximumPerOrigin`` unconfirmed ones (the first evidence
-    /// of an equivocation is kept: an origin cannot fill a node's disk by signing).
-    /// Returns how many were dropped.
+    /// grows: confirmed checkpoints signed more than `age` ago but the newest of each origin
+    /// and the evidence; per origin, all but the newest ``maximumPending`` still ahead of
+    /// the log, and all but the first ``maximumEvidence`` that contradict the log or another
+    /// checkpoint (an origin cannot fill a node's disk by signing, nor push its own evidence
+    /// out). Returns how many were dropped.
     @discardableResult
     public func prune(olderThan age: Duration = .seconds(3600)) async throws -> Int {
-        let seconds = Double(age.components.seconds)
+        let cutoff = Timestamp(Date()).millisecondsSinceEpoch - age.components.seconds * 1000
         let rows = try await client.query("""
-            WITH newest AS (SELECT origin, max(origin_seq) AS seq FROM checkpoints WHERE confirmed GROUP BY origin),
-                 ranked AS (SELECT origin, origin_seq, event_hash,
-                                   row_number() OVER (PARTITION BY origin ORDER BY origin_seq DESC, event_hash) AS rank
-                              FROM checkpoints WHERE NOT confirmed),
-                 dropped AS (
-                   DELETE FROM checkpoints c
-                    WHERE (c.confirmed AND c.received_at < now() - make_interval(secs => \(seconds))
-                           AND c.origin_seq < (SELECT seq FROM newest n WHERE n.origin = c.origin)
-                           AND NOT EXISTS (SELECT 1 FROM checkpoints d WHERE d.origin = c.origin AND d.origin_seq = c.origin_seq
-                                             AND d.event_hash <> c.event_hash))
-                       OR (NOT c.confirmed AND EXISTS (SELECT 1 FROM ranked r WHERE r.origin = c.origin AND r.origin_seq = c.origin_seq
-                                                         AND r.event_hash = c.event_hash AND r.rank > \(Self.maximumPerOrigin * 8)))
-                   RETURNING 1)
+            WITH flagged AS (
+              SELECT c.origin, c.origin_seq, c.event_hash, c.confirmed, c.signed_at_ms,
+                     EXISTS (SELECT 1 FROM checkpoints d WHERE d.origin = c.origin AND d.origin_seq = c.origin_seq AND d.event_hash <> c.event_hash)
+                     OR (NOT c.confirmed AND EXISTS (SELECT 1 FROM events e WHERE e.origin_node = c.origin AND e.origin_seq = c.origin_seq)) AS evidence
+                FROM checkpoints c),
+            ranked AS (
+              SELECT f.*,
+                     row_number() OVER (PARTITION BY f.origin, f.evidence, f.confirmed
+                                        ORDER BY CASE WHEN f.evidence THEN f.origin_seq ELSE -f.origin_seq END, f.event_hash) AS rank,
+                     max(f.origin_seq) FILTER (WHERE f.confirmed) OVER (PARTITION BY f.origin) AS newest
+                FROM flagged f),
+            doomed AS (
+              SELECT origin, origin_seq, event_hash FROM ranked
+               WHERE (confirmed AND NOT evidence AND origin_seq < newest AND signed_at_ms < \(cutoff))
+                  OR (NOT confirmed AND NOT evidence AND rank > \(Self.maximumPending))
+                  OR (evidence AND rank > \(Self.maximumEvidence))),
+            dropped AS (
+              DELETE FROM checkpoints c USING doomed d
+               WHERE c.origin = d.origin AND c.origin_seq = d.origin_seq AND c.event_hash = d.event_hash
+              RETURNING 1)
             SELECT count(*) FROM dropped
             """, logger: logger)
         for try await count in rows.decode(Int.self) { return count }
@@ -164,9 +196,9 @@ public struct CheckpointStore: Sendable {
         OR (NOT c.confirmed AND EXISTS (SELECT 1 FROM events e WHERE e.origin_node = c.origin AND e.origin_seq = c.origin_seq))
         """
 
-    /// Per origin, the newest confirmed checkpoint that another node cosigned (the newest
-    /// confirmed one when none is cosigned yet), with its cosignatures: what an operator
-    /// exports.
+    /// Per origin, the newest confirmed checkpoint cosigned by a node other than its origin
+    /// (for the peers' origins this node's own cosignature counts; the newest confirmed one
+    /// when none is cosigned yet), with its cosignatures: what an operator exports.
     public static func newestCosigned(client: PostgresClient, logger: Logger = Logger(label: "tongban.checkpoints")) async throws -> [SignedCheckpoint] {
         let rows = try await client.query("""
             SELECT DISTINCT ON (c.origin) c.origin, c.origin_seq, c.event_hash, c.signed_at_ms, c.signature
@@ -223,22 +255,39 @@ public struct CheckpointStore: Sendable {
         init(_ checkpoint: SignedCheckpoint) { self.init(origin: checkpoint.origin, seq: checkpoint.seq, hash: checkpoint.hash) }
     }
 
-    private func insert(_ checkpoint: SignedCheckpoint, from sender: NodeID, confirmed: Bool) async throws {
-        try await client.query("""
-            INSERT INTO checkpoints (origin, origin_seq, event_hash, signed_at_ms, signature, received_from, confirmed)
-            VALUES (\(checkpoint.origin.rawValue), \(checkpoint.seq), \(ByteBuffer(bytes: checkpoint.hash.bytes)),
-                    \(checkpoint.signedAt.millisecondsSinceEpoch), \(ByteBuffer(bytes: checkpoint.signature)), \(sender.rawValue), \(confirmed))
-            ON CONFLICT (origin, origin_seq, event_hash) DO NOTHING
-            """, logger: logger)
-        for (witness, signature) in checkpoint.cosignatures {
-            try await insertCosignature(of: checkpoint, by: witness, signature: signature)
+    /// Stores `checkpoint` (unless held) and its cosignatures in one transaction (a prune in
+    /// between cannot orphan them); returns whether the checkpoint is new here.
+    @discardableResult
+    private func insert(_ checkpoint: SignedCheckpoint, from sender: NodeID, confirmed: Bool) async throws -> Bool {
+        try await client.withTransaction(logger: logger) { connection in
+            let rows = try await connection.query("""
+                INSERT INTO checkpoints (origin, origin_seq, event_hash, signed_at_ms, signature, received_from, confirmed)
+                VALUES (\(checkpoint.origin.rawValue), \(checkpoint.seq), \(ByteBuffer(bytes: checkpoint.hash.bytes)),
+                        \(checkpoint.signedAt.millisecondsSinceEpoch), \(ByteBuffer(bytes: checkpoint.signature)), \(sender.rawValue), \(confirmed))
+                ON CONFLICT (origin, origin_seq, event_hash) DO NOTHING RETURNING 1
+                """, logger: logger)
+            var isNew = false
+            for try await _ in rows { isNew = true }
+            for (witness, signature) in checkpoint.cosignatures {
+                try await connection.query("""
+                    INSERT INTO checkpoint_cosignatures (origin, origin_seq, event_hash, witness, signature)
+                    SELECT \(checkpoint.origin.rawValue), \(checkpoint.seq), \(ByteBuffer(bytes: checkpoint.hash.bytes)), \(witness.rawValue), \(ByteBuffer(bytes: signature))
+                     WHERE EXISTS (SELECT 1 FROM checkpoints WHERE origin = \(checkpoint.origin.rawValue) AND origin_seq = \(checkpoint.seq)
+                                     AND event_hash = \(ByteBuffer(bytes: checkpoint.hash.bytes)))
+                    ON CONFLICT (origin, origin_seq, event_hash, witness) DO NOTHING
+                    """, logger: logger)
+            }
+            return isNew
         }
     }
 
+    /// This node's cosignature of `checkpoint`, unless the checkpoint was pruned meanwhile.
     private func insertCosignature(of checkpoint: SignedCheckpoint, by witness: NodeID, signature: [UInt8]) async throws {
         try await client.query("""
             INSERT INTO checkpoint_cosignatures (origin, origin_seq, event_hash, witness, signature)
-            VALUES (\(checkpoint.origin.rawValue), \(checkpoint.seq), \(ByteBuffer(bytes: checkpoint.hash.bytes)), \(witness.rawValue), \(ByteBuffer(bytes: signature)))
+            SELECT \(checkpoint.origin.rawValue), \(checkpoint.seq), \(ByteBuffer(bytes: checkpoint.hash.bytes)), \(witness.rawValue), \(ByteBuffer(bytes: signature))
+             WHERE EXISTS (SELECT 1 FROM checkpoints WHERE origin = \(checkpoint.origin.rawValue) AND origin_seq = \(checkpoint.seq)
+                             AND event_hash = \(ByteBuffer(bytes: checkpoint.hash.bytes)))
             ON CONFLICT (origin, origin_seq, event_hash, witness) DO NOTHING
             """, logger: logger)
     }

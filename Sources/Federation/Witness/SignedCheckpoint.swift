@@ -42,21 +42,27 @@ public struct SignedCheckpoint: Sendable, Hashable {
     }
 
     /// Whether the origin's key in `keyring` made ``signature``: the key that signed event
-    /// `seq` or the one after it (the checkpoint of a key change is signed by the new key).
+    /// `seq` or the one after it (the checkpoint of a key change is signed by the new key),
+    /// and not one the federation marks compromised there.
     public func isSigned(by keyring: OriginKeyring) -> Bool {
-        let keys = [keyring.key(for: origin, seq: seq), keyring.key(for: origin, seq: seq + 1)].compactMap { $0 }
-        return keys.contains { $0.isValidSignature(signature, for: statement) }
-    }
-
-    /// The cosignatures made by the keys in `keyring` (by any key of the witness's chain: it
-    /// may have changed its key since; a witness outside the federation, a forged or
-    /// mistaken one is left out), never the origin's own.
-    public func validCosignatures(in keyring: OriginKeyring) -> [NodeID: [UInt8]] {
-        cosignatures.filter { witness, signature in
-            witness != origin && keyring.allKeys(of: witness).contains { $0.isValidSignature(signature, for: cosignatureStatement(by: witness)) }
+        let sequences = seq < Int64.max ? [seq, seq + 1] : [seq]
+        return sequences.contains { at in
+            guard let key = keyring.key(for: origin, seq: at), keyring.compromise(of: origin, seq: at) == nil else { return false }
+            return key.isValidSignature(signature, for: statement)
         }
     }
 
+    /// The cosignatures made by the witnesses' current keys in `keyring` (a witness outside
+    /// the federation, one whose key is marked compromised, a forged or mistaken one is
+    /// left out), never the origin's own.
+    public func validCosignatures(in keyring: OriginKeyring) -> [NodeID: [UInt8]] {
+        cosignatures.filter { witness, signature in
+            guard witness != origin, let key = keyring[witness], keyring.compromise(of: witness, seq: .max) == nil else { return false }
+            return key.isValidSignature(signature, for: cosignatureStatement(by: witness))
+        }
+    }
+
+    /// A checkpoint as read or received; nothing is checked here (``isSigned(by:)`` does).
     public init(origin: NodeID, seq: Int64, hash: EventHash, signedAt: Timestamp, signature: [UInt8], cosignatures: [NodeID: [UInt8]]) {
         self.origin = origin
         self.seq = seq

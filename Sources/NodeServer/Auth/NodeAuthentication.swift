@@ -44,6 +44,9 @@ struct NodeAuthentication: RouterMiddleware {
         } catch {
             throw Problem(.unauthorized, "sync endpoints take node-signed requests only: \(error)")
         }
+        if let reason = keyring.compromise(of: headers.node, seq: .max) {
+            throw Problem(.unauthorized, "\(headers.node)'s key is marked compromised in the federation file (\(reason)): its requests are refused")
+        }
         let limit = Self.bodyLimit(for: request.uri.path)
         let body: ByteBuffer
         do { body = try await request.body.collect(upTo: limit) } catch {

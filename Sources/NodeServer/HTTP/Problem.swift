@@ -123,6 +123,7 @@ extension Problem {
         case .invalid(let reason): self.init(.malformed, reason)
         case .invalidValue(let field, let reason): self = .invalid(field, reason)
         case .database(let message): self.init(.unavailable, "the event store could not be written: \(message)")
+        case .signingKeyUnusable(let reason): self.init(.unavailable, "this node cannot sign now: \(reason)")
         }
     }
 }

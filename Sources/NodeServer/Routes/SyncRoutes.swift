@@ -3,6 +3,7 @@ import EventLog
 import Federation
 import Foundation
 import Hummingbird
+import Logging
 import Projections
 
 /// `/v1/sync`: what nodes ask of each other, node-signed. `pull` answers a version vector
@@ -31,7 +32,7 @@ struct SyncRoutes {
             let more = events.count > page.count
             let response = SyncMessages.PullResponse(events: page.map { SyncMessages.WireEvent($0.signed) }, more: more,
                                                      vector: try await reader.versionVector(),
-                                                     checkpoints: more ? [] : try await checkpoints.gossip())
+                                                     checkpoints: more ? [] : await gossip(logger: context.logger))
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: try response.encoded())))
         }
         group.post("notify") { _, _ in
@@ -84,6 +85,14 @@ struct SyncRoutes {
         }
         group.get("status") { _, _ in
             try await status()
+        }
+    }
+
+    /// The checkpoints to tell a peer; none when they cannot be read now (the events still go).
+    private func gossip(logger: Logger) async -> [SignedCheckpoint] {
+        do { return try await checkpoints.gossip() } catch {
+            logger.warning("checkpoints left out of a pull answer", metadata: ["error": "\(error)"])
+            return []
         }
     }
 

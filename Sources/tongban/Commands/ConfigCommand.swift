@@ -74,11 +74,11 @@ struct ConfigCheckCommand: AsyncParsableCommand {
                 if let key {
                     do {
                         let identity = try NodeIdentityOptions.identity(node: node, key: key, in: file, loadedFrom: federation)
-                        if !identity.keyFollowsChain {
-                            ok("--key \(key) is \(node)'s key")
-                        } else if database.databaseURL != nil || Environment.value("TONGBAN_DATABASE_URL") != nil {
+                        if database.databaseURL != nil || Environment.value("TONGBAN_DATABASE_URL") != nil {
                             try await identity.requireCurrentKey(in: try database.resolved(), key: key, federation: federation)
-                            ok("--key \(key) is the key \(node)'s chain changed to")
+                            ok("--key \(key) is \(node)'s current key\(identity.keyFollowsChain ? " (its chain changed to it)" : "")")
+                        } else if !identity.keyFollowsChain {
+                            ok("--key \(key) is \(node)'s key")
                         } else {
                             problem("--key \(key) is not \(node)'s key in \(federation) (a key its chain changed to is checked with --database-url)")
                         }

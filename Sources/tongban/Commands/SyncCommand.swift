@@ -20,17 +20,24 @@ struct SyncCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
+    @OptionGroup var tls: TLSOptions
+
     func run() async throws {
         guard once else { throw ValidationError("pass --once; tongban serve runs the continuous sync worker") }
         let node = try identity.resolved()
         let (file, signingKey) = (node.federation, node.signingKey)
+        let transport = try tls.resolved()
+        if let problem = TransportPolicy.schemeProblem(federation: file, path: identity.federation, https: transport != nil) {
+            throw ValidationError(problem)
+        }
+        try await node.requireCurrentKey(in: try database.resolved(), key: identity.key, federation: identity.federation)
         var logger = Logger(label: "tongban.sync")
         logger.logLevel = .warning
         try await withRunningClient(try database.resolved(), logger: logger) { client in
             let appender = EventAppender(client: client, signingKey: signingKey, keyring: file.keyring, writerRules: CaseStreamWriters(),
                                          valueRules: file.valueRules, logger: logger)
             let reader = EventReader(client: client, logger: logger)
-            let worker = SyncWorker(federation: file, key: signingKey, appender: appender, reader: reader,
+            let worker = SyncWorker(federation: file, key: signingKey, tls: transport, appender: appender, reader: reader,
                                     notifier: LogNotifier(client: client, logger: logger),
                                     checkpoints: CheckpointStore(client: client, key: signingKey, keyring: appender, logger: logger), logger: logger)
             let imported = await worker.syncOnce()

@@ -26,21 +26,25 @@ struct NodeIdentityOptions: ParsableArguments {
         var keyFollowsChain = false
 
         /// Refuses a key that is not the current key of the node's chain in the log at
-        /// `database` (nor the federation file's), naming the options.
+        /// `database`, naming the options.
+        /// The federation file's key is refused too once the chain changed away from it; when
+        /// the log cannot be read, only a key other than the file's is refused (the appender
+        /// refuses to sign with a retired key in any case).
         func requireCurrentKey(in database: DatabaseURL, key path: String, federation source: String) async throws {
-            guard keyFollowsChain else { return }
             let keys: OriginKeyring
             do {
-                keys = try await withRunningClient(database) { client in
+                keys = try await withRunningClient(database, timeout: .seconds(5)) { client in
                     try await federation.keyring.followingKeyChanges(in: client, logger: Logger(label: "tongban.keys"))
                 }
             } catch {
+                guard keyFollowsChain else { return }
                 throw ValidationError("--key \(path) is not \(entry.id)'s key in \(source), and the node's log, which would name a key "
                                       + "its chain changed to, cannot be read: \(error)")
             }
             guard keys[entry.id]?.rawRepresentation == signingKey.publicKey.rawRepresentation else {
-                throw ValidationError("--key \(path) is not \(entry.id)'s key: neither nodes[\(entry.id)].publicKey in \(source) "
-                                      + "nor the key the node's chain changed to (tongban keys rotate)")
+                throw ValidationError(keyFollowsChain
+                    ? "--key \(path) is not \(entry.id)'s key: neither nodes[\(entry.id)].publicKey in \(source) nor the key the node's chain changed to (tongban keys rotate)"
+                    : "--key \(path) is the key \(entry.id)'s chain changed away from (tongban keys rotate): start the node with the key the change names")
             }
         }
     }
