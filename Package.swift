@@ -112,6 +112,8 @@ let package = Package(
                 "Projections",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // serve reloads its federation file on SIGHUP.
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 // The erase command calls a node's API as the supervisor whose token it holds.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -48,7 +48,7 @@ public enum NodeRequestSignature {
             switch self {
             case .missing(let header): "the request is not node-signed: \(header) is missing"
             case .malformed(let header): "\(header) is malformed"
-            case .unknownNode(let node): "node '\(node.prefix(64))' is not in the federation"
+            case .unknownNode(let node): "node '\(node.prefix(64))' is not in this node's federation file (a node added since is known once the file is reloaded: tongban config reload)"
             case .stale(let skew): "the request's timestamp is \(skew / 1000) s from this node's clock (window \(window / 1000) s)"
             case .badSignature: "the signature does not verify against the node's public key for this receiver"
             case .replayed: "this signed request was already received"

@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import NodeServer
 import ServiceLifecycle
+import UnixSignals
 
 /// `tongban serve`: one city's node — its staff API over its event log — until SIGINT or SIGTERM.
 struct ServeCommand: AsyncParsableCommand {
@@ -47,30 +48,47 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between pulls from each peer when no peer has announced new events.")
     var syncInterval = 5
 
+    @Option(help: ArgumentHelp("Write this process's id here, for tongban config reload.", valueName: "file"))
+    var pidFile: String?
+
     func run() async throws {
         let nodeClock = try NodeClock(parsing: clock)
         guard nodeClock == .system || Environment.value("TONGBAN_MODE") == "test" else {
             throw ValidationError("--clock \(clock): a served node keeps real time; fixed and offset clocks need TONGBAN_MODE=test")
         }
+        // Trapped at once: from here on a SIGHUP reloads the federation file, never ends the process.
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        let reloads = ReloadRequests()
+        let following = Task { await reloads.follow(signals) }
+        defer { following.cancel() }
         let node = try identity.resolved()
-        let (federationFile, entry, signingKey, nodeID) = (node.federation, node.entry, node.signingKey, node.entry.id)
+        let (entry, signingKey, nodeID) = (node.entry, node.signingKey, node.entry.id)
         try await node.requireCurrentKey(in: try database.resolved(), key: identity.key, federation: identity.federation)
         let nodeTLS = try tls.resolved()
-        if let problem = TransportPolicy.problem(host: host, tls: nodeTLS, insecureHTTP: insecureHttp, federation: federationFile, path: identity.federation) {
+        if let problem = TransportPolicy.problem(host: host, tls: nodeTLS, insecureHTTP: insecureHttp, federation: node.federation, path: identity.federation) {
             throw ValidationError(problem)
         }
-        let staffTokenKey = try Self.tokenKey(at: tokenKey, of: nodeID, federation: federationFile, path: identity.federation)
+        let staffTokenKey = try Self.tokenKey(at: tokenKey, of: nodeID, federation: node.federation, path: identity.federation)
         let listenPort = try port ?? Self.port(of: entry.url)
         var logger = Logger(label: "tongban.\(nodeID)")
         logger.logLevel = .info
-        let configuration = NodeServer.Configuration(federation: federationFile, signingKey: signingKey, clock: nodeClock,
-                                                     expectedSchemaVersion: try schema.migrator().latestVersion, tls: nodeTLS,
-                                                     tokenKey: staffTokenKey)
-        let running = try await NodeServer.assemble(configuration: configuration, database: try database.resolved().configuration,
-                                                host: host, port: listenPort, projecting: !noProjector, syncing: !noSync,
-                                                syncInterval: .seconds(max(1, syncInterval)), logger: logger)
-        print("node \(nodeID) serving centres \(configuration.centres.map(\.rawValue).sorted().joined(separator: ", ")) on \(nodeTLS?.scheme ?? "http")://\(host):\(listenPort)")
-        try await ServiceGroup(services: running.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
+        if let pidFile { try Self.writePID(to: pidFile) }
+        var federationFile = node.federation
+        while true {
+            let configuration = NodeServer.Configuration(federation: federationFile, signingKey: signingKey, clock: nodeClock,
+                                                         expectedSchemaVersion: try schema.migrator().latestVersion, tls: nodeTLS,
+                                                         tokenKey: staffTokenKey)
+            let running = try await NodeServer.assemble(configuration: configuration, database: try database.resolved().configuration,
+                                                        host: host, port: listenPort, projecting: !noProjector, syncing: !noSync,
+                                                        syncInterval: .seconds(max(1, syncInterval)), logger: logger)
+            print("node \(nodeID) serving centres \(configuration.centres.map(\.rawValue).sorted().joined(separator: ", ")) on \(nodeTLS?.scheme ?? "http")://\(host):\(listenPort) "
+                  + "in a federation of \(federationFile.nodes.count) node(s)")
+            guard let reloaded = try await serve(running.services, reloads: reloads, logger: logger, check: { try await self.reloadedFederation(tls: nodeTLS) }) else {
+                return
+            }
+            federationFile = reloaded
+            print("node \(nodeID) reloaded \(identity.federation): \(reloaded.nodes.map(\.id.rawValue).joined(separator: ", "))")
+        }
     }
 
     /// The token key at `path`, if it is `node`'s and no event key of the federation: a key
