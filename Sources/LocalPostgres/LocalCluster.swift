@@ -119,7 +119,7 @@ public struct LocalCluster: Sendable {
             listen_addresses = '127.0.0.1'
             port = \(port)
             unix_socket_directories = ''
-            max_connections = 300
+            max_connections = 1000
             """
         let path = dataDirectory + "/tongban.conf"
         do {

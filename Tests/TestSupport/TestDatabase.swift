@@ -68,12 +68,14 @@ public func withTestDatabase<Result: Sendable>(_ body: (TestDatabase) async thro
     let cluster = try await TestCluster.shared.started()
     let name = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
     try cluster.createDatabase(String(name))
-    func client(_ user: String) throws -> PostgresClient {
+    // Tests run side by side, each node of a multi-node test with its own databases: the
+    // pools stay small so that together they fit the private cluster's max_connections.
+    func client(_ user: String, connections: Int = 6) throws -> PostgresClient {
         var configuration = try DatabaseURL(cluster.url(user: user, database: String(name))).configuration
-        configuration.options.maximumConnections = 30
+        configuration.options.maximumConnections = connections
         return PostgresClient(configuration: configuration)
     }
-    let database = TestDatabase(name: String(name), cluster: cluster, service: try client(LocalCluster.serviceRole),
+    let database = TestDatabase(name: String(name), cluster: cluster, service: try client(LocalCluster.serviceRole, connections: 20),
                                 owner: try client(LocalCluster.ownerRole), superuser: try client(LocalCluster.superuser))
     let result = try await withThrowingTaskGroup(of: Void.self) { group in
         for client in [database.service, database.owner, database.superuser] {
