@@ -179,8 +179,10 @@ struct SyncBenchmark: AsyncParsableCommand {
             defer { group.cancelAll() }
             let reader = EventReader(client: client)
             let appender = EventAppender(client: client, signingKey: key, keyring: federation.keyring, writerRules: CaseStreamWriters(), logger: logger)
+            // As a served node does, it keeps, confirms and cosigns the checkpoints the pull answers bring.
             let worker = SyncWorker(federation: federation, key: key, tls: transport.tls[Self.targetNode], appender: appender, reader: reader,
-                                    notifier: LogNotifier(client: client, logger: logger), logger: logger)
+                                    notifier: LogNotifier(client: client, logger: logger),
+                                    checkpoints: CheckpointStore(client: client, key: key, keyring: appender, logger: logger), logger: logger)
             let start = ContinuousClock.now
             var held: Int64 = 0
             while held < head {
