@@ -104,6 +104,9 @@ struct SyncBenchmark: AsyncParsableCommand {
             let node = federation.nodes[index].id
             federation.nodes[index].url = "\(scheme)://127.0.0.1:\(port + (node == Self.sourceNode ? 0 : 1))"
             federation.nodes[index].publicKey = keys[node]!.publicKeyBase64
+            // Without it every transfer's key grant fails to seal and is retried: the custodian's
+            // warnings, not sync, would be measured.
+            federation.nodes[index].encryptionKey = NodeEncryptionKey(derivedFrom: keys[node]!).publicKeyBase64
         }
         return federation
     }
