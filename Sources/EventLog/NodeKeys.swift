@@ -42,17 +42,25 @@ public struct NodeSigningKey: Sendable {
     /// Writes the private key to `path` with mode 0600 (refusing to overwrite) and the
     /// public key beside it as `<path>.pub`.
     public func write(to path: String) throws(KeyFileError) {
+        try PrivateKeyFile.write(secret: privateKey.rawRepresentation.base64EncodedString() + "\n", publicKey: publicKeyBase64, to: path)
+    }
+}
+
+/// How every private key file of a node is written: mode 0600 from its creation, never
+/// over an existing file, its public half beside it as `<path>.pub`.
+public enum PrivateKeyFile {
+    /// Writes `secret` to `path` and `publicKey` to `<path>.pub`.
+    public static func write(secret: String, publicKey: String, to path: String) throws(KeyFileError) {
         let manager = FileManager.default
         guard !manager.fileExists(atPath: path) else { throw .exists(path: path) }
-        let secret = Data((privateKey.rawRepresentation.base64EncodedString() + "\n").utf8)
         guard manager.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
             throw .unwritable(path: path)
         }
         do {
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-            try handle.write(contentsOf: secret)
+            try handle.write(contentsOf: Data(secret.utf8))
             try handle.close()
-            try Data((publicKeyBase64 + "\n").utf8).write(to: URL(fileURLWithPath: path + ".pub"))
+            try Data((publicKey + "\n").utf8).write(to: URL(fileURLWithPath: path + ".pub"))
         } catch {
             throw .unwritable(path: path)
         }

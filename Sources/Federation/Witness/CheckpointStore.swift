@@ -269,13 +269,7 @@ public struct CheckpointStore: Sendable {
             var isNew = false
             for try await _ in rows { isNew = true }
             for (witness, signature) in checkpoint.cosignatures {
-                try await connection.query("""
-                    INSERT INTO checkpoint_cosignatures (origin, origin_seq, event_hash, witness, signature)
-                    SELECT \(checkpoint.origin.rawValue), \(checkpoint.seq), \(ByteBuffer(bytes: checkpoint.hash.bytes)), \(witness.rawValue), \(ByteBuffer(bytes: signature))
-                     WHERE EXISTS (SELECT 1 FROM checkpoints WHERE origin = \(checkpoint.origin.rawValue) AND origin_seq = \(checkpoint.seq)
-                                     AND event_hash = \(ByteBuffer(bytes: checkpoint.hash.bytes)))
-                    ON CONFLICT (origin, origin_seq, event_hash, witness) DO NOTHING
-                    """, logger: logger)
+                try await connection.query(Self.cosignatureInsert(of: checkpoint, by: witness, signature: signature), logger: logger)
             }
             return isNew
         }
@@ -283,13 +277,19 @@ public struct CheckpointStore: Sendable {
 
     /// This node's cosignature of `checkpoint`, unless the checkpoint was pruned meanwhile.
     private func insertCosignature(of checkpoint: SignedCheckpoint, by witness: NodeID, signature: [UInt8]) async throws {
-        try await client.query("""
+        try await client.query(Self.cosignatureInsert(of: checkpoint, by: witness, signature: signature), logger: logger)
+    }
+
+    /// Stores `witness`'s cosignature of `checkpoint` unless held, or unless the checkpoint
+    /// is gone (pruned meanwhile: nothing is orphaned).
+    private static func cosignatureInsert(of checkpoint: SignedCheckpoint, by witness: NodeID, signature: [UInt8]) -> PostgresQuery {
+        """
             INSERT INTO checkpoint_cosignatures (origin, origin_seq, event_hash, witness, signature)
             SELECT \(checkpoint.origin.rawValue), \(checkpoint.seq), \(ByteBuffer(bytes: checkpoint.hash.bytes)), \(witness.rawValue), \(ByteBuffer(bytes: signature))
              WHERE EXISTS (SELECT 1 FROM checkpoints WHERE origin = \(checkpoint.origin.rawValue) AND origin_seq = \(checkpoint.seq)
                              AND event_hash = \(ByteBuffer(bytes: checkpoint.hash.bytes)))
             ON CONFLICT (origin, origin_seq, event_hash, witness) DO NOTHING
-            """, logger: logger)
+            """
     }
 
     static func checkpoint(_ row: (String, Int64, ByteBuffer, Int64, ByteBuffer)) -> SignedCheckpoint? {

@@ -1,5 +1,6 @@
 import CaseDomain
 import Crypto
+import EventLog
 import Foundation
 
 /// A node's staff-token key: an Ed25519 key that signs the staff tokens the node issues and
@@ -63,16 +64,11 @@ public struct StaffTokenKey: Sendable {
     /// Writes the key to `path` with mode 0600 (refusing to overwrite) and its public half
     /// beside it as `<path>.pub`.
     public func write(to path: String) throws(TokenKeyFileError) {
-        let manager = FileManager.default
-        guard !manager.fileExists(atPath: path) else { throw .exists(path: path) }
-        let secret = Data("\(Self.fileHeader) \(node)\n\(privateKey.rawRepresentation.base64EncodedString())\n".utf8)
-        guard manager.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else { throw .unwritable(path: path) }
         do {
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-            try handle.write(contentsOf: secret)
-            try handle.close()
-            try Data((publicKeyBase64 + "\n").utf8).write(to: URL(fileURLWithPath: path + ".pub"))
+            try PrivateKeyFile.write(secret: "\(Self.fileHeader) \(node)\n\(privateKey.rawRepresentation.base64EncodedString())\n",
+                                     publicKey: publicKeyBase64, to: path)
         } catch {
+            if case .exists = error { throw .exists(path: path) }
             throw .unwritable(path: path)
         }
     }
