@@ -82,24 +82,7 @@ struct AppendBenchmark: AsyncParsableCommand {
     /// Runs `clients` workers for `seconds`; each call of `work(worker, round)` returns the
     /// events it wrote. Returns events per second.
     private func measure(clients: Int, work: @escaping @Sendable (Int, Int) async throws -> Int) async throws -> Double {
-        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        let start = ContinuousClock.now
-        let total = try await withThrowingTaskGroup(of: Int.self) { group in
-            for worker in 0..<clients {
-                group.addTask {
-                    var written = 0
-                    var round = 0
-                    while ContinuousClock.now < deadline {
-                        written += try await work(worker, round)
-                        round += 1
-                    }
-                    return written
-                }
-            }
-            return try await group.reduce(0, +)
-        }
-        let elapsed = ContinuousClock.now - start
-        return Double(total) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        try await BenchFigures.rate(clients: clients, seconds: seconds, work: work)
     }
 
     /// The events table's shape without trigger, appender or chain: what plain PostgreSQL does.
