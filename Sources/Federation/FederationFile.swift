@@ -23,8 +23,14 @@ public struct FederationFile: Sendable, Hashable {
         public var policy: CityPolicy
         /// Keys of this node that leaked: events it signed from a sequence on are quarantined.
         public var compromisedKeys: [CompromisedKey]?
+        /// The nodes it syncs with (its province's hub and neighbours, say); `nil`: every other
+        /// node. The relation is symmetric: a node that lists this one is its peer too
+        /// (``syncPeers(of:)``).
+        public var peers: [NodeID]?
 
-        public init(id: NodeID, name: String, url: String, publicKey: String?, encryptionKey: String? = nil, centres: [Centre], policy: CityPolicy) {
+        public init(id: NodeID, name: String, url: String, publicKey: String?, encryptionKey: String? = nil, centres: [Centre], policy: CityPolicy,
+                    peers: [NodeID]? = nil) {
+            self.peers = peers
             self.id = id
             self.name = name
             self.url = url
@@ -195,6 +201,7 @@ public struct FederationFile: Sendable, Hashable {
             for (markIndex, marked) in (node.compromisedKeys ?? []).enumerated() {
                 try marked.validate(source: source, field: "\(field).compromisedKeys[\(markIndex)]")
             }
+            try validatePeers(of: index, source: source)
             guard !node.centres.isEmpty else { throw .invalid(source: source, field: "\(field).centres", reason: "node '\(node.id)' has no centre") }
             for (centreIndex, centre) in node.centres.enumerated() {
                 let centreField = "\(field).centres[\(centreIndex)]"
@@ -209,6 +216,7 @@ public struct FederationFile: Sendable, Hashable {
                 }
             }
         }
+        try validateConnected(source: source)
     }
 
     static func encryptionKey(_ text: String) -> Curve25519.KeyAgreement.PublicKey? {

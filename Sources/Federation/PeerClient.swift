@@ -13,14 +13,21 @@ public struct PeerClient: Sendable {
     }
 
     public let key: NodeSigningKey
+    /// The nodes this one syncs with (``FederationFile/syncPeers(of:)``).
     public let peers: [Peer]
+    /// Every other node of the federation, by id: where a message meant for one node (a key
+    /// grant, a scan) goes directly, whether or not it is a sync peer.
+    public let nodes: [NodeID: Peer]
     /// The federation's TLS: peers are reached over https and verified against its CA
     /// alone; without it, over plain http (a federation on loopback).
     public let tls: FederationTLS?
 
     public init(federation: FederationFile, key: NodeSigningKey, tls: FederationTLS? = nil) {
         self.key = key
-        self.peers = federation.nodes.filter { $0.id != key.node }.map { Peer(id: $0.id, url: $0.url) }
+        let others = federation.nodes.filter { $0.id != key.node }.map { Peer(id: $0.id, url: $0.url) }
+        let nodes = Dictionary(others.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.nodes = nodes
+        self.peers = federation.syncPeers(of: key.node).compactMap { nodes[$0] }
         self.tls = tls
     }
 
@@ -53,11 +60,18 @@ public struct PeerClient: Sendable {
         return (response.status.code, response.headers.first(name: "Content-Type"), bytes)
     }
 
-    /// A scan this node lacks, fetched from the first peer that holds it and stored after
-    /// its bytes were checked against the fingerprint; `nil` if no peer has it.
-    public func fetchDocument(sha256: String, into store: DocumentStore) async -> DocumentStore.Document? {
+    /// A scan this node lacks, fetched from the first node that has it and stored after its
+    /// bytes were checked against the fingerprint; `nil` if none has it. `holders` are
+    /// asked first: the other nodes taking part in a record that declares the scan (a node
+    /// serves a scan only to those, and they fetch it first); then this node's sync peers;
+    /// then, with `everyNode`, the rest of the federation — the uploader's node may take no
+    /// part in the record, so a read that finds nothing nearer asks every node, once.
+    public func fetchDocument(sha256: String, from holders: Set<NodeID>, everyNode: Bool, into store: DocumentStore) async -> DocumentStore.Document? {
         guard DocumentStore.isFingerprint(sha256) else { return nil }
-        for peer in peers {
+        let first = holders.sorted { $0.rawValue < $1.rawValue }.compactMap { nodes[$0] }
+        let near = first + peers.filter { !holders.contains($0.id) }
+        let asked = everyNode ? near + nodes.values.filter { peer in !near.contains(peer) }.sorted { $0.id.rawValue < $1.id.rawValue } : near
+        for peer in asked {
             guard let answer = try? await send("GET", "/v1/sync/documents/\(sha256)", to: peer), answer.status == 200 else { continue }
             let mediaType = answer.contentType ?? "application/octet-stream"
             guard (try? await store.store(sha256: sha256, mediaType: mediaType, content: answer.body)) != nil else { continue }

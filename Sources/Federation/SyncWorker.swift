@@ -6,10 +6,11 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// Keeps a node's log in step with its peers': pulls the events it lacks from each peer
-/// (any origin, so events relay through a third node), imports them through the appender,
-/// and tells the peers when its own log grew so that they pull at once. A periodic pull
-/// covers a lost notification.
+/// Keeps a node's log in step with its sync peers' (``FederationFile/syncPeers(of:)``):
+/// pulls the events it lacks from each peer (any origin, so events relay through the peer
+/// graph), imports them through the appender, and tells the peers when its own log grew
+/// (by a write or an import) so that they pull at once. A periodic pull covers a lost
+/// notification. Its work follows the number of its peers, not of the federation's nodes.
 public actor SyncWorker: Service {
     /// What the worker knows of a peer, for `/v1/sync/status`.
     public struct PeerStatus: Sendable, Encodable {
@@ -58,8 +59,10 @@ public actor SyncWorker: Service {
     /// Each peer's status, by node id.
     public var peerStatus: [PeerStatus] { status.values.sorted { $0.node < $1.node } }
 
-    /// A peer said it has new events: pull now (from every peer: events relay).
-    public func wake() {
+    /// `node` said it has new events: pull from it now. From every peer when `node` is
+    /// none of them (or not known): the events may come by any.
+    public func wake(from node: NodeID? = nil) {
+        if let node, status[node] != nil { return wake(node) }
         for peer in peers { wake(peer.id) }
     }
 

@@ -16,9 +16,11 @@ public struct KeyGrantMessage: Sendable, Codable {
     public init(grants: [KeyGrant]) { self.grants = grants }
 }
 
-/// Delivers the grants ``KeyCustodian`` recorded as owed, to each peer in turn, oldest
-/// first; a delivered grant keeps no sealed copy. A peer that is down is tried again on
-/// the next round (its error kept with the grant).
+/// Delivers the grants ``KeyCustodian`` recorded as owed, to each recipient node in turn,
+/// oldest first, directly (a recipient need not be a sync peer: a grant is for one node);
+/// a delivered grant keeps no sealed copy. A node that is down is tried again on the next
+/// round (its error kept with the grant). A round costs a query and a request per node
+/// owed something, not per node of the federation.
 public struct KeyGrantDelivery: Sendable {
     let client: PostgresClient
     let peers: PeerClient
@@ -35,16 +37,28 @@ public struct KeyGrantDelivery: Sendable {
     @discardableResult
     public func deliver() async -> Int {
         var delivered = 0
-        for peer in peers.peers {
+        for peer in (try? await recipients()) ?? [] {
             delivered += (try? await deliver(to: peer)) ?? 0
         }
         return delivered
     }
 
-    /// The grants still owed to peers.
+    /// The nodes of the federation owed a grant, by id.
+    private func recipients() async throws -> [PeerClient.Peer] {
+        let rows = try await client.query("""
+            SELECT DISTINCT recipient FROM key_grants WHERE delivered_at IS NULL AND sealed IS NOT NULL ORDER BY recipient
+            """, logger: logger)
+        var recipients: [PeerClient.Peer] = []
+        for try await recipient in rows.decode(String.self) {
+            if let id = NodeID(rawValue: recipient), let peer = peers.nodes[id] { recipients.append(peer) }
+        }
+        return recipients
+    }
+
+    /// The grants still owed to other nodes of the federation.
     public func owed() async throws -> Int {
         let rows = try await client.query("""
-            SELECT count(*)::int FROM key_grants WHERE delivered_at IS NULL AND sealed IS NOT NULL AND recipient = ANY(\(peers.peers.map(\.id.rawValue)))
+            SELECT count(*)::int FROM key_grants WHERE delivered_at IS NULL AND sealed IS NOT NULL AND recipient = ANY(\(peers.nodes.keys.map(\.rawValue)))
             """, logger: logger)
         for try await count in rows.decode(Int.self) { return count }
         return 0

@@ -20,7 +20,7 @@ struct DocumentRoutes {
     let documents: DocumentStore
     let access: DocumentAccess
     let accessLog: AccessLog
-    /// The peers to ask for a scan this node lacks; `nil` for a node that does not sync.
+    /// How the nodes that may hold a scan this node lacks are asked; `nil` for a node that does not sync.
     let peers: PeerClient?
 
     func add(to group: RouterGroup<NodeRequestContext>) {
@@ -52,7 +52,9 @@ struct DocumentRoutes {
                 throw Problem(.notFound, "no document \(sha256) in a record \(staff.centre) may read")
             }
             var document = try await documents.fetch(sha256: sha256)
-            if document == nil, let peers { document = await peers.fetchDocument(sha256: sha256, into: documents) }
+            if document == nil, let peers {
+                document = await peers.fetchDocument(sha256: sha256, from: declared.holders.subtracting([peers.key.node]), everyNode: true, into: documents)
+            }
             guard let document else {
                 throw Problem(.notFound, "no node of the federation holds document \(sha256) yet")
             }

@@ -35,8 +35,8 @@ struct SyncRoutes {
                                                      checkpoints: more ? [] : await gossip(logger: context.logger))
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: try response.encoded())))
         }
-        group.post("notify") { _, _ in
-            await worker?.wake()
+        group.post("notify") { _, context in
+            await worker?.wake(from: context.peer)
             return JSONResponse(["status": "pulling"])
         }
         group.get("documents/{sha256}") { _, context in

@@ -16,6 +16,9 @@ struct DocumentAccess: Sendable {
         /// `nil` when the event declares a type outside the allow-list (written before types
         /// were checked): such a scan is only ever served as `application/octet-stream`.
         var mediaType: DocumentMediaType?
+        /// The nodes taking part in a record that refers to the scan: the only ones that may
+        /// hold it (a node serves a scan only to them), asked when this node lacks it.
+        var holders: Set<NodeID> = []
     }
 
     let references: DocumentReferences
@@ -39,7 +42,8 @@ struct DocumentAccess: Sendable {
             guard case .array(let entries)? = event.envelope.body["documents"] else { continue }
             if let entry = entries.first(where: { $0["sha256"]?.stringValue == sha256 }) {
                 return Declared(record: StreamID.kind(of: event.envelope.streamId)?.id ?? "", name: entry["name"]?.stringValue ?? "",
-                                mediaType: entry["mediaType"]?.stringValue.flatMap(DocumentMediaType.init(rawValue:)))
+                                mediaType: entry["mediaType"]?.stringValue.flatMap(DocumentMediaType.init(rawValue:)),
+                                holders: Set(referrers.flatMap { $0.participants.map(\.node) }))
             }
         }
         return nil

@@ -72,21 +72,29 @@ public struct RecordDocuments: Sendable {
         self.logger = logger
     }
 
-    /// Up to `limit` fingerprints of scans that records `centres` take part in refer to and
-    /// that the node lacks, leaving out `skipping` (ones no peer had a moment ago).
-    public func missing(for centres: Set<CentreID>, skipping: Set<String> = [], limit: Int) async throws -> [String] {
+    /// Up to `limit` scans that records `centres` take part in refer to and that the node
+    /// lacks, leaving out `skipping` (ones no node had a moment ago): each fingerprint with
+    /// the other nodes taking part in such a record — the only ones that may hold it.
+    public func missing(for centres: Set<CentreID>, skipping: Set<String> = [], limit: Int) async throws -> [(sha256: String, holders: Set<NodeID>)] {
         let rows = try await client.query("""
-            SELECT DISTINCT d.sha256
-              FROM projections.record_participants p
-              JOIN projections.record_documents d USING (record_id)
-             WHERE p.centre = ANY(\(centres.map(\.rawValue)))
-               AND d.sha256 <> ALL(\(Array(skipping)))
-               AND NOT EXISTS (SELECT 1 FROM documents held WHERE held.sha256 = d.sha256)
-               AND NOT EXISTS (SELECT 1 FROM document_erasures erased WHERE erased.sha256 = d.sha256)
-             LIMIT \(limit)
+            SELECT wanted.sha256, coalesce(array_agg(DISTINCT other.centre), '{}')
+              FROM (SELECT DISTINCT d.sha256
+                      FROM projections.record_participants p
+                      JOIN projections.record_documents d USING (record_id)
+                     WHERE p.centre = ANY(\(centres.map(\.rawValue)))
+                       AND d.sha256 <> ALL(\(Array(skipping)))
+                       AND NOT EXISTS (SELECT 1 FROM documents held WHERE held.sha256 = d.sha256)
+                       AND NOT EXISTS (SELECT 1 FROM document_erasures erased WHERE erased.sha256 = d.sha256)
+                     LIMIT \(limit)) wanted
+              JOIN projections.record_documents d ON d.sha256 = wanted.sha256
+              JOIN projections.record_participants other ON other.record_id = d.record_id
+             GROUP BY wanted.sha256
             """, logger: logger)
-        var fingerprints: [String] = []
-        for try await sha256 in rows.decode(String.self) { fingerprints.append(sha256) }
-        return fingerprints
+        var wanted: [(sha256: String, holders: Set<NodeID>)] = []
+        for try await (sha256, participants) in rows.decode((String, [String]).self) {
+            let nodes = Set(participants.compactMap { CentreID(rawValue: $0)?.node }).subtracting(centres.map(\.node))
+            wanted.append((sha256, nodes))
+        }
+        return wanted
     }
 }

@@ -59,6 +59,9 @@ struct ConfigCheckCommand: AsyncParsableCommand {
         do {
             file = try FederationFile.load(path: federation)
             ok("\(federation): \(file.nodes.count) node(s), \(file.nodes.reduce(0) { $0 + $1.centres.count }) centre(s), every node has a public key")
+            let degrees = file.peerGraph.values.map(\.count)
+            ok("sync peers connect every node: each syncs with \(degrees.min() ?? 0) to \(degrees.max() ?? 0) peer(s)"
+               + (file.nodes.allSatisfy { $0.peers == nil } ? " (no node lists peers: every node syncs with every other)" : ""))
             if file.matchingKey == nil {
                 print("WARNING: \(federation) has no matchingKey: each node indexes certificate holders under a key of its own, "
                       + "so a certificate is recognised only at the node that issued it (give every node the same base64 of 32 random bytes)")
@@ -71,6 +74,7 @@ struct ConfigCheckCommand: AsyncParsableCommand {
         if let node {
             if let entry = file.nodes.first(where: { $0.id.rawValue == node }) {
                 ok("node \(node): \(entry.url), centres \(entry.centres.map(\.id.rawValue).joined(separator: ", "))")
+                ok("node \(node) syncs with \(file.syncPeers(of: entry.id).map(\.rawValue).joined(separator: ", "))")
                 if let key {
                     do {
                         let identity = try NodeIdentityOptions.identity(node: node, key: key, in: file, loadedFrom: federation)

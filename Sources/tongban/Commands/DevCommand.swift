@@ -141,13 +141,24 @@ struct DevCommand: AsyncParsableCommand {
         try await ServiceGroup(services: services, gracefulShutdownSignals: [.sigint, .sigterm], logger: logger).run()
     }
 
+    /// The nodes --nodes picks, in its order, each `peers` list without the nodes left out;
+    /// when those lists no longer connect the picked nodes, they sync all with all (said).
     private func selectNodes(of template: FederationFile) throws -> [FederationFile.Node] {
         guard let nodes else { return template.nodes }
-        return try nodes.split(separator: ",").map { name in
+        let picked = try nodes.split(separator: ",").map { name in
             let id = name.trimmingCharacters(in: .whitespaces)
             guard let node = template.nodes.first(where: { $0.id.rawValue == id }) else {
                 throw ValidationError("--nodes: '\(id)' is not a node of \(federation) (known: \(template.nodes.map(\.id.rawValue).joined(separator: ", ")))")
             }
+            return node.id
+        }
+        if let restricted = template.restricted(to: Set(picked)) {
+            return picked.compactMap { id in restricted.nodes.first { $0.id == id } }
+        }
+        say("the peers of \(federation) do not connect \(picked.map(\.rawValue).joined(separator: ", ")) alone: they sync each with every other")
+        return picked.compactMap { id in
+            var node = template.nodes.first { $0.id == id }
+            node?.peers = nil
             return node
         }
     }

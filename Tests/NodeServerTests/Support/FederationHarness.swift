@@ -62,15 +62,17 @@ struct FederationHarness: Sendable {
     }
 
     /// Runs `body` against a node for each of `cities` (nodes of the example federation).
-    static func run(cities: [String], absentNodes: [NodeSigningKey] = [], blockedLinks: [(String, String)] = [], transport: Transport = .http,
-                    certificates: [String: CertificateAuthority.Issued] = [:], trusting: [CertificateAuthority] = [],
+    /// The nodes sync each with every other unless `peers` gives their lists (the federation
+    /// file's `nodes[].peers`, by city).
+    static func run(cities: [String], peers: [String: [String]] = [:], absentNodes: [NodeSigningKey] = [], blockedLinks: [(String, String)] = [],
+                    transport: Transport = .http, certificates: [String: CertificateAuthority.Issued] = [:], trusting: [CertificateAuthority] = [],
                     _ body: @Sendable (FederationHarness) async throws -> Void) async throws {
         let authority = transport == .https ? try CertificateAuthority.generate(name: "federation test CA") : nil
         let trust = try authority.map { authority in
             FederationTLS.PEM(try ([authority] + trusting).map { try $0.certificatePEM() }.joined(separator: "\n"), source: "the test's CAs")
         }
         try await withDatabases(cities, [:]) { databases in
-            try await run(databases: databases, absentNodes: absentNodes, blockedLinks: blockedLinks, authority: authority,
+            try await run(databases: databases, peers: peers, absentNodes: absentNodes, blockedLinks: blockedLinks, authority: authority,
                           certificates: certificates, trust: try trust.map { try FederationTLS(ca: $0) }, body)
         }
     }
@@ -85,7 +87,7 @@ struct FederationHarness: Sendable {
         }
     }
 
-    private static func run(databases: [String: TestDatabase], absentNodes: [NodeSigningKey], blockedLinks: [(String, String)],
+    private static func run(databases: [String: TestDatabase], peers: [String: [String]], absentNodes: [NodeSigningKey], blockedLinks: [(String, String)],
                             authority: CertificateAuthority?, certificates: [String: CertificateAuthority.Issued], trust: FederationTLS?,
                             _ body: @Sendable (FederationHarness) async throws -> Void) async throws {
         let scheme = authority == nil ? "http" : "https"
@@ -98,6 +100,7 @@ struct FederationHarness: Sendable {
         let absent = Dictionary(uniqueKeysWithValues: absentNodes.map { ($0.node, $0) })
         federation.nodes = federation.nodes.filter { databases[$0.id.rawValue] != nil } + federation.nodes.filter { absent[$0.id] != nil }
         for index in federation.nodes.indices {
+            federation.nodes[index].peers = peers[federation.nodes[index].id.rawValue]?.compactMap(NodeID.init(rawValue:))
             if let key = absent[federation.nodes[index].id] {
                 federation.nodes[index].url = "\(scheme)://127.0.0.1:1"
                 federation.nodes[index].publicKey = key.publicKeyBase64
