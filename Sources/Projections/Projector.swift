@@ -18,6 +18,7 @@ public struct Projector: Sendable {
     let reader: EventReader
     private let batchSize: Int
     let logger: Logger
+    private let statistics = PlannerStatistics()
 
     public init(projection: any Projection, schema: ProjectionSchema = .live, client: PostgresClient,
                 batchSize: Int = 1000, logger: Logger = Logger(label: "tongban.projector")) {
@@ -70,6 +71,7 @@ public struct Projector: Sendable {
             if let count = try await commit(batch.events, through: last, after: position) {
                 applied += count
                 position = last
+                await statistics.refreshIfGrown(position: position, tables: projections.flatMap(\.tables), schema: schema, client: client, logger: logger)
             } else {
                 // Another projector (a second process) moved the checkpoint: continue from there.
                 next?.cancel()

@@ -70,6 +70,28 @@ public struct InboxQuery: Sendable {
                      limit: Int, after cursor: Cursor? = nil, now: Timestamp) async throws -> Page {
         let undated = Int64.max
         let nowMillis = now.millisecondsSinceEpoch
+        let rows = try await client.query(Self.statement(centre: centre, kind: kind, overdue: overdue, limit: limit, after: cursor, now: now),
+                                          logger: logger)
+        var items: [Item] = []
+        var last: Cursor?
+        var more = false
+        for try await (itemID, kind, caseID, investigationID, number, applicant, fromCentre, received, due, urgent)
+            in rows.decode((String, String, String, String?, String?, String, String?, Int64, Int64?, Bool).self) {
+            guard items.count < limit else { more = true; break }
+            items.append(Item(kind: kind, caseId: caseID, investigationId: investigationID, number: number, applicant: applicant,
+                              fromCentre: fromCentre, receivedAt: Timestamp(millisecondsSinceEpoch: received),
+                              dueAt: due.map(Timestamp.init(millisecondsSinceEpoch:)), overdue: due.map { $0 < nowMillis } ?? false,
+                              urgent: urgent))
+            last = Cursor(due: due ?? undated, itemID: itemID)
+        }
+        return Page(items: items, nextCursor: more ? last?.text : nil)
+    }
+
+    /// The query of one page (``page(centre:kind:overdue:limit:after:now:)``): `limit + 1`
+    /// rows, to tell whether another page follows.
+    static func statement(centre: CentreID, kind: InboxProjection.Kind?, overdue: Bool?, limit: Int, after cursor: Cursor?,
+                          now: Timestamp) -> PostgresQuery {
+        let undated = Int64.max
         // The page starts after the cursor's (due, item) in the index's own order: undated
         // items sort as 'infinity', the first page starts at '-infinity'.
         let afterDue = cursor.map { $0.due == undated ? "infinity" : Timestamp(millisecondsSinceEpoch: $0.due).description } ?? "-infinity"
@@ -90,7 +112,7 @@ public struct InboxQuery: Sendable {
             binds.append(now.date, context: .default)
             filters += " AND coalesce(due_at, 'infinity'::timestamptz) \(overdue ? "<" : ">=") $\(binds.count)"
         }
-        let rows = try await client.query(PostgresQuery(unsafeSQL: """
+        return PostgresQuery(unsafeSQL: """
             SELECT item_id, kind, case_id, investigation_id, number, applicant, from_centre,
                    (extract(epoch FROM received_at) * 1000)::bigint, (extract(epoch FROM due_at) * 1000)::bigint, urgent
               FROM projections.inbox_items
@@ -98,19 +120,6 @@ public struct InboxQuery: Sendable {
                AND (coalesce(due_at, 'infinity'::timestamptz), item_id) > ($2::timestamptz, $3)
              ORDER BY coalesce(due_at, 'infinity'::timestamptz), item_id
              LIMIT $4
-            """, binds: binds), logger: logger)
-        var items: [Item] = []
-        var last: Cursor?
-        var more = false
-        for try await (itemID, kind, caseID, investigationID, number, applicant, fromCentre, received, due, urgent)
-            in rows.decode((String, String, String, String?, String?, String, String?, Int64, Int64?, Bool).self) {
-            guard items.count < limit else { more = true; break }
-            items.append(Item(kind: kind, caseId: caseID, investigationId: investigationID, number: number, applicant: applicant,
-                              fromCentre: fromCentre, receivedAt: Timestamp(millisecondsSinceEpoch: received),
-                              dueAt: due.map(Timestamp.init(millisecondsSinceEpoch:)), overdue: due.map { $0 < nowMillis } ?? false,
-                              urgent: urgent))
-            last = Cursor(due: due ?? undated, itemID: itemID)
-        }
-        return Page(items: items, nextCursor: more ? last?.text : nil)
+            """, binds: binds)
     }
 }
