@@ -55,8 +55,15 @@ public struct CheckpointStore: Sendable {
         let keyring = try await keys.originKeys()
         let bounded = Dictionary(grouping: checkpoints, by: \.origin).values.flatMap { $0.sorted { $0.seq > $1.seq }.prefix(Self.maximumPerOrigin) }
         outcome.refused = checkpoints.count - bounded.count
+        // What this node holds already, with every cosignature it brings, is neither checked
+        // nor stored again: a peer tells the same newest checkpoints on every pull.
+        let held = try await heldWitnesses(of: bounded)
         var fresh: [SignedCheckpoint] = []
         for var checkpoint in bounded {
+            if let witnesses = held[Key(checkpoint)], Set(checkpoint.cosignatures.keys).isSubset(of: witnesses) {
+                outcome.kept += 1
+                continue
+            }
             guard checkpoint.isSigned(by: keyring) else {
                 outcome.refused += 1
                 continue
@@ -184,7 +191,41 @@ public struct CheckpointStore: Sendable {
     /// checkpoint, and the evidence of an equivocation (``newestOrContested``), with their
     /// cosignatures.
     public func gossip() async throws -> [SignedCheckpoint] {
-        try await checkpoints(where: Self.newestOrContested)
+        try await checkpoints(where: Self.newestOrContested).map { checkpoint in
+            var told = checkpoint
+            told.cosignatures = Self.boundedCosignatures(of: checkpoint, keeping: key.node)
+            return told
+        }
+    }
+
+    /// At most this many cosignatures of one checkpoint travel in a pull answer, so that an
+    /// answer's checkpoints grow with the origins, not with origins times witnesses.
+    public static let maximumCosignaturesTold = 8
+
+    /// `checkpoint`'s cosignatures cut to ``maximumCosignaturesTold``: `own`'s first, then by witness id.
+    static func boundedCosignatures(of checkpoint: SignedCheckpoint, keeping own: NodeID) -> [NodeID: [UInt8]] {
+        guard checkpoint.cosignatures.count > maximumCosignaturesTold else { return checkpoint.cosignatures }
+        let witnesses = checkpoint.cosignatures.keys.sorted { ($0 == own ? 0 : 1, $0.rawValue) < ($1 == own ? 0 : 1, $1.rawValue) }
+        return Dictionary(uniqueKeysWithValues: witnesses.prefix(maximumCosignaturesTold).map { ($0, checkpoint.cosignatures[$0]!) })
+    }
+
+    /// Of `checkpoints`, those this node holds, each with the witnesses of the cosignatures it holds.
+    private func heldWitnesses(of checkpoints: [SignedCheckpoint]) async throws -> [Key: Set<NodeID>] {
+        guard !checkpoints.isEmpty else { return [:] }
+        let rows = try await client.query("""
+            SELECT c.origin, c.origin_seq, c.event_hash, coalesce(array_agg(s.witness) FILTER (WHERE s.witness IS NOT NULL), '{}')
+              FROM unnest(\(checkpoints.map(\.origin.rawValue))::text[], \(checkpoints.map(\.seq))::bigint[], \(checkpoints.map(\.hash.hex))::text[])
+                   AS wanted(origin, origin_seq, hash)
+              JOIN checkpoints c ON c.origin = wanted.origin AND c.origin_seq = wanted.origin_seq AND c.event_hash = decode(wanted.hash, 'hex')
+              LEFT JOIN checkpoint_cosignatures s ON s.origin = c.origin AND s.origin_seq = c.origin_seq AND s.event_hash = c.event_hash
+             GROUP BY c.origin, c.origin_seq, c.event_hash
+            """, logger: logger)
+        var held: [Key: Set<NodeID>] = [:]
+        for try await (origin, seq, hash, witnesses) in rows.decode((String, Int64, ByteBuffer, [String]).self) {
+            guard let origin = NodeID(rawValue: origin), let hash = EventHash(bytes: Array(hash.readableBytesView)) else { continue }
+            held[Key(origin: origin, seq: seq, hash: hash)] = Set(witnesses.compactMap(NodeID.init(rawValue:)))
+        }
+        return held
     }
 
     /// SQL over `checkpoints c`: the newest confirmed checkpoint of its origin, or one that
@@ -234,8 +275,9 @@ public struct CheckpointStore: Sendable {
     static func withCosignatures(_ checkpoints: [SignedCheckpoint], client: PostgresClient, logger: Logger) async throws -> [SignedCheckpoint] {
         guard !checkpoints.isEmpty else { return [] }
         let rows = try await client.query("""
-            SELECT origin, origin_seq, event_hash, witness, signature FROM checkpoint_cosignatures
-             WHERE origin = ANY(\(Array(Set(checkpoints.map(\.origin.rawValue)))))
+            SELECT s.origin, s.origin_seq, s.event_hash, s.witness, s.signature
+              FROM unnest(\(checkpoints.map(\.origin.rawValue))::text[], \(checkpoints.map(\.seq))::bigint[]) AS wanted(origin, origin_seq)
+              JOIN checkpoint_cosignatures s ON s.origin = wanted.origin AND s.origin_seq = wanted.origin_seq
             """, logger: logger)
         let index = Dictionary(uniqueKeysWithValues: checkpoints.enumerated().map { (Key($1), $0) })
         var result = checkpoints
