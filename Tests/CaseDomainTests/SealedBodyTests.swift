@@ -30,6 +30,26 @@ struct SealedBodyTests {
         try EventValueRules.check(body: body)
     }
 
+    /// What an inbox opens: one field, with the record key as a store gives it (its field
+    /// keys derived when asked for) or a field key alone; nothing without a key for it.
+    @Test func oneFieldOpensAloneWithItsKeyAndNotWithout() throws {
+        let generated = RecordKeys.generate()
+        let body = try Self.sealed(Self.submitted, keys: generated)
+        var stored = RecordKeys.none
+        stored.add(recordKey: try #require(generated.recordKey))
+        #expect(SealedBody.values(of: .name, in: body, type: "ApplicationSubmitted", schemaVersion: 2, record: Self.record, keys: stored)
+                == ["applicant.name": "张某"])
+        var nameOnly = RecordKeys.none
+        nameOnly.add(RecordKeys.derive(try #require(generated.recordKey), .name), for: .name)
+        #expect(SealedBody.values(of: .name, in: body, type: "ApplicationSubmitted", schemaVersion: 2, record: Self.record, keys: nameOnly)?["applicant.name"] == "张某")
+        #expect(SealedBody.values(of: .phone, in: body, type: "ApplicationSubmitted", schemaVersion: 2, record: Self.record, keys: nameOnly) == nil,
+                "a name key opens no phone")
+        #expect(SealedBody.values(of: .name, in: body, type: "ApplicationSubmitted", schemaVersion: 2, record: "another-record", keys: stored) == nil,
+                "a box is bound to its record")
+        #expect(SealedBody.values(of: .name, in: try Self.submitted.body(), type: "ApplicationSubmitted", schemaVersion: 1, record: Self.record, keys: .none)
+                == ["applicant.name": "张某"], "a plain-text body holds it as written")
+    }
+
     @Test func theRecordKeyOpensEverythingAndNoKeyGivesPlaceholders() throws {
         let keys = RecordKeys.generate()
         let body = try Self.sealed(Self.submitted, keys: keys)

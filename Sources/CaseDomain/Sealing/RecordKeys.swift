@@ -6,10 +6,11 @@ import Foundation
 /// keys only (what an investigation request shared).
 public struct RecordKeys: Sendable, Hashable {
     /// The record key, where this node holds it.
-    public private(set) var recordKey: SymmetricKey? {
-        didSet { derived = recordKey.map(Self.deriveAll) ?? [:] }
-    }
-    /// Each field's key derived from ``recordKey`` once (HKDF per event was half the cost of sealing).
+    public private(set) var recordKey: SymmetricKey?
+    /// Each field's key derived from ``recordKey`` once, for keys made with it
+    /// (``init(recordKey:)``): they seal every event of a record, and HKDF per event was half
+    /// the cost of sealing. A record key added later (read from a store) derives a field's key
+    /// when that field is asked for: a read opens a field or two, once.
     private var derived: [PersonalField: SymmetricKey] = [:]
     /// Keys of single fields, given without the record key.
     public private(set) var fieldKeys: [PersonalField: [SymmetricKey]] = [:]
@@ -43,13 +44,18 @@ public struct RecordKeys: Sendable, Hashable {
 
     /// The keys to try for `field`, the record key's derivation first.
     public func keys(for field: PersonalField) -> [SymmetricKey] {
-        (derived[field].map { [$0] } ?? []) + (fieldKeys[field] ?? [])
+        (derivedKey(for: field).map { [$0] } ?? []) + (fieldKeys[field] ?? [])
     }
 
     /// The key `field` is sealed with, when this node holds it (the record key's
     /// derivation, or the field key a grant gave: the same key).
     public func sealingKey(for field: PersonalField) -> SymmetricKey? {
-        derived[field] ?? fieldKeys[field]?.first
+        derivedKey(for: field) ?? fieldKeys[field]?.first
+    }
+
+    /// The record key's derivation for `field`: made once at ``init(recordKey:)``, else now.
+    private func derivedKey(for field: PersonalField) -> SymmetricKey? {
+        derived[field] ?? recordKey.map { Self.derive($0, field) }
     }
 
     /// The fields these keys open.

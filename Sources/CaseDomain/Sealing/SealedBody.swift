@@ -82,6 +82,27 @@ public enum SealedBody {
         }
     }
 
+    /// The plain values of one personal `field` of a stored body, by dotted path
+    /// (`applicant.name`), where `keys` open it: `nil` where they do not, or the body holds
+    /// none. Nothing else is opened — what a list showing one field of many records needs.
+    public static func values(of field: PersonalField, in body: JSONValue, type: String, schemaVersion: Int, record: String,
+                              keys: RecordKeys) -> [String: JSONValue]? {
+        switch schemaVersion {
+        case plainSchemaVersion:
+            var values: [String: JSONValue] = [:]
+            for path in PersonalPaths.paths(ofType: type) where path.field == field {
+                if let value = body[path: path.keys] { values[path.dotted] = value }
+            }
+            return values.isEmpty ? nil : values
+        case Self.schemaVersion:
+            guard let entry = body[member]?.arrayValue?.first(where: { $0["field"]?.stringValue == field.rawValue }),
+                  let box = entry["box"]?.stringValue else { return nil }
+            return openBox(box, keys.keys(for: field), associatedData(record, type, field))
+        default:
+            return nil
+        }
+    }
+
     /// The fields of `type` that `body` holds in plain text.
     static func fields(presentIn body: JSONValue, type: String) -> Set<PersonalField> {
         Set(PersonalPaths.paths(ofType: type).filter { body[path: $0.keys] != nil }.map(\.field))

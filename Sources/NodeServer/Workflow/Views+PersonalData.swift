@@ -86,11 +86,12 @@ extension Views {
         var names: [String: String] = [:]
         for event in first {
             let envelope = event.envelope
-            guard let caseID = StreamID.caseID(ofStream: envelope.streamId),
-                  case .applicationSubmitted(let submitted)? = try? CaseEvent.read(
-                      type: envelope.type, schemaVersion: envelope.schemaVersion, body: envelope.body, record: caseID, keys: keys[caseID] ?? .none)?.event,
-                  !submitted.applicant.name.isEmpty else { continue }
-            names[caseID] = PersonalData.maskName(submitted.applicant.name)
+            // The name alone is opened: the rest of the application stays sealed.
+            guard let caseID = StreamID.caseID(ofStream: envelope.streamId), envelope.type == "ApplicationSubmitted",
+                  case .string(let name)? = SealedBody.values(of: .name, in: envelope.body, type: envelope.type, schemaVersion: envelope.schemaVersion,
+                                                              record: caseID, keys: keys[caseID] ?? .none)?["applicant.name"],
+                  !name.isEmpty else { continue }
+            names[caseID] = PersonalData.maskName(name)
         }
         return names
     }
