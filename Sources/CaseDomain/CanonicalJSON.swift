@@ -45,6 +45,12 @@ public enum CanonicalJSON {
         try JSONValueEncoder.encode(value)
     }
 
+    /// The ``JSONValue`` an `Encodable` value encodes to, each absent optional property
+    /// given as `null` rather than left out (what API answers show: `"number": null`).
+    public static func jsonValue<Value: Encodable>(withNullsOf value: Value) throws -> JSONValue {
+        try JSONValueEncoder.encode(value, explicitNulls: true)
+    }
+
     /// Decodes a `Decodable` value from its JSON value (an event body, say).
     public static func decode<Value: Decodable>(_ type: Value.Type, from value: JSONValue) throws -> Value {
         try JSONValueDecoder.scalar(Value.self, value, [])

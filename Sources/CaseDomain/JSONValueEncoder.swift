@@ -3,11 +3,12 @@
 /// ``JSONValueDecoder``.
 ///
 /// It gives what encoding with Foundation's `JSONEncoder` and reading the text back gave:
-/// `nil` optionals are left out, a whole `Double` becomes an integer, a non-finite one is
-/// refused.
+/// `nil` optionals are left out (or, with `explicitNulls`, given as `null`: what a
+/// synthesized conformance passes to `encodeIfPresent`), a whole `Double` becomes an
+/// integer, a non-finite one is refused.
 enum JSONValueEncoder {
-    static func encode<T: Encodable>(_ value: T) throws -> JSONValue {
-        let node = Node()
+    static func encode<T: Encodable>(_ value: T, explicitNulls: Bool = false) throws -> JSONValue {
+        let node = Node(explicitNulls: explicitNulls)
         try node.encode(value, codingPath: [])
         return node.value
     }
@@ -17,6 +18,12 @@ enum JSONValueEncoder {
         private var scalar: JSONValue?
         private var members: [String: Node]?
         private var elements: [Node]?
+        /// Whether an absent optional member is given as `null` (in this node and its children).
+        let explicitNulls: Bool
+
+        init(explicitNulls: Bool) {
+            self.explicitNulls = explicitNulls
+        }
 
         var value: JSONValue {
             if let members { return .object(members.mapValues(\.value)) }
@@ -42,14 +49,14 @@ enum JSONValueEncoder {
 
         func member(_ key: String) -> Node {
             if members == nil { members = [:] }
-            let child = Node()
+            let child = Node(explicitNulls: explicitNulls)
             members![key] = child
             return child
         }
 
         func appendElement() -> Node {
             if elements == nil { elements = [] }
-            let child = Node()
+            let child = Node(explicitNulls: explicitNulls)
             elements!.append(child)
             return child
         }
@@ -113,6 +120,32 @@ enum JSONValueEncoder {
         mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
             try node.member(key.stringValue).encode(value, codingPath: codingPath + [key])
         }
+
+        // What synthesized conformances call for an optional property: left out, or `null`
+        // with `explicitNulls`.
+        private mutating func encodeOrNull<T: Encodable>(_ value: T?, forKey key: Key) throws {
+            if let value {
+                try encode(value, forKey: key)
+            } else if node.explicitNulls {
+                try encodeNil(forKey: key)
+            }
+        }
+
+        mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws { try encodeOrNull(value, forKey: key) }
+        mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) throws { try encodeOrNull(value, forKey: key) }
+        mutating func encodeIfPresent(_ value: String?, forKey key: Key) throws { try encodeOrNull(value, forKey: key) }
+        mutating func encodeIfPresent(_ value: Double?, forKey key: Key) throws { try encodeOrNull(value, forKey: key) }
+        mutating func encodeIfPresent(_ value: Float?, forKey key: Key) throws { try encodeOrNull(value, forKey: key) }
+        mutating func encodeIfPresent(_ value: Int?, forKey key: Key) throws { try encodeOrNull(value, forKey: key) }
+        mutating func encodeIfPresent(_ value: Int8?, forKey key: Key) throws { try encodeOrNull(value, forKey: key) }
+        mutating func encodeIfPresent(_ value: Int16?, forKey key: Key) throws { try encodeOrNull(value, forKey: key) }
+        mutating func encodeIfPresent(_ value: Int32?, forKey key: Key) throws { try encodeOrNull(value, forKey: key) }
+        mutating func encodeIfPresent(_ value: Int64?, forKey key: Key) throws { try encodeOrNull(value, forKey: key) }
+        mutating func encodeIfPresent(_ value: UInt?, forKey key: Key) throws { try encodeOrNull(value, forKey: key) }
+        mutating func encodeIfPresent(_ value: UInt8?, forKey key: Key) throws { try encodeOrNull(value, forKey: key) }
+        mutating func encodeIfPresent(_ value: UInt16?, forKey key: Key) throws { try encodeOrNull(value, forKey: key) }
+        mutating func encodeIfPresent(_ value: UInt32?, forKey key: Key) throws { try encodeOrNull(value, forKey: key) }
+        mutating func encodeIfPresent(_ value: UInt64?, forKey key: Key) throws { try encodeOrNull(value, forKey: key) }
 
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
             KeyedEncodingContainer(Keyed<NestedKey>(node: node.member(key.stringValue), codingPath: codingPath + [key]))

@@ -95,41 +95,7 @@ struct JSONResponse<Value: Encodable & Sendable>: ResponseGenerator {
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        let bytes = try CanonicalJSON.encode(Self.withNulls(try CanonicalJSON.jsonValue(of: value), value))
+        let bytes = try CanonicalJSON.encode(CanonicalJSON.jsonValue(withNullsOf: value))
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
-    }
-
-    /// `json` (the encoding of `value`) with `null` for each property of a struct in
-    /// `value` that is `nil`. Struct properties are the coding keys of the views.
-    static func withNulls(_ json: JSONValue, _ value: Any) -> JSONValue {
-        let mirror = Mirror(reflecting: value)
-        switch (json, mirror.displayStyle) {
-        case (.object(var fields), .struct?):
-            for child in mirror.children {
-                guard let label = child.label else { continue }
-                if let present = fields[label] {
-                    fields[label] = withNulls(present, unwrapped(child.value))
-                } else if Mirror(reflecting: child.value).displayStyle == .optional {
-                    fields[label] = .null
-                }
-            }
-            return .object(fields)
-        case (.object(var fields), .dictionary?):
-            for child in mirror.children {
-                let pair = Mirror(reflecting: child.value).children.map(\.value)
-                if pair.count == 2, let key = pair[0] as? String, let present = fields[key] { fields[key] = withNulls(present, pair[1]) }
-            }
-            return .object(fields)
-        case (.array(let items), .collection?):
-            return .array(zip(items, mirror.children).map { withNulls($0, $1.value) })
-        default:
-            return json
-        }
-    }
-
-    private static func unwrapped(_ value: Any) -> Any {
-        let mirror = Mirror(reflecting: value)
-        guard mirror.displayStyle == .optional, let wrapped = mirror.children.first else { return value }
-        return wrapped.value
     }
 }
