@@ -107,7 +107,8 @@ public actor SyncWorker: Service {
 
     private func sleepUntilWoken(_ peer: NodeID, timeout: Duration) async {
         let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
+            // Cancelled once woken: then no second wake (it made every woken pull run twice).
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }
             await self?.wake(peer)
         }
         await withTaskCancellationHandler {

@@ -59,6 +59,7 @@ public struct CheckpointStore: Sendable {
         // nor stored again: a peer tells the same newest checkpoints on every pull.
         let held = try await heldWitnesses(of: bounded)
         var fresh: [SignedCheckpoint] = []
+        var stored = false
         for var checkpoint in bounded {
             if let witnesses = held[Key(checkpoint)], Set(checkpoint.cosignatures.keys).isSubset(of: witnesses) {
                 outcome.kept += 1
@@ -72,9 +73,15 @@ public struct CheckpointStore: Sendable {
             outcome.refused += checkpoint.cosignatures.count - valid.count
             checkpoint.cosignatures = valid
             if try await insert(checkpoint, from: peer, confirmed: false) { fresh.append(checkpoint) }
+            stored = true
             outcome.kept += 1
         }
-        outcome.confirmed = try await confirmPending()
+        // Confirming reads every confirmed checkpoint for the uncosigned: only when this call
+        // stored something or one held is still ahead of the log (its event may have come).
+        let pending = stored ? true : try await hasUnconfirmed()
+        if pending {
+            outcome.confirmed = try await confirmPending()
+        }
         // Only what is new here is news: known evidence is not reported again on every pull.
         for checkpoint in fresh where try await isContradicted(checkpoint) {
             outcome.contradicting.append(checkpoint)
@@ -207,6 +214,13 @@ public struct CheckpointStore: Sendable {
         guard checkpoint.cosignatures.count > maximumCosignaturesTold else { return checkpoint.cosignatures }
         let witnesses = checkpoint.cosignatures.keys.sorted { ($0 == own ? 0 : 1, $0.rawValue) < ($1 == own ? 0 : 1, $1.rawValue) }
         return Dictionary(uniqueKeysWithValues: witnesses.prefix(maximumCosignaturesTold).map { ($0, checkpoint.cosignatures[$0]!) })
+    }
+
+    /// Whether a checkpoint received is not confirmed yet (one index probe).
+    private func hasUnconfirmed() async throws -> Bool {
+        let rows = try await client.query("SELECT EXISTS (SELECT 1 FROM checkpoints WHERE NOT confirmed)", logger: logger)
+        for try await exists in rows.decode(Bool.self) { return exists }
+        return false
     }
 
     /// Of `checkpoints`, those this node holds, each with the witnesses of the cosignatures it holds.

@@ -19,6 +19,8 @@ struct SyncRoutes {
     let encryptionKey: NodeEncryptionKey
     /// The checkpoints told to the nodes that pull (on the last page of a round).
     let checkpoints: CheckpointStore
+    /// The checkpoints told, read at most once a second for all the pulls.
+    let gossipCache = GossipCache()
     let maximumBatch = 5000
 
     func add(to group: RouterGroup<NodeRequestContext>) {
@@ -90,7 +92,7 @@ struct SyncRoutes {
 
     /// The checkpoints to tell a peer; none when they cannot be read now (the events still go).
     private func gossip(logger: Logger) async -> [SignedCheckpoint] {
-        do { return try await checkpoints.gossip() } catch {
+        do { return try await gossipCache.checkpoints(of: checkpoints) } catch {
             logger.warning("checkpoints left out of a pull answer", metadata: ["error": "\(error)"])
             return []
         }
