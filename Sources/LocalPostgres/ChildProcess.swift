@@ -28,10 +28,24 @@ enum ChildProcess {
         posix_spawn_file_actions_addopen(&fileActions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&fileActions, 1, 2)
 
+        // The child starts with no signal blocked and every signal at its default action,
+        // whatever this process's threads block or ignore (a program timing itself with
+        // SIGALRM, as pgbench's -T does, would otherwise run on past its end).
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, arguments[0], &fileActions, nil, &argv, environ)
+        let spawned = posix_spawn(&pid, arguments[0], &fileActions, &attributes, &argv, environ)
         guard spawned == 0 else {
             throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EINVAL)
         }

@@ -23,6 +23,10 @@ struct AppendBenchmark: AsyncParsableCommand {
     @OptionGroup var cluster: BenchClusterOptions
 
     func run() async throws {
+        try await cluster.withCluster { try await measureOnCluster() }
+    }
+
+    private func measureOnCluster() async throws {
         let sample = Self.sampleEvent()
         guard case .applicationSubmitted? = try CaseEvent(type: sample.type, body: sample.body) else {
             throw ValidationError("the benchmark's sample is no longer an ApplicationSubmitted the domain reads")
@@ -40,17 +44,20 @@ struct AppendBenchmark: AsyncParsableCommand {
             group.addTask { await client.run() }
             defer { group.cancelAll() }
             let appender = EventAppender(client: client, signingKey: key, keyring: OriginKeyring([key.node: key.publicKey]))
+            var appended: [String: Double] = [:]
             for (perCall, clientCounts) in [(1, [1, 8, 64]), (100, [1, 8])] {
                 for clients in clientCounts {
-                    try await measureShape(perCall: perCall, clients: clients, appender: appender, client: client)
+                    appended["\(perCall)_per_call_\(clients)"] = try await measureShape(perCall: perCall, clients: clients, appender: appender, client: client)
                 }
             }
+            try comparePgbench(with: appended, on: database)
         }
     }
 
     /// Measures `clients` callers appending `perCall` events per call, plain bodies then
-    /// sealed ones, against plain inserts; prints the shape's lines.
-    private func measureShape(perCall: Int, clients: Int, appender: EventAppender, client: PostgresClient) async throws {
+    /// sealed ones, against plain inserts; prints the shape's lines and returns the
+    /// appender's events/s.
+    private func measureShape(perCall: Int, clients: Int, appender: EventAppender, client: PostgresClient) async throws -> Double {
         let name = "\(perCall)_per_call_\(clients)"
         let slug = name.replacingOccurrences(of: "_", with: "-")
         FileHandle.standardError.write(Data("measuring \(name) (\(seconds) s each)\n".utf8))
@@ -77,6 +84,7 @@ struct AppendBenchmark: AsyncParsableCommand {
         print("append_sealed_\(name) \(Int(sealed)) events/s")
         print("ratio_append_sealed_\(name) \(String(format: "%.2f", sealed / plain))")
         print("ratio_sealing_\(name) \(String(format: "%.2f", sealed / appended))")
+        return appended
     }
 
     /// Runs `clients` workers for `seconds`; each call of `work(worker, round)` returns the

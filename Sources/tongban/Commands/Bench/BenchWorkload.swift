@@ -156,6 +156,28 @@ struct BenchClusterOptions: ParsableArguments {
 
     @OptionGroup var schema: SchemaOptions
 
+    /// Runs `body` with the benchmark cluster running, and stops the cluster afterwards,
+    /// whether `body` succeeds or throws, if it was started here; one that already ran
+    /// (another benchmark's, kept on purpose) is left running, and the message says how to
+    /// stop it.
+    func withCluster<Result>(_ body: () async throws -> Result) async throws -> Result {
+        let cluster = try LocalCluster(dataDirectory: pgData, port: pgPort)
+        let startedHere = try cluster.start(progress: BenchFigures.say)
+        defer {
+            if startedHere {
+                do {
+                    try cluster.stop()
+                    BenchFigures.say("stopped the benchmark's PostgreSQL cluster (\(pgData))")
+                } catch {
+                    BenchFigures.say("could not stop the benchmark's PostgreSQL cluster: \(error); stop it with: tongban pg stop --pg-data \(pgData) --pg-port \(pgPort)")
+                }
+            } else {
+                BenchFigures.say("the PostgreSQL cluster in \(pgData) ran before this benchmark and keeps running; stop it with: tongban pg stop --pg-data \(pgData) --pg-port \(pgPort)")
+            }
+        }
+        return try await body()
+    }
+
     /// A fresh, migrated database `name` on the started cluster.
     func database(_ name: String) async throws -> BenchDatabase {
         try await BenchDatabase.create(name, pgData: pgData, pgPort: pgPort, schema: schema)

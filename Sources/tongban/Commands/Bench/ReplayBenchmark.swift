@@ -26,6 +26,10 @@ struct ReplayBenchmark: AsyncParsableCommand {
     @OptionGroup var cluster: BenchClusterOptions
 
     func run() async throws {
+        try await cluster.withCluster { try await measureOnCluster() }
+    }
+
+    private func measureOnCluster() async throws {
         let workload = try BenchWorkload(federationPath: cluster.federation)
         let database = try await cluster.database("bench_replay")
         let client = PostgresClient(configuration: try database.configuration(LocalCluster.ownerRole))

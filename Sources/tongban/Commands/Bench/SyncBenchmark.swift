@@ -49,6 +49,10 @@ struct SyncBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try await cluster.withCluster { try await measureOnCluster() }
+    }
+
+    private func measureOnCluster() async throws {
         guard events > 0, writesPerSecond > 0, loadSeconds > 0 else {
             throw ValidationError("--events, --writes-per-second and --load-seconds must be positive")
         }
