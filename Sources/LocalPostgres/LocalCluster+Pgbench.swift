@@ -10,9 +10,12 @@ extension LocalCluster {
     }
 
     /// Runs PostgreSQL's own load client against `database` of this cluster: `script` (a
-    /// pgbench custom script) as `user` over loopback, with prepared statements, `clients`
-    /// connections on `threads` threads for `seconds`, and no vacuum of pgbench's own tables.
-    public func pgbench(database: String, user: String, script: String, clients: Int, threads: Int, seconds: Int) throws(LocalClusterError) -> PgbenchResult {
+    /// pgbench custom script) as `user` over loopback, `clients` connections on `threads`
+    /// threads for `seconds`, and no vacuum of pgbench's own tables. `protocol` is pgbench's
+    /// `-M`: `prepared` (parsed once per connection), `extended` (parsed at every execution,
+    /// as an unnamed statement, as PostgresNIO's plain queries are) or `simple`.
+    public func pgbench(database: String, user: String, script: String, clients: Int, threads: Int, seconds: Int,
+                        protocol: String = "prepared") throws(LocalClusterError) -> PgbenchResult {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("tongban-pgbench-\(UUID().uuidString).sql").path
         do {
             try Data(script.utf8).write(to: URL(fileURLWithPath: path))
@@ -20,7 +23,7 @@ extension LocalCluster {
             throw .cannotWrite(path: path, reason: error.localizedDescription)
         }
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let arguments = [binDirectory + "/pgbench", "-n", "-M", "prepared", "-c", String(clients), "-j", String(threads), "-T", String(seconds),
+        let arguments = [binDirectory + "/pgbench", "-n", "-M", `protocol`, "-c", String(clients), "-j", String(threads), "-T", String(seconds),
                          "-h", "127.0.0.1", "-p", String(port), "-U", user, "-f", path, database]
         let outcome: ChildProcess.Outcome
         do {

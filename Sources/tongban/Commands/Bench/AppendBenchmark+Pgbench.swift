@@ -20,6 +20,12 @@ extension AppendBenchmark {
                 print("ratio_append_\(rows)_per_call_8_pgbench \(String(format: "%.2f", appender / rowsPerSecond))")
             }
         }
+        // Why a Swift client's round trip costs more: the same one-row transactions with the
+        // statement parsed at every execution, as PostgresNIO's unnamed statements are.
+        BenchFigures.say("measuring pgbench_extended_1_per_tx_8 (\(Int(seconds.rounded(.up))) s)")
+        let extended = try database.cluster.pgbench(database: database.name, user: LocalCluster.serviceRole, script: Self.pgbenchScript(rows: 1),
+                                                    clients: 8, threads: 2, seconds: max(1, Int(seconds.rounded(.up))), protocol: "extended")
+        print("pgbench_extended_1_per_tx_8 \(Int(extended.transactionsPerSecond)) rows/s")
     }
 
     /// A pgbench script that inserts `rows` rows per transaction, as ``plainInsert(rows:client:)``
