@@ -7,7 +7,7 @@ import PostgresNIO
 /// `--database-url`, shared by the commands that work on one node's database.
 struct DatabaseOptions: ParsableArguments {
     @Option(name: .customLong("database-url"), help: ArgumentHelp(
-        "The node's PostgreSQL, postgres://user@host:port/database (default: $TONGBAN_DATABASE_URL).",
+        "The node's PostgreSQL, postgres://user@host:port/database; a primary and its standbys as postgres://user@host1:port1,host2:port2/database?target_session_attrs=read-write (default: $TONGBAN_DATABASE_URL).",
         valueName: "url"))
     var databaseURL: String?
 
@@ -34,12 +34,22 @@ struct DatabaseUnreachable: Error, CustomStringConvertible {
     var description: String { "cannot reach PostgreSQL at \(url): \(reason)" }
 }
 
-/// Runs `body` with a connected client, first checking within `timeout` that the database answers.
+/// Runs `body` with a connected client, first checking within `timeout` that the database
+/// answers; of a URL with several hosts (or `target_session_attrs=read-write`), on the
+/// first host it accepts (``PrimaryLocator``).
 func withRunningClient<Result: Sendable>(
     _ url: DatabaseURL, logger: Logger = Logger(label: "tongban"), timeout: Duration = .seconds(10),
     _ body: (PostgresClient) async throws -> Result
 ) async throws -> Result {
-    let client = PostgresClient(configuration: url.configuration, backgroundLogger: logger)
+    var configuration = url.configuration
+    if url.followsPrimary {
+        do {
+            configuration = url.configuration(for: try await PrimaryLocator(url: url, timeout: min(timeout, .seconds(5))).locate(logger: logger).host)
+        } catch {
+            throw DatabaseUnreachable(url: url, reason: "\(error)")
+        }
+    }
+    let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { await client.run() }
         defer { group.cancelAll() }
