@@ -135,7 +135,7 @@ public struct LocalCluster: Sendable {
         if Self.isRoot { _ = try? run(tool: "/bin/chown", ["postgres:postgres", path], asServerUser: false) }
     }
 
-    private func createDirectory(_ path: String) throws(LocalClusterError) {
+    func createDirectory(_ path: String) throws(LocalClusterError) {
         do {
             // The parents stay traversable for the server user; only the data directory is private.
             let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
@@ -151,7 +151,7 @@ public struct LocalCluster: Sendable {
 
     /// Runs a PostgreSQL program (as the `postgres` user when we are root and it is a server program).
     @discardableResult
-    private func run(tool: String, _ arguments: [String], asServerUser: Bool, captureOutput: Bool = true) throws(LocalClusterError) -> String {
+    func run(tool: String, _ arguments: [String], asServerUser: Bool, captureOutput: Bool = true) throws(LocalClusterError) -> String {
         let executable = tool.hasPrefix("/") ? tool : binDirectory + "/" + tool
         var command = [executable] + arguments
         if asServerUser, Self.isRoot { command = ["/usr/sbin/runuser", "-u", "postgres", "--"] + command }

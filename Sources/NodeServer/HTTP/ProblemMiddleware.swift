@@ -1,8 +1,10 @@
+import EventLog
 import Hummingbird
 import Logging
 
 /// Turns every error escaping a route into `application/problem+json`: a ``Problem`` as it
-/// is, Hummingbird's own HTTP errors by their status, anything else as a logged 500.
+/// is, Hummingbird's own HTTP errors by their status, a database that cannot be used now
+/// (its connection lost, a failover under way) as a 503, anything else as a logged 500.
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = NodeRequestContext
 
@@ -23,6 +25,10 @@ struct ProblemMiddleware: RouterMiddleware {
             }
             let detail = error.body ?? (kind == .notFound ? "no such endpoint: \(request.method) \(request.uri.path)" : error.status.reasonPhrase)
             return try Problem(kind, detail).response(from: request, context: context)
+        } catch where isDatabaseUnavailable(error) {
+            context.logger.warning("request failed: the database cannot be used now", metadata: ["error": "\(describePostgresError(error))"])
+            return try Problem(.unavailable, "the database cannot be used now (\(describePostgresError(error))); retry shortly")
+                .response(from: request, context: context)
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             return try Problem(.internalError, "the node failed to handle the request; it is logged").response(from: request, context: context)

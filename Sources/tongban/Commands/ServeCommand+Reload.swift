@@ -1,7 +1,9 @@
 import ArgumentParser
+import EventLog
 import Federation
 import Foundation
 import Logging
+import PostgresNIO
 import ServiceLifecycle
 import UnixSignals
 
@@ -54,34 +56,98 @@ actor ReloadRequests {
 /// services gracefully (requests under way are answered) and assembles them anew over it,
 /// on the same listener address, database and keys.
 extension ServeCommand {
-    /// Runs `services` until SIGTERM or SIGINT (`nil`) or a SIGHUP whose file `check`
-    /// accepts (that file, once the services have stopped).
-    func serve(_ services: [any Service], reloads: ReloadRequests, logger: Logger,
-               check: @escaping @Sendable () async throws -> FederationFile) async throws -> FederationFile? {
+    /// How a round of the node's services ended.
+    enum RoundEnd {
+        /// SIGTERM or SIGINT: the process ends.
+        case stopped
+        /// A SIGHUP brought a federation file the node goes on with.
+        case reloaded(FederationFile)
+        /// The database host stopped taking writes (``PrimaryWatch``): the node looks for the new primary.
+        case primaryLost(PrimaryLoss)
+    }
+
+    /// What ends a round, as it happens.
+    private enum RoundEvent: Sendable {
+        case servicesEnded((any Error)?)
+        case reloaded(FederationFile)
+        case primaryLost(PrimaryLoss)
+        case stopLimitPassed
+    }
+
+    /// Runs `services` over `client` until SIGTERM or SIGINT, a SIGHUP whose file `check`
+    /// accepts, or — with a `watch` — the loss of the database primary. The client runs
+    /// beside the services and stops after them, except when the primary is lost: then it
+    /// stops first, so that requests waiting for a connection fail at once (a 503), and the
+    /// services' graceful stop is waited for at most ``failoverStopLimit``: a client holding
+    /// a connection open must not keep the node from its new primary (what is left of the
+    /// old round ends on its own once that connection closes; the listener is already shut).
+    func serve(_ services: [any Service], client: PostgresClient, reloads: ReloadRequests, watch: PrimaryWatch?, logger: Logger,
+               check: @escaping @Sendable () async throws -> FederationFile) async throws -> RoundEnd {
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        return try await withThrowingTaskGroup(of: FederationFile?.self) { tasks in
-            tasks.addTask {
+        let (events, event) = AsyncStream.makeStream(of: RoundEvent.self)
+        let running = Task {
+            do {
                 try await group.run()
-                return nil
+                event.yield(.servicesEnded(nil))
+            } catch {
+                event.yield(.servicesEnded(error))
             }
+        }
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { await client.run() }
             tasks.addTask {
                 while await reloads.next() {
-                    do { return try await check() } catch {
+                    do {
+                        event.yield(.reloaded(try await check()))
+                        return
+                    } catch {
                         logger.error("federation file not reloaded: the node goes on with the file it has", metadata: ["error": "\(error)"])
                         print("reload refused: \(error)")
                     }
                 }
+            }
+            if let watch {
+                tasks.addTask {
+                    if let loss = await watch.loss(logger: logger) { event.yield(.primaryLost(loss)) }
+                }
+            }
+            defer { tasks.cancelAll() }
+            var iterator = events.makeAsyncIterator()
+            func servicesEnded() async -> (any Error)?? {
+                while let next = await iterator.next() {
+                    if case .servicesEnded(let error) = next { return .some(error) }
+                    if case .stopLimitPassed = next { return nil }
+                }
                 return nil
             }
-            let first = try await tasks.next() ?? nil
-            if first != nil {
+            switch await iterator.next() {
+            case .reloaded(let file):
                 await group.triggerGracefulShutdown()
-                _ = try await tasks.next()
+                if case .some(.some(let error)) = await servicesEnded() { throw error }
+                return .reloaded(file)
+            case .primaryLost(let loss):
+                tasks.cancelAll()
+                await group.triggerGracefulShutdown()
+                let limit = Task {
+                    try await Task.sleep(for: Self.failoverStopLimit)
+                    event.yield(.stopLimitPassed)
+                }
+                defer { limit.cancel() }
+                if await servicesEnded() == nil {
+                    running.cancel()
+                    logger.warning("the services did not stop within \(Self.failoverStopLimit) of losing the primary: going on without them")
+                }
+                return .primaryLost(loss)
+            case .servicesEnded(let error?):
+                throw error
+            case .servicesEnded(nil), .stopLimitPassed, nil:
+                return .stopped
             }
-            tasks.cancelAll()
-            return first
         }
     }
+
+    /// How long the services may take to stop once the primary is lost, before they are cancelled.
+    static let failoverStopLimit: Duration = .seconds(10)
 
     /// The federation file as it is now, if this node may go on with it: it names this node
     /// with a key its chain accepts, and its URLs fit the node's transport.

@@ -5,6 +5,7 @@ import Federation
 import Foundation
 import Logging
 import NodeServer
+import PostgresNIO
 import ServiceLifecycle
 import UnixSignals
 
@@ -63,7 +64,9 @@ struct ServeCommand: AsyncParsableCommand {
         defer { following.cancel() }
         let node = try identity.resolved()
         let (entry, signingKey, nodeID) = (node.entry, node.signingKey, node.entry.id)
-        try await node.requireCurrentKey(in: try database.resolved(), key: identity.key, federation: identity.federation)
+        let databaseURL = try database.resolved()
+        try Self.requireWritable(databaseURL)
+        try await node.requireCurrentKey(in: databaseURL, key: identity.key, federation: identity.federation)
         let nodeTLS = try tls.resolved()
         if let problem = TransportPolicy.problem(host: host, tls: nodeTLS, insecureHTTP: insecureHttp, federation: node.federation, path: identity.federation) {
             throw ValidationError(problem)
@@ -74,20 +77,33 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = .info
         if let pidFile { try Self.writePID(to: pidFile) }
         var federationFile = node.federation
+        // A URL the node follows has no primary until one is found; a plain one has its host.
+        var primary: DatabaseURL.Host? = databaseURL.followsPrimary ? nil : databaseURL.hosts[0]
         while true {
             let configuration = NodeServer.Configuration(federation: federationFile, signingKey: signingKey, clock: nodeClock,
                                                          expectedSchemaVersion: try schema.migrator().latestVersion, tls: nodeTLS,
                                                          tokenKey: staffTokenKey)
-            let running = try await NodeServer.assemble(configuration: configuration, database: try database.resolved().configuration,
+            if primary == nil {
+                primary = try await awaitPrimary(databaseURL, configuration: configuration, host: host, port: listenPort, logger: logger)
+            }
+            guard let writingTo = primary else { return }
+            let running = try await NodeServer.assemble(configuration: configuration, database: databaseURL.configuration(for: writingTo),
                                                         host: host, port: listenPort, projecting: !noProjector, syncing: !noSync,
                                                         syncInterval: .seconds(max(1, syncInterval)), logger: logger)
             print("node \(nodeID) serving centres \(configuration.centres.map(\.rawValue).sorted().joined(separator: ", ")) on \(nodeTLS?.scheme ?? "http")://\(host):\(listenPort) "
                   + "in a federation of \(federationFile.nodes.count) node(s)")
-            guard let reloaded = try await serve(running.services, reloads: reloads, logger: logger, check: { try await self.reloadedFederation(tls: nodeTLS) }) else {
+            let watch = databaseURL.followsPrimary ? PrimaryWatch(url: databaseURL, host: writingTo) : nil
+            switch try await serve(running.services.filter { ($0 as? PostgresClient) !== running.client }, client: running.client, reloads: reloads,
+                                   watch: watch, logger: logger, check: { try await self.reloadedFederation(tls: nodeTLS) }) {
+            case .stopped:
                 return
+            case .reloaded(let reloaded):
+                federationFile = reloaded
+                print("node \(nodeID) reloaded \(identity.federation): \(reloaded.nodes.map(\.id.rawValue).joined(separator: ", "))")
+            case .primaryLost(let loss):
+                print("node \(nodeID) lost its database primary: \(loss); finding the host that takes writes")
+                primary = nil
             }
-            federationFile = reloaded
-            print("node \(nodeID) reloaded \(identity.federation): \(reloaded.nodes.map(\.id.rawValue).joined(separator: ", "))")
         }
     }
 
