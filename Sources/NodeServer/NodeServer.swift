@@ -111,6 +111,7 @@ public struct NodeServer: Sendable {
         let router = Router(context: NodeRequestContext.self)
         router.add(middleware: RequestLogMiddleware())
         router.add(middleware: CommandMetricsMiddleware(metrics: metrics))
+        router.add(middleware: SyncTrafficMiddleware(metrics: metrics))
         router.add(middleware: ProblemMiddleware())
         router.get("metrics") { [metrics, client, syncWorker] _, context in
             do {
