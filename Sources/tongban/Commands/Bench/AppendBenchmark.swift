@@ -23,7 +23,7 @@ struct AppendBenchmark: AsyncParsableCommand {
     @OptionGroup var cluster: BenchClusterOptions
 
     func run() async throws {
-        try await cluster.withCluster { try await measureOnCluster() }
+        try await cluster.withCluster { _ in try await measureOnCluster() }
     }
 
     private func measureOnCluster() async throws {

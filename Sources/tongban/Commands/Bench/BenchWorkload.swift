@@ -6,6 +6,7 @@ import Foundation
 import LocalPostgres
 import Logging
 import PostgresNIO
+import UnixSignals
 
 /// A node's log filled with realistic cases for the benchmarks: each case is decided by
 /// the domain (submit, assess, transfer, grant, lawyer, close, …) and stops at a random
@@ -143,6 +144,12 @@ struct BenchWorkloadError: Error, CustomStringConvertible {
     var description: String { message }
 }
 
+/// A benchmark stopped by a signal.
+struct BenchInterrupted: Error, CustomStringConvertible {
+    let signal: String
+    var description: String { "interrupted by \(signal): stopped what the benchmark started" }
+}
+
 /// Where the benchmarks run: their private cluster, the schema and the workload's federation.
 struct BenchClusterOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The federation whose centres and policies generated cases use.", valueName: "file"))
@@ -156,26 +163,49 @@ struct BenchClusterOptions: ParsableArguments {
 
     @OptionGroup var schema: SchemaOptions
 
-    /// Runs `body` with the benchmark cluster running, and stops the cluster afterwards,
-    /// whether `body` succeeds or throws, if it was started here; one that already ran
+    /// Runs `body` with the benchmark cluster running, and ends the same way however it
+    /// ends (done, failed, or SIGINT/SIGTERM): `cleanUp` (stopping what `body` started on
+    /// the cluster), then the cluster stopped if it was started here; one that already ran
     /// (another benchmark's, kept on purpose) is left running, and the message says how to
     /// stop it.
-    func withCluster<Result>(_ body: () async throws -> Result) async throws -> Result {
-        let cluster = try LocalCluster(dataDirectory: pgData, port: pgPort)
-        let startedHere = try cluster.start(progress: BenchFigures.say)
-        defer {
-            if startedHere {
-                do {
-                    try cluster.stop()
-                    BenchFigures.say("stopped the benchmark's PostgreSQL cluster (\(pgData))")
-                } catch {
-                    BenchFigures.say("could not stop the benchmark's PostgreSQL cluster: \(error); stop it with: tongban pg stop --pg-data \(pgData) --pg-port \(pgPort)")
+    func withCluster<Value: Sendable>(cleanUp: @escaping @Sendable () async -> Void = {},
+                                      _ body: @escaping @Sendable (LocalCluster) async throws -> Value) async throws -> Value {
+        let postgres = try LocalCluster(dataDirectory: pgData, port: pgPort)
+        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+        let startedHere = try postgres.start(progress: BenchFigures.say)
+        do {
+            let value = try await withThrowingTaskGroup(of: Value?.self) { group in
+                group.addTask { try await body(postgres) }
+                group.addTask {
+                    for await signal in signals { throw BenchInterrupted(signal: "\(signal)") }
+                    return nil
                 }
-            } else {
-                BenchFigures.say("the PostgreSQL cluster in \(pgData) ran before this benchmark and keeps running; stop it with: tongban pg stop --pg-data \(pgData) --pg-port \(pgPort)")
+                defer { group.cancelAll() }
+                while let outcome = try await group.next() {
+                    if let value = outcome { return value }
+                }
+                throw CancellationError()
             }
+            await finish(postgres, startedHere: startedHere, cleanUp: cleanUp)
+            return value
+        } catch {
+            await finish(postgres, startedHere: startedHere, cleanUp: cleanUp)
+            throw error
         }
-        return try await body()
+    }
+
+    private func finish(_ postgres: LocalCluster, startedHere: Bool, cleanUp: @Sendable () async -> Void) async {
+        await cleanUp()
+        guard startedHere else {
+            BenchFigures.say("the PostgreSQL cluster in \(pgData) ran before this benchmark and keeps running; stop it with: tongban pg stop --pg-data \(pgData) --pg-port \(pgPort)")
+            return
+        }
+        do {
+            try postgres.stop()
+            BenchFigures.say("stopped the benchmark's PostgreSQL cluster (\(pgData))")
+        } catch {
+            BenchFigures.say("could not stop the benchmark's PostgreSQL cluster: \(error); stop it with: tongban pg stop --pg-data \(pgData) --pg-port \(pgPort)")
+        }
     }
 
     /// A fresh, migrated database `name` on the started cluster.

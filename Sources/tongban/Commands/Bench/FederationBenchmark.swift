@@ -3,7 +3,6 @@ import AsyncHTTPClient
 import Federation
 import Foundation
 import LocalPostgres
-import UnixSignals
 
 /// `tongban bench federation`: a federation of many cities on one machine. `--nodes` real
 /// nodes (`tongban serve` child processes of this executable, a database each on one
@@ -62,46 +61,29 @@ struct FederationBenchmark: AsyncParsableCommand {
     func run() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tongban-bench-federation-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
-        let postgres = try LocalCluster(dataDirectory: cluster.pgData, port: cluster.pgPort)
-        let startedCluster = try postgres.start { BenchFigures.say($0) }
         let children = BenchFederationChildren()
         // Idle connections are dropped before the nodes' 30 s idle timeout closes them under a request.
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
         configuration.connectionPool = .init(idleTimeout: .seconds(10))
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await measure(postgres: postgres, directory: directory, children: children, client: client) }
-                group.addTask {
-                    for await signal in signals { throw BenchInterrupted(signal: "\(signal)") }
-                }
-                try await group.next()
-                group.cancelAll()
+            try await cluster.withCluster(cleanUp: { await Self.stop(children: children, client: client) }) { postgres in
+                try await measure(postgres: postgres, directory: directory, children: children, client: client)
             }
         } catch {
-            await stop(children: children, client: client, postgres: postgres, startedCluster: startedCluster)
             BenchFigures.say("the nodes' logs and keys are kept in \(directory)")
             throw error
         }
-        await stop(children: children, client: client, postgres: postgres, startedCluster: startedCluster)
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    /// Stops the nodes, then the cluster if this run started it.
-    private func stop(children: BenchFederationChildren, client: HTTPClient, postgres: LocalCluster, startedCluster: Bool) async {
+    /// Stops the nodes and the client that asked them.
+    private static func stop(children: BenchFederationChildren, client: HTTPClient) async {
         BenchFigures.say("stopping the nodes")
         for (process, status) in await children.stopAll() {
             BenchFigures.say("\(process.arguments.dropFirst(4).first ?? "a node") exited with status \(status): see \(process.outputPath)")
         }
         try? await client.shutdown()
-        if startedCluster {
-            BenchFigures.say("stopping PostgreSQL")
-            do { try postgres.stop() } catch { BenchFigures.say("could not stop PostgreSQL: \(error)") }
-        } else {
-            BenchFigures.say("PostgreSQL on \(postgres.dataDirectory) was running before this run and is left running "
-                             + "(tongban pg stop --pg-data \(cluster.pgData) --pg-port \(cluster.pgPort))")
-        }
     }
 
     private func measure(postgres: LocalCluster, directory: String, children: BenchFederationChildren, client: HTTPClient) async throws {

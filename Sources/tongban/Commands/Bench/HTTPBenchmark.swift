@@ -5,7 +5,6 @@ import Federation
 import Foundation
 import LocalPostgres
 import PostgresNIO
-import UnixSignals
 
 #if canImport(Glibc)
 import Glibc
@@ -45,35 +44,9 @@ struct HTTPBenchmark: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let wrk = try Wrk.locate(directory: directory, connections: connections, threads: wrkThreads)
-        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
-        let postgres = try LocalCluster(dataDirectory: cluster.pgData, port: cluster.pgPort)
-        let startedCluster = try postgres.start { BenchFigures.say($0) }
         let children = BenchChildren()
-        do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await measure(postgres: postgres, wrk: wrk, directory: directory, children: children) }
-                group.addTask {
-                    for await signal in signals { throw BenchInterrupted(signal: "\(signal)") }
-                }
-                try await group.next()
-                group.cancelAll()
-            }
-        } catch {
-            await stop(children: children, postgres: postgres, startedCluster: startedCluster)
-            throw error
-        }
-        await stop(children: children, postgres: postgres, startedCluster: startedCluster)
-    }
-
-    /// Stops the served node, then the cluster if this run started it.
-    private func stop(children: BenchChildren, postgres: LocalCluster, startedCluster: Bool) async {
-        await children.stopAll()
-        if startedCluster {
-            BenchFigures.say("stopping PostgreSQL")
-            do { try postgres.stop() } catch { BenchFigures.say("could not stop PostgreSQL: \(error)") }
-        } else {
-            BenchFigures.say("PostgreSQL on \(postgres.dataDirectory) was running before this run and is left running "
-                             + "(tongban pg stop --pg-data \(cluster.pgData) --pg-port \(cluster.pgPort))")
+        try await cluster.withCluster(cleanUp: { await children.stopAll() }) { postgres in
+            try await measure(postgres: postgres, wrk: wrk, directory: directory, children: children)
         }
     }
 
@@ -224,12 +197,6 @@ struct HTTPBenchmark: AsyncParsableCommand {
             }
         }
     }
-}
-
-/// The benchmark was stopped by a signal.
-struct BenchInterrupted: Error, CustomStringConvertible {
-    let signal: String
-    var description: String { "interrupted by \(signal): stopped what the benchmark started" }
 }
 
 /// The child processes a benchmark started, to be stopped however it ends.

@@ -49,7 +49,7 @@ struct SyncBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await cluster.withCluster { try await measureOnCluster() }
+        try await cluster.withCluster { _ in try await measureOnCluster() }
     }
 
     private func measureOnCluster() async throws {
