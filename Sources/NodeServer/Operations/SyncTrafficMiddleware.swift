@@ -23,9 +23,10 @@ struct SyncTrafficMiddleware: RouterMiddleware {
         guard let route = context.endpointPath, route.hasPrefix("/v1/sync") else { return response }
         metrics.registry.makeCounter(descriptor: Self.requests, labels: [("route", "\(request.method) \(route)"), ("status", "\(response.status.code)")])
             .increment()
-        let received = request.headers[.contentLength].flatMap(Int.init) ?? 0
+        // A counter only goes up: a length that is not a plain non-negative number counts as 0.
+        let received = request.headers[.contentLength].flatMap { UInt32($0) }.map(Int64.init) ?? 0
         metrics.registry.makeCounter(descriptor: Self.bytes, labels: [("direction", "in")]).increment(by: Int64(received))
-        metrics.registry.makeCounter(descriptor: Self.bytes, labels: [("direction", "out")]).increment(by: Int64(response.body.contentLength ?? 0))
+        metrics.registry.makeCounter(descriptor: Self.bytes, labels: [("direction", "out")]).increment(by: Int64(max(0, response.body.contentLength ?? 0)))
         return response
     }
 }
