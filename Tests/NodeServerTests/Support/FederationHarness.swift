@@ -155,7 +155,7 @@ struct FederationHarness: Sendable {
 
     /// Waits until `node` answers `/ready`.
     func waitUntilReady(_ node: Node, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-        try await Self.waitUntil("\(node.id) answers /ready", seconds: 60, sourceLocation: sourceLocation) {
+        try await Self.waitUntil("\(node.id) answers /ready", seconds: 90, sourceLocation: sourceLocation) {
             (try? await request(node, "GET", "/ready").0) == 200
         }
     }
