@@ -8,6 +8,9 @@ import Foundation
 /// The bytes are produced once, when an event is authored, and stored as they are:
 /// nothing re-serialises a stored body to check it.
 public enum CanonicalJSON {
+    /// Below this magnitude a whole-valued double is written, and read, as an integer.
+    static let largestIntegralDouble = 1e15
+
     /// Errors of turning a value into canonical JSON.
     public enum Error: Swift.Error, Equatable, CustomStringConvertible {
         /// A double that is NaN or infinite has no JSON spelling.
@@ -73,7 +76,7 @@ public enum CanonicalJSON {
             output.append(contentsOf: String(number).utf8)
         case .double(let number):
             guard number.isFinite else { throw .nonFiniteNumber(path: "") }
-            if number == number.rounded(), abs(number) < 1e15 {
+            if number == number.rounded(), abs(number) < largestIntegralDouble {
                 output.append(contentsOf: String(Int64(number)).utf8)
             } else {
                 output.append(contentsOf: "\(number)".utf8)

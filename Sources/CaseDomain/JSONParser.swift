@@ -215,6 +215,10 @@ struct JSONParser {
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         if isInteger, let integer = Int64(text) { return .integer(integer) }
         guard let double = Double(text), double.isFinite else { throw failure("number out of range") }
+        // One value, one form: a whole number written with a fraction or an exponent (`3E5`,
+        // `2.0`) is the integer the canonical encoding writes for it, so that a value read
+        // back from its own encoding equals what was read.
+        if double == double.rounded(), abs(double) < CanonicalJSON.largestIntegralDouble { return .integer(Int64(double)) }
         return .double(double)
     }
 }

@@ -76,6 +76,17 @@ struct ValueRulesTests {
         #expect(StreamID("case-\u{0}") == nil && !StreamID.isWellFormed(String(repeating: "a", count: 129)))
     }
 
+    /// A whole number written with an exponent or a fraction is read as the integer its
+    /// canonical encoding writes (the fuzzer found `3E5` read as a double and written back
+    /// as `300000`, an integer: seed 1112040661291943276, round 10188).
+    @Test func aWholeNumberReadsAsTheIntegerItIsWrittenAs() throws {
+        for (text, expected) in [("3E5", Int64(300_000)), ("2.0", 2), ("-1e2", -100), ("25e-1", nil), ("1e300", nil)] {
+            let value = try CanonicalJSON.decode(Array(text.utf8))
+            if let expected { #expect(value == .integer(expected), "\(text)") } else { #expect(value != .integer(0) && { if case .double = value { true } else { false } }(), "\(text)") }
+            #expect(try CanonicalJSON.decode(try CanonicalJSON.encode(value)) == value, "\(text)")
+        }
+    }
+
     /// The canonical JSON parser reads events from every peer: random and mutated input
     /// never traps, and what it accepts it writes back as it read (seeded; TONGBAN_FUZZ_SEED replays).
     @Test func theJSONParserSurvivesRandomAndMutatedInput() throws {
