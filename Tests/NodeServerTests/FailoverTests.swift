@@ -70,7 +70,7 @@ struct FailoverTests {
         try primary.requireSynchronousStandby("tongban_standby")
         for _ in 0..<100 where try primary.standbys()["tongban_standby"] != "sync" { try await Task.sleep(for: .milliseconds(100)) }
         #expect(try primary.standbys() == ["tongban_standby": "sync"], "the standby streams synchronously before the load")
-        let migrated = try ServeCommandTests.tongban(["migrate", "--database-url", primary.url(user: LocalCluster.ownerRole, database: "tongban"),
+        let migrated = try await ServeCommandTests.tongban(["migrate", "--database-url", primary.url(user: LocalCluster.ownerRole, database: "tongban"),
                                                       "--schema-dir", TestCluster.repositoryRoot + "/schema"])
         try #require(migrated.status == 0, "\(migrated.output)")
 
@@ -78,8 +78,8 @@ struct FailoverTests {
         let keyPath = temporary.appendingPathComponent("qingdao-\(UUID()).key").path
         let tokenKeyPath = temporary.appendingPathComponent("qingdao-\(UUID()).token.key").path
         let pidPath = temporary.appendingPathComponent("qingdao-\(UUID()).pid").path
-        #expect(try ServeCommandTests.tongban(["keys", "generate", "--node", "qingdao", "--out", keyPath]).status == 0)
-        #expect(try ServeCommandTests.tongban(["keys", "generate", "--node", "qingdao", "--purpose", "token", "--out", tokenKeyPath]).status == 0)
+        #expect(try await ServeCommandTests.tongban(["keys", "generate", "--node", "qingdao", "--out", keyPath]).status == 0)
+        #expect(try await ServeCommandTests.tongban(["keys", "generate", "--node", "qingdao", "--purpose", "token", "--out", tokenKeyPath]).status == 0)
         let port = try Self.freePort()
         let federation = try ServeCommandTests.federation(port: port, keyPath: keyPath)
         let url = "postgres://\(LocalCluster.serviceRole)@127.0.0.1:\(primary.port),127.0.0.1:\(standby.port)/tongban?target_session_attrs=read-write"
@@ -93,7 +93,7 @@ struct FailoverTests {
             if !ready { try await Task.sleep(for: .milliseconds(100)) }
         }
         try #require(ready, "the node should become ready on the primary")
-        let token = ServeCommandTests.issuedToken(try ServeCommandTests.tongban(["token", "issue", "--centre", "qingdao-licang", "--staff", "李某",
+        let token = ServeCommandTests.issuedToken(try await ServeCommandTests.tongban(["token", "issue", "--centre", "qingdao-licang", "--staff", "李某",
                                                                                  "--token-key", tokenKeyPath]))
         let body = String(decoding: try CanonicalJSON.encode(NodeHarness.application(hardship: ["basis": "promise", "statement": "承诺"])), as: UTF8.self)
 
@@ -155,7 +155,7 @@ struct FailoverTests {
         withKnownIssue("an acknowledged write made just before the crash can be missing after promotion", isIntermittent: true) {
             #expect(lost.isEmpty, "every acknowledged application is in the promoted standby's log; lost: \(lost.prefix(5)) of \(outcome.acknowledged.count)")
         }
-        let verified = try ServeCommandTests.tongban(["verify", "--database-url", url, "--federation", federation])
+        let verified = try await ServeCommandTests.tongban(["verify", "--database-url", url, "--federation", federation])
         #expect(verified.status == 0 && verified.output.contains("OK: \(events) events"), "the chain is intact after the failover: \(verified.output)")
     }
 }

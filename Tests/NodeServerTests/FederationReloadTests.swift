@@ -31,18 +31,18 @@ struct FederationReloadTests {
              "--schema-dir", TestCluster.repositoryRoot + "/schema", "--pid-file", pidFile, "--sync-interval", "1"]
         }
 
-        func token(_ centre: String) throws -> String {
-            S.issuedToken(try S.tongban(["token", "issue", "--centre", centre, "--staff", "staff-1", "--token-key", tokenKey]))
+        func token(_ centre: String) async throws -> String {
+            S.issuedToken(try await S.tongban(["token", "issue", "--centre", centre, "--staff", "staff-1", "--token-key", tokenKey]))
         }
     }
 
-    static func city(_ id: String, port: Int, database: TestDatabase) throws -> City {
+    static func city(_ id: String, port: Int, database: TestDatabase) async throws -> City {
         let directory = S.temporary.appendingPathComponent("reload-\(id)-\(UUID())").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let city = City(id: id, key: directory + "/\(id).key", tokenKey: directory + "/\(id).token.key", port: port,
                         pidFile: directory + "/serve.pid", database: database)
-        #expect(try S.tongban(["keys", "generate", "--node", id, "--out", city.key]).status == 0)
-        #expect(try S.tongban(["keys", "generate", "--node", id, "--purpose", "token", "--out", city.tokenKey]).status == 0)
+        #expect(try await S.tongban(["keys", "generate", "--node", id, "--out", city.key]).status == 0)
+        #expect(try await S.tongban(["keys", "generate", "--node", id, "--purpose", "token", "--out", city.tokenKey]).status == 0)
         return city
     }
 
@@ -79,9 +79,9 @@ struct FederationReloadTests {
             try await withTestDatabase { qingdaoDB in
                 try await withTestDatabase { weihaiDB in
                     let base = Int.random(in: 30_000..<32_000)
-                    let rizhao = try Self.city("rizhao", port: base, database: rizhaoDB)
-                    let qingdao = try Self.city("qingdao", port: base + 1, database: qingdaoDB)
-                    let weihai = try Self.city("weihai", port: base + 2, database: weihaiDB)
+                    let rizhao = try await Self.city("rizhao", port: base, database: rizhaoDB)
+                    let qingdao = try await Self.city("qingdao", port: base + 1, database: qingdaoDB)
+                    let weihai = try await Self.city("weihai", port: base + 2, database: weihaiDB)
                     let path = S.temporary.appendingPathComponent("federation-reload-\(UUID()).json").path
                     try Self.federation([rizhao, qingdao]).write(to: URL(fileURLWithPath: path))
                     var servers = [rizhao, qingdao].map { S.runInBackground(["/usr/bin/timeout", "--preserve-status", "-s", "INT", "240"] + $0.serve(federation: path)) }
@@ -89,7 +89,7 @@ struct FederationReloadTests {
                     for city in [rizhao, qingdao] {
                         try await Self.waitUntil("\(city.id) answers /health") { try await S.request("GET", city.url + "/health").0 == 200 }
                     }
-                    let wulian = try rizhao.token("rizhao-wulian")
+                    let wulian = try await rizhao.token("rizhao-wulian")
                     let application = String(decoding: try CanonicalJSON.encode(NodeHarness.application()), as: UTF8.self)
                     let (created, first) = try await S.request("POST", rizhao.url + "/v1/cases", token: wulian, body: application)
                     #expect(created == 201, "\(first)")
@@ -102,7 +102,7 @@ struct FederationReloadTests {
                     servers.append(S.runInBackground(["/usr/bin/timeout", "--preserve-status", "-s", "INT", "240"] + weihai.serve(federation: path)))
                     try await Self.waitUntil("weihai answers /health") { try await S.request("GET", weihai.url + "/health").0 == 200 }
                     for city in [rizhao, qingdao] {
-                        let reload = try S.tongban(["config", "reload", "--federation", path, "--pid-file", city.pidFile])
+                        let reload = try await S.tongban(["config", "reload", "--federation", path, "--pid-file", city.pidFile])
                         #expect(reload.status == 0 && reload.output.contains("rizhao, qingdao, weihai"), "\(reload.output)")
                     }
                     do {
@@ -130,7 +130,7 @@ struct FederationReloadTests {
                     let transferred = try await S.request("POST", rizhao.url + path2 + "/transfer", token: wulian,
                                                           body: #"{"expectedVersion": 2, "toCentre": "weihai-huancui", "reason": "管辖在环翠"}"#)
                     #expect(transferred.0 == 200, "\(transferred.1)")
-                    let huancui = try weihai.token("weihai-huancui")
+                    let huancui = try await weihai.token("weihai-huancui")
                     try await Self.waitUntil("the transfer is in Huancui's inbox on weihai") {
                         Self.json(try await S.request("GET", weihai.url + "/v1/inbox", token: huancui).1)["items"]?[0]?["kind"] == "incoming-transfer"
                     }

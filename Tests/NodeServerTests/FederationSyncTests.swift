@@ -99,7 +99,7 @@ struct FederationSyncTests {
             let federationPath = FileManager.default.temporaryDirectory.appendingPathComponent("federation-\(UUID()).json").path
             try federation.federation.encoded().write(to: URL(fileURLWithPath: federationPath))
             let weihaiURL = weihai.database.cluster.url(user: "tongban_service", database: weihai.database.name)
-            let audit = try ServeCommandTests.tongban(["audit", "case", caseID, "--database-url", weihaiURL, "--federation", federationPath, "--json"])
+            let audit = try await ServeCommandTests.tongban(["audit", "case", caseID, "--database-url", weihaiURL, "--federation", federationPath, "--json"])
             #expect(audit.status == 0, "\(audit.output)")
             // The document runs from the line "{" to the line "}" (stderr, in the same capture, may carry log lines).
             let lines = audit.output.split(separator: "\n", omittingEmptySubsequences: false)
@@ -118,7 +118,7 @@ struct FederationSyncTests {
             #expect(entries.allSatisfy { $0["signature"] == "ok" })
             #expect(trail["owner"] == "qingdao-licang" && trail["number"] == "LICANG-2026-000001")
             let decidedAt = try #require(entries[4]["position"]?.integerValue)
-            let then = try ServeCommandTests.tongban(["audit", "case", caseID, "--database-url", weihaiURL, "--federation", federationPath,
+            let then = try await ServeCommandTests.tongban(["audit", "case", caseID, "--database-url", weihaiURL, "--federation", federationPath,
                                                       "--as-of", "\(decidedAt)"])
             #expect(then.status == 0 && then.output.contains("5 event(s) up to global position \(decidedAt)")
                     && then.output.contains("state: granted, owner qingdao-licang"), "\(then.output)")
@@ -127,7 +127,7 @@ struct FederationSyncTests {
             let qingdaoEntry = try #require(forged.nodes.firstIndex { $0.id == qingdao.id })
             forged.nodes[qingdaoEntry].publicKey = NodeSigningKey.generate(for: qingdao.id).publicKeyBase64
             try forged.encoded().write(to: URL(fileURLWithPath: federationPath))
-            let broken = try ServeCommandTests.tongban(["audit", "case", caseID, "--database-url", weihaiURL, "--federation", federationPath])
+            let broken = try await ServeCommandTests.tongban(["audit", "case", caseID, "--database-url", weihaiURL, "--federation", federationPath])
             #expect(broken.status == 2 && broken.output.contains("BROKEN: 5 event(s) fail their hash or signature check"), "\(broken.output)")
 
             // A scan uploaded at Wulian is read at Licang, whose application refers to it: fetched from a peer, checked, kept.

@@ -17,8 +17,8 @@ struct ParkingTests {
     /// The `tongban` executable built beside this test bundle.
     static let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tongban").path
 
-    static func tongban(_ arguments: [String]) throws -> ChildProcess.Outcome {
-        try ChildProcess.run([executable] + arguments, captureOutput: true)
+    static func tongban(_ arguments: [String]) async throws -> ChildProcess.Outcome {
+        try await onOwnThread { try ChildProcess.run([executable] + arguments, captureOutput: true) }
     }
 
     static func submitted(_ node: H) async throws -> String {
@@ -89,11 +89,11 @@ struct ParkingTests {
             #expect(metrics.contains(#"tongban_projection_parked_events{projection="case-views"} 2"#)
                     && metrics.contains(#"tongban_projection_parked_events{projection="inbox"} 0"#), "\(metrics)")
             let url = node.database.cluster.url(user: LocalCluster.serviceRole, database: node.database.name)
-            let listed = try Self.tongban(["projections", "parked", "--json", "--database-url", url])
+            let listed = try await Self.tongban(["projections", "parked", "--json", "--database-url", url])
             let json = try CanonicalJSON.decode(Array(listed.output.utf8))
             #expect(listed.status == 0 && json["parked"]?[0]?["position"]?.integerValue == first.position
                     && json["parked"]?[0]?["eventId"]?.stringValue == first.eventID.uuidString.lowercased(), "\(listed.output)")
-            let text = try Self.tongban(["projections", "parked", "--database-url", url])
+            let text = try await Self.tongban(["projections", "parked", "--database-url", url])
             #expect(text.output.contains("case-views\tposition \(first.position)\tevent \(first.eventID.uuidString.lowercased())\tApplicationAssessed"), "\(text.output)")
 
             // A rebuild parks the same events: live equals rebuild, parked events included.
@@ -101,7 +101,7 @@ struct ParkingTests {
 
             // The cause removed, a retry applies both in order and the case is served again.
             _ = try await node.database.owner.query("ALTER TABLE projections.case_views DROP CONSTRAINT test_refuses_case")
-            let retried = try Self.tongban(["projections", "retry", "--projection", "case-views", "--database-url", url])
+            let retried = try await Self.tongban(["projections", "retry", "--projection", "case-views", "--database-url", url])
             #expect(retried.status == 0 && retried.output.contains("case-views: 2 applied, 0 still parked"), "\(retried.output)")
             let view = try await node.expect(.ok, .get, "/v1/cases/\(poisoned)", as: H.wulian)
             #expect(view["version"] == 3 && view["transferTarget"] == "qingdao-licang", "\(view)")

@@ -164,20 +164,20 @@ struct ReplayCommandTests {
             _ = try await InboxTests.populate(node, count: 2, unassessed: 1)
             try await node.project()
             let owner = node.database.cluster.url(user: "tongban_owner", database: node.database.name)
-            let clean = try ServeCommandTests.tongban(["replay", "--database-url", owner])
+            let clean = try await ServeCommandTests.tongban(["replay", "--database-url", owner])
             #expect(clean.status == 0 && clean.output.contains("OK: the live projections equal a replay of the log"), "\(clean.output)")
 
             _ = try await node.database.owner.query("DELETE FROM projections.inbox_items WHERE kind = 'review'")
-            let broken = try ServeCommandTests.tongban(["replay", "--database-url", owner])
+            let broken = try await ServeCommandTests.tongban(["replay", "--database-url", owner])
             #expect(broken.status == 2, "\(broken.output)")
             #expect(broken.output.contains("DIFFERENT live inbox_items: 3 rows") && broken.output.contains("only rebuilt: (review/"), "\(broken.output)")
 
-            let swapped = try ServeCommandTests.tongban(["replay", "--database-url", owner, "--swap"])
+            let swapped = try await ServeCommandTests.tongban(["replay", "--database-url", owner, "--swap"])
             #expect(swapped.status == 0 && swapped.output.contains("the rebuild is now the live projections schema"), "\(swapped.output)")
             #expect(try await node.inbox(H.licang).count == 3, "the service role reads the swapped-in schema")
-            #expect(try ServeCommandTests.tongban(["replay", "--database-url", owner]).status == 0)
+            #expect(try await ServeCommandTests.tongban(["replay", "--database-url", owner]).status == 0)
 
-            let audit = try ServeCommandTests.tongban(["replay", "--database-url", owner, "--as-of", "2"])
+            let audit = try await ServeCommandTests.tongban(["replay", "--database-url", owner, "--as-of", "2"])
             #expect(audit.status == 0 && audit.output.contains("projections_as_of_2"), "\(audit.output)")
             #expect(try await node.database.count("SELECT count(*)::int FROM projections_as_of_2.inbox_items") == 1, "after two events: one case, assessed")
         }

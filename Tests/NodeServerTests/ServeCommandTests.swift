@@ -17,19 +17,15 @@ struct ServeCommandTests {
     static let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tongban").path
     static let temporary = FileManager.default.temporaryDirectory
 
-    static func tongban(_ arguments: [String]) throws -> ChildProcess.Outcome {
-        try ChildProcess.run([executable] + arguments, captureOutput: true)
+    static func tongban(_ arguments: [String]) async throws -> ChildProcess.Outcome {
+        try await onOwnThread { try ChildProcess.run([executable] + arguments, captureOutput: true) }
     }
 
     /// Runs a long-lived command (a served node) on a thread of its own: waiting for it on
     /// the concurrency pool would hold one of its few threads for the child's whole life
     /// and starve every other test.
     static func runInBackground(_ command: [String]) -> Task<ChildProcess.Outcome, any Error> {
-        Task {
-            try await withCheckedThrowingContinuation { continuation in
-                Thread { continuation.resume(with: Result { try ChildProcess.run(command, captureOutput: true) }) }.start()
-            }
-        }
+        Task { try await onOwnThread { try ChildProcess.run(command, captureOutput: true) } }
     }
 
     /// A federation file whose `qingdao` node listens on `port` with the key at `keyPath`.
@@ -61,11 +57,11 @@ struct ServeCommandTests {
 
     /// A node `qingdao` ready to serve over `database`: fresh event and token keys, a
     /// federation file naming it on a free port, and the `serve` command line.
-    static func servableNode(_ database: TestDatabase) throws -> (keyPath: String, tokenKeyPath: String, port: Int, federation: String, serve: [String]) {
+    static func servableNode(_ database: TestDatabase) async throws -> (keyPath: String, tokenKeyPath: String, port: Int, federation: String, serve: [String]) {
         let keyPath = temporary.appendingPathComponent("qingdao-\(UUID()).key").path
         let tokenKeyPath = temporary.appendingPathComponent("qingdao-\(UUID()).token.key").path
-        #expect(try tongban(["keys", "generate", "--node", "qingdao", "--out", keyPath]).status == 0)
-        #expect(try tongban(["keys", "generate", "--node", "qingdao", "--purpose", "token", "--out", tokenKeyPath]).status == 0)
+        #expect(try await tongban(["keys", "generate", "--node", "qingdao", "--out", keyPath]).status == 0)
+        #expect(try await tongban(["keys", "generate", "--node", "qingdao", "--purpose", "token", "--out", tokenKeyPath]).status == 0)
         let port = Int.random(in: 20_000..<30_000)
         let federation = try federation(port: port, keyPath: keyPath)
         let url = database.cluster.url(user: LocalCluster.serviceRole, database: database.name)
@@ -80,7 +76,7 @@ struct ServeCommandTests {
 
     @Test func aServedNodeTakesAnApplicationWithAnIssuedTokenAndStopsOnSIGINT() async throws {
         try await withTestDatabase { database in
-            let (_, tokenKeyPath, port, federation, serve) = try Self.servableNode(database)
+            let (_, tokenKeyPath, port, federation, serve) = try await Self.servableNode(database)
             let server = Self.runInBackground(["/usr/bin/timeout", "--preserve-status", "-s", "INT", "120"] + serve)
             var healthy = false
             for _ in 0..<100 where !healthy {
@@ -89,7 +85,7 @@ struct ServeCommandTests {
             }
             #expect(healthy, "the node should answer /health")
 
-            let issued = try Self.tongban(["token", "issue", "--centre", "qingdao-licang", "--staff", "李某", "--token-key", tokenKeyPath])
+            let issued = try await Self.tongban(["token", "issue", "--centre", "qingdao-licang", "--staff", "李某", "--token-key", tokenKeyPath])
             #expect(issued.status == 0, "\(issued.output)")
             let token = Self.issuedToken(issued)
             let body = String(decoding: try CanonicalJSON.encode(NodeHarness.application(hardship: ["basis": "promise", "statement": "承诺"])), as: UTF8.self)
@@ -112,7 +108,7 @@ struct ServeCommandTests {
     /// readable once the node is started again.
     @Test func aSIGTERMDuringAWriteLoadLosesNoAcknowledgedWrite() async throws {
         try await withTestDatabase { database in
-            let (_, tokenKeyPath, port, federation, arguments) = try Self.servableNode(database)
+            let (_, tokenKeyPath, port, federation, arguments) = try await Self.servableNode(database)
             @Sendable func start() async throws -> Task<ChildProcess.Outcome, any Error> {
                 let server = Self.runInBackground(["/usr/bin/timeout", "--preserve-status", "-s", "KILL", "120"] + arguments)
                 for _ in 0..<100 {
@@ -123,7 +119,7 @@ struct ServeCommandTests {
                 return server
             }
             let server = try await start()
-            let token = Self.issuedToken(try Self.tongban(["token", "issue", "--centre", "qingdao-licang", "--staff", "李某", "--token-key", tokenKeyPath]))
+            let token = Self.issuedToken(try await Self.tongban(["token", "issue", "--centre", "qingdao-licang", "--staff", "李某", "--token-key", tokenKeyPath]))
             let body = String(decoding: try CanonicalJSON.encode(NodeHarness.application(hardship: ["basis": "promise", "statement": "承诺"])), as: UTF8.self)
 
             let acknowledged = try await withThrowingTaskGroup(of: [String].self) { writers in
@@ -171,24 +167,24 @@ struct ServeCommandTests {
         try await withTestDatabase { database in
             let keyPath = Self.temporary.appendingPathComponent("qingdao-\(UUID()).key").path
             let otherKeyPath = Self.temporary.appendingPathComponent("rizhao-\(UUID()).key").path
-            #expect(try Self.tongban(["keys", "generate", "--node", "qingdao", "--out", keyPath]).status == 0)
-            #expect(try Self.tongban(["keys", "generate", "--node", "rizhao", "--out", otherKeyPath]).status == 0)
+            #expect(try await Self.tongban(["keys", "generate", "--node", "qingdao", "--out", keyPath]).status == 0)
+            #expect(try await Self.tongban(["keys", "generate", "--node", "rizhao", "--out", otherKeyPath]).status == 0)
             let federation = try Self.federation(port: 1, keyPath: keyPath)
             let schema = TestCluster.repositoryRoot + "/schema"
             let service = database.cluster.url(user: LocalCluster.serviceRole, database: database.name)
             let owner = database.cluster.url(user: LocalCluster.ownerRole, database: database.name)
 
-            let sound = try Self.tongban(["config", "check", "--federation", federation, "--node", "qingdao", "--key", keyPath,
+            let sound = try await Self.tongban(["config", "check", "--federation", federation, "--node", "qingdao", "--key", keyPath,
                                           "--database-url", service, "--schema-dir", schema])
             #expect(sound.status == 0 && sound.output.contains("OK: the settings are sound") && sound.output.contains("connected as tongban_service"),
                     "\(sound.output)")
             #expect(sound.output.contains("WARNING:") && sound.output.contains("has no matchingKey"),
                     "a federation without a matching key recognises certificates only where they were issued: \(sound.output)")
-            let wrong = try Self.tongban(["config", "check", "--federation", federation, "--node", "qingdao", "--key", otherKeyPath,
+            let wrong = try await Self.tongban(["config", "check", "--federation", federation, "--node", "qingdao", "--key", otherKeyPath,
                                           "--database-url", owner, "--schema-dir", schema])
             #expect(wrong.status == 1 && wrong.output.contains("is not qingdao's key") && wrong.output.contains("connected as tongban_owner")
                     && wrong.output.contains("2 problem(s)"), "\(wrong.output)")
-            let unknown = try Self.tongban(["config", "check", "--federation", federation, "--node", "harbin"])
+            let unknown = try await Self.tongban(["config", "check", "--federation", federation, "--node", "harbin"])
             #expect(unknown.status == 1 && unknown.output.contains("--node harbin: not a node"), "\(unknown.output)")
         }
     }
@@ -222,21 +218,21 @@ struct ServeCommandTests {
         }
     }
 
-    @Test func serveAndTokenIssueNameWhatIsWrong() throws {
+    @Test func serveAndTokenIssueNameWhatIsWrong() async throws {
         let keyPath = Self.temporary.appendingPathComponent("rizhao-\(UUID()).key").path
         let qingdaoKeyPath = Self.temporary.appendingPathComponent("qingdao-\(UUID()).key").path
-        #expect(try Self.tongban(["keys", "generate", "--node", "rizhao", "--out", keyPath]).status == 0)
-        #expect(try Self.tongban(["keys", "generate", "--node", "qingdao", "--out", qingdaoKeyPath]).status == 0)
+        #expect(try await Self.tongban(["keys", "generate", "--node", "rizhao", "--out", keyPath]).status == 0)
+        #expect(try await Self.tongban(["keys", "generate", "--node", "qingdao", "--out", qingdaoKeyPath]).status == 0)
         let federation = try Self.federation(port: 1, keyPath: qingdaoKeyPath)
-        let wrongKey = try Self.tongban(["serve", "--federation", federation, "--node", "qingdao", "--key", keyPath, "--token-key", "/nonexistent", "--database-url", "postgres://u@127.0.0.1:1/d"])
+        let wrongKey = try await Self.tongban(["serve", "--federation", federation, "--node", "qingdao", "--key", keyPath, "--token-key", "/nonexistent", "--database-url", "postgres://u@127.0.0.1:1/d"])
         #expect(wrongKey.status != 0 && wrongKey.output.contains("is not qingdao's key"), "\(wrongKey.output)")
-        let unknownNode = try Self.tongban(["serve", "--federation", federation, "--node", "harbin", "--key", keyPath, "--token-key", "/nonexistent", "--database-url", "postgres://u@127.0.0.1:1/d"])
+        let unknownNode = try await Self.tongban(["serve", "--federation", federation, "--node", "harbin", "--key", keyPath, "--token-key", "/nonexistent", "--database-url", "postgres://u@127.0.0.1:1/d"])
         #expect(unknownNode.status != 0 && unknownNode.output.contains("--node harbin: not a node"), "\(unknownNode.output)")
-        let clock = try Self.tongban(["serve", "--federation", federation, "--node", "qingdao", "--key", keyPath, "--token-key", "/nonexistent", "--clock", "fixed:2026-01-01T00:00:00Z"])
+        let clock = try await Self.tongban(["serve", "--federation", federation, "--node", "qingdao", "--key", keyPath, "--token-key", "/nonexistent", "--clock", "fixed:2026-01-01T00:00:00Z"])
         #expect(clock.status != 0 && clock.output.contains("need TONGBAN_MODE=test"), "\(clock.output)")
-        let badCentre = try Self.tongban(["token", "issue", "--centre", "Licang", "--staff", "x", "--token-key", keyPath])
+        let badCentre = try await Self.tongban(["token", "issue", "--centre", "Licang", "--staff", "x", "--token-key", keyPath])
         #expect(badCentre.status != 0 && badCentre.output.contains("--centre 'Licang' is not a centre id"), "\(badCentre.output)")
-        let badRole = try Self.tongban(["token", "issue", "--centre", "rizhao-wulian", "--staff", "x", "--role", "mayor", "--token-key", keyPath])
+        let badRole = try await Self.tongban(["token", "issue", "--centre", "rizhao-wulian", "--staff", "x", "--role", "mayor", "--token-key", keyPath])
         #expect(badRole.status != 0 && badRole.output.contains("mayor"), "\(badRole.output)")
     }
 }

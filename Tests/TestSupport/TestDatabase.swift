@@ -67,7 +67,7 @@ public struct TestDatabase: Sendable {
 public func withTestDatabase<Result: Sendable>(_ body: (TestDatabase) async throws -> Result) async throws -> Result {
     let cluster = try await TestCluster.shared.started()
     let name = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
-    try cluster.createDatabase(String(name))
+    try await onOwnThread { try cluster.createDatabase(String(name)) }
     // Tests run side by side, each node of a multi-node test with its own databases: the
     // pools stay small so that together they fit the private cluster's max_connections.
     func client(_ user: String, connections: Int = 6) throws -> PostgresClient {
@@ -85,6 +85,6 @@ public func withTestDatabase<Result: Sendable>(_ body: (TestDatabase) async thro
         try await Migrator(directory: TestCluster.repositoryRoot + "/schema").migrate(database.owner, logger: Logger(label: "test"))
         return try await body(database)
     }
-    try? cluster.dropDatabase(String(name))
+    _ = try? await onOwnThread { try cluster.dropDatabase(String(name)) }
     return result
 }

@@ -156,7 +156,18 @@ struct FederationHarness: Sendable {
     /// Waits until `node` answers `/ready`.
     func waitUntilReady(_ node: Node, sourceLocation: SourceLocation = #_sourceLocation) async throws {
         try await Self.waitUntil("\(node.id) answers /ready", seconds: 90, sourceLocation: sourceLocation) {
-            (try? await request(node, "GET", "/ready").0) == 200
+            if let ending = await node.process.ending {
+                // The port a restarted node listened on before can stay taken for a while
+                // after its old listener was told to close: start again until it is free.
+                if ending.contains("Address already in use") {
+                    try await Task.sleep(for: .milliseconds(500))
+                    try await node.process.startAgain()
+                    return false
+                }
+                Issue.record("\(node.id)'s services ended before it was ready: \(ending)", sourceLocation: sourceLocation)
+                throw CancellationError()
+            }
+            return (try? await request(url: node.url + "/ready", "GET", timeout: .seconds(5)).0) == 200
         }
     }
 
@@ -176,7 +187,7 @@ struct FederationHarness: Sendable {
 
     /// A request to `url`, with the harness's CA as the only trust root for https.
     func request(url: String, _ method: String, token: String? = nil, body: JSONValue? = nil,
-                 headers: [String: String] = [:], rawBody: Data? = nil) async throws -> (Int, JSONValue) {
+                 headers: [String: String] = [:], rawBody: Data? = nil, timeout: TimeAmount = .seconds(60)) async throws -> (Int, JSONValue) {
         var request = HTTPClientRequest(url: url)
         request.method = .init(rawValue: method)
         request.tlsConfiguration = trust?.clientConfiguration
@@ -184,7 +195,7 @@ struct FederationHarness: Sendable {
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: try CanonicalJSON.encode(body))) } else if let rawBody { request.body = .bytes(ByteBuffer(data: rawBody)) }
-        let response = try await Self.http.execute(request, timeout: .seconds(60))
+        let response = try await Self.http.execute(request, timeout: timeout)
         let data = Array(try await response.body.collect(upTo: 64 << 20).readableBytesView)
         let json = data.isEmpty ? JSONValue.null : ((try? CanonicalJSON.decode(data)) ?? .string(String(decoding: data, as: UTF8.self)))
         return (Int(response.status.code), json)
@@ -239,6 +250,9 @@ actor NodeProcess {
     private(set) var running: NodeServer.Running
     private var hasRun = false
     private var services: (group: ServiceGroup, task: Task<Void, any Error>)?
+    /// How the services last ended while they should have been running (an error, or
+    /// "returned"), so that a wait for the node can say why it never became ready.
+    private(set) var ending: String?
 
     init(logger: Logger, assemble: @escaping @Sendable () async throws -> NodeServer.Running) async throws {
         self.assemble = assemble
@@ -254,7 +268,27 @@ actor NodeProcess {
         var configuration = ServiceGroupConfiguration(services: running.services.map { .init(service: $0) }, logger: logger)
         configuration.maximumGracefulShutdownDuration = .seconds(30)
         let group = ServiceGroup(configuration: configuration)
-        services = (group, Task { try await group.run() })
+        ending = nil
+        services = (group, Task {
+            do {
+                try await group.run()
+                await self.ended("returned")
+            } catch {
+                await self.ended(String(reflecting: error))
+                throw error
+            }
+        })
+    }
+
+    /// Starts services that ended by themselves (e.g. their port was still taken) anew.
+    func startAgain() async throws {
+        guard ending != nil else { return }
+        services = nil
+        try await start()
+    }
+
+    private func ended(_ how: String) {
+        if services != nil { ending = how }
     }
 
     /// Stops the node's services and waits until they have ended.
