@@ -247,7 +247,7 @@ public actor EventAppender {
 
     /// Writes one group and answers every request of it.
     ///
-    /// A group of appends is first tried optimistically, in one statement planned from the
+    /// A group of appends is first tried optimistically, in one insert planned from the
     /// cached heads: the insert takes the node lock and checks that the log still ends where
     /// the cache says; a stale cache (another process wrote) makes it fail a unique
     /// constraint or that check and write nothing. A stale cache, a refusal (a conflict is
@@ -259,7 +259,9 @@ public actor EventAppender {
             let committed: PreparedGroup
             do {
                 guard group.allSatisfy(\.isAppend) else { throw StaleHeads() }
-                committed = try await client.withConnection { connection in
+                // In a transaction block, not on its own: no caller is answered before the commit
+                // (see PostgresClient.committedQuery).
+                committed = try await client.withTransaction(logger: logger) { connection in
                     let ready = try await prepare(group, on: connection)
                     guard !ready.refusedAConflict else { throw StaleHeads() }
                     try await Self.insert(ready.statement, on: connection, logger: logger)
@@ -361,6 +363,9 @@ public actor EventAppender {
     private struct StaleHeads: Error {}
 
     private static func isStaleHeads(_ error: any Error) -> Bool {
+        if let failed = error as? PostgresTransactionError {
+            return failed.beginError == nil && failed.closureError.map(isStaleHeads) == true
+        }
         if error is StaleHeads { return true }
         return (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"
     }

@@ -1,5 +1,6 @@
 import CaseDomain
 import Crypto
+import EventLog
 import Foundation
 import Logging
 import NIOCore
@@ -24,7 +25,7 @@ public struct RecordKeyStore: Sendable {
     /// whose events never commit is harmless; an event whose key was lost is not).
     public func create(for record: String) async throws -> RecordKeys {
         let key = RecordKeys.generatedKey()
-        _ = try await client.query("""
+        _ = try await client.committedQuery("""
             INSERT INTO record_keys (record_id, field, granted_by, key) VALUES (\(record), '*', \(node.rawValue), \(ByteBuffer(bytes: RecordKeys.bytes(key))))
             """, logger: logger)
         return RecordKeys(recordKey: key)
