@@ -259,8 +259,10 @@ public actor EventAppender {
             let committed: PreparedGroup
             do {
                 guard group.allSatisfy(\.isAppend) else { throw StaleHeads() }
-                // In a transaction block, not on its own: no caller is answered before the commit
-                // (see PostgresClient.committedQuery).
+                // In a transaction block, not on its own: PostgresNIO returns a lone statement's
+                // rows at its CommandComplete, before PostgreSQL commits it at the Sync, where the
+                // commit can still fail (a deferred constraint, a primary lost before its
+                // synchronous standby confirmed). An explicit COMMIT answers once it has committed.
                 committed = try await client.withTransaction(logger: logger) { connection in
                     let ready = try await prepare(group, on: connection)
                     guard !ready.refusedAConflict else { throw StaleHeads() }

@@ -1,6 +1,5 @@
 import CaseDomain
 import Crypto
-import EventLog
 import Foundation
 import Logging
 import NIOCore
@@ -63,12 +62,13 @@ public struct DocumentStore: Sendable {
         let actual = SHA256.hash(data: content.readableBytesView).map { String(format: "%02x", $0) }.joined()
         guard actual == sha256 else { throw StoreError.fingerprintMismatch(expected: sha256, actual: actual) }
         // A scan an erasure removed is never stored again (from a peer that has not erased yet, or an upload).
-        let rows = try await client.committedQuery("""
+        let rows = try await client.query("""
             INSERT INTO documents (sha256, media_type, content)
             SELECT \(sha256), \(allowed.rawValue), \(content) WHERE NOT EXISTS (SELECT 1 FROM document_erasures WHERE sha256 = \(sha256))
             ON CONFLICT (sha256) DO NOTHING RETURNING sha256
             """, logger: logger)
-        return !rows.isEmpty
+        for try await _ in rows { return true }
+        return false
     }
 
     /// The scan stored under `sha256`, if this node holds it.

@@ -1,6 +1,5 @@
 import CaseDomain
 import Crypto
-import EventLog
 import Foundation
 import Logging
 import NIOCore
@@ -25,7 +24,7 @@ public struct RecordKeyStore: Sendable {
     /// whose events never commit is harmless; an event whose key was lost is not).
     public func create(for record: String) async throws -> RecordKeys {
         let key = RecordKeys.generatedKey()
-        _ = try await client.committedQuery("""
+        _ = try await client.query("""
             INSERT INTO record_keys (record_id, field, granted_by, key) VALUES (\(record), '*', \(node.rawValue), \(ByteBuffer(bytes: RecordKeys.bytes(key))))
             """, logger: logger)
         return RecordKeys(recordKey: key)

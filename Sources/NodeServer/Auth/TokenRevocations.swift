@@ -1,5 +1,4 @@
 import CaseDomain
-import EventLog
 import Foundation
 import Logging
 import PostgresNIO
@@ -30,10 +29,11 @@ public struct TokenRevocations: Sendable {
     /// Refuses the token with id `jti` (``StaffClaims/tokenID(_:)``) from now on, and every
     /// page session signed in with it.
     public func revoke(token jti: String) async throws -> Outcome {
-        let inserted = try await client.committedQuery("""
+        let inserted = try await client.query("""
             INSERT INTO revoked_tokens (jti) VALUES (\(jti)) ON CONFLICT (jti) DO NOTHING RETURNING 1
             """, logger: logger)
-        let newlyRevoked = !inserted.isEmpty
+        var newlyRevoked = false
+        for try await _ in inserted.decode(Int.self) { newlyRevoked = true }
         let sessions = try await count("SELECT count(*)::int FROM page_sessions WHERE jti = \(jti) AND expires_at > now()")
         return Outcome(newlyRevoked: newlyRevoked, endedSessions: sessions)
     }
@@ -41,7 +41,7 @@ public struct TokenRevocations: Sendable {
     /// Refuses every token of `staff` at `centre` issued at or before `now` (tokens issued
     /// later are accepted), and every page session signed in with one of them.
     public func revoke(staff: String, centre: CentreID, now: Date = Date()) async throws -> Outcome {
-        _ = try await client.committedQuery("""
+        _ = try await client.query("""
             INSERT INTO revoked_staff (centre, staff, revoked_before) VALUES (\(centre.rawValue), \(staff), \(now))
             ON CONFLICT DO NOTHING
             """, logger: logger)

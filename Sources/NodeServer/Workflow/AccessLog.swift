@@ -1,5 +1,4 @@
 import CaseDomain
-import EventLog
 import Foundation
 import Logging
 import PostgresNIO
@@ -53,7 +52,7 @@ public struct AccessLog: Sendable {
     /// Records a read of what `fields` names (`scan` for a document's bytes).
     func record(_ staff: StaffClaims, kind: RecordKind, record: String, caseID: String?, purpose: String, fields: [String]) async throws {
         guard !fields.isEmpty else { return }
-        _ = try await client.committedQuery("""
+        _ = try await client.query("""
             INSERT INTO access_log (staff, centre, role, record_kind, record_id, case_id, purpose, fields)
             VALUES (\(staff.staff), \(staff.centre.rawValue), \(staff.role.rawValue), \(kind.rawValue), \(record), \(caseID),
                     \(purpose), \(fields))
