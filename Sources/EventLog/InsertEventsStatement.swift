@@ -1,8 +1,9 @@
 import NIOCore
 import PostgresNIO
 
-/// One group commit as a single statement (its own transaction): take the node lock,
-/// check that the log ends at `expectedHead`, insert the rows, notify readers.
+/// One group commit as a single statement, run in the appender's transaction (whose
+/// COMMIT is what answers the callers): take the node lock, check that the log ends at
+/// `expectedHead`, insert the rows, notify readers.
 ///
 /// Under the lock, positions `expectedHead + 1...` can only be taken by this statement; a
 /// stale `expectedHead` either fails the check (no rows) or a unique constraint.
