@@ -63,8 +63,13 @@ public struct TestDatabase: Sendable {
     }
 }
 
-/// Runs `body` on a fresh, migrated database; drops it afterwards.
+/// Runs `body` on a fresh, migrated database; drops it afterwards. The test holds one of
+/// the ``TestSlots`` meanwhile.
 public func withTestDatabase<Result: Sendable>(_ body: (TestDatabase) async throws -> Result) async throws -> Result {
+    try await TestSlots.withSlot { try await withFreshDatabase(body) }
+}
+
+private func withFreshDatabase<Result: Sendable>(_ body: (TestDatabase) async throws -> Result) async throws -> Result {
     let cluster = try await TestCluster.shared.started()
     let name = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
     try await onOwnThread { try cluster.createDatabase(String(name)) }
@@ -75,7 +80,13 @@ public func withTestDatabase<Result: Sendable>(_ body: (TestDatabase) async thro
         configuration.options.maximumConnections = connections
         return PostgresClient(configuration: configuration)
     }
-    let database = TestDatabase(name: String(name), cluster: cluster, service: try client(LocalCluster.serviceRole, connections: 20),
+    // The service pool is as large as the most concurrent test's demand (30 grants racing
+    // for numbers on two appenders), so that no request queues for a connection: that test
+    // once hung with 20 connections, none of them open in the end and nothing scheduled.
+    // The likely path: a queued request waits for a release, and PostgresNIO 1.33 opens no
+    // connection for the queue when a leased one closes instead (PoolStateMachine's
+    // connectionClosed refills only up to the minimum).
+    let database = TestDatabase(name: String(name), cluster: cluster, service: try client(LocalCluster.serviceRole, connections: 32),
                                 owner: try client(LocalCluster.ownerRole), superuser: try client(LocalCluster.superuser))
     let result = try await withThrowingTaskGroup(of: Void.self) { group in
         for client in [database.service, database.owner, database.superuser] {
