@@ -7,8 +7,8 @@ import Foundation
 /// (a two-second test took two minutes) and PostgreSQL hold hundreds of connections. A
 /// test waits for a slot before its first database; the further databases of a test
 /// (a federation's nodes) come with the slot it holds.
-public actor TestSlots {
-    public static let shared = TestSlots(capacity: ProcessInfo.processInfo.environment["TONGBAN_TEST_SLOTS"].flatMap(Int.init).map { max(1, $0) } ?? 8)
+actor TestSlots {
+    static let shared = TestSlots(capacity: ProcessInfo.processInfo.environment["TONGBAN_TEST_SLOTS"].flatMap(Int.init).map { max(1, $0) } ?? 8)
 
     /// Whether the current task already holds a slot.
     @TaskLocal static var isHeld = false
@@ -21,7 +21,7 @@ public actor TestSlots {
     }
 
     /// Runs `body` holding a slot: waits for one unless the task holds one already.
-    public static func withSlot<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
+    static func withSlot<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
         if isHeld { return try await body() }
         await shared.acquire()
         do {
