@@ -17,40 +17,23 @@ public struct EventReader: Sendable {
     /// The accepted events of `stream` from `version` on, in stream order (quarantined events
     /// are not part of a stream).
     public func readStream(_ stream: String, fromVersion version: Int64 = 1) async throws -> [RecordedEvent] {
-        let rows = try await client.query("""
-            SELECT envelope, hash, signature, global_position, received_at, quarantine_reason FROM events
-             WHERE stream_id = \(stream) AND stream_version >= \(version) AND quarantine_reason IS NULL
-             ORDER BY stream_version
-            """, logger: logger)
-        return try await Self.decode(rows)
+        try await Self.decode(try await client.execute(PreparedReads.StreamEvents(stream: stream, fromVersion: version), logger: logger))
     }
 
     /// At most `limit` events after `position`, in global order.
     public func readBatch(after position: Int64, limit: Int) async throws -> [RecordedEvent] {
-        let rows = try await client.query("""
-            SELECT envelope, hash, signature, global_position, received_at, quarantine_reason FROM events
-             WHERE global_position > \(position) ORDER BY global_position LIMIT \(limit)
-            """, logger: logger)
-        return try await Self.decode(rows)
+        try await Self.decode(try await client.execute(PreparedReads.Batch(after: position, limit: Int64(limit)), logger: logger))
     }
 
     /// The accepted events of `streams`, in global order (a case's timeline: its stream and
     /// its investigation requests').
     public func events(ofStreams streams: [String]) async throws -> [RecordedEvent] {
-        let rows = try await client.query("""
-            SELECT envelope, hash, signature, global_position, received_at, quarantine_reason FROM events
-             WHERE stream_id = ANY(\(streams)) AND quarantine_reason IS NULL ORDER BY global_position
-            """, logger: logger)
-        return try await Self.decode(rows)
+        try await Self.decode(try await client.execute(PreparedReads.EventsOfStreams(streams: streams), logger: logger))
     }
 
     /// The first event of each of `streams` (a case's application), where the log holds one.
     public func firstEvents(ofStreams streams: [String]) async throws -> [RecordedEvent] {
-        let rows = try await client.query("""
-            SELECT envelope, hash, signature, global_position, received_at, quarantine_reason FROM events
-             WHERE stream_id = ANY(\(streams)) AND stream_version = 1 AND quarantine_reason IS NULL
-            """, logger: logger)
-        return try await Self.decode(rows)
+        try await Self.decode(try await client.execute(PreparedReads.FirstEvents(streams: streams), logger: logger))
     }
 
     /// Every event after `position` as it stands now, fetched `batchSize` at a time, so
@@ -69,10 +52,7 @@ public struct EventReader: Sendable {
 
     /// The version `stream` is at: its number of accepted events (0 when it does not exist).
     public func streamVersion(_ stream: String) async throws -> Int64 {
-        let rows = try await client.query("""
-            SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = \(stream) AND quarantine_reason IS NULL
-            """, logger: logger)
-        for try await version in rows.decode(Int64.self) { return version }
+        for try await version in try await client.execute(PreparedReads.StreamVersion(stream: stream), logger: logger) { return version }
         return 0
     }
 
@@ -162,15 +142,19 @@ public struct EventReader: Sendable {
 
     /// The highest global position in the log (0 when empty).
     public func headPosition() async throws -> Int64 {
-        let rows = try await client.query("SELECT coalesce(max(global_position), 0) FROM events", logger: logger)
-        for try await head in rows.decode(Int64.self) { return head }
+        for try await head in try await client.execute(PreparedReads.HeadPosition(), logger: logger) { return head }
         return 0
     }
 
     /// Rows of `envelope, hash, signature, global_position, received_at, quarantine_reason` as events.
     public static func decode(_ rows: PostgresRowSequence) async throws -> [RecordedEvent] {
+        try await decode(rows.decode(StoredEventRow.self))
+    }
+
+    /// Stored rows, decoded already into their columns, as events.
+    static func decode<Rows: AsyncSequence>(_ rows: Rows) async throws -> [RecordedEvent] where Rows.Element == StoredEventRow {
         var events: [RecordedEvent] = []
-        for try await (envelope, hash, signature, position, receivedAt, reason) in rows.decode((ByteBuffer, ByteBuffer, ByteBuffer, Int64, Date, String?).self) {
+        for try await (envelope, hash, signature, position, receivedAt, reason) in rows {
             guard let eventHash = EventHash(bytes: Array(buffer: hash)) else {
                 throw StoredEventError(position: position, reason: "hash column is not 32 bytes")
             }

@@ -54,13 +54,8 @@ public struct TokenRevocations: Sendable {
 
     /// Whether the token `claims` describes has been revoked (one look-up by primary key each).
     func isRevoked(_ claims: StaffClaims) async throws -> Bool {
-        let jti = claims.jti.value
-        let rows = try await client.query("""
-            SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = \(jti))
-                OR EXISTS (SELECT 1 FROM revoked_staff
-                            WHERE centre = \(claims.centre.rawValue) AND staff = \(claims.staff) AND revoked_before >= \(claims.iat.value))
-            """, logger: logger)
-        for try await revoked in rows.decode(Bool.self) { return revoked }
+        let check = RevocationCheck(jti: claims.jti.value, centre: claims.centre.rawValue, staff: claims.staff, issuedAt: claims.iat.value)
+        for try await revoked in try await client.execute(check, logger: logger) { return revoked }
         return true
     }
 
@@ -68,4 +63,29 @@ public struct TokenRevocations: Sendable {
         for try await count in try await client.query(query, logger: logger).decode(Int.self) { return count }
         return 0
     }
+}
+
+/// Whether a token, or every token its staff member held when it was issued, is revoked:
+/// asked on every request, so a prepared statement (parsed and planned once per connection).
+struct RevocationCheck: PostgresPreparedStatement {
+    static let sql = """
+        SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $1)
+            OR EXISTS (SELECT 1 FROM revoked_staff WHERE centre = $2 AND staff = $3 AND revoked_before >= $4)
+        """
+    typealias Row = Bool
+    let jti: String
+    let centre: String
+    let staff: String
+    let issuedAt: Date
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        bindings.append(jti)
+        bindings.append(centre)
+        bindings.append(staff)
+        bindings.append(issuedAt)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Bool.self) }
 }

@@ -64,19 +64,12 @@ public struct CaseRecords: Sendable {
     }
 
     private func read(_ caseID: String) async throws -> CaseRecord? {
-        let rows = try await client.query("""
-            SELECT case_id, state::text, application::text, participants FROM projections.case_views WHERE case_id = \(caseID)
-            """, logger: logger)
         var found: CaseRecord?
-        for try await (id, state, application, participants) in rows.decode((String, String, String?, [String]).self) {
+        for try await (id, state, application, participants) in try await client.execute(CaseViewRow(caseID: caseID), logger: logger) {
             found = try CaseViewTables.caseRecord(id: id, state: state, application: application, participants: participants)
         }
         guard var record = found else { return nil }
-        let investigations = try await client.query("""
-            SELECT investigation_id, first_position, state::text FROM projections.case_investigations
-             WHERE case_id = \(caseID) ORDER BY first_position
-            """, logger: logger)
-        for try await (id, position, state) in investigations.decode((String, Int64, String).self) {
+        for try await (id, position, state) in try await client.execute(CaseInvestigationRows(caseID: caseID), logger: logger) {
             record.investigations.append(.init(investigationID: id, caseID: caseID, firstPosition: position,
                                                state: try CaseViewTables.decode(Investigation.State.self, state)))
         }
@@ -105,4 +98,37 @@ public struct CaseViewParked: Error, Sendable, CustomStringConvertible {
             + "(\(parked.type)) at log position \(parked.position), and the case's later events wait behind it; an operator lists it "
             + "with `tongban projections parked` and applies it with `tongban projections retry` once its cause is fixed"
     }
+}
+
+/// A case's row of the case view: read on every case view, so a prepared statement (parsed
+/// and planned once per connection).
+struct CaseViewRow: PostgresPreparedStatement {
+    static let sql = "SELECT case_id, state::text, application::text, participants FROM projections.case_views WHERE case_id = $1"
+    typealias Row = (String, String, String?, [String])
+    let caseID: String
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        bindings.append(caseID)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
+
+/// A case's investigation requests in the case view, in the order they were made.
+struct CaseInvestigationRows: PostgresPreparedStatement {
+    static let sql = """
+        SELECT investigation_id, first_position, state::text FROM projections.case_investigations WHERE case_id = $1 ORDER BY first_position
+        """
+    typealias Row = (String, Int64, String)
+    let caseID: String
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        bindings.append(caseID)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }

@@ -70,13 +70,18 @@ public struct InboxQuery: Sendable {
                      limit: Int, after cursor: Cursor? = nil, now: Timestamp) async throws -> Page {
         let undated = Int64.max
         let nowMillis = now.millisecondsSinceEpoch
-        let rows = try await client.query(Self.statement(centre: centre, kind: kind, overdue: overdue, limit: limit, after: cursor, now: now),
-                                          logger: logger)
+        let rows: any AsyncSequence<ItemRow, any Error>
+        if kind == nil, overdue == nil {
+            // The page staff ask for most (every kind, overdue or not): prepared once per connection.
+            rows = try await client.execute(UnfilteredPage(centre: centre, after: cursor, limit: limit), logger: logger)
+        } else {
+            rows = try await client.query(Self.statement(centre: centre, kind: kind, overdue: overdue, limit: limit, after: cursor, now: now),
+                                          logger: logger).decode(ItemRow.self)
+        }
         var items: [Item] = []
         var last: Cursor?
         var more = false
-        for try await (itemID, kind, caseID, investigationID, number, applicant, fromCentre, received, due, urgent)
-            in rows.decode((String, String, String, String?, String?, String, String?, Int64, Int64?, Bool).self) {
+        for try await (itemID, kind, caseID, investigationID, number, applicant, fromCentre, received, due, urgent) in rows {
             guard items.count < limit else { more = true; break }
             items.append(Item(kind: kind, caseId: caseID, investigationId: investigationID, number: number, applicant: applicant,
                               fromCentre: fromCentre, receivedAt: Timestamp(millisecondsSinceEpoch: received),
@@ -91,16 +96,7 @@ public struct InboxQuery: Sendable {
     /// rows, to tell whether another page follows.
     static func statement(centre: CentreID, kind: InboxProjection.Kind?, overdue: Bool?, limit: Int, after cursor: Cursor?,
                           now: Timestamp) -> PostgresQuery {
-        let undated = Int64.max
-        // The page starts after the cursor's (due, item) in the index's own order: undated
-        // items sort as 'infinity', the first page starts at '-infinity'.
-        let afterDue = cursor.map { $0.due == undated ? "infinity" : Timestamp(millisecondsSinceEpoch: $0.due).description } ?? "-infinity"
-        let afterItem = cursor?.itemID ?? ""
-        var binds = PostgresBindings()
-        binds.append(centre.rawValue, context: .default)
-        binds.append(afterDue, context: .default)
-        binds.append(afterItem, context: .default)
-        binds.append(limit + 1, context: .default)
+        var binds = Self.pageBindings(centre: centre, after: cursor, limit: limit)
         // Every filter is a condition on the index's columns, so a page reads only its rows:
         // with a kind the (centre, kind, due, item) index serves it, without it (centre, due, item).
         var filters = ""
@@ -112,14 +108,51 @@ public struct InboxQuery: Sendable {
             binds.append(now.date, context: .default)
             filters += " AND coalesce(due_at, 'infinity'::timestamptz) \(overdue ? "<" : ">=") $\(binds.count)"
         }
-        return PostgresQuery(unsafeSQL: """
-            SELECT item_id, kind, case_id, investigation_id, number, applicant, from_centre,
-                   (extract(epoch FROM received_at) * 1000)::bigint, (extract(epoch FROM due_at) * 1000)::bigint, urgent
-              FROM projections.inbox_items
-             WHERE centre = $1\(filters)
-               AND (coalesce(due_at, 'infinity'::timestamptz), item_id) > ($2::timestamptz, $3)
-             ORDER BY coalesce(due_at, 'infinity'::timestamptz), item_id
-             LIMIT $4
-            """, binds: binds)
+        return PostgresQuery(unsafeSQL: pageSQL(filters: filters), binds: binds)
+    }
+
+    /// The page's query with `filters` (conditions on `$5` on) after the centre's condition.
+    static func pageSQL(filters: String) -> String {
+        """
+        SELECT item_id, kind, case_id, investigation_id, number, applicant, from_centre,
+               (extract(epoch FROM received_at) * 1000)::bigint, (extract(epoch FROM due_at) * 1000)::bigint, urgent
+          FROM projections.inbox_items
+         WHERE centre = $1\(filters)
+           AND (coalesce(due_at, 'infinity'::timestamptz), item_id) > ($2::timestamptz, $3)
+         ORDER BY coalesce(due_at, 'infinity'::timestamptz), item_id
+         LIMIT $4
+        """
+    }
+
+    /// `$1` to `$4` of a page: the centre, the cursor's (due, item) and `limit + 1`. The page
+    /// starts after the cursor in the index's own order: undated items sort as 'infinity',
+    /// the first page starts at '-infinity'.
+    static func pageBindings(centre: CentreID, after cursor: Cursor?, limit: Int) -> PostgresBindings {
+        let undated = Int64.max
+        let afterDue = cursor.map { $0.due == undated ? "infinity" : Timestamp(millisecondsSinceEpoch: $0.due).description } ?? "-infinity"
+        var binds = PostgresBindings()
+        binds.append(centre.rawValue, context: .default)
+        binds.append(afterDue, context: .default)
+        binds.append(cursor?.itemID ?? "", context: .default)
+        binds.append(limit + 1, context: .default)
+        return binds
+    }
+
+    /// One inbox row as the page's query returns it.
+    typealias ItemRow = (String, String, String, String?, String?, String, String?, Int64, Int64?, Bool)
+
+    /// A page without a kind or overdue filter, as a prepared statement.
+    struct UnfilteredPage: PostgresPreparedStatement {
+        static let sql = InboxQuery.pageSQL(filters: "")
+        /// As ``pageBindings(centre:after:limit:)`` binds them: the cursor's due date is text, cast in the query.
+        static let bindingDataTypes: [PostgresDataType] = [.text, .text, .text, .int8]
+        typealias Row = ItemRow
+        let centre: CentreID
+        let after: Cursor?
+        let limit: Int
+
+        func makeBindings() throws -> PostgresBindings { InboxQuery.pageBindings(centre: centre, after: after, limit: limit) }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 }
