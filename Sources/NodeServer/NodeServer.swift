@@ -29,6 +29,9 @@ public struct NodeServer: Sendable {
         /// The federation's TLS: peers reached over https against its CA and, with an
         /// identity, this node's listener (API, staff pages, sync) over https.
         public var tls: FederationTLS?
+        /// How long a request may take before it is stopped and answered 503
+        /// (``RequestDeadlineMiddleware``).
+        public var requestDeadline: Duration = .seconds(30)
 
         /// Whether this node's listener speaks TLS, so that its pages and API are reached
         /// over `https://` (what a `Secure` cookie can rely on).
@@ -113,6 +116,7 @@ public struct NodeServer: Sendable {
         router.add(middleware: CommandMetricsMiddleware(metrics: metrics))
         router.add(middleware: SyncTrafficMiddleware(metrics: metrics))
         router.add(middleware: ProblemMiddleware())
+        router.add(middleware: RequestDeadlineMiddleware(limit: configuration.requestDeadline))
         router.get("metrics") { [metrics, client, syncWorker] _, context in
             do {
                 try await metrics.refresh(client: client, syncWorker: syncWorker, logger: context.logger)

@@ -230,6 +230,11 @@ struct ServeCommandTests {
         #expect(unknownNode.status != 0 && unknownNode.output.contains("--node harbin: not a node"), "\(unknownNode.output)")
         let clock = try await Self.tongban(["serve", "--federation", federation, "--node", "qingdao", "--key", keyPath, "--token-key", "/nonexistent", "--clock", "fixed:2026-01-01T00:00:00Z"])
         #expect(clock.status != 0 && clock.output.contains("need TONGBAN_MODE=test"), "\(clock.output)")
+        for timeout in ["0", "3601", "-5", "9999999999999999999999"] {
+            let refused = try await Self.tongban(["serve", "--federation", federation, "--node", "qingdao", "--key", qingdaoKeyPath, "--token-key", "/nonexistent",
+                                                  "--request-timeout", timeout])
+            #expect(refused.status != 0 && refused.output.contains("--request-timeout"), "\(timeout): \(refused.output)")
+        }
         let badCentre = try await Self.tongban(["token", "issue", "--centre", "Licang", "--staff", "x", "--token-key", keyPath])
         #expect(badCentre.status != 0 && badCentre.output.contains("--centre 'Licang' is not a centre id"), "\(badCentre.output)")
         let badRole = try await Self.tongban(["token", "issue", "--centre", "rizhao-wulian", "--staff", "x", "--role", "mayor", "--token-key", keyPath])

@@ -52,6 +52,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Write this process's id here, for tongban config reload.", valueName: "file"))
     var pidFile: String?
 
+    @Option(help: ArgumentHelp("Seconds a request may take before it is stopped and answered 503 (1 to 3600).", valueName: "seconds"))
+    var requestTimeout = 30
+
+    func validate() throws {
+        guard (1...3600).contains(requestTimeout) else {
+            throw ValidationError("--request-timeout \(requestTimeout): give whole seconds from 1 to 3600")
+        }
+    }
+
     func run() async throws {
         let nodeClock = try NodeClock(parsing: clock)
         guard nodeClock == .system || Environment.value("TONGBAN_MODE") == "test" else {
@@ -80,9 +89,10 @@ struct ServeCommand: AsyncParsableCommand {
         // A URL the node follows has no primary until one is found; a plain one has its host.
         var primary: DatabaseURL.Host? = databaseURL.followsPrimary ? nil : databaseURL.hosts[0]
         while true {
-            let configuration = NodeServer.Configuration(federation: federationFile, signingKey: signingKey, clock: nodeClock,
+            var configuration = NodeServer.Configuration(federation: federationFile, signingKey: signingKey, clock: nodeClock,
                                                          expectedSchemaVersion: try schema.migrator().latestVersion, tls: nodeTLS,
                                                          tokenKey: staffTokenKey)
+            configuration.requestDeadline = .seconds(requestTimeout)
             if primary == nil {
                 primary = try await awaitPrimary(databaseURL, configuration: configuration, host: host, port: listenPort, logger: logger)
             }

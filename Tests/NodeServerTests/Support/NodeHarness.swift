@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NodeServer
+import PostgresNIO
 import Projections
 import Testing
 import TestSupport
@@ -42,16 +43,21 @@ struct NodeHarness: Sendable {
         }
     }
 
-    /// The same node over `database` with another clock (a later "now", say).
-    static func run(on database: TestDatabase, clock: NodeClock, _ body: @Sendable (NodeHarness) async throws -> Void) async throws {
+    /// The same node over `database` with another clock (a later "now", say), and, where
+    /// given, its requests served over `client` instead of the database's service pool and
+    /// stopped at `requestDeadline`.
+    static func run(on database: TestDatabase, clock: NodeClock, client: PostgresClient? = nil, requestDeadline: Duration = .seconds(30),
+                    _ body: @Sendable (NodeHarness) async throws -> Void) async throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: TestCluster.repositoryRoot + "/deploy/federation.example.json"))
         let federation = try FederationFile.decode(data, source: "federation.example.json", requirePublicKeys: false)
         let key = TestDatabase.key("qingdao")
-        let configuration = NodeServer.Configuration(
+        var configuration = NodeServer.Configuration(
             federation: federation, signingKey: key, clock: clock,
             expectedSchemaVersion: try Migrator(directory: TestCluster.repositoryRoot + "/schema").latestVersion,
             centres: Set(federation.nodes.flatMap { $0.centres.map(\.id) }))
-        let server = await NodeServer(configuration: configuration, client: database.service, appender: database.appender(node: "qingdao", clock: clock))
+        configuration.requestDeadline = requestDeadline
+        let server = await NodeServer(configuration: configuration, client: client ?? database.service,
+                                      appender: database.appender(node: "qingdao", clock: clock))
         let application = Application(router: server.router())
         try await application.test(.router) { client in
             try await body(NodeHarness(database: database, server: server, client: client))
