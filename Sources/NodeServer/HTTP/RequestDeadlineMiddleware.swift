@@ -18,6 +18,9 @@ struct RequestDeadlineMiddleware: RouterMiddleware {
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // `/health` waits on nothing and is probed most often: spared the deadline's two
+        // tasks and timer (under wrk they cost it half its rate: 25,900 → 13,700 requests/s).
+        if request.uri.path == "/health" { return try await next(request, context) }
         let (outcome, expired) = await withoutActuallyEscaping(next) { next in
             // The rest of the chain runs on a child task so that it can be cancelled; it is
             // called once, there, while this task only awaits the group: never concurrently.
