@@ -79,6 +79,32 @@ struct InboxTests {
         }
     }
 
+    @Test func theInboxOpensTheNamesSealedBoxItKeepsOrElseTheApplicationInTheLog() async throws {
+        try await H.run { node in
+            let cases = try await Self.populate(node, count: 2, unassessed: 1)
+            try await node.project()
+            // The inbox keeps the name's box (ciphertext), one per case, never the name.
+            #expect(try await node.database.count("SELECT count(*) FROM projections.inbox_cases WHERE applicant_box IS NOT NULL") == 3)
+            #expect(try await Self.allPages(node, H.licang, query: "", limit: 50).map { $0["applicant"] } == Array(repeating: "张*", count: 3))
+
+            // A row projected before the inbox kept boxes: the name is read from the log instead, the same.
+            _ = try await node.database.count("""
+                WITH cleared AS (UPDATE projections.inbox_cases SET applicant_box = NULL WHERE case_id = '\(cases[0])' RETURNING 1) SELECT count(*) FROM cleared
+                """)
+            let mixed = try await Self.allPages(node, H.licang, query: "", limit: 50)
+            #expect(mixed.count == 3 && mixed.allSatisfy { $0["applicant"] == "张*" }, "\(mixed)")
+
+            // A box is bound to its case: moved onto another case's row it opens nothing there.
+            _ = try await node.database.count("""
+                WITH moved AS (UPDATE projections.inbox_cases SET applicant_box = (SELECT applicant_box FROM projections.inbox_cases WHERE case_id = '\(cases[2])')
+                                WHERE case_id = '\(cases[1])' RETURNING 1) SELECT count(*) FROM moved
+                """)
+            let moved = try await Self.allPages(node, H.licang, query: "", limit: 50)
+            #expect(moved.first { $0["caseId"]?.stringValue == cases[1] }?["applicant"] != "张*", "\(moved)")
+            #expect(moved.filter { $0["applicant"] == "张*" }.count == 2, "\(moved)")
+        }
+    }
+
     @Test func badInboxQueriesAreNamed() async throws {
         try await H.run { node in
             for (query, field) in [("kind=everything", "kind"), ("overdue=maybe", "overdue"), ("limit=0", "limit"), ("limit=x", "limit"), ("cursor=%%%", "cursor")] {

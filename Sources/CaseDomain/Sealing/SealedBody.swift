@@ -95,12 +95,25 @@ public enum SealedBody {
             }
             return values.isEmpty ? nil : values
         case Self.schemaVersion:
-            guard let entry = body[member]?.arrayValue?.first(where: { $0["field"]?.stringValue == field.rawValue }),
-                  let box = entry["box"]?.stringValue else { return nil }
-            return openBox(box, keys.keys(for: field), associatedData(record, type, field))
+            guard let box = box(of: field, in: body, schemaVersion: schemaVersion) else { return nil }
+            return values(inBox: box, of: field, type: type, record: record, keys: keys)
         default:
             return nil
         }
+    }
+
+    /// The sealed box of one personal `field` in a stored body (base64, as recorded):
+    /// ciphertext, which a projection may keep so that a list opens it without the event.
+    /// `nil` for a body in plain text or one that seals no such field.
+    public static func box(of field: PersonalField, in body: JSONValue, schemaVersion: Int) -> String? {
+        guard schemaVersion == Self.schemaVersion else { return nil }
+        return body[member]?.arrayValue?.first(where: { $0["field"]?.stringValue == field.rawValue })?["box"]?.stringValue
+    }
+
+    /// The plain values (by dotted path) in a ``box(of:in:schemaVersion:)`` of `field` of an
+    /// event of `type` of `record`, where `keys` open it.
+    public static func values(inBox box: String, of field: PersonalField, type: String, record: String, keys: RecordKeys) -> [String: JSONValue]? {
+        openBox(box, keys.keys(for: field), associatedData(record, type, field))
     }
 
     /// The fields of `type` that `body` holds in plain text.

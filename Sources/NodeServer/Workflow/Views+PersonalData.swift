@@ -96,9 +96,23 @@ extension Views {
         return names
     }
 
-    /// `page` with each item's applicant name masked where this node opens it.
+    /// `page` with each item's applicant name masked where this node opens it: from the
+    /// sealed box the inbox keeps, or, for a row without one (projected before the inbox kept
+    /// boxes, or of a plain-text application), from the case's application in the log.
     func withApplicants(_ page: InboxQuery.Page) async throws -> InboxQuery.Page {
-        let names = try await maskedApplicants(of: Set(page.items.map(\.caseId)))
+        let cases = Set(page.items.map(\.caseId))
+        let boxed = cases.filter { page.nameBoxes[$0] != nil }
+        let keys = try await keys.keys(for: Array(boxed))
+        var names: [String: String] = [:]
+        for caseID in boxed {
+            guard let box = page.nameBoxes[caseID],
+                  case .string(let name)? = SealedBody.values(inBox: box, of: .name, type: "ApplicationSubmitted", record: caseID,
+                                                              keys: keys[caseID] ?? .none)?["applicant.name"],
+                  !name.isEmpty else { continue }
+            names[caseID] = PersonalData.maskName(name)
+        }
+        let unboxed = cases.subtracting(boxed)
+        if !unboxed.isEmpty { names.merge(try await maskedApplicants(of: unboxed)) { opened, _ in opened } }
         var page = page
         for index in page.items.indices {
             page.items[index].applicant = names[page.items[index].caseId] ?? page.items[index].applicant

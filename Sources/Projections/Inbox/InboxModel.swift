@@ -11,6 +11,8 @@ struct InboxModel: Sendable, Equatable {
         var urgent: Bool
         var number: String?
         var owner: String
+        /// The sealed box of the applicant's name (``SealedBody/box(of:in:schemaVersion:)``).
+        var applicantBox: String?
     }
 
     struct InvestigationRequest: Sendable, Equatable {
@@ -57,7 +59,11 @@ struct InboxModel: Sendable, Equatable {
 
     mutating func apply(_ event: ProjectedEvent) {
         switch event.domain {
-        case .caseEvent(let caseID, let caseEvent)?: apply(caseEvent, case: caseID, at: event.envelope.recordedAt)
+        case .caseEvent(let caseID, let caseEvent)?:
+            apply(caseEvent, case: caseID, at: event.envelope.recordedAt)
+            if case .applicationSubmitted = caseEvent {
+                cases[caseID]?.applicantBox = SealedBody.box(of: .name, in: event.envelope.body, schemaVersion: event.envelope.schemaVersion)
+            }
         case .investigation(let id, let investigationEvent)?: apply(investigationEvent, investigation: id, at: event.envelope.recordedAt)
         case .certificate?, nil: return
         }

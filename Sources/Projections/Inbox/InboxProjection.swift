@@ -55,11 +55,11 @@ private struct InboxTables {
     func cases(_ ids: [String]) async throws -> [String: InboxModel.Case] {
         guard !ids.isEmpty else { return [:] }
         let rows = try await connection.query("""
-            SELECT case_id, applicant, id_number, urgent, number, owner FROM inbox_cases WHERE case_id = ANY(\(ids))
+            SELECT case_id, applicant, id_number, urgent, number, owner, applicant_box FROM inbox_cases WHERE case_id = ANY(\(ids))
             """, logger: logger)
         var cases: [String: InboxModel.Case] = [:]
-        for try await (id, applicant, idNumber, urgent, number, owner) in rows.decode((String, String, String, Bool, String?, String).self) {
-            cases[id] = .init(applicant: applicant, idNumber: idNumber, urgent: urgent, number: number, owner: owner)
+        for try await (id, applicant, idNumber, urgent, number, owner, box) in rows.decode((String, String, String, Bool, String?, String, String?).self) {
+            cases[id] = .init(applicant: applicant, idNumber: idNumber, urgent: urgent, number: number, owner: owner, applicantBox: box)
         }
         return cases
     }
@@ -110,11 +110,12 @@ private struct InboxTables {
         let cases = model.cases.sorted { $0.key < $1.key }
         if !cases.isEmpty {
             _ = try await connection.query("""
-                INSERT INTO inbox_cases (case_id, applicant, id_number, urgent, number, owner)
-                SELECT id, applicant, id_number, urgent, nullif(number, ''), owner
+                INSERT INTO inbox_cases (case_id, applicant, id_number, urgent, number, owner, applicant_box)
+                SELECT id, applicant, id_number, urgent, nullif(number, ''), owner, nullif(box, '')
                   FROM unnest(\(cases.map(\.key)), \(cases.map(\.value.applicant)), \(cases.map(\.value.idNumber)),
-                              \(cases.map(\.value.urgent)), \(cases.map { $0.value.number ?? "" }), \(cases.map(\.value.owner)))
-                       AS c(id, applicant, id_number, urgent, number, owner)
+                              \(cases.map(\.value.urgent)), \(cases.map { $0.value.number ?? "" }), \(cases.map(\.value.owner)),
+                              \(cases.map { $0.value.applicantBox ?? "" }))
+                       AS c(id, applicant, id_number, urgent, number, owner, box)
                 """, logger: logger)
         }
         let requests = model.investigations.sorted { $0.key < $1.key }

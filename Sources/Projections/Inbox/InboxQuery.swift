@@ -26,6 +26,13 @@ public struct InboxQuery: Sendable {
     public struct Page: Sendable, Encodable {
         public var items: [Item]
         public var nextCursor: String?
+        /// By case id, the sealed box of the applicant's name, where the inbox keeps it: for
+        /// the node to open with its keys (never part of the answer).
+        public var nameBoxes: [String: String] = [:]
+
+        private enum CodingKeys: String, CodingKey {
+            case items, nextCursor
+        }
     }
 
     /// Where a page starts: after this item in the inbox's order.
@@ -81,15 +88,17 @@ public struct InboxQuery: Sendable {
         var items: [Item] = []
         var last: Cursor?
         var more = false
-        for try await (itemID, kind, caseID, investigationID, number, applicant, fromCentre, received, due, urgent) in rows {
+        var nameBoxes: [String: String] = [:]
+        for try await (itemID, kind, caseID, investigationID, number, applicant, fromCentre, received, due, urgent, nameBox) in rows {
             guard items.count < limit else { more = true; break }
             items.append(Item(kind: kind, caseId: caseID, investigationId: investigationID, number: number, applicant: applicant,
                               fromCentre: fromCentre, receivedAt: Timestamp(millisecondsSinceEpoch: received),
                               dueAt: due.map(Timestamp.init(millisecondsSinceEpoch:)), overdue: due.map { $0 < nowMillis } ?? false,
                               urgent: urgent))
             last = Cursor(due: due ?? undated, itemID: itemID)
+            nameBoxes[caseID] = nameBox
         }
-        return Page(items: items, nextCursor: more ? last?.text : nil)
+        return Page(items: items, nextCursor: more ? last?.text : nil, nameBoxes: nameBoxes)
     }
 
     /// The query of one page (``page(centre:kind:overdue:limit:after:now:)``): `limit + 1`
@@ -115,7 +124,8 @@ public struct InboxQuery: Sendable {
     static func pageSQL(filters: String) -> String {
         """
         SELECT item_id, kind, case_id, investigation_id, number, applicant, from_centre,
-               (extract(epoch FROM received_at) * 1000)::bigint, (extract(epoch FROM due_at) * 1000)::bigint, urgent
+               (extract(epoch FROM received_at) * 1000)::bigint, (extract(epoch FROM due_at) * 1000)::bigint, urgent,
+               (SELECT c.applicant_box FROM projections.inbox_cases c WHERE c.case_id = inbox_items.case_id)
           FROM projections.inbox_items
          WHERE centre = $1\(filters)
            AND (coalesce(due_at, 'infinity'::timestamptz), item_id) > ($2::timestamptz, $3)
@@ -139,7 +149,7 @@ public struct InboxQuery: Sendable {
     }
 
     /// One inbox row as the page's query returns it.
-    typealias ItemRow = (String, String, String, String?, String?, String, String?, Int64, Int64?, Bool)
+    typealias ItemRow = (String, String, String, String?, String?, String, String?, Int64, Int64?, Bool, String?)
 
     /// A page without a kind or overdue filter, as a prepared statement.
     struct UnfilteredPage: PostgresPreparedStatement {
