@@ -87,13 +87,20 @@ public struct Projector: Sendable {
     /// see every committed event (what its reader has just written, say); when they are more
     /// than `limit` events behind, that is not done inside a request: ``ProjectionBehind``.
     public func catchUpForRead(limit: Int64) async throws {
-        let head = try await reader.headPosition()
-        let position = try await checkpoint()
+        let (head, position) = try await headAndCheckpoint()
         guard head > position else { return }
         guard head - position <= limit else {
             throw ProjectionBehind(projection: projections.map(\.name).joined(separator: ", "), events: head - position)
         }
         try await catchUp(to: head)
+    }
+
+    /// The log's head and ``checkpoint()``: for one live projection (what a read catches
+    /// up) in one prepared statement, a round trip less on every read that catches up.
+    private func headAndCheckpoint() async throws -> (head: Int64, checkpoint: Int64) {
+        guard schema == .live, projections.count == 1 else { return (try await reader.headPosition(), try await checkpoint()) }
+        for try await both in try await client.execute(LiveHeadAndCheckpoint(projection: projections[0].name), logger: logger) { return both }
+        return (0, 0)
     }
 
     /// A batch as read and parsed: its accepted events and the position of its last event
@@ -211,4 +218,22 @@ public struct ProjectionBehind: Error, CustomStringConvertible {
     public var description: String {
         "the \(projection) projection is \(events) events behind the log while the projector catches up: try again shortly"
     }
+}
+
+/// The log's head and one live projection's checkpoint (0 before its first batch).
+struct LiveHeadAndCheckpoint: PostgresPreparedStatement {
+    static let sql = """
+        SELECT (SELECT coalesce(max(global_position), 0) FROM events),
+               coalesce((SELECT position FROM projections.checkpoints WHERE projection = $1), 0)
+        """
+    typealias Row = (Int64, Int64)
+    let projection: String
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        bindings.append(projection)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
