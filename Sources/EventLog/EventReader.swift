@@ -17,23 +17,23 @@ public struct EventReader: Sendable {
     /// The accepted events of `stream` from `version` on, in stream order (quarantined events
     /// are not part of a stream).
     public func readStream(_ stream: String, fromVersion version: Int64 = 1) async throws -> [RecordedEvent] {
-        try await Self.decode(try await client.execute(PreparedReads.StreamEvents(stream: stream, fromVersion: version), logger: logger))
+        try Self.decode(try await client.rows(of: PreparedReads.StreamEvents(stream: stream, fromVersion: version), logger: logger))
     }
 
     /// At most `limit` events after `position`, in global order.
     public func readBatch(after position: Int64, limit: Int) async throws -> [RecordedEvent] {
-        try await Self.decode(try await client.execute(PreparedReads.Batch(after: position, limit: Int64(limit)), logger: logger))
+        try Self.decode(try await client.rows(of: PreparedReads.Batch(after: position, limit: Int64(limit)), logger: logger))
     }
 
     /// The accepted events of `streams`, in global order (a case's timeline: its stream and
     /// its investigation requests').
     public func events(ofStreams streams: [String]) async throws -> [RecordedEvent] {
-        try await Self.decode(try await client.execute(PreparedReads.EventsOfStreams(streams: streams), logger: logger))
+        try Self.decode(try await client.rows(of: PreparedReads.EventsOfStreams(streams: streams), logger: logger))
     }
 
     /// The first event of each of `streams` (a case's application), where the log holds one.
     public func firstEvents(ofStreams streams: [String]) async throws -> [RecordedEvent] {
-        try await Self.decode(try await client.execute(PreparedReads.FirstEvents(streams: streams), logger: logger))
+        try Self.decode(try await client.rows(of: PreparedReads.FirstEvents(streams: streams), logger: logger))
     }
 
     /// Every event after `position` as it stands now, fetched `batchSize` at a time, so
@@ -52,8 +52,7 @@ public struct EventReader: Sendable {
 
     /// The version `stream` is at: its number of accepted events (0 when it does not exist).
     public func streamVersion(_ stream: String) async throws -> Int64 {
-        for try await version in try await client.execute(PreparedReads.StreamVersion(stream: stream), logger: logger) { return version }
-        return 0
+        try await client.rows(of: PreparedReads.StreamVersion(stream: stream), logger: logger).first ?? 0
     }
 
     /// The streams whose first event is of `type` with the top-level body field `field`
@@ -142,19 +141,20 @@ public struct EventReader: Sendable {
 
     /// The highest global position in the log (0 when empty).
     public func headPosition() async throws -> Int64 {
-        for try await head in try await client.execute(PreparedReads.HeadPosition(), logger: logger) { return head }
-        return 0
+        try await client.rows(of: PreparedReads.HeadPosition(), logger: logger).first ?? 0
     }
 
     /// Rows of `envelope, hash, signature, global_position, received_at, quarantine_reason` as events.
     public static func decode(_ rows: PostgresRowSequence) async throws -> [RecordedEvent] {
-        try await decode(rows.decode(StoredEventRow.self))
+        var stored: [StoredEventRow] = []
+        for try await row in rows.decode(StoredEventRow.self) { stored.append(row) }
+        return try decode(stored)
     }
 
     /// Stored rows, decoded already into their columns, as events.
-    static func decode<Rows: AsyncSequence>(_ rows: Rows) async throws -> [RecordedEvent] where Rows.Element == StoredEventRow {
+    static func decode(_ rows: [StoredEventRow]) throws -> [RecordedEvent] {
         var events: [RecordedEvent] = []
-        for try await (envelope, hash, signature, position, receivedAt, reason) in rows {
+        for (envelope, hash, signature, position, receivedAt, reason) in rows {
             guard let eventHash = EventHash(bytes: Array(buffer: hash)) else {
                 throw StoredEventError(position: position, reason: "hash column is not 32 bytes")
             }

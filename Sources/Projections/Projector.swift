@@ -99,8 +99,7 @@ public struct Projector: Sendable {
     /// up) in one prepared statement, a round trip less on every read that catches up.
     private func headAndCheckpoint() async throws -> (head: Int64, checkpoint: Int64) {
         guard schema == .live, projections.count == 1 else { return (try await reader.headPosition(), try await checkpoint()) }
-        for try await both in try await client.execute(LiveHeadAndCheckpoint(projection: projections[0].name), logger: logger) { return both }
-        return (0, 0)
+        return try await client.rows(of: LiveHeadAndCheckpoint(projection: projections[0].name), logger: logger).first ?? (0, 0)
     }
 
     /// A batch as read and parsed: its accepted events and the position of its last event

@@ -39,7 +39,7 @@ public struct RecordKeyStore: Sendable {
     public func keys(for records: [String]) async throws -> [String: RecordKeys] {
         guard !records.isEmpty else { return [:] }
         var keys: [String: RecordKeys] = [:]
-        for try await (record, field, bytes) in try await client.execute(HeldKeys(records: records, node: node.rawValue), logger: logger) {
+        for (record, field, bytes) in try await client.rows(of: HeldKeys(records: records, node: node.rawValue), logger: logger) {
             let key = SymmetricKey(data: Array(bytes.readableBytesView))
             if field == "*" {
                 keys[record, default: .none].add(recordKey: key)
@@ -93,43 +93,6 @@ extension RecordKeyStore {
 
     /// Whether `record` was erased on this node.
     public func isErased(_ record: String) async throws -> Bool {
-        for try await _ in try await client.execute(ErasedRecord(record: record), logger: logger) { return true }
-        return false
+        !(try await client.rows(of: ErasedRecord(record: record), logger: logger)).isEmpty
     }
-}
-
-/// The keys this node holds for some records, its own first: read on every request that
-/// shows or seals personal data, so a prepared statement (parsed and planned once per
-/// connection).
-struct HeldKeys: PostgresPreparedStatement {
-    static let sql = """
-        SELECT record_id, field, key FROM record_keys WHERE record_id = ANY($1::text[]) ORDER BY record_id, (granted_by = $2) DESC, received_at
-        """
-    typealias Row = (String, String, ByteBuffer)
-    let records: [String]
-    let node: String
-
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings()
-        bindings.append(records)
-        bindings.append(node)
-        return bindings
-    }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
-}
-
-/// Whether a record was erased on this node (a row, or none).
-struct ErasedRecord: PostgresPreparedStatement {
-    static let sql = "SELECT 1 FROM erased_records WHERE record_id = $1"
-    typealias Row = Int32
-    let record: String
-
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings()
-        bindings.append(record)
-        return bindings
-    }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int32.self) }
 }

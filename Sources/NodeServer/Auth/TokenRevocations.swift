@@ -55,8 +55,7 @@ public struct TokenRevocations: Sendable {
     /// Whether the token `claims` describes has been revoked (one look-up by primary key each).
     func isRevoked(_ claims: StaffClaims) async throws -> Bool {
         let check = RevocationCheck(jti: claims.jti.value, centre: claims.centre.rawValue, staff: claims.staff, issuedAt: claims.iat.value)
-        for try await revoked in try await client.execute(check, logger: logger) { return revoked }
-        return true
+        return try await client.rows(of: check, logger: logger).first ?? true
     }
 
     private func count(_ query: PostgresQuery) async throws -> Int {

@@ -65,11 +65,11 @@ public struct CaseRecords: Sendable {
 
     private func read(_ caseID: String) async throws -> CaseRecord? {
         var found: CaseRecord?
-        for try await (id, state, application, participants) in try await client.execute(CaseViewRow(caseID: caseID), logger: logger) {
+        for (id, state, application, participants) in try await client.rows(of: CaseViewRow(caseID: caseID), logger: logger) {
             found = try CaseViewTables.caseRecord(id: id, state: state, application: application, participants: participants)
         }
         guard var record = found else { return nil }
-        for try await (id, position, state) in try await client.execute(CaseInvestigationRows(caseID: caseID), logger: logger) {
+        for (id, position, state) in try await client.rows(of: CaseInvestigationRows(caseID: caseID), logger: logger) {
             record.investigations.append(.init(investigationID: id, caseID: caseID, firstPosition: position,
                                                state: try CaseViewTables.decode(Investigation.State.self, state)))
         }

@@ -77,19 +77,20 @@ public struct InboxQuery: Sendable {
                      limit: Int, after cursor: Cursor? = nil, now: Timestamp) async throws -> Page {
         let undated = Int64.max
         let nowMillis = now.millisecondsSinceEpoch
-        let rows: any AsyncSequence<ItemRow, any Error>
+        var rows: [ItemRow] = []
         if kind == nil, overdue == nil {
             // The page staff ask for most (every kind, overdue or not): prepared once per connection.
-            rows = try await client.execute(UnfilteredPage(centre: centre, after: cursor, limit: limit), logger: logger)
+            rows = try await client.rows(of: UnfilteredPage(centre: centre, after: cursor, limit: limit), logger: logger)
         } else {
-            rows = try await client.query(Self.statement(centre: centre, kind: kind, overdue: overdue, limit: limit, after: cursor, now: now),
-                                          logger: logger).decode(ItemRow.self)
+            let filtered = try await client.query(Self.statement(centre: centre, kind: kind, overdue: overdue, limit: limit, after: cursor, now: now),
+                                                  logger: logger)
+            for try await row in filtered.decode(ItemRow.self) { rows.append(row) }
         }
         var items: [Item] = []
         var last: Cursor?
         var more = false
         var nameBoxes: [String: String] = [:]
-        for try await (itemID, kind, caseID, investigationID, number, applicant, fromCentre, received, due, urgent, nameBox) in rows {
+        for (itemID, kind, caseID, investigationID, number, applicant, fromCentre, received, due, urgent, nameBox) in rows {
             guard items.count < limit else { more = true; break }
             items.append(Item(kind: kind, caseId: caseID, investigationId: investigationID, number: number, applicant: applicant,
                               fromCentre: fromCentre, receivedAt: Timestamp(millisecondsSinceEpoch: received),
