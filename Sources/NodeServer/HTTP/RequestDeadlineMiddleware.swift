@@ -1,11 +1,12 @@
 import Hummingbird
 import Logging
 
-/// Bounds how long a request may take before it is answered: past `limit` its handler is
-/// cancelled, which ends any wait for a database connection (a lease queued in the pool is
-/// cancellable), and the request is answered 503 instead of never. A handler that finishes
-/// its work although cancelled (a commit already under way is not interrupted) still
-/// gives its own answer, late: what it did is never reported as not done.
+/// Bounds how long a request waits before it is answered: past `limit` its handler is
+/// cancelled, which ends a wait for a database connection (a lease queued in the pool is
+/// cancellable), and the request is answered 503 instead of never. A query already running
+/// is not interrupted (PostgresNIO does not cancel one), so a handler waits for it; one that
+/// finishes its work although cancelled (a commit already under way) gives its own answer,
+/// late, and a refusal it reaches stays that refusal: what it did is never reported as not done.
 struct RequestDeadlineMiddleware: RouterMiddleware {
     typealias Context = NodeRequestContext
 
@@ -14,7 +15,11 @@ struct RequestDeadlineMiddleware: RouterMiddleware {
     private enum Outcome: Sendable {
         case answered(Response)
         case failed(any Error)
+        /// The deadline passed.
         case expired
+        /// The timer was stopped before the deadline (the handler answered, or the request's
+        /// own task was cancelled): the handler's outcome decides.
+        case timerStopped
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -30,20 +35,25 @@ struct RequestDeadlineMiddleware: RouterMiddleware {
                     do { return .answered(try await handler(request, context)) } catch { return .failed(error) }
                 }
                 group.addTask { [limit] in
-                    do { try await Task.sleep(for: limit) } catch { return .failed(error) }
+                    do { try await Task.sleep(for: limit) } catch { return .timerStopped }
                     return .expired
                 }
                 var expired = false
+                var handled = Outcome.timerStopped
                 while let outcome = await group.next() {
-                    guard case .expired = outcome else {
+                    switch outcome {
+                    case .expired:
+                        // The handler is told to stop; its own outcome is still awaited.
+                        expired = true
                         group.cancelAll()
-                        return (outcome, expired)
+                    case .timerStopped:
+                        continue
+                    case .answered, .failed:
+                        handled = outcome
+                        group.cancelAll()
                     }
-                    // The handler is told to stop; its own outcome is still awaited.
-                    expired = true
-                    group.cancelAll()
                 }
-                return (Outcome.expired, expired)
+                return (handled, expired)
             }
         }
         switch outcome {
@@ -52,7 +62,7 @@ struct RequestDeadlineMiddleware: RouterMiddleware {
                 context.logger.warning("request answered after its deadline", metadata: ["limit": "\(limit)", "route": "\(context.endpointPath ?? "unmatched")"])
             }
             return response
-        case .failed(let error) where expired:
+        case .failed(let error) where expired && !Self.isRefusal(error):
             context.logger.warning("request cancelled at its deadline", metadata: [
                 "limit": "\(limit)", "route": "\(context.endpointPath ?? "unmatched")", "error": "\(String(reflecting: error))",
             ])
@@ -62,8 +72,15 @@ struct RequestDeadlineMiddleware: RouterMiddleware {
             throw Problem(.unavailable, "the node stopped the request after \(limit): the database is busy or unreachable; \(retry)")
         case .failed(let error):
             throw error
-        case .expired:
-            throw Problem(.unavailable, "the node could not answer within \(limit)")
+        case .expired, .timerStopped:
+            throw Problem(.internalError, "the request's handler gave no outcome")
         }
+    }
+
+    /// A refusal the handler reached on its own (a conflict, a bad value, a missing right):
+    /// the answer, even after the deadline. An unavailable database is what the deadline reports.
+    private static func isRefusal(_ error: any Error) -> Bool {
+        guard let problem = error as? Problem else { return false }
+        return problem.kind != .unavailable
     }
 }
