@@ -8,3 +8,11 @@
 ALTER TABLE projections.inbox_cases ADD COLUMN applicant_box text;
 COMMENT ON COLUMN projections.inbox_cases.applicant_box IS
     'The sealed box of the application''s applicant name (base64, as in the event body); NULL for plain-text applications.';
+
+-- Rows projected before this column have no box, and a rebuild would fill them in: the inbox
+-- starts again from the log, so that the live projection is what a replay builds (invariant 7).
+-- The node's projector rebuilds it when it starts; until it has caught up a centre's inbox
+-- shows the items applied so far.
+TRUNCATE projections.inbox_items, projections.inbox_cases, projections.inbox_investigations;
+DELETE FROM projections.parked_events WHERE projection = 'inbox';
+DELETE FROM projections.checkpoints WHERE projection = 'inbox';
