@@ -84,7 +84,9 @@ bodies = {
  "advance-aid": versioned(["reason"], reason=long()),
  "transfer": versioned(["toCentre", "reason"], toCentre=centre, reason=long(), legalBasis={**long(), "description": "the legal obligation the transfer shares personal data under, when the applicant did not consent"}),
  "transfer/accept": versioned(),
- "transfer/return": versioned(["reason"], reason=long()),
+ "transfer/return": versioned(["reason"], reason=long(), reasonCode={"type": "string", "enum": ["wrong-jurisdiction", "conflict-of-interest", "not-eligible-locally", "duplicate", "other"],
+                                                                   "description": "why it is sent back, shown in the sender's inbox item; absent: other"}),
+ "transfer/cancel": versioned(["reason"], reason=long()),
  "decision": versioned(["granted", "reason"], granted=boolean, reason=long()),
  "objection": versioned(["reason"], reason=long()),
  "objection/ruling": versioned(["orderAid", "reason"], orderAid=boolean, reason=long()),
@@ -99,7 +101,8 @@ bodies = {
 summaries = {
  "assessment": "Assess eligibility and completeness at the owning centre", "materials": "Supply the missing materials; the decision clock starts",
  "withdrawal": "Deem the application withdrawn: materials overdue", "advance-aid": "Start aid before the decision (urgent cases only)",
- "transfer": "Transfer the case to another centre", "transfer/accept": "Accept a transfer (target centre only)", "transfer/return": "Return a transfer to its sender (target centre only)",
+ "transfer": "Transfer the case to another centre", "transfer/accept": "Accept a transfer (target centre only)", "transfer/return": "Return a transfer to its sender with a coded reason (target centre only)",
+ "transfer/cancel": "Cancel a pending transfer (sending centre only): recorded by the target's node, so a cancel and an accept never both win; the loser's 409 says which happened",
  "decision": "Grant (numbers the case) or deny aid", "objection": "Record the applicant's objection to a refusal (justice bureau: supervisor role)",
  "objection/ruling": "Uphold the refusal or order aid (justice bureau: supervisor role)", "lawyer": "Assign the case's lawyer", "lawyer/change": "Change the lawyer, with a reason",
  "originals-collected": "Record that the original application and certificate were collected", "close": "Close the case; the aided city's subsidy is determined",
@@ -160,7 +163,8 @@ paths["/v1/documents/{sha256}"] = {
     "responses": {"200": {"description": "the scan", "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}, **reads("404")}}}
 inbox_item = obj(["kind", "caseId", "applicant", "receivedAt", "overdue", "urgent"], {"kind": {"type": "string", "enum": ["review", "incoming-transfer", "decide", "assign-lawyer", "materials-pending", "incoming-investigation", "investigation-to-report", "investigation-findings", "returned-transfer"]},
   "caseId": string, "investigationId": {"type": ["string", "null"]}, "number": {"type": ["string", "null"]}, "applicant": {**string, "description": "masked, e.g. 张*"}, "fromCentre": {"type": ["string", "null"]},
-  "receivedAt": ts, "dueAt": {"type": ["string", "null"], "format": "date-time"}, "overdue": {**boolean, "description": "due before the node's clock says now"}, "urgent": boolean})
+  "receivedAt": ts, "dueAt": {"type": ["string", "null"], "format": "date-time"}, "overdue": {**boolean, "description": "due before the node's clock says now"}, "urgent": boolean,
+  "reasonCode": {"type": ["string", "null"], "description": "on a returned-transfer item: why the target sent it back"}})
 paths["/v1/inbox"] = {"get": {"operationId": "getInbox", "summary": "My centre's open work items, oldest due first (undated last)", "security": sec,
   "parameters": [{"name": "kind", "in": "query", "schema": inbox_item["properties"]["kind"]}, {"name": "overdue", "in": "query", "schema": {"type": "string", "enum": ["true", "false"]}},
                  {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}}, {"name": "cursor", "in": "query", "schema": {**string, "description": "nextCursor of the previous page"}}],
@@ -189,6 +193,9 @@ grant = obj(["recordId", "fields", "encapsulatedKey", "ciphertext"], {"recordId"
 paths["/v1/sync/key-grants"] = {"post": {"operationId": "syncKeyGrants", "summary": "Record keys sealed for this node (HPKE) by the node that involved it in a case (node-signed)", "security": nodesig,
   "requestBody": {"required": True, **jsonc(obj(["grants"], {"grants": {"type": "array", "items": grant, "maxItems": 100}}))},
   "responses": {"200": {"description": "stored, and why any was refused", **jsonc(obj(["stored", "refused"], {"stored": {"type": "integer"}, "refused": {"type": "array", "items": S()}}))}, **errs("400", "401", "413", "415", "422")}}}
+paths["/v1/sync/transfer-cancellations"] = {"post": {"operationId": "syncTransferCancellation", "summary": "Record a pending transfer's cancellation, asked by the sending centre's node (node-signed; the target's node alone writes the case while the transfer is pending)", "security": nodesig,
+  "requestBody": {"required": True, **jsonc(obj(["caseId", "expectedVersion", "reason", "centre", "staff"], {"caseId": string, "expectedVersion": integer, "reason": long(), "centre": centre, "staff": string}))},
+  "responses": {"200": {"description": "recorded; the case's new version", **jsonc(ref("CaseWritten"))}, **errs("400", "401", "403", "404", "409", "413", "415", "422", "503")}}}
 paths["/v1/sync/status"] = {"get": {"operationId": "syncStatus", "summary": "This node's version vector, its peers (last contact, lag, last error) and quarantine count (node-signed)", "security": nodesig,
   "responses": {"200": {"description": "the status", **jsonc(obj(["vector", "peers", "quarantined"], {"vector": vector, "peers": {"type": "array", "items": S()}, "quarantined": {"type": "integer"}}))}, **errs("401")}}}
 paths["/health"] = {"get": {"operationId": "health", "summary": "The process answers", "responses": {"200": {"description": "live", **jsonc(obj(["status", "node"], {"status": string, "node": string}))}}}}
@@ -220,7 +227,8 @@ for action, fields, summary in [("assessment", ["csrf", "expectedVersion", "elig
                                 ("transfer/accept", ["csrf", "expectedVersion"], "Accept a transfer (form)"),
                                 ("decision", ["csrf", "expectedVersion", "granted", "reason"], "Decide (form)"),
                                 ("transfer", ["csrf", "expectedVersion", "toCentre", "reason"], "Request a transfer (form)"),
-                                ("transfer/return", ["csrf", "expectedVersion", "reason"], "Return a transfer (form)"),
+                                ("transfer/return", ["csrf", "expectedVersion", "reasonCode", "reason"], "Return a transfer (form)"),
+                                ("transfer/cancel", ["csrf", "expectedVersion", "reason"], "Cancel a pending transfer (form)"),
                                 ("lawyer", ["csrf", "expectedVersion", "lawyer", "firm"], "Assign a lawyer (form)"),
                                 ("originals-collected", ["csrf", "expectedVersion"], "Record the originals collected (form)"),
                                 ("close", ["csrf", "expectedVersion", "outcome", "recoveredAmount"], "Close the case (form)"),

@@ -143,6 +143,13 @@ public struct NodeServer: Sendable {
                    encryptionKey: NodeEncryptionKey(derivedFrom: configuration.signingKey),
                    checkpoints: checkpointStore).add(to: syncAPI)
         let staffAPI = router.group("v1").add(middleware: StaffAuthentication(access: staffAccess, centres: configuration.centres))
+        let cancellation = TransferCancellation(
+            workflow: workflow, servedCentres: configuration.centres,
+            peers: syncWorker == nil ? nil : PeerClient(federation: configuration.federation, key: configuration.signingKey, tls: configuration.tls),
+            syncWorker: syncWorker)
+        let transferCancelRoutes = TransferCancelRoutes(cancellation: cancellation)
+        transferCancelRoutes.addNodeRoute(to: syncAPI)
+        transferCancelRoutes.addStaffRoute(to: staffAPI)
         CaseRoutes(workflow: workflow, views: views).add(to: staffAPI)
         InvestigationRoutes(workflow: workflow, views: views).add(to: staffAPI)
         CertificateRoutes(workflow: workflow, views: views, policies: policies).add(to: staffAPI)
@@ -150,7 +157,8 @@ public struct NodeServer: Sendable {
                        accessLog: views.accessLog,
                        peers: syncWorker == nil ? nil : PeerClient(federation: configuration.federation, key: configuration.signingKey, tls: configuration.tls)).add(to: staffAPI)
         InboxRoutes(inbox: InboxQuery(client: client), views: views, clock: configuration.clock).add(to: staffAPI)
-        StaffPages(access: staffAccess, centres: configuration.centres, federationCentres: allCentres, workflow: workflow, views: views,
+        StaffPages(access: staffAccess, centres: configuration.centres, federationCentres: allCentres, workflow: workflow,
+                   cancellation: cancellation, views: views,
                    inbox: InboxQuery(client: client), statistics: StatisticsQuery(client: client), clock: configuration.clock).add(to: router)
         AccessLogRoutes(views: views).add(to: staffAPI)
         StatisticsRoutes(statistics: StatisticsQuery(client: client), clock: configuration.clock).add(to: staffAPI)

@@ -71,8 +71,33 @@ struct CaseLifecycleTests {
         #expect(throws: CommandError.invalidTransition(command: "decide", phase: "transfer-pending")) {
             try CaseLifecycle.decide(.decide(granted: true, reason: "x"), on: state, context: Self.context(Self.wulian, number: "N"))
         }
-        state = try Self.apply(.returnTransfer(reason: "不属本中心管辖"), state, Self.context(Self.licang))
+        state = try Self.apply(.returnTransfer(code: .wrongJurisdiction, reason: "不属本中心管辖"), state, Self.context(Self.licang))
         #expect(state.phase == .readyForDecision && state.owner == Self.wulian, "a returned case goes back to the sender, who may transfer again")
+    }
+
+    @Test func onlyTheSenderCancelsAPendingTransferAndTheTargetsNodeRecordsIt() throws {
+        var state = try Self.apply(Self.submit, CaseState(), Self.context(Self.wulian))
+        state = try Self.apply(.assess(eligible: true, reason: "ok", missing: []), state, Self.context(Self.wulian))
+        state = try Self.apply(.requestTransfer(to: Self.licang, reason: "jurisdiction"), state, Self.context(Self.wulian))
+        let sender = Actor(centre: Self.wulian, staff: "staff-1")
+        for requester in [Actor(centre: Self.licang, staff: "s"), Actor(centre: Self.huancui, staff: "s"), Actor.system] {
+            #expect(throws: CommandError.self, "\(requester) must not cancel Wulian's transfer") {
+                try CaseLifecycle.decide(.cancelTransfer(reason: "r", requestedBy: requester), on: state, context: Self.context(nil))
+            }
+        }
+        #expect(throws: CommandError.self, "a staff member records no cancellation himself: the target's node does") {
+            try CaseLifecycle.decide(.cancelTransfer(reason: "r", requestedBy: sender), on: state, context: Self.context(Self.wulian))
+        }
+        let events = try CaseLifecycle.decide(.cancelTransfer(reason: "误转", requestedBy: sender), on: state, context: Self.context(nil))
+        guard case .transferCancelled(let cancelled)? = events.first, events.count == 1 else { Issue.record("\(events)"); return }
+        #expect(cancelled.centre == Self.wulian && cancelled.staff == "staff-1" && cancelled.reason == "误转")
+        state = events.reduce(state, CaseLifecycle.evolve)
+        #expect(state.phase == .readyForDecision && state.owner == Self.wulian && state.transferTarget == nil)
+        #expect(state.writingNode == Self.wulian.node, "the sender's node writes the case again")
+        #expect(events[0].transferAnswer == "cancelled by the sending centre rizhao-wulian")
+        #expect(throws: CommandError.invalidTransition(command: "cancel-transfer", phase: "ready-for-decision")) {
+            try CaseLifecycle.decide(.cancelTransfer(reason: "r", requestedBy: sender), on: state, context: Self.context(nil))
+        }
     }
 
     @Test func commandsOutOfTurnAreRefusedNamingPhaseAndCommand() {
@@ -180,7 +205,7 @@ struct CaseLifecycleTests {
         let commands: [CaseCommand] = [
             Self.submit, Self.urgentSubmit, .assess(eligible: true, reason: "ok", missing: []), .assess(eligible: true, reason: "ok", missing: ["x"]),
             .supplyMaterials(documents: [Self.form]), .requestTransfer(to: Self.licang, reason: "r"), .acceptTransfer,
-            .returnTransfer(reason: "r"), .decide(granted: true, reason: "ok"), .decide(granted: false, reason: "no"),
+            .returnTransfer(code: .other, reason: "r"), .decide(granted: true, reason: "ok"), .decide(granted: false, reason: "no"),
             .fileObjection(reason: "o"), .ruleOnObjection(orderAid: true, reason: "r"), .startAdvanceAid(reason: "开庭在即"),
             .assignLawyer(lawyer: "甲", firm: "所", chosenByApplicant: true), .collectOriginals, .close(outcome: "o", recoveredAmount: 1234),
         ]
@@ -215,7 +240,7 @@ struct CaseLifecycleTests {
             Self.submit, .assess(eligible: true, reason: "ok", missing: []), .assess(eligible: true, reason: "ok", missing: ["x"]),
             .assess(eligible: false, reason: "no", missing: []), .supplyMaterials(documents: [Self.form]), .deemWithdrawn,
             .requestTransfer(to: Self.licang, reason: "r"), .requestTransfer(to: Self.huancui, reason: "r"), .acceptTransfer,
-            .returnTransfer(reason: "r"), .decide(granted: true, reason: "ok"), .decide(granted: false, reason: "no"),
+            .returnTransfer(code: .other, reason: "r"), .decide(granted: true, reason: "ok"), .decide(granted: false, reason: "no"),
             .fileObjection(reason: "o"), .ruleOnObjection(orderAid: true, reason: "r"), .ruleOnObjection(orderAid: false, reason: "r"),
             .assignLawyer(lawyer: "甲", firm: "所", chosenByApplicant: true), .changeLawyer(lawyer: "乙", firm: "所", reason: "r"),
             .collectOriginals, .close(outcome: "o", recoveredAmount: 0), .archive, .recordFollowUp(satisfied: false, note: ""),

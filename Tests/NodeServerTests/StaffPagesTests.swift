@@ -139,6 +139,39 @@ struct StaffPagesTests {
         }
     }
 
+    /// The sender withdraws a transfer through its page, and the target returns the next
+    /// one with a coded reason that the sender's inbox item shows.
+    @Test func aTransferIsCancelledAndReturnedWithACodeThroughThePages() async throws {
+        try await H.run { node in
+            let created = try await node.expect(.created, .post, "/v1/cases", as: H.wulian, H.application())
+            let id = try #require(created["caseId"]?.stringValue)
+            try await node.expect(.ok, .post, "/v1/cases/\(id)/assessment", as: H.wulian, ["expectedVersion": 1, "eligible": true, "reason": "ok"])
+            try await node.expect(.ok, .post, "/v1/cases/\(id)/transfer", as: H.wulian, ["expectedVersion": 2, "toCentre": "qingdao-licang", "reason": "court"])
+            let wulian = try await Self.signIn(node, as: H.wulian)
+            var (_, html) = try await Self.page(node, "/cases/\(id)", cookie: wulian)
+            let cancelled = try await Self.post(node, "/cases/\(id)/transfer/cancel", cookie: wulian,
+                                                form: "csrf=\(try Self.csrf(in: html))&expectedVersion=3&reason=%E8%AF%AF%E8%BD%AC")
+            #expect(cancelled.status == .seeOther, "\(cancelled.json)")
+            #expect(try await node.expect(.ok, .get, "/v1/cases/\(id)", as: H.wulian)["phase"] == "ready-for-decision")
+
+            try await node.expect(.ok, .post, "/v1/cases/\(id)/transfer", as: H.wulian, ["expectedVersion": 4, "toCentre": "qingdao-licang", "reason": "court"])
+            let licang = try await Self.signIn(node, as: H.licang)
+            (_, html) = try await Self.page(node, "/cases/\(id)", cookie: licang)
+            #expect(html.contains("<option value=\"conflict-of-interest\">"), "the return form offers the codes")
+            let csrf = try Self.csrf(in: html)
+            let bogus = try await Self.post(node, "/cases/\(id)/transfer/return", cookie: licang, form: "csrf=\(csrf)&expectedVersion=5&reasonCode=nope&reason=x")
+            #expect(bogus.status == .unprocessableContent, "\(bogus.json)")
+            let returned = try await Self.post(node, "/cases/\(id)/transfer/return", cookie: licang,
+                                               form: "csrf=\(csrf)&expectedVersion=5&reasonCode=conflict-of-interest&reason=x")
+            #expect(returned.status == .seeOther, "\(returned.json)")
+            try await node.project()
+            let inbox = try await node.expect(.ok, .get, "/v1/inbox", as: H.wulian)
+            #expect(inbox["items"]?[0]?["kind"] == "returned-transfer" && inbox["items"]?[0]?["reasonCode"] == "conflict-of-interest", "\(inbox)")
+            (_, html) = try await Self.page(node, "/inbox", cookie: wulian)
+            #expect(html.contains("conflict-of-interest"), "the inbox page shows why it came back")
+        }
+    }
+
     /// Only the forms the state allows the signed-in centre are offered, and each one works:
     /// Wulian transfers, Licang accepts, decides and assigns a lawyer, all through pages.
     @Test func eachCentreIsOfferedTheFormsItsTurnAllows() async throws {
@@ -162,7 +195,7 @@ struct StaffPagesTests {
             #expect(try await Self.post(node, "/cases/\(id)/transfer", cookie: wulian,
                                         form: "csrf=\(csrf)&expectedVersion=2&toCentre=qingdao-licang&reason=court").status == .seeOther)
             (offered, _) = try await forms(wulian)
-            #expect(offered.isEmpty, "Wulian waits for Licang's answer: \(offered)")
+            #expect(offered == ["cancel-transfer"], "Wulian waits for Licang's answer, or withdraws the transfer: \(offered)")
 
             (offered, csrf) = try await forms(licang)
             #expect(offered == ["accept-transfer", "return-transfer"], "\(offered)")

@@ -10,7 +10,13 @@ public enum CaseCommand: Sendable, Hashable {
     /// A transfer shares the application: it needs the applicant's consent or `legalBasis`.
     case requestTransfer(to: CentreID, reason: String, legalBasis: String? = nil)
     case acceptTransfer
-    case returnTransfer(reason: String)
+    /// The receiving centre sends the case back, with a coded reason.
+    case returnTransfer(code: TransferReturnCode, reason: String)
+    /// The sending centre withdraws a transfer the target has not answered. Recorded by the
+    /// target's node (the stream's one writer while the transfer is pending) on the
+    /// request of `requestedBy`, a staff member of the sending centre; the context's actor
+    /// is then the system.
+    case cancelTransfer(reason: String, requestedBy: Actor)
     /// Grant or deny; a grant takes the case number the caller allotted (``CaseContext/allottedNumber``).
     case decide(granted: Bool, reason: String)
     case fileObjection(reason: String)
@@ -36,6 +42,7 @@ public enum CaseCommand: Sendable, Hashable {
         case .requestTransfer: "transfer"
         case .acceptTransfer: "accept-transfer"
         case .returnTransfer: "return-transfer"
+        case .cancelTransfer: "cancel-transfer"
         case .decide: "decide"
         case .fileObjection: "file-objection"
         case .ruleOnObjection: "rule-on-objection"

@@ -93,6 +93,7 @@ public enum CaseEvent: Sendable, Hashable {
     case transferRequested(TransferRequested)
     case transferAccepted(TransferAccepted)
     case transferReturned(TransferReturned)
+    case transferCancelled(TransferCancelled)
     case aidDecided(AidDecided)
     case objectionFiled(ObjectionFiled)
     case objectionRuled(ObjectionRuled)
@@ -157,6 +158,17 @@ public enum CaseEvent: Sendable, Hashable {
 
     public struct TransferReturned: Sendable, Hashable, Codable {
         public var centre: CentreID
+        /// `nil` in a return recorded before codes were asked (read as `other`).
+        public var reasonCode: TransferReturnCode?
+        public var reason: String
+    }
+
+    /// The sender withdrew the transfer before the target answered it; recorded by the
+    /// target's node, so `centre` and `staff` say who asked.
+    public struct TransferCancelled: Sendable, Hashable, Codable {
+        /// The sending centre, which keeps the case.
+        public var centre: CentreID
+        public var staff: String
         public var reason: String
     }
 
@@ -231,6 +243,7 @@ extension CaseEvent {
         case .transferRequested: "TransferRequested"
         case .transferAccepted: "TransferAccepted"
         case .transferReturned: "TransferReturned"
+        case .transferCancelled: "TransferCancelled"
         case .aidDecided: "AidDecided"
         case .objectionFiled: "ObjectionFiled"
         case .objectionRuled: "ObjectionRuled"
@@ -258,6 +271,7 @@ extension CaseEvent {
         case .transferRequested(let body): try CanonicalJSON.jsonValue(of: body)
         case .transferAccepted(let body): try CanonicalJSON.jsonValue(of: body)
         case .transferReturned(let body): try CanonicalJSON.jsonValue(of: body)
+        case .transferCancelled(let body): try CanonicalJSON.jsonValue(of: body)
         case .aidDecided(let body): try CanonicalJSON.jsonValue(of: body)
         case .objectionFiled(let body): try CanonicalJSON.jsonValue(of: body)
         case .objectionRuled(let body): try CanonicalJSON.jsonValue(of: body)
@@ -284,6 +298,7 @@ extension CaseEvent {
         case "TransferRequested": self = .transferRequested(try decode(TransferRequested.self))
         case "TransferAccepted": self = .transferAccepted(try decode(TransferAccepted.self))
         case "TransferReturned": self = .transferReturned(try decode(TransferReturned.self))
+        case "TransferCancelled": self = .transferCancelled(try decode(TransferCancelled.self))
         case "AidDecided": self = .aidDecided(try decode(AidDecided.self))
         case "ObjectionFiled": self = .objectionFiled(try decode(ObjectionFiled.self))
         case "ObjectionRuled": self = .objectionRuled(try decode(ObjectionRuled.self))

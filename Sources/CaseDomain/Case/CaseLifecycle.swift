@@ -110,12 +110,23 @@ public enum CaseLifecycle {
             guard let target = state.transferTarget, context.actor.centre == target else {
                 throw .forbidden(command: name, reason: "only the receiving centre \(state.transferTarget?.rawValue ?? "-") may answer the transfer")
             }
-            if case .returnTransfer(let reason) = command {
+            if case .returnTransfer(let code, let reason) = command {
                 try CommandError.requireText(reason, "reason")
-                return [.transferReturned(.init(centre: target, reason: reason))]
+                return [.transferReturned(.init(centre: target, reasonCode: code, reason: reason))]
             }
             let policy = try policy(of: target)
             return [.transferAccepted(.init(centre: target, decisionDueAt: policy.deadline(after: context.now, days: policy.decisionDays)))]
+
+        case .cancelTransfer(let reason, let requester):
+            try require(.transferPending)
+            guard let owner = state.owner, requester.centre == owner else {
+                throw .forbidden(command: name, reason: "only the sending centre \(state.owner?.rawValue ?? "-") may cancel the transfer")
+            }
+            guard context.actor.centre == nil else {
+                throw .forbidden(command: name, reason: "a cancellation is recorded by the receiving centre's node, on the sender's request")
+            }
+            try CommandError.requireText(reason, "reason")
+            return [.transferCancelled(.init(centre: owner, staff: requester.staff, reason: reason))]
 
         case .decide(let granted, let reason):
             try require(.readyForDecision)
@@ -244,7 +255,7 @@ public enum CaseLifecycle {
             next.owner = accepted.centre
             next.transferTarget = nil
             next.decisionDueAt = accepted.decisionDueAt
-        case .transferReturned:
+        case .transferReturned, .transferCancelled:
             next.phase = .readyForDecision
             next.transferTarget = nil
         case .aidDecided(let decision):

@@ -50,7 +50,7 @@ public enum PersonalPaths {
             Path("matter.summary", .summary), Path("hardship.promise.statement", .summary),
         ],
         "ApplicationAssessed": reason, "ApplicationWithdrawn": reason, "AdvanceAidStarted": reason,
-        "TransferRequested": reason, "TransferReturned": reason, "AidDecided": reason,
+        "TransferRequested": reason, "TransferReturned": reason, "TransferCancelled": reason, "AidDecided": reason,
         "ObjectionFiled": reason, "ObjectionRuled": reason, "LawyerChanged": reason,
         "CaseClosed": [Path("outcome", .notes)],
         "FollowUpRecorded": [Path("note", .notes)],

@@ -22,12 +22,13 @@ struct NodeAuthentication: RouterMiddleware {
     let receiver: NodeID
 
     /// Body limits of the sync routes: a pull names a version vector, a notification
-    /// nothing, key grants at most ``KeyGrantMessage/maximumGrants`` sealed keys; the other
-    /// routes are reads.
+    /// nothing, key grants at most ``KeyGrantMessage/maximumGrants`` sealed keys, a transfer's
+    /// cancellation one reason; the other routes are reads.
     static func bodyLimit(for path: String) -> Int {
         if path.hasSuffix("/pull") { return 64 * 1024 }
         if path.hasSuffix("/notify") { return 1024 }
         if path.hasSuffix("/key-grants") { return 256 * 1024 }
+        if path.hasSuffix("/transfer-cancellations") { return 64 * 1024 }
         return 0
     }
 

@@ -96,7 +96,7 @@ enum Language: String, Sendable {
         case received, due, overdue, urgent, next, noItems, phase, owner, intake, jurisdiction, lawyer, documents, name, mediaType
         case fingerprint, timeline, time, node, centre, staff, event, investigations, actions, expectedVersion, eligible, reason
         case assess, acceptTransfer, decide, granted, idNumber, holderName, check, status, issuingCity, validUntil, noCertificates, from, statistics
-        case requestTransfer, returnTransfer, firm, collectOriginals, close, outcome, recovered, archive
+        case requestTransfer, returnTransfer, cancelTransfer, reasonCode, firm, collectOriginals, close, outcome, recovered, archive
         case requestInvestigation, questions, dueDays, acceptInvestigation, declineInvestigation, reportFindings, findings, acknowledgeFindings
         case accessLog, purpose, fields
     }
@@ -160,6 +160,8 @@ enum Language: String, Sendable {
         case .statistics: ("统计", "Statistics")
         case .requestTransfer: ("转办", "Transfer")
         case .returnTransfer: ("退回转办", "Return the transfer")
+        case .cancelTransfer: ("撤回转办", "Cancel the transfer")
+        case .reasonCode: ("退回原因类别", "Reason code")
         case .firm: ("律师事务所", "Law firm")
         case .collectOriginals: ("已收原件", "Originals collected")
         case .close: ("结案", "Close")

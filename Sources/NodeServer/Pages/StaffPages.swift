@@ -15,6 +15,8 @@ struct StaffPages {
     /// Every centre of the federation, where a case may be transferred.
     let federationCentres: Set<CentreID>
     let workflow: Workflow
+    /// A pending transfer's cancel goes to the target's node.
+    let cancellation: TransferCancellation
     let views: Views
     let inbox: InboxQuery
     let statistics: StatisticsQuery
@@ -26,6 +28,7 @@ struct StaffPages {
     struct DecisionForm: Decodable { var csrf: String?; var expectedVersion: Int64; var granted: String?; var reason: String }
     struct TransferForm: Decodable { var csrf: String?; var expectedVersion: Int64; var toCentre: String; var reason: String; var legalBasis: String? }
     struct ReasonForm: Decodable { var csrf: String?; var expectedVersion: Int64; var reason: String }
+    struct ReturnForm: Decodable { var csrf: String?; var expectedVersion: Int64; var reasonCode: String?; var reason: String }
     struct LawyerForm: Decodable { var csrf: String?; var expectedVersion: Int64; var lawyer: String; var firm: String }
     struct CloseForm: Decodable { var csrf: String?; var expectedVersion: Int64; var outcome: String; var recoveredAmount: Int64? }
     struct InvestigationRequestForm: Decodable { var csrf: String?; var toCentre: String; var questions: String; var dueDays: Int }
@@ -77,8 +80,21 @@ struct StaffPages {
             return try await act(request, context, form.expectedVersion, .requestTransfer(to: target, reason: form.reason, legalBasis: form.legalBasis))
         }
         pages.post("cases/{id}/transfer/return") { request, context in
+            let form = try await checkedForm(ReturnForm.self, request, context, csrf: \.csrf)
+            guard let code = TransferReturnCode(rawValue: form.reasonCode ?? TransferReturnCode.other.rawValue) else {
+                throw Problem.invalid("reasonCode", "one of \(TransferReturnCode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return try await act(request, context, form.expectedVersion, .returnTransfer(code: code, reason: form.reason))
+        }
+        pages.post("cases/{id}/transfer/cancel") { request, context in
             let form = try await checkedForm(ReasonForm.self, request, context, csrf: \.csrf)
-            return try await act(request, context, form.expectedVersion, .returnTransfer(reason: form.reason))
+            let caseID = try context.parameters.require("id")
+            do {
+                _ = try await cancellation.cancel(caseID, expectedVersion: form.expectedVersion, reason: form.reason, by: try context.requireStaff())
+                return HTML.redirect("/cases/\(Self.percentEncoded(caseID))")
+            } catch let problem as Problem {
+                return try await casePage(caseID, request, context, error: problem)
+            }
         }
         pages.post("cases/{id}/lawyer") { request, context in
             let form = try await checkedForm(LawyerForm.self, request, context, csrf: \.csrf)
@@ -159,7 +175,8 @@ struct StaffPages {
                 let marks = [item.overdue ? "<span class=\"overdue\">\(language.text(.overdue))</span>" : nil,
                              item.urgent ? "<span class=\"urgent\">\(language.text(.urgent))</span>" : nil].compactMap { $0 }.joined(separator: " ")
                 let rowClass = item.overdue ? "item overdue-item" : "item"
-                body += "<tr class=\"\(rowClass)\" data-kind=\"\(HTML.escape(item.kind))\"><td>\(HTML.escape(language.kind(item.kind)))</td>"
+                body += "<tr class=\"\(rowClass)\" data-kind=\"\(HTML.escape(item.kind))\"><td>\(HTML.escape(language.kind(item.kind)))"
+                    + "\(item.reasonCode.map { " <span class=\"reason-code\">\(HTML.escape($0))</span>" } ?? "")</td>"
                     + "<td><a href=\"/cases/\(HTML.escape(item.caseId))\">\(HTML.escape(item.number ?? String(item.caseId.prefix(13))))</a></td>"
                     + "<td>\(HTML.escape(item.applicant))</td><td>\(HTML.escape(item.fromCentre ?? ""))</td>"
                     + "<td>\(Self.local(item.receivedAt))</td><td>\(item.dueAt.map(Self.local) ?? "")</td><td>\(marks)</td></tr>"
@@ -246,12 +263,14 @@ struct StaffPages {
                 + "\(fields)<button>\(language.text(title))</button></fieldset></form>"
         }
         let reason = "<label>\(language.text(.reason)) <input name=\"reason\" required></label>"
+        let codeOptions = TransferReturnCode.allCases.map { "<option value=\"\($0.rawValue)\">\($0.rawValue)</option>" }.joined()
         let centreOptions = federationCentres.map(\.rawValue).sorted().map { "<option value=\"\($0)\"\($0 == view.jurisdictionCentre?.rawValue ? " selected" : "")>\($0)</option>" }.joined()
         let forms = [
             form("assess", "assessment", .assess, "<label><input type=\"checkbox\" name=\"eligible\" checked> \(language.text(.eligible))</label>" + reason),
             form("transfer", "transfer", .requestTransfer, "<label>\(language.text(.centre)) <select name=\"toCentre\">\(centreOptions)</select></label>" + reason),
             form("accept-transfer", "transfer/accept", .acceptTransfer),
-            form("return-transfer", "transfer/return", .returnTransfer, reason),
+            form("return-transfer", "transfer/return", .returnTransfer, "<label>\(language.text(.reasonCode)) <select name=\"reasonCode\">\(codeOptions)</select></label>" + reason),
+            form("cancel-transfer", "transfer/cancel", .cancelTransfer, reason),
             form("decide", "decision", .decide, "<label><input type=\"checkbox\" name=\"granted\" checked> \(language.text(.granted))</label>" + reason),
             form("assign-lawyer", "lawyer", .lawyer, "<label>\(language.text(.lawyer)) <input name=\"lawyer\" required></label>"
                  + "<label>\(language.text(.firm)) <input name=\"firm\" required></label>"),

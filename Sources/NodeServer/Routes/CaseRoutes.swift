@@ -55,6 +55,8 @@ struct CaseRoutes {
     struct Materials: Decodable { var expectedVersion: Int64; var documents: [Document] }
     struct Transfer: Decodable { var expectedVersion: Int64; var toCentre: CentreID; var reason: String; var legalBasis: String? }
     struct Reasoned: Decodable { var expectedVersion: Int64; var reason: String }
+    /// A return's `reasonCode` defaults to `other` (DESIGN.md's contract names only `reason`).
+    struct TransferReturn: Decodable { var expectedVersion: Int64; var reasonCode: TransferReturnCode?; var reason: String }
     struct Decision: Decodable { var expectedVersion: Int64; var granted: Bool; var reason: String }
     struct Ruling: Decodable { var expectedVersion: Int64; var orderAid: Bool; var reason: String }
     struct Lawyer: Decodable { var expectedVersion: Int64; var lawyer: String; var firm: String; var chosenByApplicant: Bool? }
@@ -92,7 +94,7 @@ struct CaseRoutes {
         command("transfer", Transfer.self, group) { .requestTransfer(to: $0.toCentre, reason: $0.reason, legalBasis: $0.legalBasis) }
         command("erasure", Reasoned.self, group) { .erase(reason: $0.reason) }
         command("transfer/accept", Versioned.self, group) { _ in .acceptTransfer }
-        command("transfer/return", Reasoned.self, group) { .returnTransfer(reason: $0.reason) }
+        command("transfer/return", TransferReturn.self, group) { .returnTransfer(code: $0.reasonCode ?? .other, reason: $0.reason) }
         command("decision", Decision.self, group) { .decide(granted: $0.granted, reason: $0.reason) }
         command("objection", Reasoned.self, group) { .fileObjection(reason: $0.reason) }
         command("objection/ruling", Ruling.self, group) { .ruleOnObjection(orderAid: $0.orderAid, reason: $0.reason) }
@@ -134,6 +136,7 @@ extension CaseRoutes.Assessment: HasExpectedVersion {}
 extension CaseRoutes.Materials: HasExpectedVersion {}
 extension CaseRoutes.Transfer: HasExpectedVersion {}
 extension CaseRoutes.Reasoned: HasExpectedVersion {}
+extension CaseRoutes.TransferReturn: HasExpectedVersion {}
 extension CaseRoutes.Decision: HasExpectedVersion {}
 extension CaseRoutes.Ruling: HasExpectedVersion {}
 extension CaseRoutes.Lawyer: HasExpectedVersion {}

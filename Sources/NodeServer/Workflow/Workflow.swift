@@ -62,6 +62,8 @@ struct Workflow: Sendable {
         let stream = try Self.caseStream(caseID)
         let loaded = try await store.load(stream, as: CaseEvent.self)
         guard loaded.version > 0 else { throw Problem(.notFound, "no case \(caseID)") }
+        let answersTransfer = command.answersTransfer
+        if answersTransfer, let answered = Self.transferAnswered(in: loaded, after: expectedVersion) { throw answered }
         try Self.check(expectedVersion, against: loaded.version)
         let state = CaseState(replaying: loaded.events)
         var context = CaseContext(now: clock.now(), actor: actor, role: Self.role(staff), policies: policies)
@@ -74,7 +76,10 @@ struct Workflow: Sendable {
 
         guard case .decide(true, _) = command, let centre = actor.centre else {
             let events = try Self.decided { () throws(CommandError) in try CaseLifecycle.decide(command, on: state, context: context) }
-            let outcome = try await commit([StreamStore.append(stream, expectedVersion: state.version, events: events, actor: actor, record: record, keys: keys)])
+            let append = try StreamStore.append(stream, expectedVersion: state.version, events: events, actor: actor, record: record, keys: keys)
+            let outcome = answersTransfer
+                ? try await answerTransfer(stream, after: expectedVersion) { try await commit([append]) }
+                : try await commit([append])
             switch command {
             case .requestTransfer, .erase: await keyHandOver.now(logger: Self.logger)
             default: break
@@ -101,13 +106,17 @@ struct Workflow: Sendable {
         let candidates: [CaseCommand] = [
             .assess(eligible: true, reason: "-", missing: []),
             .requestTransfer(to: state.jurisdictionCentre.flatMap { $0 != state.owner ? $0 : nil } ?? elsewhere, reason: "-"),
-            .acceptTransfer, .returnTransfer(reason: "-"), .decide(granted: true, reason: "-"),
+            .acceptTransfer, .returnTransfer(code: .other, reason: "-"), .decide(granted: true, reason: "-"),
             .assignLawyer(lawyer: "-", firm: "-", chosenByApplicant: false), .collectOriginals,
             .close(outcome: "-", recoveredAmount: 0), .archive,
         ]
         var allowed = Set(candidates.filter { (try? CaseLifecycle.decide($0, on: state, context: context)) != nil }.map(\.name))
         if [.readyForDecision, .granted, .lawyerAssigned].contains(state.phase), state.owner == centre {
             allowed.insert("request-investigation")
+        }
+        // Recorded by the target's node on the sender's request (TransferCancellation).
+        if state.phase == .transferPending, state.owner == centre {
+            allowed.insert(CaseCommand.cancelTransfer(reason: "-", requestedBy: actor).name)
         }
         return allowed
     }

@@ -34,6 +34,8 @@ struct InboxModel: Sendable, Equatable {
         var receivedAt: Timestamp
         var dueAt: Timestamp?
         var urgent: Bool
+        /// A returned transfer's reason code.
+        var reasonCode: String? = nil
     }
 
     var cases: [String: Case] = [:]
@@ -98,7 +100,14 @@ struct InboxModel: Sendable, Equatable {
             add(.decide, for: accepted.centre.rawValue, case: caseID, at: time, due: accepted.decisionDueAt)
         case .transferReturned(let returned):
             remove([.incomingTransfer], case: caseID)
-            if let owner { add(.returnedTransfer, for: owner, case: caseID, at: time, from: returned.centre.rawValue) }
+            if let owner {
+                add(.returnedTransfer, for: owner, case: caseID, at: time, from: returned.centre.rawValue)
+                items["\(InboxProjection.Kind.returnedTransfer.rawValue)/\(caseID)"]?.reasonCode = returned.reasonCode?.rawValue
+            }
+        case .transferCancelled:
+            // The sender keeps the case: it decides it or sends it elsewhere.
+            remove([.incomingTransfer], case: caseID)
+            if let owner { add(.decide, for: owner, case: caseID, at: time) }
         case .aidDecided(let decision):
             remove([.decide, .returnedTransfer], case: caseID)
             if let number = decision.number {

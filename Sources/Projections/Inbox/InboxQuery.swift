@@ -20,6 +20,8 @@ public struct InboxQuery: Sendable {
         /// Due before the node's clock says now.
         public var overdue: Bool
         public var urgent: Bool
+        /// Why a returned transfer came back (``TransferReturnCode``); `nil` on other items.
+        public var reasonCode: String?
     }
 
     /// One page: its items and the cursor of the next page (`nil` on the last).
@@ -90,12 +92,12 @@ public struct InboxQuery: Sendable {
         var last: Cursor?
         var more = false
         var nameBoxes: [String: String] = [:]
-        for (itemID, kind, caseID, investigationID, number, applicant, fromCentre, received, due, urgent, nameBox) in rows {
+        for (itemID, kind, caseID, investigationID, number, applicant, fromCentre, received, due, urgent, reasonCode, nameBox) in rows {
             guard items.count < limit else { more = true; break }
             items.append(Item(kind: kind, caseId: caseID, investigationId: investigationID, number: number, applicant: applicant,
                               fromCentre: fromCentre, receivedAt: Timestamp(millisecondsSinceEpoch: received),
                               dueAt: due.map(Timestamp.init(millisecondsSinceEpoch:)), overdue: due.map { $0 < nowMillis } ?? false,
-                              urgent: urgent))
+                              urgent: urgent, reasonCode: reasonCode))
             last = Cursor(due: due ?? undated, itemID: itemID)
             nameBoxes[caseID] = nameBox
         }
@@ -125,7 +127,7 @@ public struct InboxQuery: Sendable {
     static func pageSQL(filters: String) -> String {
         """
         SELECT item_id, kind, case_id, investigation_id, number, applicant, from_centre,
-               (extract(epoch FROM received_at) * 1000)::bigint, (extract(epoch FROM due_at) * 1000)::bigint, urgent,
+               (extract(epoch FROM received_at) * 1000)::bigint, (extract(epoch FROM due_at) * 1000)::bigint, urgent, reason_code,
                (SELECT c.applicant_box FROM projections.inbox_cases c WHERE c.case_id = inbox_items.case_id)
           FROM projections.inbox_items
          WHERE centre = $1\(filters)
@@ -150,7 +152,7 @@ public struct InboxQuery: Sendable {
     }
 
     /// One inbox row as the page's query returns it.
-    typealias ItemRow = (String, String, String, String?, String?, String, String?, Int64, Int64?, Bool, String?)
+    typealias ItemRow = (String, String, String, String?, String?, String, String?, Int64, Int64?, Bool, String?, String?)
 
     /// A page without a kind or overdue filter, as a prepared statement.
     struct UnfilteredPage: PostgresPreparedStatement {

@@ -89,7 +89,7 @@ struct StatisticsModel: Sendable, Equatable {
         case .transferAccepted(let accepted):
             close(.acceptTransfer, subject, at: at)
             open(.decide, subject, centre: accepted.centre.rawValue, at: at, due: accepted.decisionDueAt)
-        case .transferReturned:
+        case .transferReturned, .transferCancelled:
             drop(.acceptTransfer, subject)
         case .aidDecided(let decision):
             close(.decide, subject, at: at)

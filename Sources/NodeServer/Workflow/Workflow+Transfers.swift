@@ -1,0 +1,57 @@
+import CaseDomain
+import EventLog
+
+extension Workflow {
+    /// Records on this node, the receiving centre's, that the sending centre cancelled a
+    /// pending transfer: while it is pending this node alone writes the case (invariant 5),
+    /// so a cancel and an accept are ordered by one appender and never both win.
+    /// - Parameters:
+    ///   - receivingCentres: the centres this node serves; the transfer's target must be one.
+    ///   - requester: the sending centre's staff member who asked (checked by the domain).
+    func recordCancellation(of caseID: String, expectedVersion: Int64, reason: String, requestedBy requester: Actor,
+                            receivingCentres: Set<CentreID>) async throws -> WriteResult {
+        let stream = try Self.caseStream(caseID)
+        let loaded = try await store.load(stream, as: CaseEvent.self)
+        guard loaded.version > 0 else { throw Problem(.notFound, "no case \(caseID)") }
+        if let answered = Self.transferAnswered(in: loaded, after: expectedVersion) { throw answered }
+        try Self.check(expectedVersion, against: loaded.version)
+        let state = CaseState(replaying: loaded.events)
+        if state.phase == .transferPending, let target = state.transferTarget, !receivingCentres.contains(target) {
+            throw Problem(.forbidden, "the transfer of case \(caseID) is pending at \(target), which this node does not serve")
+        }
+        let context = CaseContext(now: clock.now(), actor: .system, policies: policies)
+        let command = CaseCommand.cancelTransfer(reason: reason, requestedBy: requester)
+        let events = try Self.decided { () throws(CommandError) in try CaseLifecycle.decide(command, on: state, context: context) }
+        let record = StreamID.caseID(ofStream: stream) ?? caseID
+        let keys = try await keys(of: record, writtenBefore: loaded.recorded)
+        let outcome = try await answerTransfer(stream, after: expectedVersion) {
+            try await commit([StreamStore.append(stream, expectedVersion: state.version, events: events, actor: .system, record: record, keys: keys)])
+        }
+        return WriteResult(id: caseID, version: outcome[0].streamVersion)
+    }
+
+    /// Commits an answer to a pending transfer; when another answer committed first, the
+    /// refusal says which (``transferAnswered(in:after:)``) rather than only the version.
+    func answerTransfer(_ stream: String, after expectedVersion: Int64,
+                        _ commit: () async throws -> [AppendOutcome]) async throws -> [AppendOutcome] {
+        do {
+            return try await commit()
+        } catch let problem as Problem where problem.kind == .conflict {
+            throw Self.transferAnswered(in: try await store.load(stream, as: CaseEvent.self), after: expectedVersion) ?? problem
+        }
+    }
+
+    /// The refusal for one who acts on a transfer that was answered (accepted, returned or
+    /// cancelled) after `expectedVersion`, the version they saw; `nil` if none was.
+    static func transferAnswered(in loaded: LoadedStream<CaseEvent>, after expectedVersion: Int64) -> Problem? {
+        let start = Int(clamping: max(0, expectedVersion))
+        guard start < loaded.events.count else { return nil }
+        for index in start..<loaded.events.count {
+            guard let answer = loaded.events[index].transferAnswer else { continue }
+            let at = loaded.recorded[index].envelope.recordedAt
+            return Problem(.conflict, "the transfer was already \(answer) at \(at) (version \(index + 1)): re-read the case",
+                           currentVersion: loaded.version)
+        }
+        return nil
+    }
+}
