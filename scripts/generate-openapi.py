@@ -198,6 +198,12 @@ paths["/v1/sync/transfer-cancellations"] = {"post": {"operationId": "syncTransfe
   "responses": {"200": {"description": "recorded; the case's new version", **jsonc(ref("CaseWritten"))}, **errs("400", "401", "403", "404", "409", "413", "415", "422", "503")}}}
 paths["/v1/sync/status"] = {"get": {"operationId": "syncStatus", "summary": "This node's version vector, its peers (last contact, lag, last error) and quarantine count (node-signed)", "security": nodesig,
   "responses": {"200": {"description": "the status", **jsonc(obj(["vector", "peers", "quarantined"], {"vector": vector, "peers": {"type": "array", "items": S()}, "quarantined": {"type": "integer"}}))}, **errs("401")}}}
+paths["/verify/{hash}"] = {"get": {"operationId": "verifyLetter", "summary": "Check a printed letter's verification code (the hash of the event it was rendered from) against this node's log: who recorded what, when, and whether its signature holds; no personal data. Open to anyone holding the letter; an HTML page for Accept: text/html",
+  "parameters": [{"name": "hash", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"}, "description": "the verification code"}],
+  "responses": {"200": {"description": "the event the code names", "content": {"text/html": {"schema": string}, "application/json": {"schema": obj(["code", "verified", "type", "recordedAt", "node", "streamId", "streamVersion", "check"], {
+    "code": string, "verified": boolean, "type": string, "recordedAt": ts, "node": string, "centre": centre, "streamId": string, "streamVersion": integer,
+    "number": string, "check": {**string, "description": "ok, or why the event does not verify"}})}}},
+    **errs("400", "404", "503")}}}
 paths["/health"] = {"get": {"operationId": "health", "summary": "The process answers", "responses": {"200": {"description": "live", **jsonc(obj(["status", "node"], {"status": string, "node": string}))}}}}
 paths["/ready"] = {"get": {"operationId": "ready", "summary": "The database answers and its migrations are current",
   "responses": {"200": {"description": "ready", **jsonc(obj(["status", "node", "schemaVersion"], {"status": string, "node": string, "schemaVersion": {"type": "integer"}}))}, "503": {"description": "not ready", "content": {"application/problem+json": {"schema": ref("Problem")}}}}}}

@@ -20,6 +20,11 @@ public struct EventReader: Sendable {
         try Self.decode(try await client.rows(of: PreparedReads.StreamEvents(stream: stream, fromVersion: version), logger: logger))
     }
 
+    /// The event whose hash is `hash`, accepted or quarantined; `nil` if this node holds none.
+    public func event(withHash hash: EventHash) async throws -> RecordedEvent? {
+        try Self.decode(try await client.rows(of: PreparedReads.EventByHash(hash: hash), logger: logger)).first
+    }
+
     /// At most `limit` events after `position`, in global order.
     public func readBatch(after position: Int64, limit: Int) async throws -> [RecordedEvent] {
         try Self.decode(try await client.rows(of: PreparedReads.Batch(after: position, limit: Int64(limit)), logger: logger))

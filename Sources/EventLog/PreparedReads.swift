@@ -29,6 +29,21 @@ enum PreparedReads {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
+    /// The event with a hash (a printed letter's verification code), quarantined or not.
+    struct EventByHash: PostgresPreparedStatement {
+        static let sql = "SELECT \(eventColumns) FROM events WHERE hash = $1 LIMIT 1"
+        typealias Row = StoredEventRow
+        let hash: EventHash
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings()
+            bindings.append(ByteBuffer(bytes: hash.bytes))
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
     /// The accepted events of one stream from a version on, in stream order.
     struct StreamEvents: PostgresPreparedStatement {
         static let sql = """

@@ -136,6 +136,7 @@ public struct NodeServer: Sendable {
                                 matching: configuration.matching)
         let views = Views(store: store, cases: CaseRecords(client: client), registry: CertificateRegistry(client: client), clock: configuration.clock,
                           accessLog: AccessLog(client: client, logger: Logger(label: "tongban.access-log")))
+        VerificationRoutes(reader: store.reader, keys: appender).add(to: router)
         let syncAPI = router.group("v1/sync").add(middleware: NodeAuthentication(keys: appender, seen: seenSignatures,
                                                                                               receiver: configuration.signingKey.node))
         let documents = DocumentStore(client: client)
