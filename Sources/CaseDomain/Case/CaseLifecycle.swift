@@ -125,6 +125,7 @@ public enum CaseLifecycle {
             guard context.actor.centre == nil else {
                 throw .forbidden(command: name, reason: "a cancellation is recorded by the receiving centre's node, on the sender's request")
             }
+            try CommandError.requireText(requester.staff, "staff")
             try CommandError.requireText(reason, "reason")
             return [.transferCancelled(.init(centre: owner, staff: requester.staff, reason: reason))]
 

@@ -34,8 +34,10 @@ extension Request {
             throw Problem(.unsupportedMediaType, "JSON bodies are UTF-8 only, without a byte-order mark")
         }
         guard String(validating: data, as: UTF8.self) != nil else { throw Problem(.malformed, "the body is not valid UTF-8") }
-        guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else {
-            throw Problem(.malformed, "the body is not valid JSON")
+        // Parsed once by the bounded parser every value of the log goes through: it refuses
+        // what Foundation would take silently, such as a member named twice (which one counts?).
+        do { _ = try CanonicalJSON.decode(data) } catch {
+            throw Problem(.malformed, "the body is not valid JSON: \(error)")
         }
         do {
             return try JSONDecoder().decode(Value.self, from: data)

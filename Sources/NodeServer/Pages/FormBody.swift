@@ -1,11 +1,17 @@
 import Hummingbird
 
 extension StaffPages {
-    /// A form body (at most 64 KiB, UTF-8 once its percent escapes are decoded); an
-    /// incomplete one, or one whose escapes spell invalid UTF-8, is a 400 problem. (The
-    /// decoder would keep such an escape as its literal text.)
+    /// The most a page form's body may hold.
+    static let maximumFormBytes = 64 * 1024
+
+    /// A form body (at most ``maximumFormBytes``, else a 413 problem; UTF-8 once its percent
+    /// escapes are decoded); an incomplete one, or one whose escapes spell invalid UTF-8, is
+    /// a 400 problem. (The decoder would keep such an escape as its literal text.)
     static func decode<Form: Decodable>(_: Form.Type, _ request: Request) async throws -> Form {
-        let body = try await request.body.collect(upTo: 64 * 1024)
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: maximumFormBytes) } catch {
+            throw Problem(.payloadTooLarge, "a form's body is at most \(maximumFormBytes / 1024) KiB")
+        }
         guard Self.isUTF8FormEncoding(body.readableBytesView) else { throw Problem(.malformed, "the form is not URL-encoded UTF-8") }
         do {
             return try URLEncodedFormDecoder().decode(Form.self, from: String(buffer: body))

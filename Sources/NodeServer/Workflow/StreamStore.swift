@@ -38,10 +38,7 @@ struct StreamStore: Sendable {
     static func append(_ stream: String, expectedVersion: Int64, events: [some DomainEvent], actor: Actor,
                        record: String, keys: RecordKeys) throws -> StreamAppend {
         StreamAppend(stream: stream, expectedVersion: expectedVersion, events: try events.map { event in
-            let body = try event.body()
-            do throws(EventValueRules.Violation) { try EventValueRules.check(body: body) } catch {
-                throw Problem(AppendError.invalidValue(field: error.field, reason: error.reason))
-            }
+            let body = try checkedBody(of: event)
             do {
                 let sealed = try SealedBody.seal(body, type: event.type, record: record, keys: keys)
                 return NewEvent(type: event.type, schemaVersion: SealedBody.schemaVersion, actor: actor, body: sealed)
@@ -49,6 +46,16 @@ struct StreamStore: Sendable {
                 throw Problem(missing)
             }
         })
+    }
+
+    /// The event's body in plain text, checked against the federation's value rules (a 422
+    /// naming the field that breaks them).
+    static func checkedBody(of event: some DomainEvent) throws -> JSONValue {
+        let body = try event.body()
+        do throws(EventValueRules.Violation) { try EventValueRules.check(body: body) } catch {
+            throw Problem(AppendError.invalidValue(field: error.field, reason: error.reason))
+        }
+        return body
     }
 
     /// Appends all of `appends` or nothing.

@@ -24,15 +24,24 @@ struct TransferCancellation: Sendable {
         let requester = try Workflow.writer(staff)
         let loaded = try await workflow.store.load(try Workflow.caseStream(caseID), as: CaseEvent.self)
         guard loaded.version > 0 else { throw Problem(.notFound, "no case \(caseID)") }
-        if let answered = Workflow.transferAnswered(in: loaded, after: expectedVersion) { throw answered }
+        if let answered = Workflow.transferAnswered(in: loaded, after: expectedVersion, to: requester.centre) { throw answered }
         let state = CaseState(replaying: loaded.events)
         let name = CaseCommand.cancelTransfer(reason: reason, requestedBy: requester).name
+        // A stranger to the case is refused as such, before it learns the case's phase.
+        let sentByRequester = loaded.events.contains { if case .transferRequested(let sent) = $0 { sent.fromCentre == requester.centre } else { false } }
+        guard let centre = requester.centre, state.owner == centre || sentByRequester else {
+            throw Problem(CommandError.forbidden(command: name, reason: "only the centre that sent a transfer may cancel it"))
+        }
         guard state.phase == .transferPending, let target = state.transferTarget else {
             throw Problem(CommandError.invalidTransition(command: name, phase: state.phase.rawValue))
         }
-        guard let centre = requester.centre, state.owner == centre else {
-            throw Problem(CommandError.forbidden(command: name, reason: "only the sending centre \(state.owner?.rawValue ?? "-") may cancel the transfer"))
+        // Decided here as the target's node will decide it, so that what this node can tell
+        // (the sender's rights, a reason the value rules refuse) is never asked of the target.
+        let context = CaseContext(now: workflow.clock.now(), actor: .system, policies: workflow.policies)
+        let events = try Workflow.decided { () throws(CommandError) in
+            try CaseLifecycle.decide(.cancelTransfer(reason: reason, requestedBy: requester), on: state, context: context)
         }
+        for event in events { _ = try StreamStore.checkedBody(of: event) }
         if servedCentres.contains(target) {
             return try await workflow.recordCancellation(of: caseID, expectedVersion: expectedVersion, reason: reason, requestedBy: requester,
                                                          receivingCentres: servedCentres)
@@ -52,21 +61,27 @@ struct TransferCancellation: Sendable {
         return try Self.result(of: answer.status, Array(answer.body.readableBytesView), from: target.node, caseID: caseID)
     }
 
-    /// The target node's answer, read as hostile input: a version, or its problem relayed
-    /// under its own kind with the node named; anything else is the node's failure.
+    /// The target node's answer, read as hostile input: a version, or its refusal relayed
+    /// under its own kind (one of ``relayedKinds``, with its own status) with the node
+    /// named; anything else is the node's failure.
     static func result(of status: UInt, _ bytes: [UInt8], from node: NodeID, caseID: String) throws -> WriteResult {
         let body = try? CanonicalJSON.decode(bytes)
         if status == 200, let version = body?["version"]?.integerValue, version > 0 {
             return WriteResult(id: caseID, version: version)
         }
         let slug = body?["type"]?.stringValue.flatMap { $0.hasPrefix(Problem.typeBase) ? String($0.dropFirst(Problem.typeBase.count)) : nil }
-        guard status >= 400, status < 500, let kind = slug.flatMap(Problem.Kind.init(rawValue:)),
+        guard let kind = slug.flatMap(Problem.Kind.init(rawValue:)), Self.relayedKinds.contains(kind), UInt(kind.status.code) == status,
               let detail = body?["detail"]?.stringValue else {
             throw Problem(.unavailable, "\(node), where the transfer is pending, answered the cancellation with status \(status): retry shortly")
         }
         throw Problem(kind, "\(node): \(detail.prefix(1000))", errors: fieldErrors(in: body?["errors"]),
                       currentVersion: body?["currentVersion"]?.integerValue)
     }
+
+    /// The refusals of the target node that are the staff member's to act on: the case's
+    /// state, rights or input. Anything else (a refused node signature, the target's own
+    /// failure) is this node's trouble reaching it, answered as unavailable.
+    static let relayedKinds: Set<Problem.Kind> = [.conflict, .invalidTransition, .forbidden, .validation, .notFound, .malformed, .payloadTooLarge]
 
     /// A relayed problem's field errors, at most 20, each text bounded.
     private static func fieldErrors(in listed: JSONValue?) -> [Problem.FieldError] {

@@ -13,7 +13,7 @@ extension Workflow {
         let stream = try Self.caseStream(caseID)
         let loaded = try await store.load(stream, as: CaseEvent.self)
         guard loaded.version > 0 else { throw Problem(.notFound, "no case \(caseID)") }
-        if let answered = Self.transferAnswered(in: loaded, after: expectedVersion) { throw answered }
+        if let answered = Self.transferAnswered(in: loaded, after: expectedVersion, to: requester.centre) { throw answered }
         try Self.check(expectedVersion, against: loaded.version)
         let state = CaseState(replaying: loaded.events)
         if state.phase == .transferPending, let target = state.transferTarget, !receivingCentres.contains(target) {
@@ -24,7 +24,7 @@ extension Workflow {
         let events = try Self.decided { () throws(CommandError) in try CaseLifecycle.decide(command, on: state, context: context) }
         let record = StreamID.caseID(ofStream: stream) ?? caseID
         let keys = try await keys(of: record, writtenBefore: loaded.recorded)
-        let outcome = try await answerTransfer(stream, after: expectedVersion) {
+        let outcome = try await answerTransfer(stream, after: expectedVersion, by: requester.centre) {
             try await commit([StreamStore.append(stream, expectedVersion: state.version, events: events, actor: .system, record: record, keys: keys)])
         }
         return WriteResult(id: caseID, version: outcome[0].streamVersion)
@@ -32,22 +32,27 @@ extension Workflow {
 
     /// Commits an answer to a pending transfer; when another answer committed first, the
     /// refusal says which (``transferAnswered(in:after:)``) rather than only the version.
-    func answerTransfer(_ stream: String, after expectedVersion: Int64,
+    func answerTransfer(_ stream: String, after expectedVersion: Int64, by centre: CentreID?,
                         _ commit: () async throws -> [AppendOutcome]) async throws -> [AppendOutcome] {
         do {
             return try await commit()
         } catch let problem as Problem where problem.kind == .conflict {
-            throw Self.transferAnswered(in: try await store.load(stream, as: CaseEvent.self), after: expectedVersion) ?? problem
+            throw Self.transferAnswered(in: try await store.load(stream, as: CaseEvent.self), after: expectedVersion, to: centre) ?? problem
         }
     }
 
-    /// The refusal for one who acts on a transfer that was answered (accepted, returned or
-    /// cancelled) after `expectedVersion`, the version they saw; `nil` if none was.
-    static func transferAnswered(in loaded: LoadedStream<CaseEvent>, after expectedVersion: Int64) -> Problem? {
+    /// The refusal for `centre`, acting on a transfer that was answered (accepted, returned
+    /// or cancelled) after `expectedVersion`, the version it saw; `nil` if none was, or if
+    /// `centre` is neither end of that transfer (a stranger learns nothing of the answer).
+    static func transferAnswered(in loaded: LoadedStream<CaseEvent>, after expectedVersion: Int64, to centre: CentreID?) -> Problem? {
         let start = Int(clamping: max(0, expectedVersion))
-        guard start < loaded.events.count else { return nil }
+        guard start < loaded.events.count, let centre else { return nil }
         for index in start..<loaded.events.count {
             guard let answer = loaded.events[index].transferAnswer else { continue }
+            let transfer = loaded.events[..<index].last { if case .transferRequested = $0 { true } else { false } }
+            guard case .transferRequested(let requested)? = transfer, [requested.fromCentre, requested.toCentre].contains(centre) else {
+                return nil
+            }
             let at = loaded.recorded[index].envelope.recordedAt
             return Problem(.conflict, "the transfer was already \(answer) at \(at) (version \(index + 1)): re-read the case",
                            currentVersion: loaded.version)

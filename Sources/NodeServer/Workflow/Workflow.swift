@@ -63,7 +63,7 @@ struct Workflow: Sendable {
         let loaded = try await store.load(stream, as: CaseEvent.self)
         guard loaded.version > 0 else { throw Problem(.notFound, "no case \(caseID)") }
         let answersTransfer = command.answersTransfer
-        if answersTransfer, let answered = Self.transferAnswered(in: loaded, after: expectedVersion) { throw answered }
+        if answersTransfer, let answered = Self.transferAnswered(in: loaded, after: expectedVersion, to: actor.centre) { throw answered }
         try Self.check(expectedVersion, against: loaded.version)
         let state = CaseState(replaying: loaded.events)
         var context = CaseContext(now: clock.now(), actor: actor, role: Self.role(staff), policies: policies)
@@ -78,7 +78,7 @@ struct Workflow: Sendable {
             let events = try Self.decided { () throws(CommandError) in try CaseLifecycle.decide(command, on: state, context: context) }
             let append = try StreamStore.append(stream, expectedVersion: state.version, events: events, actor: actor, record: record, keys: keys)
             let outcome = answersTransfer
-                ? try await answerTransfer(stream, after: expectedVersion) { try await commit([append]) }
+                ? try await answerTransfer(stream, after: expectedVersion, by: actor.centre) { try await commit([append]) }
                 : try await commit([append])
             switch command {
             case .requestTransfer, .erase: await keyHandOver.now(logger: Self.logger)
