@@ -32,6 +32,10 @@ public struct NodeServer: Sendable {
         /// How long a request may take before it is stopped and answered 503
         /// (``RequestDeadlineMiddleware``).
         public var requestDeadline: Duration = .seconds(30)
+        /// Under `tongban dev` only: the sign-in page offers each served centre (staff or
+        /// supervisor) to sign in as at a click, instead of pasting a token. Never on a
+        /// served node: anyone reaching the page could then act for any centre.
+        public var devSignIn = false
 
         /// Whether this node's listener speaks TLS, so that its pages and API are reached
         /// over `https://` (what a `Secure` cookie can rely on).
@@ -158,7 +162,10 @@ public struct NodeServer: Sendable {
                        accessLog: views.accessLog,
                        peers: syncWorker == nil ? nil : PeerClient(federation: configuration.federation, key: configuration.signingKey, tls: configuration.tls)).add(to: staffAPI)
         InboxRoutes(inbox: InboxQuery(client: client), views: views, clock: configuration.clock).add(to: staffAPI)
-        StaffPages(access: staffAccess, centres: configuration.centres, federationCentres: allCentres, workflow: workflow,
+        StaffPages(access: staffAccess, centres: configuration.centres,
+                   centreNames: CentreNames(names: Dictionary(configuration.federation.nodes.flatMap { $0.centres.map { ($0.id, $0.name) } },
+                                                              uniquingKeysWith: { first, _ in first })),
+                   devSignIn: configuration.devSignIn, workflow: workflow,
                    cancellation: cancellation, views: views,
                    inbox: InboxQuery(client: client), statistics: StatisticsQuery(client: client), clock: configuration.clock).add(to: router)
         AccessLogRoutes(views: views).add(to: staffAPI)

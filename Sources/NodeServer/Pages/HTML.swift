@@ -92,7 +92,7 @@ enum Language: String, Sendable {
     }
 
     enum Label {
-        case inbox, certificates, signIn, signOut, token, signInHelp, kind, allKinds, overdueOnly, filter, caseLabel, number, applicant
+        case inbox, certificates, signIn, signOut, token, signInHelp, devSignIn, supervisor, kind, allKinds, overdueOnly, filter, caseLabel, number, applicant
         case received, due, overdue, urgent, next, noItems, phase, owner, intake, jurisdiction, lawyer, documents, name, mediaType
         case fingerprint, timeline, time, node, centre, staff, event, investigations, actions, expectedVersion, eligible, reason
         case assess, acceptTransfer, decide, granted, idNumber, holderName, check, status, issuingCity, validUntil, noCertificates, from, statistics
@@ -108,6 +108,8 @@ enum Language: String, Sendable {
         case .signIn: ("登录", "Sign in")
         case .signOut: ("退出", "Sign out")
         case .token: ("工作人员令牌", "Staff token")
+        case .devSignIn: ("开发环境：直接以本节点的中心登录", "Development: sign in as one of this node's centres")
+        case .supervisor: ("主管", "supervisor")
         case .signInHelp: ("粘贴本中心的工作人员令牌（tongban token issue 生成）。", "Paste your centre's staff token (made by tongban token issue).")
         case .kind: ("类型", "Kind")
         case .allKinds: ("全部", "All")

@@ -47,7 +47,7 @@ extension StaffPages {
             }
             body += "</tbody></table>"
         }
-        return HTML.page(language.text(.certificates), language: language, signedIn: "\(staff.staff) @ \(staff.centre)", csrf: csrf,
+        return HTML.page(language.text(.certificates), language: language, signedIn: signedIn(staff), csrf: csrf,
                          body: body, status: error?.status ?? .ok)
     }
 }

@@ -12,8 +12,10 @@ struct StaffPages {
     let access: StaffAccess
     /// The centres whose staff sign in here.
     let centres: Set<CentreID>
-    /// Every centre of the federation, where a case may be transferred.
-    let federationCentres: Set<CentreID>
+    /// Every centre of the federation, where a case may be transferred, by name.
+    let centreNames: CentreNames
+    /// The sign-in page offers the served centres at a click (``NodeServer/Configuration/devSignIn``).
+    let devSignIn: Bool
     let workflow: Workflow
     /// A pending transfer's cancel goes to the target's node.
     let cancellation: TransferCancellation
@@ -40,7 +42,7 @@ struct StaffPages {
 
     func add(to router: Router<NodeRequestContext>) {
         router.get("/") { _, _ in HTML.redirect("/inbox") }
-        SignInPage(access: access, centres: centres).add(to: router)
+        SignInPage(access: access, centres: centres, devCentres: devSignIn ? centreNames.named(centres) : []).add(to: router)
         router.get("language/{code}") { _, context in
             let language = Language(rawValue: try context.parameters.require("code")) ?? .zh
             var response = HTML.redirect("/inbox")
@@ -178,7 +180,7 @@ struct StaffPages {
                 body += "<tr class=\"\(rowClass)\" data-kind=\"\(HTML.escape(item.kind))\"><td>\(HTML.escape(language.kind(item.kind)))"
                     + "\(item.reasonCode.map { " <span class=\"reason-code\">\(HTML.escape($0))</span>" } ?? "")</td>"
                     + "<td><a href=\"/cases/\(HTML.escape(item.caseId))\">\(HTML.escape(item.number ?? String(item.caseId.prefix(13))))</a></td>"
-                    + "<td>\(HTML.escape(item.applicant))</td><td>\(HTML.escape(item.fromCentre ?? ""))</td>"
+                    + "<td>\(HTML.escape(item.applicant))</td><td>\(centreNames.html(item.fromCentre.flatMap(CentreID.init(rawValue:))))</td>"
                     + "<td>\(Self.local(item.receivedAt))</td><td>\(item.dueAt.map(Self.local) ?? "")</td><td>\(marks)</td></tr>"
             }
             body += "</tbody></table>"
@@ -189,133 +191,8 @@ struct StaffPages {
             if overdueOnly { parameters.append("overdue=true") }
             body += "<p><a rel=\"next\" href=\"/inbox?\(parameters.joined(separator: "&amp;"))\">\(language.text(.next))</a></p>"
         }
-        return HTML.page("\(language.text(.inbox)) · \(staff.centre)", language: language, signedIn: "\(staff.staff) @ \(staff.centre)",
+        return HTML.page("\(language.text(.inbox)) · \(centreNames.text(staff.centre))", language: language, signedIn: signedIn(staff),
                          csrf: context.sessionToken.map(PageSession.csrf(for:)), body: body)
-    }
-
-    // MARK: Case
-
-    private func casePage(_ caseID: String, _ request: Request, _ context: NodeRequestContext, error: Problem?) async throws -> Response {
-        let staff = try context.requireStaff()
-        let language = PageSession.language(of: request)
-        let csrf = context.sessionToken.map(PageSession.csrf(for:)) ?? ""
-        let view: CaseView
-        let timeline: [TimelineEntry]
-        do {
-            (view, timeline) = try await views.caseWithTimeline(caseID, for: staff)
-        } catch let problem as Problem {
-            return HTML.page(language.text(.caseLabel), language: language, signedIn: "\(staff.staff) @ \(staff.centre)", csrf: csrf,
-                             body: "<p class=\"error\">\(HTML.escape(problem.detail))</p>", status: problem.status)
-        }
-        var body = error.map { "<p class=\"error\" role=\"alert\">\(HTML.escape($0.detail))</p>" } ?? ""
-        let rows: [(Language.Label, String?)] = [
-            (.phase, view.phase.rawValue), (.number, view.number), (.applicant, view.applicant.map { "\($0.name.map(PersonalData.maskName) ?? "—") \($0.idNumber ?? "") (\(view.personalData.rawValue))" }),
-            (.intake, view.intakeCentre?.rawValue), (.owner, view.owner?.rawValue), (.jurisdiction, view.jurisdictionCentre?.rawValue),
-            (.lawyer, view.lawyer), (.urgent, view.urgent ? "✓" : nil), (.expectedVersion, "\(view.version)"),
-        ]
-        body += "<dl class=\"state\">" + rows.compactMap { label, value in
-            value.map { "<dt>\(language.text(label))</dt><dd data-field=\"\(label)\">\(HTML.escape($0))</dd>" }
-        }.joined() + "</dl>"
-
-        let allowed = try await workflow.allowedCommands(on: caseID, by: staff)
-        body += "<h2>\(language.text(.actions))</h2>" + forms(view, allowed: allowed, caseID: caseID, csrf: csrf, language: language)
-
-        let documents = timeline.flatMap { entry -> [JSONValue] in
-            if case .array(let items)? = entry.body["documents"] { return items }
-            return []
-        }
-        body += "<h2>\(language.text(.documents))</h2><table><thead><tr><th>\(language.text(.name))</th><th>\(language.text(.mediaType))</th>"
-            + "<th>\(language.text(.fingerprint))</th></tr></thead><tbody>"
-        for document in documents {
-            body += "<tr><td>\(HTML.escape(document["name"]?.stringValue ?? ""))</td><td>\(HTML.escape(document["mediaType"]?.stringValue ?? ""))</td>"
-                + "<td class=\"fingerprint\">\(HTML.escape(document["sha256"]?.stringValue ?? ""))</td></tr>"
-        }
-        body += "</tbody></table>"
-
-        if !view.investigations.isEmpty {
-            body += "<h2>\(language.text(.investigations))</h2>"
-            for investigation in view.investigations {
-                let allowed = try await workflow.allowedInvestigationCommands(on: investigation.investigationId, by: staff)
-                body += "<h3>\(HTML.escape(investigation.toCentre?.rawValue ?? "")): \(HTML.escape(investigation.phase.rawValue)) \(HTML.escape(investigation.number ?? ""))</h3>"
-                    + investigationForms(investigation, allowed: allowed, caseID: caseID, csrf: csrf, language: language)
-            }
-        }
-
-        body += "<h2>\(language.text(.timeline))</h2><table class=\"timeline\"><thead><tr><th>#</th><th>\(language.text(.time))</th>"
-            + "<th>\(language.text(.node))</th><th>\(language.text(.centre))</th><th>\(language.text(.staff))</th><th>\(language.text(.event))</th></tr></thead><tbody>"
-        for entry in timeline {
-            body += "<tr><td>\(entry.position)</td><td>\(Self.local(entry.recordedAt))</td><td>\(HTML.escape(entry.node.rawValue))</td>"
-                + "<td>\(HTML.escape(entry.centre?.rawValue ?? ""))</td><td>\(HTML.escape(entry.staff))</td><td>\(HTML.escape(entry.type))</td></tr>"
-        }
-        body += "</tbody></table>" + (try await accessSection(caseID, language: language))
-        return HTML.page("\(language.text(.caseLabel)) \(view.number ?? String(caseID.prefix(13)))", language: language,
-                         signedIn: "\(staff.staff) @ \(staff.centre)", csrf: csrf, body: body, status: error?.status ?? .ok)
-    }
-
-    /// The forms for what `staff`'s centre may do now (`allowed`, from a dry run of the
-    /// domain); the workflow decides again when a form is sent.
-    private func forms(_ view: CaseView, allowed: Set<String>, caseID: String, csrf: String, language: Language) -> String {
-        let hidden = "<input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape(csrf))\"><input type=\"hidden\" name=\"expectedVersion\" value=\"\(view.version)\">"
-        let action = "/cases/\(HTML.escape(caseID))"
-        func form(_ command: String, _ path: String, _ title: Language.Label, _ fields: String = "") -> String? {
-            guard allowed.contains(command) else { return nil }
-            return "<form method=\"post\" action=\"\(action)/\(path)\" id=\"\(command)\"><fieldset><legend>\(language.text(title))</legend>\(hidden)"
-                + "\(fields)<button>\(language.text(title))</button></fieldset></form>"
-        }
-        let reason = "<label>\(language.text(.reason)) <input name=\"reason\" required></label>"
-        let codeOptions = TransferReturnCode.allCases.map { "<option value=\"\($0.rawValue)\">\($0.rawValue)</option>" }.joined()
-        let centreOptions = federationCentres.map(\.rawValue).sorted().map { "<option value=\"\($0)\"\($0 == view.jurisdictionCentre?.rawValue ? " selected" : "")>\($0)</option>" }.joined()
-        let forms = [
-            form("assess", "assessment", .assess, "<label><input type=\"checkbox\" name=\"eligible\" checked> \(language.text(.eligible))</label>" + reason),
-            form("transfer", "transfer", .requestTransfer, "<label>\(language.text(.centre)) <select name=\"toCentre\">\(centreOptions)</select></label>" + reason),
-            form("accept-transfer", "transfer/accept", .acceptTransfer),
-            form("return-transfer", "transfer/return", .returnTransfer, "<label>\(language.text(.reasonCode)) <select name=\"reasonCode\">\(codeOptions)</select></label>" + reason),
-            form("cancel-transfer", "transfer/cancel", .cancelTransfer, reason),
-            form("decide", "decision", .decide, "<label><input type=\"checkbox\" name=\"granted\" checked> \(language.text(.granted))</label>" + reason),
-            form("assign-lawyer", "lawyer", .lawyer, "<label>\(language.text(.lawyer)) <input name=\"lawyer\" required></label>"
-                 + "<label>\(language.text(.firm)) <input name=\"firm\" required></label>"),
-            form("originals-collected", "originals-collected", .collectOriginals),
-            form("close", "close", .close, "<label>\(language.text(.outcome)) <input name=\"outcome\" required></label>"
-                 + "<label>\(language.text(.recovered)) <input name=\"recoveredAmount\" type=\"number\" min=\"0\" value=\"0\"></label>"),
-            form("archive", "archive", .archive),
-            form("request-investigation", "investigations", .requestInvestigation,
-                 "<label>\(language.text(.centre)) <select name=\"toCentre\">\(centreOptions)</select></label>"
-                 + "<label>\(language.text(.questions)) <input name=\"questions\" required></label>"
-                 + "<label>\(language.text(.dueDays)) <input name=\"dueDays\" type=\"number\" min=\"1\" max=\"60\" value=\"10\"></label>"),
-        ].compactMap { $0 }
-        return forms.isEmpty ? "<p>—</p>" : forms.joined()
-    }
-
-    /// The forms for what `staff`'s centre may do on one investigation request now.
-    private func investigationForms(_ investigation: CaseView.InvestigationSummary, allowed: Set<String>, caseID: String, csrf: String,
-                                    language: Language) -> String {
-        let hidden = "<input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape(csrf))\">"
-            + "<input type=\"hidden\" name=\"expectedVersion\" value=\"\(investigation.version)\">"
-            + "<input type=\"hidden\" name=\"caseId\" value=\"\(HTML.escape(caseID))\">"
-        let action = "/investigations/\(HTML.escape(investigation.investigationId))"
-        func form(_ command: String, _ path: String, _ title: Language.Label, _ fields: String = "") -> String? {
-            guard allowed.contains(command) else { return nil }
-            return "<form method=\"post\" action=\"\(action)/\(path)\" id=\"\(command)\"><fieldset><legend>\(language.text(title))</legend>\(hidden)"
-                + "\(fields)<button>\(language.text(title))</button></fieldset></form>"
-        }
-        return [
-            form("accept-investigation", "accept", .acceptInvestigation),
-            form("decline-investigation", "decline", .declineInvestigation, "<label>\(language.text(.reason)) <input name=\"reason\" required></label>"),
-            form("assign-investigation-lawyer", "lawyer", .lawyer, "<label>\(language.text(.lawyer)) <input name=\"lawyer\" required></label>"
-                 + "<label>\(language.text(.firm)) <input name=\"firm\" required></label>"),
-            form("report-findings", "report", .reportFindings, "<label>\(language.text(.findings)) <textarea name=\"findings\" required></textarea></label>"),
-            form("acknowledge-findings", "acknowledge", .acknowledgeFindings),
-        ].compactMap { $0 }.joined()
-    }
-
-    private func act(_ request: Request, _ context: NodeRequestContext, _ expectedVersion: Int64, _ command: CaseCommand) async throws -> Response {
-        let caseID = try context.parameters.require("id")
-        do {
-            _ = try await workflow.act(on: caseID, expectedVersion: expectedVersion, command, by: try context.requireStaff())
-            return HTML.redirect("/cases/\(Self.percentEncoded(caseID))")
-        } catch let problem as Problem {
-            return try await casePage(caseID, request, context, error: problem)
-        }
     }
 
     // MARK: Statistics
@@ -340,7 +217,7 @@ struct StaffPages {
         }
         let overdue = centres.map { centre in (centre.centre, Double(centre.measures.values.reduce(0) { $0 + $1.overdueNow })) }.filter { $0.1 > 0 }
         body += "<h2>\(language.text(.overdue))</h2>" + (overdue.isEmpty ? "<p>0</p>" : Self.barChart(overdue, unit: language == .zh ? "件" : "items"))
-        return HTML.page(language.text(.statistics), language: language, signedIn: "\(staff.staff) @ \(staff.centre)",
+        return HTML.page(language.text(.statistics), language: language, signedIn: signedIn(staff),
                          csrf: context.sessionToken.map(PageSession.csrf(for:)), body: body)
     }
 
@@ -362,6 +239,9 @@ struct StaffPages {
     }
 
     // MARK: Helpers
+
+    /// Who is signed in, as the page header shows it: staff id at the centre's name.
+    func signedIn(_ staff: StaffClaims) -> String { "\(staff.staff) @ \(centreNames.text(staff.centre))" }
 
     /// A form body, refused with 403 unless it carries the session's CSRF token.
     func checkedForm<Form: Decodable>(_: Form.Type, _ request: Request, _ context: NodeRequestContext,

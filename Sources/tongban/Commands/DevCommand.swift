@@ -115,9 +115,11 @@ struct DevCommand: AsyncParsableCommand {
         var services: [any Service] = []
         var environment: [EnvironmentNode] = []
         for (index, setup) in setups.enumerated() {
-            let configuration = NodeServer.Configuration(federation: federationFile, signingKey: setup.key, clock: nodeClock,
+            var configuration = NodeServer.Configuration(federation: federationFile, signingKey: setup.key, clock: nodeClock,
                                                          expectedSchemaVersion: migrator.latestVersion, tls: try devTLS?.tls(for: setup.node.id),
                                                          tokenKey: setup.tokenKey)
+            // A local federation for trying tongban out: its sign-in pages offer the centres at a click.
+            configuration.devSignIn = true
             let url = try DatabaseURL(cluster.url(user: LocalCluster.serviceRole, database: setup.database))
             let running = try await NodeServer.assemble(configuration: configuration, database: url.configuration,
                                                     host: "127.0.0.1", port: basePort + index, logger: logger)

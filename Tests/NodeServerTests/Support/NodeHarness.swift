@@ -45,9 +45,9 @@ struct NodeHarness: Sendable {
 
     /// The same node over `database` with another clock (a later "now", say), and, where
     /// given, its requests served over `client` instead of the database's service pool and
-    /// stopped at `requestDeadline`.
+    /// stopped at `requestDeadline`, its sign-in page offering the centres (`devSignIn`).
     static func run(on database: TestDatabase, clock: NodeClock, client: PostgresClient? = nil, requestDeadline: Duration = .seconds(30),
-                    _ body: @Sendable (NodeHarness) async throws -> Void) async throws {
+                    devSignIn: Bool = false, _ body: @Sendable (NodeHarness) async throws -> Void) async throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: TestCluster.repositoryRoot + "/deploy/federation.example.json"))
         let federation = try FederationFile.decode(data, source: "federation.example.json", requirePublicKeys: false)
         let key = TestDatabase.key("qingdao")
@@ -56,6 +56,7 @@ struct NodeHarness: Sendable {
             expectedSchemaVersion: try Migrator(directory: TestCluster.repositoryRoot + "/schema").latestVersion,
             centres: Set(federation.nodes.flatMap { $0.centres.map(\.id) }))
         configuration.requestDeadline = requestDeadline
+        configuration.devSignIn = devSignIn
         let server = await NodeServer(configuration: configuration, client: client ?? database.service,
                                       appender: database.appender(node: "qingdao", clock: clock))
         let application = Application(router: server.router())
