@@ -251,6 +251,15 @@ paths["/statistics"] = {"get": page("pagesStatistics", "The last 30 days per cen
 paths["/certificates"] = {"get": page("pagesCertificates", "The hardship certificate check: a form for the holder's ID number and name", responses={"200": html, "303": seeOther}),
                           "post": page("pagesLookUpCertificates", "The certificates found for an ID number and name (form); CSRF-checked", requestBody=form(["csrf", "idNumber", "name"]),
                                        responses={"200": html, "303": seeOther, "400": unreadable, "403": html, "422": html})}
+intake_fields = ["csrf", "name", "idNumber", "phone", "homeCity", "groups", "litigation", "cause", "summary", "venue", "jurisdictionCentre", "urgent",
+                 "hardshipBasis", "group", "certificateId", "statement", "shareWithJurisdiction", "checksByOtherCities"]
+paths["/intake"] = {"get": page("pagesIntake", "The new-application form, with its scans", responses={"200": html, "303": seeOther}),
+                    "post": page("pagesSubmitIntake", "Submit an application with its scans (multipart; each scan fingerprinted and stored by the server, PDF/JPEG/PNG, at most 20 MiB, 10 scans, 32 MiB in all); CSRF-checked",
+                                 requestBody={"required": True, "content": {"multipart/form-data": {"schema": obj(intake_fields, {**{f: string for f in intake_fields},
+                                     "scans": {"type": "array", "items": {"type": "string", "format": "binary"}}})}}},
+                                 responses={"303": seeOther, "400": unreadable, "403": html, "413": html, "415": html, "422": html})}
+paths["/cases/{id}/receipt"] = {"get": page("pagesReceipt", "The printed receipt of an application (申请材料接收凭证): materials with their fingerprints and the verification code",
+                                            parameters=idparam, responses={"200": html, "303": seeOther, "403": html, "404": html})}
 paths["/openapi.json"] = {"get": {"operationId": "openapi", "summary": "This document", "responses": {"200": {"description": "the OpenAPI description", **jsonc(S())}}}}
 # Stateful fuzzing: a written record's answer leads to the next steps of its workflow on
 # that record, at the version it is now at (schemathesis follows these links from real

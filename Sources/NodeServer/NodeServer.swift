@@ -165,7 +165,7 @@ public struct NodeServer: Sendable {
         StaffPages(access: staffAccess, centres: configuration.centres,
                    centreNames: CentreNames(names: Dictionary(configuration.federation.nodes.flatMap { $0.centres.map { ($0.id, $0.name) } },
                                                               uniquingKeysWith: { first, _ in first })),
-                   devSignIn: configuration.devSignIn, workflow: workflow,
+                   devSignIn: configuration.devSignIn, workflow: workflow, scans: documents,
                    cancellation: cancellation, views: views,
                    inbox: InboxQuery(client: client), statistics: StatisticsQuery(client: client), clock: configuration.clock).add(to: router)
         AccessLogRoutes(views: views).add(to: staffAPI)

@@ -87,7 +87,7 @@ struct MarkupSafetyTests {
             let huancui = try await P.signIn(node, as: H.huancui, staff: Self.breakout)
             let common = ["/inbox", "/inbox?kind=\(query)&overdue=\(query)&cursor=\(query)", "/certificates?idNumber=\(query)",
                           "/certificates", "/statistics", "/statistics?from=\(query)&to=\(query)",
-                          "/cases/\(query)", "/cases/\(id)"]
+                          "/cases/\(query)", "/cases/\(id)", "/intake", "/cases/\(id)/receipt"]
             let seen = try await Self.pages(node, common, cookie: wulian)
                 + Self.pages(node, common, cookie: licang)
                 + Self.pages(node, common + ["/cases/\(weihaiCase)"], cookie: huancui)

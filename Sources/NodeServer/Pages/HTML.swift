@@ -33,7 +33,7 @@ enum HTML {
         var header = "<header><strong>通办 tongban</strong>"
         if let signedIn, let csrf {
             header += """
-                 <nav><a href="/inbox">\(language.text(.inbox))</a> <a href="/certificates">\(language.text(.certificates))</a> <a href="/statistics">\(language.text(.statistics))</a></nav>
+                 <nav><a href="/inbox">\(language.text(.inbox))</a> <a href="/intake">\(language.text(.newApplication))</a> <a href="/certificates">\(language.text(.certificates))</a> <a href="/statistics">\(language.text(.statistics))</a></nav>
                  <span class="who">\(escape(signedIn))</span>
                  <form method="post" action="/sign-out" class="inline"><input type="hidden" name="csrf" value="\(escape(csrf))"><button>\(language.text(.signOut))</button></form>
                 """
@@ -67,6 +67,7 @@ enum HTML {
         th,td{border-bottom:1px solid #dde2e8;padding:.45em .6em;text-align:left;vertical-align:top}th{background:#eef1f5}
         .overdue{color:#b00020;font-weight:bold}.urgent{color:#a15c00;font-weight:bold}.error{background:#fde8ea;border:1px solid #b00020;padding:.6em}
         .fingerprint{font-family:monospace;font-size:.85em;word-break:break-all}form.inline{display:inline}
+        @page{size:A4;margin:18mm}@media print{header,nav,form{display:none}body{background:#fff}main{max-width:none;margin:0}}
         fieldset{background:#fff;border:1px solid #dde2e8;margin:1em 0}label{display:block;margin:.3em 0}dl{display:grid;grid-template-columns:12em 1fr}
         """
 }
@@ -92,7 +93,7 @@ enum Language: String, Sendable {
     }
 
     enum Label {
-        case inbox, certificates, signIn, signOut, token, signInHelp, devSignIn, supervisor, kind, allKinds, overdueOnly, filter, caseLabel, number, applicant
+        case inbox, newApplication, certificates, signIn, signOut, token, signInHelp, devSignIn, supervisor, kind, allKinds, overdueOnly, filter, caseLabel, number, applicant
         case received, due, overdue, urgent, next, noItems, phase, owner, intake, jurisdiction, lawyer, documents, name, mediaType
         case fingerprint, timeline, time, node, centre, staff, event, investigations, actions, expectedVersion, eligible, reason
         case assess, acceptTransfer, decide, granted, idNumber, holderName, check, status, issuingCity, validUntil, noCertificates, from, statistics
@@ -104,6 +105,7 @@ enum Language: String, Sendable {
     func text(_ label: Label) -> String {
         let (zh, en): (String, String) = switch label {
         case .inbox: ("待办", "Inbox")
+        case .newApplication: ("受理申请", "New application")
         case .certificates: ("困难证明核验", "Certificate check")
         case .signIn: ("登录", "Sign in")
         case .signOut: ("退出", "Sign out")

@@ -1,5 +1,6 @@
 import CaseDomain
 import EventLog
+import Federation
 import Foundation
 import Hummingbird
 import Projections
@@ -17,6 +18,8 @@ struct StaffPages {
     /// The sign-in page offers the served centres at a click (``NodeServer/Configuration/devSignIn``).
     let devSignIn: Bool
     let workflow: Workflow
+    /// Where the intake form's scans are stored.
+    let scans: DocumentStore
     /// A pending transfer's cancel goes to the target's node.
     let cancellation: TransferCancellation
     let views: Views
@@ -146,6 +149,7 @@ struct StaffPages {
             }
         }
         addCertificatePages(to: pages)
+        addIntakePages(to: pages)
         pages.get("statistics") { request, context in try await statisticsPage(request, context) }
     }
 

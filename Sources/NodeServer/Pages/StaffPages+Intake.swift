@@ -1,0 +1,84 @@
+import CaseDomain
+import Crypto
+import Federation
+import Foundation
+import Hummingbird
+
+/// Intake at the counter: the new-application form (`/intake`), its scans uploaded in the
+/// form (the server computes each SHA-256 and stores the bytes before the application
+/// names them), and the printed receipt (申请材料接收凭证, `/cases/{id}/receipt`) with the
+/// verification code `GET /verify/{hash}` confirms. The form submits through the same
+/// command and checks as `POST /v1/cases`.
+extension StaffPages {
+    func addIntakePages(to pages: RouterGroup<NodeRequestContext>) {
+        pages.get("intake") { request, context in
+            intakePage(PageSession.language(of: request), try context.requireStaff(), csrf: csrf(context), error: nil)
+        }
+        pages.post("intake") { request, context in
+            let staff = try context.requireStaff()
+            let language = PageSession.language(of: request)
+            let form = try await MultipartForm.read(request, maximumFileBytes: DocumentRoutes.maximumScanSize)
+            guard let token = context.sessionToken, PageSession.isValidCSRF(form.field("csrf"), for: token) else {
+                throw Problem(.forbidden, "the form's CSRF token is missing or wrong: reload the page and send it again")
+            }
+            do {
+                let documents = try await store(form.files, by: staff)
+                let result = try await workflow.submit(try Self.submission(form, documents: documents).command(), by: staff)
+                return HTML.redirect("/cases/\(Self.percentEncoded(result.id))/receipt")
+            } catch let problem as Problem {
+                return intakePage(language, staff, csrf: csrf(context), error: problem)
+            }
+        }
+        pages.get("cases/{id}/receipt") { request, context in
+            try await receiptPage(try context.parameters.require("id"), PageSession.language(of: request), try context.requireStaff(), csrf: csrf(context))
+        }
+    }
+
+    private func csrf(_ context: NodeRequestContext) -> String { context.sessionToken.map(PageSession.csrf(for:)) ?? "" }
+
+    /// Each scan checked (type, not empty), fingerprinted and stored; the documents the application lists.
+    private func store(_ files: [MultipartForm.File], by staff: StaffClaims) async throws -> [Document] {
+        guard files.isEmpty || staff.role == .staff else { throw Problem(.forbidden, "only centre staff upload scans") }
+        var documents: [Document] = []
+        for (index, file) in files.enumerated() {
+            guard let type = file.contentType.flatMap(DocumentStore.mediaType) else {
+                throw Problem(.unsupportedMediaType, "scan \(index + 1) (\(file.filename)) is not a PDF, JPEG or PNG")
+            }
+            guard file.content.readableBytes > 0 else { throw Problem.invalid("scans[\(index)]", "the scan is empty") }
+            let sha256 = SHA256.hash(data: Data(file.content.readableBytesView)).map { String(format: "%02x", $0) }.joined()
+            do {
+                _ = try await scans.store(sha256: sha256, mediaType: type.rawValue, content: file.content)
+            } catch let error as DocumentStore.StoreError {
+                throw Problem.invalid("scans[\(index)]", error.description)
+            }
+            let name = file.filename.isEmpty ? "scan-\(index + 1)" : file.filename
+            documents.append(Document(name: name, mediaType: type.rawValue, size: Int64(file.content.readableBytes), sha256: sha256))
+        }
+        return documents
+    }
+
+    /// The API's submission, from the form's fields.
+    static func submission(_ form: MultipartForm, documents: [Document]) throws(Problem) -> CaseRoutes.Submission {
+        func required(_ name: String) throws(Problem) -> String {
+            guard let value = form.field(name)?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { throw Problem.invalid(name, "is required") }
+            return value
+        }
+        func checked(_ name: String) -> Bool { form.field(name) == "on" }
+        guard let homeCity = NodeID(rawValue: try required("homeCity")) else { throw Problem.invalid("homeCity", "a city id such as rizhao") }
+        guard let jurisdiction = CentreID(rawValue: try required("jurisdictionCentre")) else {
+            throw Problem.invalid("jurisdictionCentre", "a centre id such as qingdao-licang")
+        }
+        guard let basis = CaseRoutes.Submission.HardshipInput.Basis(rawValue: try required("hardshipBasis")) else {
+            throw Problem.invalid("hardshipBasis", "one of certificate, exempt, promise")
+        }
+        let groups = (form.field("groups") ?? "").split(whereSeparator: { $0 == "," || $0 == "，" || $0 == " " }).map(String.init)
+        return CaseRoutes.Submission(
+            applicant: .init(name: try required("name"), idNumber: try required("idNumber"), phone: try required("phone"), homeCity: homeCity, groups: groups),
+            matter: Matter(litigation: checked("litigation"), cause: try required("cause"), summary: form.field("summary") ?? "",
+                           venue: try required("venue"), jurisdictionCentre: jurisdiction),
+            urgent: checked("urgent"),
+            hardship: .init(basis: basis, certificateId: form.field("certificateId"), group: form.field("group"), statement: form.field("statement")),
+            documents: documents,
+            consent: Consent(shareWithJurisdiction: checked("shareWithJurisdiction"), checksByOtherCities: checked("checksByOtherCities")))
+    }
+}
