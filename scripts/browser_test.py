@@ -2,15 +2,20 @@
 """The staff pages in a real headless browser (Debian's chromium, driven by selenium).
 
 Starts `tongban dev` with two cities (Rizhao and Qingdao) in a fresh state directory, then,
-as staff would: Wulian signs in at the Rizhao node, finds a new application in its inbox,
-opens it and assesses it through the form; after Wulian's transfer, Licang signs in at the
+as staff would: Wulian signs in at the Rizhao node, takes Zhang's application with a scan in
+the intake form and prints its receipt (saved as PDF by Chromium and checked with pdftotext
+for the application id and its verification code, which /verify confirms), finds it in its
+inbox, opens it and assesses it through the form; after Wulian's transfer, Licang signs in at the
 Qingdao node, finds the incoming transfer in its inbox and accepts it through the form; the
 case page then shows the timeline across both nodes. Screenshots of every step are saved
 under the artefacts directory. Exits non-zero, saying which step failed, on any mismatch.
 """
+import base64
+import hashlib
 import json
 import os
 import shutil
+import subprocess
 import sys
 import time
 import urllib.request
@@ -64,14 +69,10 @@ def main():
             token = lambda node, centre: next(c["token"] for c in node["centres"] if c["id"] == centre)
             wulian, licang = token(rizhao, "rizhao-wulian"), token(qingdao, "qingdao-licang")
 
-            created = api(rizhao["url"] + "/v1/cases", wulian, "POST", {
-                "applicant": {"name": "张某", "idNumber": "371121198001011234", "phone": "13800000000", "homeCity": "rizhao", "groups": ["migrant-worker"]},
-                "matter": {"litigation": True, "cause": "traffic-accident", "summary": "交通事故赔偿", "venue": "青岛市李沧区人民法院",
-                           "jurisdictionCentre": "qingdao-licang"},
-                "hardship": {"basis": "exempt", "group": "migrant-worker"},
-                "documents": [{"name": "申请表.pdf", "mediaType": "application/pdf", "size": 48213, "sha256": "ab" * 32}],
-                "consent": {"shareWithJurisdiction": True, "checksByOtherCities": True}})
-            case_id = created["caseId"]
+            scan_path = os.path.join(ARTEFACTS, "申请表.pdf")
+            with open(scan_path, "wb") as scan:
+                scan.write(b"%PDF-1.4\n% tongban browser test scan\n" + bytes(range(256)) * 40)
+            scan_sha256 = hashlib.sha256(open(scan_path, "rb").read()).hexdigest()
 
             options = webdriver.ChromeOptions()
             for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1366,900", "--lang=zh-CN"]:
@@ -93,8 +94,38 @@ def main():
                 if not cookie or not cookie.get("httpOnly") or cookie.get("sameSite") != "Strict":
                     fail(step, f"the session cookie lacks HttpOnly or SameSite=Strict: {cookie}")
 
-            # 1. Wulian signs in at Rizhao; the new application waits for review.
+            # 1. Wulian signs in at Rizhao and takes Zhang's application at the intake form, with a scan.
             sign_in(rizhao, wulian, "Wulian signs in")
+            browser.find_element(By.CSS_SELECTOR, "a[href='/intake']").click()
+            form = browser.find_element(By.ID, "intake")
+            for name, value in [("name", "张某"), ("idNumber", "371121198001011234"), ("phone", "13800000000"), ("groups", "migrant-worker"),
+                                ("cause", "traffic-accident"), ("venue", "青岛市李沧区人民法院"), ("group", "migrant-worker")]:
+                form.find_element(By.NAME, name).send_keys(value)
+            form.find_element(By.NAME, "summary").send_keys("交通事故赔偿")
+            form.find_element(By.CSS_SELECTOR, "select[name='jurisdictionCentre'] option[value='qingdao-licang']").click()
+            for box in ["shareWithJurisdiction", "checksByOtherCities"]:
+                form.find_element(By.NAME, box).click()
+            form.find_element(By.NAME, "scans").send_keys(scan_path)
+            shot("0-wulian-intake")
+            form.find_element(By.CSS_SELECTOR, "button").click()
+            wait_until("the intake form: the receipt is shown", lambda: "/receipt" in browser.current_url and "法律援助申请材料接收凭证" in browser.page_source, 15)
+            case_id = browser.current_url.split("/cases/")[1].split("/")[0]
+            if scan_sha256 not in browser.page_source:
+                fail("the receipt", "the scan's fingerprint, computed by the server, is not on the receipt")
+            code = browser.find_element(By.CSS_SELECTOR, "[data-field='verification']").text.strip()
+            shot("0-wulian-receipt")
+            receipt_pdf = os.path.join(ARTEFACTS, "receipt.pdf")
+            with open(receipt_pdf, "wb") as pdf:
+                pdf.write(base64.b64decode(browser.print_page()))
+            printed = subprocess.run(["pdftotext", "-layout", receipt_pdf, "-"], capture_output=True, text=True, check=True).stdout
+            if case_id not in printed or code not in printed.replace("\n", "").replace(" ", ""):
+                fail("the printed receipt", f"the PDF lacks the application id or the verification code {code}: {printed[:400]}")
+            with urllib.request.urlopen(rizhao["url"] + "/verify/" + code, timeout=10) as answer:
+                verified = json.loads(answer.read())
+            if not verified.get("verified") or verified.get("type") != "ApplicationSubmitted":
+                fail("the receipt's verification code", f"/verify does not confirm it: {verified}")
+
+            browser.get(rizhao["url"] + "/inbox")
             wait_until("the application shows in Wulian's inbox", lambda: (browser.refresh() or True) and case_id in browser.page_source)
             if 'data-kind="review"' not in browser.page_source or "待审查" not in browser.page_source:
                 fail("Wulian's inbox", "no review item, or its kind not in Chinese")
@@ -102,7 +133,7 @@ def main():
 
             # 2. Wulian opens the case and assesses it through the form.
             browser.find_element(By.CSS_SELECTOR, f"a[href='/cases/{case_id}']").click()
-            wait_until("the case page shows the document's fingerprint", lambda: "ab" * 32 in browser.page_source, 10)
+            wait_until("the case page shows the document's fingerprint", lambda: scan_sha256 in browser.page_source, 10)
             shot("2-wulian-case")
             form = browser.find_element(By.ID, "assess")
             form.find_element(By.NAME, "reason").send_keys("符合受理条件")
@@ -135,7 +166,7 @@ def main():
             browser.get(qingdao["url"] + "/language/en")
             wait_until("the English pages show English labels", lambda: "Inbox" in browser.page_source, 10)
             shot("6-licang-inbox-en")
-            print(f"browser test passed: 6 screenshots in {ARTEFACTS}")
+            print(f"browser test passed: 8 screenshots and the printed receipt in {ARTEFACTS}")
         finally:
             if browser is not None:
                 browser.quit()
