@@ -291,5 +291,8 @@ extension CityPolicy {
         }
         guard defaultSubsidy >= 0, subsidyByCause.values.allSatisfy({ $0 >= 0 }) else { throw invalid("subsidyByCause", "amounts must not be negative") }
         if let retentionDays, !(0...36_500).contains(retentionDays) { throw invalid("retentionDays", "\(retentionDays) is not between 0 and 36500 days") }
+        if let transferAnswerDays, !(1...60).contains(transferAnswerDays) {
+            throw invalid("transferAnswerDays", "\(transferAnswerDays) is not between 1 and 60 days")
+        }
     }
 }

@@ -64,6 +64,11 @@ struct FederationFileTests {
                 policy["decisionDays"] = 9
                 node["policy"] = policy
             }),
+            ("nodes[0].policy.transferAnswerDays", { node in
+                var policy = node["policy"] as! [String: Any]
+                policy["transferAnswerDays"] = 0
+                node["policy"] = policy
+            }),
             ("nodes[0].policy.holidays", { node in
                 var policy = node["policy"] as! [String: Any]
                 policy["holidays"] = ["2026-13-01"]

@@ -49,6 +49,21 @@ struct TransferCancelTests {
         }
     }
 
+    /// An incoming transfer has a legal clock like every other item: the receiving city's
+    /// days to answer it (three by default).
+    @Test func anIncomingTransferIsDueByTheReceivingCitysPolicy() async throws {
+        try await H.run { node in
+            let caseID = try await Self.pendingTransfer(node)
+            try await node.project()
+            let page = try await node.expect(.ok, .get, "/v1/inbox", as: H.licang)
+            let item = page["items"]?[0]
+            let policy = try #require(node.server.configuration.federation.policies[H.licang.node])
+            let expected = policy.deadline(after: try #require(item?["receivedAt"]?.stringValue.flatMap(Timestamp.init(iso8601:))), days: policy.transferAnswer)
+            #expect(item?["kind"] == "incoming-transfer" && item?["caseId"]?.stringValue == caseID, "\(page)")
+            #expect(item?["dueAt"]?.stringValue == expected.description, "\(String(describing: item))")
+        }
+    }
+
     @Test func aCancelAfterTheAcceptIsToldItWasAccepted() async throws {
         try await H.run { node in
             let caseID = try await Self.pendingTransfer(node)

@@ -149,6 +149,9 @@ public enum CaseEvent: Sendable, Hashable {
         public var reason: String
         /// The legal obligation the transfer shares personal data under, without consent.
         public var legalBasis: String?
+        /// When the receiving centre should have answered, by its city's policy; `nil` in a
+        /// transfer recorded before transfers had a due date.
+        public var answerDueAt: Timestamp? = nil
     }
 
     public struct TransferAccepted: Sendable, Hashable, Codable {

@@ -102,8 +102,9 @@ public enum CaseLifecycle {
             guard state.lawyer == nil else {
                 throw .forbidden(command: name, reason: "a lawyer already gives advance aid on this case; it stays with \(state.owner!.rawValue)")
             }
-            _ = try policy(of: target)
-            return [.transferRequested(.init(fromCentre: state.owner!, toCentre: target, reason: reason, legalBasis: legalBasis))]
+            let answering = try policy(of: target)
+            return [.transferRequested(.init(fromCentre: state.owner!, toCentre: target, reason: reason, legalBasis: legalBasis,
+                                             answerDueAt: answering.deadline(after: context.now, days: answering.transferAnswer)))]
 
         case .acceptTransfer, .returnTransfer:
             try require(.transferPending)

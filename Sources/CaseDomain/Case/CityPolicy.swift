@@ -24,9 +24,17 @@ public struct CityPolicy: Sendable, Hashable, Codable {
     /// Days an archived case file is kept before its personal data may be erased; `nil`
     /// for ``defaultRetentionDays``.
     public var retentionDays: Int?
+    /// Days a centre of this city has to accept or return a transfer sent to it, so that an
+    /// incoming transfer carries a due date; `nil` for ``defaultTransferAnswerDays``.
+    public var transferAnswerDays: Int?
 
     /// Fifteen years, when a city names no retention period of its own.
     public static let defaultRetentionDays = 15 * 365
+    /// Three days to answer a transfer (accept it or send it back), when a city names none.
+    public static let defaultTransferAnswerDays = 3
+
+    /// The days to answer a transfer.
+    public var transferAnswer: Int { transferAnswerDays ?? Self.defaultTransferAnswerDays }
 
     /// The retention period in days.
     public var retention: Int { retentionDays ?? Self.defaultRetentionDays }

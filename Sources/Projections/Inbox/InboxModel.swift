@@ -93,7 +93,7 @@ struct InboxModel: Sendable, Equatable {
             remove(InboxProjection.Kind.allCases, case: caseID)
         case .transferRequested(let transfer):
             remove([.decide, .returnedTransfer], case: caseID)
-            add(.incomingTransfer, for: transfer.toCentre.rawValue, case: caseID, at: time, from: transfer.fromCentre.rawValue)
+            add(.incomingTransfer, for: transfer.toCentre.rawValue, case: caseID, at: time, from: transfer.fromCentre.rawValue, due: transfer.answerDueAt)
         case .transferAccepted(let accepted):
             remove([.incomingTransfer], case: caseID)
             cases[caseID]?.owner = accepted.centre.rawValue

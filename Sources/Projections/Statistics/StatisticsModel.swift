@@ -85,7 +85,7 @@ struct StatisticsModel: Sendable, Equatable {
             if let due = supplied.decisionDueAt, let centre { open(.decide, subject, centre: centre, at: at, due: due) }
         case .transferRequested(let transfer):
             drop(.decide, subject)
-            open(.acceptTransfer, subject, centre: transfer.toCentre.rawValue, at: at, due: nil)
+            open(.acceptTransfer, subject, centre: transfer.toCentre.rawValue, at: at, due: transfer.answerDueAt)
         case .transferAccepted(let accepted):
             close(.acceptTransfer, subject, at: at)
             open(.decide, subject, centre: accepted.centre.rawValue, at: at, due: accepted.decisionDueAt)
