@@ -258,6 +258,9 @@ paths["/intake"] = {"get": page("pagesIntake", "The new-application form, with i
                                  requestBody={"required": True, "content": {"multipart/form-data": {"schema": obj(intake_fields, {**{f: string for f in intake_fields},
                                      "scans": {"type": "array", "items": {"type": "string", "format": "binary"}}})}}},
                                  responses={"303": seeOther, "400": unreadable, "403": html, "413": html, "415": html, "422": html})}
+paths["/search"] = {"get": page("pagesSearch", "Open one of the centre's own cases by its number or id (a case elsewhere is not found)",
+                                parameters=[{"name": "q", "in": "query", "required": True, "schema": {**string, "minLength": 1, "maxLength": 100}}],
+                                responses={"200": html, "303": seeOther, "404": html, "422": html})}
 paths["/cases/{id}/receipt"] = {"get": page("pagesReceipt", "The printed receipt of an application (申请材料接收凭证): materials with their fingerprints and the verification code",
                                             parameters=idparam, responses={"200": html, "303": seeOther, "403": html, "404": html})}
 paths["/openapi.json"] = {"get": {"operationId": "openapi", "summary": "This document", "responses": {"200": {"description": "the OpenAPI description", **jsonc(S())}}}}

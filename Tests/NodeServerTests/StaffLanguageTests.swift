@@ -35,6 +35,27 @@ struct StaffLanguageTests {
         }
     }
 
+    @Test func aCentreFindsItsOwnCaseByNumberAndAStrangerDoesNot() async throws {
+        try await H.run { node in
+            let created = try await node.expect(.created, .post, "/v1/cases", as: H.licang, H.application())
+            let id = try #require(created["caseId"]?.stringValue)
+            try await node.expect(.ok, .post, "/v1/cases/\(id)/assessment", as: H.licang, ["expectedVersion": 1, "eligible": true, "reason": "ok"])
+            let decided = try await node.expect(.ok, .post, "/v1/cases/\(id)/decision", as: H.licang, ["expectedVersion": 2, "granted": true, "reason": "ok"])
+            let number = try #require(decided["number"]?.stringValue)
+            let licang = try await Pages.signIn(node, as: H.licang)
+            let found = try await node.send(.get, "/search?q=\(number.lowercased())", headers: [.cookie: licang], body: nil)
+            #expect(found.status == .seeOther && found.headers[.location] == "/cases/\(id)", "\(found.status)")
+            let byID = try await node.send(.get, "/search?q=\(id.uppercased())", headers: [.cookie: licang], body: nil)
+            #expect(byID.status == .seeOther && byID.headers[.location] == "/cases/\(id)")
+            let huancui = try await Pages.signIn(node, as: H.huancui)
+            let (status, html) = try await Pages.page(node, "/search?q=\(number)", cookie: huancui)
+            #expect(status == .notFound && !html.contains(id), "a stranger does not find it: \(html)")
+            #expect(try await Pages.page(node, "/search?q=", cookie: licang).0 == .unprocessableContent)
+            #expect(try await Pages.page(node, "/search?q=\(String(repeating: "A", count: 101))", cookie: licang).0 == .unprocessableContent)
+            #expect(try await Pages.page(node, "/inbox", cookie: licang).1.contains(#"action="/search""#), "the inbox offers the search")
+        }
+    }
+
     @Test func onlyUnderDevTheSignInPageOffersTheCentresAtAClick() async throws {
         try await H.run { node in
             let (_, html) = try await Pages.page(node, "/sign-in", cookie: nil)

@@ -150,6 +150,7 @@ struct StaffPages {
         }
         addCertificatePages(to: pages)
         addIntakePages(to: pages)
+        addSearchPage(to: pages)
         pages.get("statistics") { request, context in try await statisticsPage(request, context) }
     }
 
@@ -170,7 +171,7 @@ struct StaffPages {
         var body = """
             <form method="get" action="/inbox"><label>\(language.text(.kind)) <select name="kind">\(options)</select></label>
             <label><input type="checkbox" name="overdue" value="true"\(overdueOnly ? " checked" : "")> \(language.text(.overdueOnly))</label>
-            <button>\(language.text(.filter))</button></form>
+            <button>\(language.text(.filter))</button></form>\(Self.searchForm(language))
             """
         if page.items.isEmpty {
             body += "<p>\(language.text(.noItems))</p>"

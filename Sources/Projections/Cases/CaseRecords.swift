@@ -48,6 +48,19 @@ public struct CaseRecords: Sendable {
         return (record, try await readTimeline(record))
     }
 
+    /// The cases numbered `number` (a case number, such as `LICANG-2026-000001`) that
+    /// `centre` takes part in, at most 10: the search of a centre's own records.
+    public func cases(numbered number: String, takingPart centre: CentreID) async throws -> [String] {
+        try await catchUp()
+        let rows = try await client.query("""
+            SELECT case_id FROM projections.case_views
+             WHERE number = \(number) AND \(centre.rawValue) = ANY(participants) ORDER BY case_id LIMIT 10
+            """, logger: logger)
+        var found: [String] = []
+        for try await id in rows.decode(String.self) { found.append(id) }
+        return found
+    }
+
     /// The case as ``read(_:)`` gives it, unless the projection parked an event of it.
     private func readUnparked(_ caseID: String) async throws -> CaseRecord? {
         let record = try await read(caseID)

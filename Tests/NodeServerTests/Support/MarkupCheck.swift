@@ -15,7 +15,7 @@ enum MarkupCheck {
     static let attributes: Set<String> = [
         "html", "lang", "charset", "name", "content", "href", "class", "method", "action", "type", "value", "id", "role", "rel",
         "selected", "checked", "required", "rows", "cols", "min", "max", "data-kind", "data-field", "width", "height", "xmlns",
-        "font-size", "x", "y", "fill", "title", "data-type", "data-phase", "data-centre", "data-role", "enctype", "multiple", "accept",
+        "font-size", "x", "y", "fill", "title", "data-type", "data-phase", "data-centre", "data-role", "enctype", "multiple", "accept", "maxlength",
     ]
     static let entities = ["&amp;", "&lt;", "&gt;", "&quot;", "&#39;"]
 
