@@ -56,4 +56,21 @@ struct CaseStreamWritersTests {
         }
         _ = try rules.state(pending, after: envelope("case-0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", from: "qingdao", centre: "qingdao-licang", type: "TransferReturned", body: answer))
     }
+
+    /// The sender's cancel is recorded by the target's node, the stream's one writer while
+    /// the transfer is pending; the sender's own node writing it is refused everywhere.
+    @Test func aCancellationIsTheTargetsNodesToRecord() throws {
+        let stream = "case-0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
+        let pending = try rules.state(rules.initialState(of: stream), after: envelope(
+            stream, from: "rizhao", centre: "rizhao-wulian", type: "TransferRequested",
+            body: ["fromCentre": "rizhao-wulian", "toCentre": "qingdao-licang", "reason": "r"]))
+        let cancel: JSONValue = ["centre": "rizhao-wulian", "staff": "s", "reason": "r"]
+        #expect(throws: StreamWriterRefusal.self, "the sender's node recording the cancel itself") {
+            try rules.state(pending, after: envelope(stream, from: "rizhao", centre: "rizhao-wulian", type: "TransferCancelled", body: cancel))
+        }
+        var system = envelope(stream, from: "qingdao", centre: "qingdao-licang", type: "TransferCancelled", body: cancel)
+        system.actor = .system
+        guard case .caseFile(let after) = try rules.state(pending, after: system) else { Issue.record("not a case state"); return }
+        #expect(after.phase == .readyForDecision && after.transferTarget == nil, "the transfer is over: its target no longer writes the case")
+    }
 }

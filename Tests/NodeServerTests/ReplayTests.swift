@@ -88,7 +88,8 @@ struct ReplayTests {
             ("assessment", ["eligible": true, "reason": "ok"]), ("assessment", ["eligible": true, "reason": "ok", "missing": ["身份证"]]),
             ("assessment", ["eligible": false, "reason": "no"]), ("materials", ["documents": [["name": "d", "mediaType": "application/pdf", "size": 1, "sha256": .string(String(repeating: "cd", count: 32))]]]),
             ("transfer", ["toCentre": .string(centres.randomElement(using: &generator)!.rawValue), "reason": "r"]), ("transfer/accept", [:]),
-            ("transfer/return", ["reason": "r"]), ("decision", ["granted": true, "reason": "ok"]), ("decision", ["granted": false, "reason": "no"]),
+            ("transfer/return", ["reason": "r"]), ("transfer/return", ["reasonCode": "duplicate", "reason": "r"]),
+            ("transfer/cancel", ["reason": "r"]), ("decision", ["granted": true, "reason": "ok"]), ("decision", ["granted": false, "reason": "no"]),
             ("lawyer", ["lawyer": "l", "firm": "f"]), ("advance-aid", ["reason": "r"]), ("originals-collected", [:]),
             ("close", ["outcome": "o", "recoveredAmount": 0]), ("archive", [:]),
         ].randomElement(using: &generator)!

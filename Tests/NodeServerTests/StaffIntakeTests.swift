@@ -97,6 +97,7 @@ struct StaffIntakeTests {
             let plain = try await node.send(.post, "/intake", headers: [.cookie: wulian, .contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: "csrf=\(csrf)"))
             #expect(plain.status == .unsupportedMediaType, "\(plain.status)")
             #expect(try await node.logSize() == 0, "nothing written")
+            #expect(try await node.database.count("SELECT count(*)::int FROM documents") == 0, "no scan of a refused form kept")
         }
     }
 }

@@ -2,9 +2,11 @@ import Hummingbird
 import MultipartKit
 
 /// A `multipart/form-data` body read whole within bounds: its text fields and its files.
-/// Every bound is checked while the parts arrive, so that a crafted body costs at most
-/// ``maximumBytes`` of memory: at most ``maximumFiles`` files, each at most
-/// `maximumFileBytes`, and at most ``maximumFieldBytes`` of text in all.
+/// The body is collected up to ``maximumBytes`` (larger is refused before it is parsed),
+/// then parsed with every other bound checked as the parts go by: at most ``maximumParts``
+/// parts of at most ``maximumHeadersPerPart`` headers, ``maximumFiles`` files of at most
+/// `maximumFileBytes` each, ``maximumFieldBytes`` of text in all. A crafted body so costs
+/// at most about twice ``maximumBytes`` (the body and the copies of its files).
 struct MultipartForm: Sendable {
     struct File: Sendable {
         /// The file's field name.
@@ -19,6 +21,7 @@ struct MultipartForm: Sendable {
     static let maximumFiles = 10
     static let maximumFieldBytes = 64 * 1024
     static let maximumParts = 200
+    static let maximumHeadersPerPart = 16
 
     /// Text fields by name; a repeated name keeps every value in order.
     private(set) var fields: [String: [String]] = [:]
@@ -49,7 +52,14 @@ struct MultipartForm: Sendable {
         var parts = 0
         var textBytes = 0
         let parser = MultipartParser(boundary: boundary)
-        parser.onHeader = { name, value in headers.append((name.lowercased(), value)) }
+        parser.onHeader = { name, value in
+            guard failure == nil else { return }
+            guard headers.count < maximumHeadersPerPart, name.utf8.count <= 100, value.utf8.count <= 1000 else {
+                failure = Problem(.malformed, "a part of the form has more or longer headers than a browser sends")
+                return
+            }
+            headers.append((name.lowercased(), value))
+        }
         parser.onBody = { chunk in
             guard failure == nil else { return }
             if content.readableBytes + chunk.readableBytes > maximumFileBytes {

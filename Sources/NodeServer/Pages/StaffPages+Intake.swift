@@ -5,8 +5,8 @@ import Foundation
 import Hummingbird
 
 /// Intake at the counter: the new-application form (`/intake`), its scans uploaded in the
-/// form (the server computes each SHA-256 and stores the bytes before the application
-/// names them), and the printed receipt (申请材料接收凭证, `/cases/{id}/receipt`) with the
+/// form (the server computes each SHA-256, and stores the bytes once the application that
+/// names them is recorded), and the printed receipt (申请材料接收凭证, `/cases/{id}/receipt`) with the
 /// verification code `GET /verify/{hash}` confirms. The form submits through the same
 /// command and checks as `POST /v1/cases`.
 extension StaffPages {
@@ -22,8 +22,11 @@ extension StaffPages {
                 throw Problem(.forbidden, "the form's CSRF token is missing or wrong: reload the page and send it again")
             }
             do {
-                let documents = try await store(form.files, by: staff)
-                let result = try await workflow.submit(try Self.submission(form, documents: documents).command(), by: staff)
+                // Fingerprinted first and stored only once the application is recorded, so a
+                // refused form leaves nothing behind, neither an event nor a scan.
+                let scans = try Self.fingerprinted(form.files, by: staff)
+                let result = try await workflow.submit(try Self.submission(form, documents: scans.map(\.document)).command(), by: staff)
+                try await store(scans)
                 return HTML.redirect("/cases/\(Self.percentEncoded(result.id))/receipt")
             } catch let problem as Problem {
                 return intakePage(language, staff, csrf: csrf(context), error: problem)
@@ -36,25 +39,40 @@ extension StaffPages {
 
     private func csrf(_ context: NodeRequestContext) -> String { context.sessionToken.map(PageSession.csrf(for:)) ?? "" }
 
-    /// Each scan checked (type, not empty), fingerprinted and stored; the documents the application lists.
-    private func store(_ files: [MultipartForm.File], by staff: StaffClaims) async throws -> [Document] {
+    /// A scan of the form with the document the application lists for it.
+    struct Scan: Sendable {
+        var document: Document
+        var content: ByteBuffer
+    }
+
+    /// Each scan checked (type, not empty, a name of at most 400 characters) and fingerprinted.
+    static func fingerprinted(_ files: [MultipartForm.File], by staff: StaffClaims) throws(Problem) -> [Scan] {
         guard files.isEmpty || staff.role == .staff else { throw Problem(.forbidden, "only centre staff upload scans") }
-        var documents: [Document] = []
+        var scans: [Scan] = []
         for (index, file) in files.enumerated() {
             guard let type = file.contentType.flatMap(DocumentStore.mediaType) else {
-                throw Problem(.unsupportedMediaType, "scan \(index + 1) (\(file.filename)) is not a PDF, JPEG or PNG")
+                throw Problem(.unsupportedMediaType, "scan \(index + 1) (\(file.filename.prefix(100))) is not a PDF, JPEG or PNG")
             }
             guard file.content.readableBytes > 0 else { throw Problem.invalid("scans[\(index)]", "the scan is empty") }
-            let sha256 = SHA256.hash(data: Data(file.content.readableBytesView)).map { String(format: "%02x", $0) }.joined()
+            guard file.filename.count <= 400 else { throw Problem.invalid("scans[\(index)].name", "a file name of at most 400 characters") }
+            let digest = file.content.withUnsafeReadableBytes { SHA256.hash(data: $0) }
+            let sha256 = digest.map { String(format: "%02x", $0) }.joined()
+            let name = file.filename.isEmpty ? "scan-\(index + 1)" : file.filename
+            scans.append(Scan(document: Document(name: name, mediaType: type.rawValue, size: Int64(file.content.readableBytes), sha256: sha256),
+                              content: file.content))
+        }
+        return scans
+    }
+
+    /// Stores the scans of a recorded application.
+    private func store(_ scans: [Scan]) async throws {
+        for (index, scan) in scans.enumerated() {
             do {
-                _ = try await scans.store(sha256: sha256, mediaType: type.rawValue, content: file.content)
+                _ = try await self.scans.store(sha256: scan.document.sha256, mediaType: scan.document.mediaType, content: scan.content)
             } catch let error as DocumentStore.StoreError {
                 throw Problem.invalid("scans[\(index)]", error.description)
             }
-            let name = file.filename.isEmpty ? "scan-\(index + 1)" : file.filename
-            documents.append(Document(name: name, mediaType: type.rawValue, size: Int64(file.content.readableBytes), sha256: sha256))
         }
-        return documents
     }
 
     /// The API's submission, from the form's fields.

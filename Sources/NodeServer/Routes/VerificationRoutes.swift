@@ -25,7 +25,8 @@ struct VerificationRoutes {
         var streamVersion: Int64
         /// The case or request number the event gave or names, where its body has one in plain text.
         var number: String?
-        /// `ok`, or why the event does not verify (its signature, a quarantine).
+        /// `ok`, or why the event does not verify: `hash-mismatch`, `unknown-origin`,
+        /// `bad-signature`, `quarantined` (a fixed word: the caller is anonymous).
         var check: String
     }
 
@@ -47,8 +48,15 @@ struct VerificationRoutes {
     private func confirm(_ event: RecordedEvent) async throws -> Confirmation {
         let envelope = event.envelope
         var check = "ok"
-        do { try event.signed.verify(with: try await keys.originKeys()) } catch { check = "\(error)" }
-        if let reason = event.quarantineReason { check = "quarantined on this node: \(reason)" }
+        let keyring = try await keys.originKeys()
+        do throws(IntegrityError) { try event.signed.verify(with: keyring) } catch {
+            check = switch error {
+            case .hashMismatch: "hash-mismatch"
+            case .unknownOrigin: "unknown-origin"
+            default: "bad-signature"
+            }
+        }
+        if event.quarantineReason != nil { check = "quarantined" }
         return Confirmation(code: event.signed.hash.hex, verified: check == "ok", type: envelope.type, recordedAt: envelope.recordedAt,
                             node: envelope.originNode.rawValue, centre: envelope.actor.centre?.rawValue, streamId: envelope.streamId,
                             streamVersion: envelope.streamVersion, number: envelope.body["number"]?.stringValue, check: check)

@@ -74,6 +74,10 @@ struct TransferCancellation: Sendable {
               let detail = body?["detail"]?.stringValue else {
             throw Problem(.unavailable, "\(node), where the transfer is pending, answered the cancellation with status \(status): retry shortly")
         }
+        // The case this node shows has not reached the target's node yet: a matter of sync.
+        guard kind != .notFound else {
+            throw Problem(.unavailable, "\(node) has not received case \(caseID) yet, so the transfer cannot be cancelled there: retry shortly")
+        }
         throw Problem(kind, "\(node): \(detail.prefix(1000))", errors: fieldErrors(in: body?["errors"]),
                       currentVersion: body?["currentVersion"]?.integerValue)
     }

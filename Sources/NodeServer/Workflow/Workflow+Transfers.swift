@@ -47,7 +47,8 @@ extension Workflow {
     static func transferAnswered(in loaded: LoadedStream<CaseEvent>, after expectedVersion: Int64, to centre: CentreID?) -> Problem? {
         let start = Int(clamping: max(0, expectedVersion))
         guard start < loaded.events.count, let centre else { return nil }
-        for index in start..<loaded.events.count {
+        // The latest answer: after a return and a second transfer, the one that counts now.
+        for index in (start..<loaded.events.count).reversed() {
             guard let answer = loaded.events[index].transferAnswer else { continue }
             let transfer = loaded.events[..<index].last { if case .transferRequested = $0 { true } else { false } }
             guard case .transferRequested(let requested)? = transfer, [requested.fromCentre, requested.toCentre].contains(centre) else {
