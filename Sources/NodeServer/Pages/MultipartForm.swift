@@ -45,6 +45,9 @@ struct MultipartForm: Sendable {
 
     /// Parses a whole body (``read(_:maximumFileBytes:)``'s work, without I/O).
     static func parse(_ body: ByteBuffer, boundary: String, maximumFileBytes: Int) throws -> MultipartForm {
+        guard isFramed(body, boundary: boundary) else {
+            throw Problem(.malformed, "the form is not whole multipart/form-data: a part's header is not ASCII, or the body ends before its closing boundary")
+        }
         var form = MultipartForm()
         var headers: [(String, String)] = []
         var content = ByteBuffer()
@@ -99,6 +102,51 @@ struct MultipartForm: Sendable {
         }
         if let failure { throw failure }
         return form
+    }
+
+    /// Whether `body` is framed as a whole form before the parser sees it: every part's
+    /// header names are ASCII (MultipartKit 4.7 traps on a header-name byte of 0x80 or more)
+    /// and the body reaches its closing delimiter (the parser takes a body cut short as the
+    /// parts it completed). Values stay free to hold UTF-8, such as a Chinese file name.
+    static func isFramed(_ body: ByteBuffer, boundary: String) -> Bool {
+        let delimiter = Array("--\(boundary)".utf8)
+        return body.withUnsafeReadableBytes { bytes -> Bool in
+            var index = 0
+            var closed = false
+            while let found = find(delimiter, in: bytes, from: index) {
+                var cursor = found + delimiter.count
+                if cursor + 1 < bytes.count, bytes[cursor] == UInt8(ascii: "-"), bytes[cursor + 1] == UInt8(ascii: "-") {
+                    closed = true
+                    break
+                }
+                // Skip the rest of the delimiter line, then check each header line up to the blank one.
+                while cursor < bytes.count, bytes[cursor] != UInt8(ascii: "\n") { cursor += 1 }
+                cursor += 1
+                while cursor < bytes.count, bytes[cursor] != UInt8(ascii: "\r"), bytes[cursor] != UInt8(ascii: "\n") {
+                    var inName = true
+                    while cursor < bytes.count, bytes[cursor] != UInt8(ascii: "\n") {
+                        if bytes[cursor] == UInt8(ascii: ":") { inName = false }
+                        if inName, bytes[cursor] >= 0x80 { return false }
+                        cursor += 1
+                    }
+                    cursor += 1
+                }
+                index = cursor
+            }
+            return closed
+        }
+    }
+
+    /// The first index at or after `start` where `pattern` begins in `bytes`.
+    private static func find(_ pattern: [UInt8], in bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        guard let first = pattern.first, pattern.count <= bytes.count else { return nil }
+        var index = start
+        let last = bytes.count - pattern.count
+        while index <= last {
+            if bytes[index] == first, pattern.indices.allSatisfy({ bytes[index + $0] == pattern[$0] }) { return index }
+            index += 1
+        }
+        return nil
     }
 
     /// The `boundary` parameter of a `multipart/form-data` content type.

@@ -42,8 +42,10 @@ extension StaffPages {
                          status: error?.status ?? .ok)
     }
 
-    /// The receipt of an application: who received which materials when, each with its
-    /// fingerprint, and the verification code of the application's event.
+    /// The receipt of an application: who received which materials when, each with the
+    /// start of its fingerprint (the whole one would let whoever holds the paper name the
+    /// scan in a record of their own and read it), and the verification code of the
+    /// application's event.
     func receiptPage(_ caseID: String, _ language: Language, _ staff: StaffClaims, csrf: String) async throws -> Response {
         func text(_ zh: String, _ en: String) -> String { language == .zh ? zh : en }
         let (view, timeline) = try await views.caseWithTimeline(caseID, for: staff, purpose: "intake-receipt")
@@ -52,7 +54,7 @@ extension StaffPages {
         if case .array(let items)? = submitted.body["documents"] {
             documents = items.map { item in
                 "<tr><td>\(HTML.escape(item["name"]?.stringValue ?? ""))</td><td>\(item["size"]?.integerValue.map(String.init) ?? "")</td>"
-                    + "<td class=\"fingerprint\">\(HTML.escape(item["sha256"]?.stringValue ?? ""))</td></tr>"
+                    + "<td class=\"fingerprint\">\(HTML.escape(String((item["sha256"]?.stringValue ?? "").prefix(16))))…</td></tr>"
             }.joined()
         }
         let rows: [(String, String)] = [
@@ -62,7 +64,7 @@ extension StaffPages {
         ]
         let body = "<h2>\(text("法律援助申请材料接收凭证", "Receipt of a legal-aid application"))</h2><dl class=\"receipt\">"
             + rows.map { "<dt>\(HTML.escape($0.0))</dt><dd>\(HTML.escape($0.1))</dd>" }.joined() + "</dl>"
-            + "<table><thead><tr><th>\(text("材料", "Material"))</th><th>\(text("字节", "Bytes"))</th><th>SHA-256</th></tr></thead><tbody>\(documents)</tbody></table>"
+            + "<table><thead><tr><th>\(text("材料", "Material"))</th><th>\(text("字节", "Bytes"))</th><th>SHA-256 (\(text("前 16 位", "first 16 digits")))</th></tr></thead><tbody>\(documents)</tbody></table>"
             + "<p>\(text("核验码", "Verification code")): <span class=\"fingerprint\" data-field=\"verification\">\(HTML.escape(submitted.hash))</span>"
             + " — \(text("任一节点的 /verify/ 加核验码可核对本凭证", "any node's /verify/ followed by the code confirms this receipt"))</p>"
             + "<p><a href=\"/cases/\(HTML.escape(view.caseId))\">\(text("返回案件", "Back to the case"))</a></p>"
