@@ -12,7 +12,9 @@ extension StaffPages {
             let staff = try context.requireStaff()
             let language = PageSession.language(of: request)
             let asked = (request.uri.queryParameters.get("q") ?? "").trimmingCharacters(in: .whitespaces)
-            guard (1...100).contains(asked.utf8.count) else { throw Problem.invalid("q", "a case number or case id of 1 to 100 characters") }
+            guard (1...100).contains(asked.utf8.count), TextRule.short.violation(of: asked) == nil else {
+                throw Problem.invalid("q", "a case number or case id: 1 to 100 plain characters")
+            }
             if let id = UUID(uuidString: asked) { return HTML.redirect("/cases/\(id.uuidString.lowercased())") }
             let found = try await views.cases.cases(numbered: asked.uppercased(), takingPart: staff.centre)
             if found.count == 1 { return HTML.redirect("/cases/\(Self.percentEncoded(found[0]))") }
