@@ -63,11 +63,13 @@ schemas = {
    "recognisedCertificate": obj(["certificateId", "issuingNode", "issuingEventHash"], {"certificateId": string, "issuingNode": string, "issuingEventHash": string}),
    "lawyer": string, "lawyerFirm": string, "originalsCollected": boolean, "aidOrdered": boolean,
    "materialsDueAt": ts, "decisionDueAt": ts, "lawyerDueAt": ts, "subsidyPaidBy": string, "subsidyAmount": {**integer, "description": "fen"}, "followUps": {"type": "integer"},
-   "investigations": {"type": "array", "items": obj(["investigationId", "phase", "version"], {"investigationId": string, "toCentre": centre, "phase": string, "number": string, "version": integer})}}),
+   "investigations": {"type": "array", "items": obj(["investigationId", "phase", "version"], {"investigationId": string, "toCentre": centre, "phase": string, "number": string, "version": integer,
+                                                                                          "reportDueAt": {**ts}, "pendingExtensionDays": {**integer}})}}),
  "Timeline": obj(["caseId", "events"], {"caseId": string, "events": {"type": "array", "items": obj(["position", "streamId", "streamVersion", "type", "recordedAt", "node", "staff", "hash", "body"], {
    "position": integer, "streamId": string, "streamVersion": integer, "type": string, "recordedAt": ts, "node": string, "centre": centre, "staff": string, "hash": string, "body": S(description="the event body, personal data masked")})}}),
  "Investigation": obj(["investigationId", "version", "phase"], {"investigationId": string, "caseId": string, "version": integer, "phase": {"type": "string", "enum": ["requested", "accepted", "lawyer-assigned", "reported", "acknowledged", "declined"]},
-   "fromCentre": centre, "toCentre": centre, "number": string, "lawyer": string, "reportDueAt": ts, "findings": string}),
+   "fromCentre": centre, "toCentre": centre, "number": string, "lawyer": string, "reportDueAt": {**ts, "description": "the due date in force, after any extension granted"},
+   "pendingExtension": obj(["days", "reason"], {"days": integer, "reason": string}), "findings": string}),
  "Certificate": obj(["certificateId", "version", "status", "issuingNode", "issuingCentre", "issuingEventHash", "standard", "validFrom", "validUntil"], {
    "certificateId": string, "version": integer, "status": {"type": "string", "enum": ["valid", "revoked", "expired"]}, "issuingNode": string, "issuingCentre": centre, "issuingEventHash": string,
    "holderName": {**string, "description": "only to staff of the issuing city (the read is recorded)"}, "idNumber": {**string, "description": "masked; only to staff of the issuing city"},
@@ -139,9 +141,13 @@ paths["/v1/investigations/{id}"] = {"get": {"operationId": "getInvestigation", "
 inv = {"accept": ("Accept and number the request (requested centre)", versioned()), "decline": ("Decline the request (requested centre)", versioned(["reason"], reason=long())),
        "assign": ("Assign a local lawyer (requested centre)", versioned(["lawyer", "firm"], lawyer=name(), firm=name())),
        "report": ("Report the findings (requested centre)", versioned(["findings"], findings=long(), documents={"type": "array", "items": ref("Document"), "maxItems": 200})),
-       "acknowledge": ("Acknowledge the findings (requesting centre)", versioned())}
+       "acknowledge": ("Acknowledge the findings (requesting centre)", versioned()),
+       "extension": ("Ask the requester for more days to report (requested centre; one extension waits at a time)",
+                     obj(["days", "reason"], {"days": {"type": "integer", "minimum": 1, "maximum": 60}, "reason": long(), **{k: {**v, "description": "checked when given"} for k, v in ev.items()}})),
+       "extension/decision": ("Grant or refuse the pending extension (requesting centre): recorded by the requested centre's node, which alone writes the open request; granted, the due date moves by the days asked",
+                              versioned(["granted", "reason"], granted=boolean, reason=long()))}
 for action, (summary, body) in inv.items():
-  paths[f"/v1/investigations/{{id}}/{action}"] = {"post": {"operationId": "investigation-" + action, "summary": summary, "security": sec, "parameters": [idp("id", "investigation id")],
+  paths[f"/v1/investigations/{{id}}/{action}"] = {"post": {"operationId": "investigation-" + action.replace("/", "-"), "summary": summary, "security": sec, "parameters": [idp("id", "investigation id")],
     "requestBody": {"required": True, **jsonc(body)}, "responses": {"200": {"description": "recorded", **jsonc(ref("InvestigationWritten"))}, **writes("403", "404", "409")}}}
 paths["/v1/certificates"] = {
   "post": {"operationId": "issueCertificate", "summary": "Issue a hardship certificate at my node, under my city's standard", "security": sec,
@@ -161,10 +167,11 @@ paths["/v1/documents/{sha256}"] = {
     "responses": {"201": {"description": "stored"}, "200": {"description": "already held"}, **errs("401", "403", "413", "415", "422", "503")}},
   "get": {"operationId": "getDocument", "summary": "A scan's bytes, fetched from a peer (and kept) if this node lacks it", "security": sec, "parameters": [sha],
     "responses": {"200": {"description": "the scan", "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}, **reads("404")}}}
-inbox_item = obj(["kind", "caseId", "applicant", "receivedAt", "overdue", "urgent"], {"kind": {"type": "string", "enum": ["review", "incoming-transfer", "decide", "assign-lawyer", "materials-pending", "incoming-investigation", "investigation-to-report", "investigation-findings", "returned-transfer"]},
+inbox_item = obj(["kind", "caseId", "applicant", "receivedAt", "overdue", "urgent"], {"kind": {"type": "string", "enum": ["review", "incoming-transfer", "decide", "assign-lawyer", "materials-pending", "incoming-investigation", "investigation-to-report", "investigation-findings", "returned-transfer", "awaiting-findings", "extension-request"]},
   "caseId": string, "investigationId": {"type": ["string", "null"]}, "number": {"type": ["string", "null"]}, "applicant": {**string, "description": "masked, e.g. 张*"}, "fromCentre": {"type": ["string", "null"]},
   "receivedAt": ts, "dueAt": {"type": ["string", "null"], "format": "date-time"}, "overdue": {**boolean, "description": "due before the node's clock says now"}, "urgent": boolean,
-  "reasonCode": {"type": ["string", "null"], "description": "on a returned-transfer item: why the target sent it back"}})
+  "reasonCode": {"type": ["string", "null"], "description": "on a returned-transfer item: why the target sent it back"},
+  "extension": {"type": ["string", "null"], "enum": ["requested", "granted", "refused", None], "description": "on an open investigation's items: its latest extension"}})
 paths["/v1/inbox"] = {"get": {"operationId": "getInbox", "summary": "My centre's open work items, oldest due first (undated last)", "security": sec,
   "parameters": [{"name": "kind", "in": "query", "schema": inbox_item["properties"]["kind"]}, {"name": "overdue", "in": "query", "schema": {"type": "string", "enum": ["true", "false"]}},
                  {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}}, {"name": "cursor", "in": "query", "schema": {**string, "description": "nextCursor of the previous page"}}],
@@ -196,6 +203,9 @@ paths["/v1/sync/key-grants"] = {"post": {"operationId": "syncKeyGrants", "summar
 paths["/v1/sync/transfer-cancellations"] = {"post": {"operationId": "syncTransferCancellation", "summary": "Record a pending transfer's cancellation, asked by the sending centre's node (node-signed; the target's node alone writes the case while the transfer is pending)", "security": nodesig,
   "requestBody": {"required": True, **jsonc(obj(["caseId", "expectedVersion", "reason", "centre", "staff"], {"caseId": string, "expectedVersion": integer, "reason": long(), "centre": centre, "staff": string}))},
   "responses": {"200": {"description": "recorded; the case's new version", **jsonc(ref("CaseWritten"))}, **errs("400", "401", "403", "404", "409", "413", "415", "422", "503")}}}
+paths["/v1/sync/extension-decisions"] = {"post": {"operationId": "syncExtensionDecision", "summary": "Record the requester's decision on a pending extension, asked by the requesting centre's node (node-signed; the requested centre's node alone writes the open request)", "security": nodesig,
+  "requestBody": {"required": True, **jsonc(obj(["investigationId", "expectedVersion", "granted", "reason", "centre", "staff"], {"investigationId": string, "expectedVersion": integer, "granted": boolean, "reason": long(), "centre": centre, "staff": string}))},
+  "responses": {"200": {"description": "recorded; the request's new version", **jsonc(ref("InvestigationWritten"))}, **errs("400", "401", "403", "404", "409", "413", "415", "422", "503")}}}
 paths["/v1/sync/status"] = {"get": {"operationId": "syncStatus", "summary": "This node's version vector, its peers (last contact, lag, last error) and quarantine count (node-signed)", "security": nodesig,
   "responses": {"200": {"description": "the status", **jsonc(obj(["vector", "peers", "quarantined"], {"vector": vector, "peers": {"type": "array", "items": S()}, "quarantined": {"type": "integer"}}))}, **errs("401")}}}
 paths["/verify/{hash}"] = {"get": {"operationId": "verifyLetter", "summary": "Check a printed letter's verification code (the hash of the event it was rendered from) against this node's log: who recorded what, when, and whether its signature holds; no personal data. Open to anyone holding the letter; an HTML page for Accept: text/html",
@@ -243,8 +253,9 @@ for action, fields, summary in [("assessment", ["csrf", "expectedVersion", "elig
                                                    parameters=idparam, requestBody=form(fields), responses={"303": seeOther, "400": unreadable, "403": html, "409": html})}
 paths["/cases/{id}/investigations"] = {"post": page("pagesRequestInvestigation", "Request an investigation (form); CSRF-checked", parameters=idparam,
                                                    requestBody=form(["csrf", "toCentre", "questions", "dueDays"]), responses={"303": seeOther, "400": unreadable, "403": html, "409": html})}
-for action, fields in [("accept", []), ("decline", ["reason"]), ("lawyer", ["lawyer", "firm"]), ("report", ["findings"]), ("acknowledge", [])]:
-    paths["/investigations/{id}/" + action] = {"post": page("pagesInvestigation" + action.capitalize(), "An investigation request's " + action + " (form); CSRF-checked",
+for action, fields in [("accept", []), ("decline", ["reason"]), ("lawyer", ["lawyer", "firm"]), ("report", ["findings"]), ("acknowledge", []),
+                       ("extension", ["days", "reason"]), ("extension/decision", ["granted", "reason"])]:
+    paths["/investigations/{id}/" + action] = {"post": page("pagesInvestigation" + "".join(w.capitalize() for w in action.split("/")), "An investigation request's " + action + " (form); CSRF-checked",
                                                             parameters=idparam, requestBody=form(["csrf", "expectedVersion", "caseId"] + fields),
                                                             responses={"303": seeOther, "400": unreadable, "403": html, "409": html})}
 paths["/statistics"] = {"get": page("pagesStatistics", "The last 30 days per centre as SVG charts: median durations per measure, overdue counts", responses={"200": html, "303": seeOther})}

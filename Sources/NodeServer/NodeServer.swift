@@ -148,25 +148,27 @@ public struct NodeServer: Sendable {
                    encryptionKey: NodeEncryptionKey(derivedFrom: configuration.signingKey),
                    checkpoints: checkpointStore).add(to: syncAPI)
         let staffAPI = router.group("v1").add(middleware: StaffAuthentication(access: staffAccess, centres: configuration.centres))
-        let cancellation = TransferCancellation(
-            workflow: workflow, servedCentres: configuration.centres,
-            peers: syncWorker == nil ? nil : PeerClient(federation: configuration.federation, key: configuration.signingKey, tls: configuration.tls),
-            syncWorker: syncWorker)
+        let peers = syncWorker == nil ? nil : PeerClient(federation: configuration.federation, key: configuration.signingKey, tls: configuration.tls)
+        let relay = WriterRelay(peers: peers, syncWorker: syncWorker)
+        let cancellation = TransferCancellation(workflow: workflow, servedCentres: configuration.centres, relay: relay)
         let transferCancelRoutes = TransferCancelRoutes(cancellation: cancellation)
         transferCancelRoutes.addNodeRoute(to: syncAPI)
         transferCancelRoutes.addStaffRoute(to: staffAPI)
         CaseRoutes(workflow: workflow, views: views).add(to: staffAPI)
-        InvestigationRoutes(workflow: workflow, views: views).add(to: staffAPI)
+        let extensionDecision = ExtensionDecision(workflow: workflow, servedCentres: configuration.centres, relay: relay)
+        let investigationRoutes = InvestigationRoutes(workflow: workflow, views: views, extensionDecision: extensionDecision)
+        investigationRoutes.addNodeRoute(to: syncAPI)
+        investigationRoutes.add(to: staffAPI)
         CertificateRoutes(workflow: workflow, views: views, policies: policies).add(to: staffAPI)
         DocumentRoutes(documents: documents, access: DocumentAccess(references: DocumentReferences(client: client), reader: store.reader),
                        accessLog: views.accessLog,
-                       peers: syncWorker == nil ? nil : PeerClient(federation: configuration.federation, key: configuration.signingKey, tls: configuration.tls)).add(to: staffAPI)
+                       peers: peers).add(to: staffAPI)
         InboxRoutes(inbox: InboxQuery(client: client), views: views, clock: configuration.clock).add(to: staffAPI)
-        StaffPages(access: staffAccess, centres: configuration.centres,
-                   centreNames: CentreNames(names: Dictionary(configuration.federation.nodes.flatMap { $0.centres.map { ($0.id, $0.name) } },
-                                                              uniquingKeysWith: { first, _ in first })),
+        let centreNames = CentreNames(names: Dictionary(configuration.federation.nodes.flatMap { $0.centres.map { ($0.id, $0.name) } },
+                                                        uniquingKeysWith: { first, _ in first }))
+        StaffPages(access: staffAccess, centres: configuration.centres, centreNames: centreNames,
                    devSignIn: configuration.devSignIn, workflow: workflow, scans: documents,
-                   cancellation: cancellation, views: views,
+                   cancellation: cancellation, extensionDecision: extensionDecision, views: views,
                    inbox: InboxQuery(client: client), statistics: StatisticsQuery(client: client), clock: configuration.clock).add(to: router)
         AccessLogRoutes(views: views).add(to: staffAPI)
         StatisticsRoutes(statistics: StatisticsQuery(client: client), clock: configuration.clock).add(to: staffAPI)

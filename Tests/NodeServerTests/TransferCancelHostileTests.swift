@@ -258,7 +258,7 @@ struct TransferCancelHostileTests {
     @Test func aTargetNodesAnswerCannotTurnIntoAServerErrorOrAStaffTokenRefusal() throws {
         let node = NodeID(rawValue: "qingdao")!
         func problem(_ status: UInt, _ text: String) -> Problem? {
-            do { _ = try TransferCancellation.result(of: status, Array(text.utf8), from: node, caseID: "c"); return nil } catch {
+            do { _ = try WriterRelay.result(of: status, Array(text.utf8), from: node, recordID: "c", waiting: "the transfer is pending"); return nil } catch {
                 return error as? Problem
             }
         }

@@ -97,11 +97,11 @@ struct TransferCancelTests {
     @Test func aTargetNodesAnswerIsReadAsHostileInput() throws {
         let node = NodeID(rawValue: "qingdao")!
         func problem(_ status: UInt, _ text: String) -> Problem? {
-            do { _ = try TransferCancellation.result(of: status, Array(text.utf8), from: node, caseID: "c"); return nil } catch {
+            do { _ = try WriterRelay.result(of: status, Array(text.utf8), from: node, recordID: "c", waiting: "the transfer is pending"); return nil } catch {
                 return error as? Problem
             }
         }
-        #expect(try TransferCancellation.result(of: 200, Array(#"{"caseId":"c","version":4}"#.utf8), from: node, caseID: "c").version == 4)
+        #expect(try WriterRelay.result(of: 200, Array(#"{"caseId":"c","version":4}"#.utf8), from: node, recordID: "c", waiting: "the transfer is pending").version == 4)
         #expect(problem(200, #"{"version":-1}"#)?.kind == .unavailable, "a version no stream has")
         #expect(problem(200, "not json")?.kind == .unavailable)
         #expect(problem(500, #"{"type":"https://tongban.example/problems/conflict","detail":"x"}"#)?.kind == .unavailable, "a 5xx is the node's failure")

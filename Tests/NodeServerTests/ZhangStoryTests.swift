@@ -48,12 +48,13 @@ struct ZhangStoryTests {
                                                   ["toCentre": "weihai-huancui", "questions": ["事故现场情况", "证人证言"], "dueDays": 10])
             let i = try #require(requested["investigationId"]?.stringValue)
             let investigation = "/v1/investigations/\(i)"
-            try await inboxes([H.huancui: ["incoming-investigation@\(i)"]])
+            // Licang waits for the findings (its open request shows overdue there too).
+            try await inboxes([H.huancui: ["incoming-investigation@\(i)"], H.licang: ["awaiting-findings@\(i)"]])
             let accepted = try await node.expect(.ok, .post, "\(investigation)/accept", as: H.huancui, ["expectedVersion": 1])
             #expect(accepted["number"] == "HUANCUI-XC-2026-000001")
-            try await inboxes([H.huancui: ["investigation-to-report@\(i)"]])
+            try await inboxes([H.huancui: ["investigation-to-report@\(i)"], H.licang: ["awaiting-findings@\(i)"]])
             try await node.expect(.ok, .post, "\(investigation)/assign", as: H.huancui, ["expectedVersion": 2, "lawyer": "王律师", "firm": "威海某律所"])
-            try await inboxes([H.huancui: ["investigation-to-report@\(i)"]])
+            try await inboxes([H.huancui: ["investigation-to-report@\(i)"], H.licang: ["awaiting-findings@\(i)"]])
             try await node.expect(.ok, .post, "\(investigation)/report", as: H.huancui, ["expectedVersion": 3, "findings": "现场照片与证言已取得"])
             try await inboxes([H.licang: ["investigation-findings@\(i)"]])
             try await node.expect(.ok, .post, "\(investigation)/acknowledge", as: H.licang, ["expectedVersion": 4])

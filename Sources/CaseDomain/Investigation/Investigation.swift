@@ -22,6 +22,9 @@ public enum Investigation {
         public internal(set) var lawyer: String?
         public internal(set) var reportDueAt: Timestamp?
         public internal(set) var findings: String?
+        /// The days the requested centre asked to add to the due date, until the requester
+        /// decides; one request at a time.
+        public internal(set) var pendingExtensionDays: Int?
 
         public init() {}
 
@@ -44,6 +47,12 @@ public enum Investigation {
         case assignLawyer(lawyer: String, firm: String)
         case report(findings: String, documents: [Document])
         case acknowledge
+        /// The requested centre asks for `days` more to report.
+        case requestExtension(days: Int, reason: String)
+        /// The requester grants or refuses the pending extension. While the request is open
+        /// only the requested centre's node writes it (invariant 5), so that node records the
+        /// decision (as the system) on `requester`'s behalf, a staff member of the requester.
+        case decideExtension(granted: Bool, reason: String, requestedBy: Actor)
 
         public var name: String {
             switch self {
@@ -53,6 +62,8 @@ public enum Investigation {
             case .assignLawyer: "assign-investigation-lawyer"
             case .report: "report-findings"
             case .acknowledge: "acknowledge-findings"
+            case .requestExtension: "request-extension"
+            case .decideExtension: "decide-extension"
             }
         }
     }
@@ -65,6 +76,8 @@ public enum Investigation {
         case lawyerAssigned(LawyerAssigned)
         case reported(Reported)
         case acknowledged(Acknowledged)
+        case extensionRequested(ExtensionRequested)
+        case extensionDecided(ExtensionDecided)
 
         public struct Requested: Sendable, Hashable, Codable {
             public var caseStream: String
@@ -82,6 +95,15 @@ public enum Investigation {
         public struct LawyerAssigned: Sendable, Hashable, Codable { public var lawyer: String; public var firm: String }
         public struct Reported: Sendable, Hashable, Codable { public var findings: String; public var documents: [Document] }
         public struct Acknowledged: Sendable, Hashable, Codable { public init() {} }
+        public struct ExtensionRequested: Sendable, Hashable, Codable { public var days: Int; public var reason: String }
+        /// The requester's staff member who decided; `reportDueAt` is the due date from now on.
+        public struct ExtensionDecided: Sendable, Hashable, Codable {
+            public var granted: Bool
+            public var reason: String
+            public var centre: CentreID
+            public var staff: String
+            public var reportDueAt: Timestamp?
+        }
 
         public var type: String {
             switch self {
@@ -91,6 +113,8 @@ public enum Investigation {
             case .lawyerAssigned: "InvestigationLawyerAssigned"
             case .reported: "InvestigationReported"
             case .acknowledged: "InvestigationAcknowledged"
+            case .extensionRequested: "InvestigationExtensionRequested"
+            case .extensionDecided: "InvestigationExtensionDecided"
             }
         }
 
@@ -102,6 +126,8 @@ public enum Investigation {
             case .lawyerAssigned(let body): try CanonicalJSON.jsonValue(of: body)
             case .reported(let body): try CanonicalJSON.jsonValue(of: body)
             case .acknowledged(let body): try CanonicalJSON.jsonValue(of: body)
+            case .extensionRequested(let body): try CanonicalJSON.jsonValue(of: body)
+            case .extensionDecided(let body): try CanonicalJSON.jsonValue(of: body)
             }
         }
 
@@ -115,10 +141,15 @@ public enum Investigation {
             case "InvestigationLawyerAssigned": self = .lawyerAssigned(try decode(LawyerAssigned.self))
             case "InvestigationReported": self = .reported(try decode(Reported.self))
             case "InvestigationAcknowledged": self = .acknowledged(try decode(Acknowledged.self))
+            case "InvestigationExtensionRequested": self = .extensionRequested(try decode(ExtensionRequested.self))
+            case "InvestigationExtensionDecided": self = .extensionDecided(try decode(ExtensionDecided.self))
             default: return nil
             }
         }
     }
+
+    /// The most days one extension may add to a request's due date.
+    public static let extensionDays = 60
 
     /// The events `command` produces, or why it is refused (nothing is written).
     public static func decide(_ command: Command, on state: State, now: Timestamp, actor: Actor) throws(CommandError) -> [Event] {
@@ -170,6 +201,31 @@ public enum Investigation {
             try require(.reported)
             try requireActor(state.requester, "the requesting centre")
             return [.acknowledged(.init())]
+        case .requestExtension(let days, let reason):
+            guard [.accepted, .lawyerAssigned].contains(state.phase) else {
+                throw .invalidTransition(command: name, phase: state.phase.rawValue)
+            }
+            try requireActor(state.target, "the requested centre")
+            guard state.pendingExtensionDays == nil else {
+                throw .forbidden(command: name, reason: "an extension is already waiting for the requester's decision")
+            }
+            guard (1...extensionDays).contains(days) else { throw .validation(field: "days", reason: "between 1 and \(extensionDays)") }
+            try CommandError.requireText(reason, "reason")
+            return [.extensionRequested(.init(days: days, reason: reason))]
+        case .decideExtension(let granted, let reason, let requester):
+            guard let days = state.pendingExtensionDays, [.accepted, .lawyerAssigned].contains(state.phase) else {
+                throw .invalidTransition(command: name, phase: state.phase.rawValue)
+            }
+            guard let owner = state.requester, requester.centre == owner else {
+                throw .forbidden(command: name, reason: "only the requesting centre \(state.requester?.rawValue ?? "-") decides an extension")
+            }
+            guard actor.centre == nil else {
+                throw .forbidden(command: name, reason: "a decision on an extension is recorded by the requested centre's node, on the requester's behalf")
+            }
+            try CommandError.requireText(requester.staff, "staff")
+            try CommandError.requireText(reason, "reason")
+            let due = granted ? state.reportDueAt.map { $0.adding(days: Int64(days)) } : state.reportDueAt
+            return [.extensionDecided(.init(granted: granted, reason: reason, centre: owner, staff: requester.staff, reportDueAt: due))]
         }
     }
 
@@ -190,6 +246,7 @@ public enum Investigation {
         case .declined:
             next.phase = .declined
             next.reportDueAt = nil
+            next.pendingExtensionDays = nil
         case .lawyerAssigned(let assigned):
             next.phase = .lawyerAssigned
             next.lawyer = assigned.lawyer
@@ -197,8 +254,14 @@ public enum Investigation {
             next.phase = .reported
             next.findings = reported.findings
             next.reportDueAt = nil
+            next.pendingExtensionDays = nil
         case .acknowledged:
             next.phase = .acknowledged
+        case .extensionRequested(let requested):
+            next.pendingExtensionDays = requested.days
+        case .extensionDecided(let decided):
+            next.pendingExtensionDays = nil
+            next.reportDueAt = decided.reportDueAt
         }
         return next
     }

@@ -57,6 +57,8 @@ public enum PersonalPaths {
         "InvestigationRequested": [Path("questions", .investigation, list: true)],
         "InvestigationDeclined": [Path("reason", .investigation)],
         "InvestigationReported": [Path("findings", .investigation)],
+        "InvestigationExtensionRequested": [Path("reason", .investigation)],
+        "InvestigationExtensionDecided": [Path("reason", .investigation)],
         "CertificateIssued": [Path("holderName", .name), Path("idNumber", .idNumber), Path("basis", .summary)],
         "CertificateRevoked": reason,
     ]

@@ -28,7 +28,7 @@ struct NodeAuthentication: RouterMiddleware {
         if path.hasSuffix("/pull") { return 64 * 1024 }
         if path.hasSuffix("/notify") { return 1024 }
         if path.hasSuffix("/key-grants") { return 256 * 1024 }
-        if path.hasSuffix("/transfer-cancellations") { return 64 * 1024 }
+        if path.hasSuffix("/transfer-cancellations") || path.hasSuffix("/extension-decisions") { return 64 * 1024 }
         return 0
     }
 

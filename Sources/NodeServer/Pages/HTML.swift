@@ -87,6 +87,7 @@ enum Language: String, Sendable {
             "assign-lawyer": ("待指派律师", "Lawyer to assign"), "materials-pending": ("待补材料", "Materials pending"),
             "incoming-investigation": ("调查委托", "Investigation request"), "investigation-to-report": ("待报告调查", "Investigation to report"),
             "investigation-findings": ("调查结果", "Findings returned"), "returned-transfer": ("退回转办", "Returned transfer"),
+            "awaiting-findings": ("等待调查结果", "Awaiting findings"), "extension-request": ("延期申请", "Extension asked"),
         ]
         guard let (zh, en) = names[kind] else { return kind }
         return self == .zh ? zh : en
@@ -100,6 +101,16 @@ enum Language: String, Sendable {
         case requestTransfer, returnTransfer, cancelTransfer, reasonCode, firm, collectOriginals, close, outcome, recovered, archive
         case requestInvestigation, questions, dueDays, acceptInvestigation, declineInvestigation, reportFindings, findings, acknowledgeFindings
         case accessLog, purpose, fields
+        case requestExtension, decideExtension, days, grantExtension, extensionPending
+    }
+
+    /// An extension's state (`requested`, `granted`, `refused`) in this language.
+    func extensionState(_ state: String) -> String {
+        let names: [String: (String, String)] = [
+            "requested": ("已申请延期", "extension asked"), "granted": ("已准予延期", "extension granted"), "refused": ("未准延期", "extension refused"),
+        ]
+        guard let (zh, en) = names[state] else { return state }
+        return self == .zh ? zh : en
     }
 
     func text(_ label: Label) -> String {
@@ -180,6 +191,11 @@ enum Language: String, Sendable {
         case .reportFindings: ("报告调查结果", "Report the findings")
         case .findings: ("调查结果", "Findings")
         case .acknowledgeFindings: ("确认收到结果", "Acknowledge the findings")
+        case .requestExtension: ("申请延长调查期限", "Ask for more time")
+        case .decideExtension: ("审批延期申请", "Decide on the extension")
+        case .days: ("天数", "Days")
+        case .grantExtension: ("准予延期", "Grant the extension")
+        case .extensionPending: ("延期申请待审批（天）", "Extension asked (days)")
         }
         return self == .zh ? zh : en
     }

@@ -28,7 +28,8 @@ extension Language {
             "OriginalsCollected": "收取原件", "CaseClosed": "结案", "CaseArchived": "归档", "FollowUpRecorded": "回访",
             "CaseErased": "删除个人信息", "InvestigationRequested": "委托调查", "InvestigationAccepted": "接受委托",
             "InvestigationDeclined": "拒绝委托", "InvestigationLawyerAssigned": "指派调查律师", "InvestigationReported": "报告调查结果",
-            "InvestigationAcknowledged": "确认调查结果",
+            "InvestigationAcknowledged": "确认调查结果", "InvestigationExtensionRequested": "申请延长期限",
+            "InvestigationExtensionDecided": "审批延期申请",
         ]
         guard self == .zh, let name = names[type] else { return Self.words(type) }
         return name

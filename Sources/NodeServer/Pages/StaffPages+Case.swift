@@ -49,7 +49,12 @@ extension StaffPages {
                 let allowed = try await workflow.allowedInvestigationCommands(on: investigation.investigationId, by: staff)
                 body += "<h3 data-phase=\"\(HTML.escape(investigation.phase.rawValue))\">\(centreNames.html(investigation.toCentre)): "
                     + "\(HTML.escape(language.phase(investigation.phase.rawValue))) \(HTML.escape(investigation.number ?? ""))</h3>"
-                    + investigationForms(investigation, allowed: allowed, caseID: caseID, csrf: csrf, language: language)
+                let due = investigation.reportDueAt.map { "<dt>\(language.text(.due))</dt><dd class=\"report-due\">\(Self.local($0))</dd>" } ?? ""
+                let asked = investigation.pendingExtensionDays.map {
+                    "<dt>\(language.text(.extensionPending))</dt><dd class=\"extension-pending\">\($0)</dd>"
+                } ?? ""
+                body += (due + asked).isEmpty ? "" : "<dl>\(due)\(asked)</dl>"
+                body += investigationForms(investigation, allowed: allowed, caseID: caseID, csrf: csrf, language: language)
             }
         }
 
@@ -120,6 +125,12 @@ extension StaffPages {
                  + "<label>\(language.text(.firm)) <input name=\"firm\" required></label>"),
             form("report-findings", "report", .reportFindings, "<label>\(language.text(.findings)) <textarea name=\"findings\" required></textarea></label>"),
             form("acknowledge-findings", "acknowledge", .acknowledgeFindings),
+            form("request-extension", "extension", .requestExtension,
+                 "<label>\(language.text(.days)) <input name=\"days\" type=\"number\" min=\"1\" max=\"\(Investigation.extensionDays)\" required></label>"
+                 + "<label>\(language.text(.reason)) <input name=\"reason\" required></label>"),
+            form("decide-extension", "extension/decision", .decideExtension,
+                 "<label><input type=\"checkbox\" name=\"granted\" value=\"true\" checked> \(language.text(.grantExtension))</label>"
+                 + "<label>\(language.text(.reason)) <input name=\"reason\" required></label>"),
         ].compactMap { $0 }.joined()
     }
 

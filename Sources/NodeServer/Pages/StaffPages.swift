@@ -22,6 +22,8 @@ struct StaffPages {
     let scans: DocumentStore
     /// A pending transfer's cancel goes to the target's node.
     let cancellation: TransferCancellation
+    /// An extension's decision goes to the requested centre's node.
+    let extensionDecision: ExtensionDecision
     let views: Views
     let inbox: InboxQuery
     let statistics: StatisticsQuery
@@ -148,6 +150,7 @@ struct StaffPages {
                 }
             }
         }
+        addExtensionPages(to: pages)
         addCertificatePages(to: pages)
         addIntakePages(to: pages)
         addSearchPage(to: pages)
@@ -183,7 +186,8 @@ struct StaffPages {
                              item.urgent ? "<span class=\"urgent\">\(language.text(.urgent))</span>" : nil].compactMap { $0 }.joined(separator: " ")
                 let rowClass = item.overdue ? "item overdue-item" : "item"
                 body += "<tr class=\"\(rowClass)\" data-kind=\"\(HTML.escape(item.kind))\"><td>\(HTML.escape(language.kind(item.kind)))"
-                    + "\(item.reasonCode.map { " <span class=\"reason-code\">\(HTML.escape($0))</span>" } ?? "")</td>"
+                    + "\(item.reasonCode.map { " <span class=\"reason-code\">\(HTML.escape($0))</span>" } ?? "")"
+                    + "\(item.extension.map { " <span class=\"extension\">\(HTML.escape(language.extensionState($0)))</span>" } ?? "")</td>"
                     + "<td><a href=\"/cases/\(HTML.escape(item.caseId))\">\(HTML.escape(item.number ?? String(item.caseId.prefix(13))))</a></td>"
                     + "<td>\(HTML.escape(item.applicant))</td><td>\(centreNames.html(item.fromCentre.flatMap(CentreID.init(rawValue:))))</td>"
                     + "<td>\(Self.local(item.receivedAt))</td><td>\(item.dueAt.map(Self.local) ?? "")</td><td>\(marks)</td></tr>"

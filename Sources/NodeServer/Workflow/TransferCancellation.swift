@@ -1,7 +1,5 @@
 import CaseDomain
 import Federation
-import Foundation
-import NIOCore
 
 /// The sending centre cancels a pending transfer. While a transfer is pending only the
 /// target's node may write the case (invariant 5), so the cancel is asked of that node,
@@ -12,13 +10,8 @@ struct TransferCancellation: Sendable {
     let workflow: Workflow
     /// The centres this node serves: a transfer to one of them is cancelled here.
     let servedCentres: Set<CentreID>
-    /// How other nodes are reached; `nil` on a node that does not sync.
-    let peers: PeerClient?
-    /// Pulls the recorded cancellation from the target's node at once.
-    let syncWorker: SyncWorker?
-
-    /// The most a target node's answer to a cancellation may hold.
-    static let maximumAnswerBytes = 64 * 1024
+    /// Asks the target's node to record the cancellation.
+    let relay: WriterRelay
 
     func cancel(_ caseID: String, expectedVersion: Int64, reason: String, by staff: StaffClaims) async throws -> WriteResult {
         let requester = try Workflow.writer(staff)
@@ -46,54 +39,8 @@ struct TransferCancellation: Sendable {
             return try await workflow.recordCancellation(of: caseID, expectedVersion: expectedVersion, reason: reason, requestedBy: requester,
                                                          receivingCentres: servedCentres)
         }
-        guard let peers, let peer = peers.nodes[target.node] else {
-            throw Problem(.unavailable, "this node does not reach \(target.node), where the transfer is pending: it cannot be cancelled from here")
-        }
         let message = Message(caseId: caseID.lowercased(), expectedVersion: expectedVersion, reason: reason, centre: centre, staff: requester.staff)
-        let answer: (status: UInt, contentType: String?, body: ByteBuffer)
-        do {
-            answer = try await peers.send("POST", Message.path, to: peer, body: Data(try CanonicalJSON.encode(encodable: message)),
-                                          limit: Self.maximumAnswerBytes)
-        } catch {
-            throw Problem(.unavailable, "\(target.node), where the transfer is pending, could not be reached (\(error)): the transfer stays pending; retry shortly")
-        }
-        await syncWorker?.wake(from: target.node)
-        return try Self.result(of: answer.status, Array(answer.body.readableBytesView), from: target.node, caseID: caseID)
-    }
-
-    /// The target node's answer, read as hostile input: a version, or its refusal relayed
-    /// under its own kind (one of ``relayedKinds``, with its own status) with the node
-    /// named; anything else is the node's failure.
-    static func result(of status: UInt, _ bytes: [UInt8], from node: NodeID, caseID: String) throws -> WriteResult {
-        let body = try? CanonicalJSON.decode(bytes)
-        if status == 200, let version = body?["version"]?.integerValue, version > 0 {
-            return WriteResult(id: caseID, version: version)
-        }
-        let slug = body?["type"]?.stringValue.flatMap { $0.hasPrefix(Problem.typeBase) ? String($0.dropFirst(Problem.typeBase.count)) : nil }
-        guard let kind = slug.flatMap(Problem.Kind.init(rawValue:)), Self.relayedKinds.contains(kind), UInt(kind.status.code) == status,
-              let detail = body?["detail"]?.stringValue else {
-            throw Problem(.unavailable, "\(node), where the transfer is pending, answered the cancellation with status \(status): retry shortly")
-        }
-        // The case this node shows has not reached the target's node yet: a matter of sync.
-        guard kind != .notFound else {
-            throw Problem(.unavailable, "\(node) has not received case \(caseID) yet, so the transfer cannot be cancelled there: retry shortly")
-        }
-        throw Problem(kind, "\(node): \(detail.prefix(1000))", errors: fieldErrors(in: body?["errors"]),
-                      currentVersion: body?["currentVersion"]?.integerValue)
-    }
-
-    /// The refusals of the target node that are the staff member's to act on: the case's
-    /// state, rights or input. Anything else (a refused node signature, the target's own
-    /// failure) is this node's trouble reaching it, answered as unavailable.
-    static let relayedKinds: Set<Problem.Kind> = [.conflict, .invalidTransition, .forbidden, .validation, .notFound, .malformed, .payloadTooLarge]
-
-    /// A relayed problem's field errors, at most 20, each text bounded.
-    private static func fieldErrors(in listed: JSONValue?) -> [Problem.FieldError] {
-        guard case .array(let errors)? = listed else { return [] }
-        return errors.prefix(20).compactMap { error in
-            guard let field = error["field"]?.stringValue, let reason = error["reason"]?.stringValue else { return nil }
-            return Problem.FieldError(field: String(field.prefix(200)), reason: String(reason.prefix(500)))
-        }
+        return try await relay.ask(target.node, Message.path, message, recordID: caseID, waiting: "the transfer is pending")
     }
 
     /// What the sending node asks of the target's: node-signed, so `centre` is one of the

@@ -21,6 +21,9 @@ struct CaseView: Encodable, Sendable {
         var phase: Investigation.Phase
         var number: String?
         var version: Int64
+        var reportDueAt: Timestamp?
+        /// The days the requested centre asked to add, until the requester decides.
+        var pendingExtensionDays: Int?
     }
 
     var caseId: String
@@ -63,6 +66,8 @@ struct InvestigationView: Encodable, Sendable {
     var number: String?
     var lawyer: String?
     var reportDueAt: Timestamp?
+    /// What the requested centre asked for, until the requester decides.
+    var pendingExtension: Investigation.Event.ExtensionRequested?
     var findings: String?
 }
 
@@ -174,7 +179,8 @@ struct Views: Sendable {
             followUps: state.followUps,
             investigations: record.investigations.map {
                 .init(investigationId: $0.investigationID, toCentre: $0.state.target, phase: $0.state.phase,
-                      number: $0.state.number, version: $0.state.version)
+                      number: $0.state.number, version: $0.state.version, reportDueAt: $0.state.reportDueAt,
+                      pendingExtensionDays: $0.state.pendingExtensionDays)
             }
         )
     }
@@ -199,17 +205,24 @@ struct Views: Sendable {
         try Self.requireReader(staff, participants: [state.requester, state.target].compactMap { $0 })
         let caseID = state.caseStream.flatMap(StreamID.caseID(ofStream:))
         var findings: String?
+        var pendingExtension: Investigation.Event.ExtensionRequested?
         if let caseID {
             let opened = try await open(loaded.recorded, of: caseID)
             let events = zip(loaded.recorded, opened.bodies).compactMap { try? Investigation.Event(type: $0.0.envelope.type, body: $0.1) }
             findings = Investigation.State(replaying: events).findings.flatMap { $0.isEmpty ? nil : $0 }
+            if state.pendingExtensionDays != nil, case .extensionRequested(let asked)? = events.last(where: {
+                if case .extensionRequested = $0 { true } else { false }
+            }) {
+                pendingExtension = asked
+            }
             try await accessLog.record(staff, kind: .investigation, record: investigationID.lowercased(), caseID: caseID,
                                        purpose: "investigation-view", fields: opened.opened)
         }
         return InvestigationView(
             investigationId: investigationID.lowercased(), caseId: caseID ?? state.caseStream,
             version: state.version, phase: state.phase, fromCentre: state.requester, toCentre: state.target,
-            number: state.number, lawyer: state.lawyer, reportDueAt: state.reportDueAt, findings: findings
+            number: state.number, lawyer: state.lawyer, reportDueAt: state.reportDueAt, pendingExtension: pendingExtension,
+            findings: findings
         )
     }
 

@@ -130,8 +130,15 @@ struct Workflow: Sendable {
         let now = clock.now()
         let candidates: [Investigation.Command] = [
             .accept(number: "DRY-RUN"), .decline(reason: "-"), .assignLawyer(lawyer: "-", firm: "-"), .report(findings: "-", documents: []), .acknowledge,
+            .requestExtension(days: 1, reason: "-"),
         ]
-        return Set(candidates.filter { (try? Investigation.decide($0, on: state, now: now, actor: actor)) != nil }.map(\.name))
+        var allowed = Set(candidates.filter { (try? Investigation.decide($0, on: state, now: now, actor: actor)) != nil }.map(\.name))
+        // Recorded by the requested centre's node on the requester's behalf (ExtensionDecision).
+        let decision = Investigation.Command.decideExtension(granted: true, reason: "-", requestedBy: actor)
+        if state.requester == actor.centre, (try? Investigation.decide(decision, on: state, now: now, actor: .system)) != nil {
+            allowed.insert(decision.name)
+        }
+        return allowed
     }
 
     // MARK: Investigations
@@ -168,14 +175,15 @@ struct Workflow: Sendable {
         return WriteResult(id: Self.id(of: id), version: outcome[0].streamVersion)
     }
 
-    /// Gives `command` on an investigation request; accepting it numbers it in the
-    /// accepting centre's register.
-    func act(onInvestigation investigationID: String, expectedVersion: Int64, _ command: Investigation.Command, by staff: StaffClaims) async throws -> WriteResult {
+    /// Gives `command` on an investigation request, if it is at `expectedVersion` (`nil`:
+    /// whatever version the command is decided on); accepting it numbers it in the accepting
+    /// centre's register.
+    func act(onInvestigation investigationID: String, expectedVersion: Int64?, _ command: Investigation.Command, by staff: StaffClaims) async throws -> WriteResult {
         let actor = try Self.writer(staff)
         let stream = try Self.investigationStream(investigationID)
         let loaded = try await store.load(stream, as: Investigation.Event.self)
         guard loaded.version > 0 else { throw Problem(.notFound, "no investigation request \(investigationID)") }
-        try Self.check(expectedVersion, against: loaded.version)
+        if let expectedVersion { try Self.check(expectedVersion, against: loaded.version) }
         let state = Investigation.State(replaying: loaded.events)
         let now = clock.now()
         // An investigation's personal data is its case's: sealed with the case's keys.

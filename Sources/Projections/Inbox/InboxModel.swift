@@ -36,6 +36,8 @@ struct InboxModel: Sendable, Equatable {
         var urgent: Bool
         /// A returned transfer's reason code.
         var reasonCode: String? = nil
+        /// An investigation's latest extension: `requested`, `granted` or `refused`.
+        var extensionState: String? = nil
     }
 
     var cases: [String: Case] = [:]
@@ -131,19 +133,39 @@ struct InboxModel: Sendable, Equatable {
             investigations[id] = InvestigationRequest(caseID: caseID, requester: requested.fromCentre.rawValue, target: requested.toCentre.rawValue,
                                                       reportDueAt: requested.reportDueAt)
             addForInvestigation(id, .incomingInvestigation, toTarget: true, at: time, due: requested.reportDueAt)
+            addForInvestigation(id, .awaitingFindings, toTarget: false, at: time, due: requested.reportDueAt)
         case .accepted(let accepted):
-            items["\(InboxProjection.Kind.incomingInvestigation.rawValue)/\(id)"] = nil
+            remove([.incomingInvestigation], investigation: id)
             investigations[id]?.number = accepted.number
+            items["\(InboxProjection.Kind.awaitingFindings.rawValue)/\(id)"]?.number = accepted.number
             addForInvestigation(id, .investigationToReport, toTarget: true, at: time, due: investigations[id]?.reportDueAt)
         case .declined:
-            items["\(InboxProjection.Kind.incomingInvestigation.rawValue)/\(id)"] = nil
+            remove([.incomingInvestigation, .awaitingFindings], investigation: id)
         case .reported:
-            items["\(InboxProjection.Kind.investigationToReport.rawValue)/\(id)"] = nil
+            remove([.investigationToReport, .awaitingFindings, .extensionRequest], investigation: id)
             addForInvestigation(id, .investigationFindings, toTarget: false, at: time, due: nil)
         case .acknowledged:
-            items["\(InboxProjection.Kind.investigationFindings.rawValue)/\(id)"] = nil
+            remove([.investigationFindings], investigation: id)
+        case .extensionRequested:
+            // The requester decides before the date in force runs out.
+            addForInvestigation(id, .extensionRequest, toTarget: false, at: time, due: investigations[id]?.reportDueAt)
+            markExtension(of: id, "requested", due: nil)
+        case .extensionDecided(let decided):
+            remove([.extensionRequest], investigation: id)
+            investigations[id]?.reportDueAt = decided.reportDueAt
+            markExtension(of: id, decided.granted ? "granted" : "refused", due: decided.reportDueAt)
         case .lawyerAssigned:
             return
+        }
+    }
+
+    /// Shows an extension's state on both ends' items of the open request and, once decided,
+    /// the due date in force.
+    private mutating func markExtension(of id: String, _ state: String, due: Timestamp?) {
+        for kind in [InboxProjection.Kind.investigationToReport, .awaitingFindings] {
+            let itemID = "\(kind.rawValue)/\(id)"
+            items[itemID]?.extensionState = state
+            if let due { items[itemID]?.dueAt = due }
         }
     }
 
@@ -168,5 +190,9 @@ struct InboxModel: Sendable, Equatable {
 
     private mutating func remove(_ kinds: [InboxProjection.Kind], case caseID: String) {
         for kind in kinds { items["\(kind.rawValue)/\(caseID)"] = nil }
+    }
+
+    private mutating func remove(_ kinds: [InboxProjection.Kind], investigation id: String) {
+        for kind in kinds { items["\(kind.rawValue)/\(id)"] = nil }
     }
 }

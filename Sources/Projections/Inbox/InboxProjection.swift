@@ -20,6 +20,10 @@ public struct InboxProjection: Projection {
         case investigationToReport = "investigation-to-report"
         case investigationFindings = "investigation-findings"
         case returnedTransfer = "returned-transfer"
+        /// The requester's view of an open investigation request, until findings come.
+        case awaitingFindings = "awaiting-findings"
+        /// The requested centre asked for more time: the requester grants or refuses.
+        case extensionRequest = "extension-request"
     }
 
     public let name = "inbox"
@@ -82,16 +86,18 @@ private struct InboxTables {
         guard !ids.isEmpty else { return [:] }
         let rows = try await connection.query("""
             SELECT item_id, centre, kind, case_id, investigation_id, number, applicant, from_centre,
-                   (extract(epoch FROM received_at) * 1000)::bigint, (extract(epoch FROM due_at) * 1000)::bigint, urgent, reason_code
+                   (extract(epoch FROM received_at) * 1000)::bigint, (extract(epoch FROM due_at) * 1000)::bigint, urgent, reason_code,
+                   extension_state
               FROM inbox_items WHERE case_id = ANY(\(ids))
             """, logger: logger)
         var items: [String: InboxModel.Item] = [:]
-        for try await (id, centre, kind, caseID, investigationID, number, applicant, fromCentre, received, due, urgent, reasonCode)
-            in rows.decode((String, String, String, String, String?, String?, String, String?, Int64, Int64?, Bool, String?).self) {
+        for try await (id, centre, kind, caseID, investigationID, number, applicant, fromCentre, received, due, urgent, reasonCode, extensionState)
+            in rows.decode((String, String, String, String, String?, String?, String, String?, Int64, Int64?, Bool, String?, String?).self) {
             guard let kind = InboxProjection.Kind(rawValue: kind) else { continue }
             items[id] = .init(centre: centre, kind: kind, caseID: caseID, investigationID: investigationID, number: number, applicant: applicant,
                               fromCentre: fromCentre, receivedAt: Timestamp(millisecondsSinceEpoch: received),
-                              dueAt: due.map(Timestamp.init(millisecondsSinceEpoch:)), urgent: urgent, reasonCode: reasonCode)
+                              dueAt: due.map(Timestamp.init(millisecondsSinceEpoch:)), urgent: urgent, reasonCode: reasonCode,
+                              extensionState: extensionState)
         }
         return items
     }
@@ -134,17 +140,18 @@ private struct InboxTables {
         if !items.isEmpty {
             _ = try await connection.query("""
                 INSERT INTO inbox_items (item_id, centre, kind, case_id, investigation_id, number, applicant, from_centre, received_at, due_at, urgent,
-                                         reason_code)
+                                         reason_code, extension_state)
                 SELECT id, centre, kind, case_id, nullif(investigation_id, ''), nullif(number, ''), applicant, nullif(from_centre, ''),
                        'epoch'::timestamptz + received * interval '1 millisecond',
                        CASE WHEN due = \(Self.noTime) THEN NULL ELSE 'epoch'::timestamptz + due * interval '1 millisecond' END, urgent,
-                       nullif(reason_code, '')
+                       nullif(reason_code, ''), nullif(extension_state, '')
                   FROM unnest(\(items.map(\.key)), \(items.map(\.value.centre)), \(items.map(\.value.kind.rawValue)), \(items.map(\.value.caseID)),
                               \(items.map { $0.value.investigationID ?? "" }), \(items.map { $0.value.number ?? "" }), \(items.map(\.value.applicant)),
                               \(items.map { $0.value.fromCentre ?? "" }), \(items.map(\.value.receivedAt.millisecondsSinceEpoch)),
                               \(items.map { $0.value.dueAt?.millisecondsSinceEpoch ?? Self.noTime }), \(items.map(\.value.urgent)),
-                              \(items.map { $0.value.reasonCode ?? "" }))
-                       AS i(id, centre, kind, case_id, investigation_id, number, applicant, from_centre, received, due, urgent, reason_code)
+                              \(items.map { $0.value.reasonCode ?? "" }), \(items.map { $0.value.extensionState ?? "" }))
+                       AS i(id, centre, kind, case_id, investigation_id, number, applicant, from_centre, received, due, urgent, reason_code,
+                            extension_state)
                 """, logger: logger)
         }
     }

@@ -22,6 +22,8 @@ public struct InboxQuery: Sendable {
         public var urgent: Bool
         /// Why a returned transfer came back (``TransferReturnCode``); `nil` on other items.
         public var reasonCode: String?
+        /// An investigation's latest extension (`requested`, `granted`, `refused`); `nil` on other items.
+        public var `extension`: String?
     }
 
     /// One page: its items and the cursor of the next page (`nil` on the last).
@@ -92,12 +94,12 @@ public struct InboxQuery: Sendable {
         var last: Cursor?
         var more = false
         var nameBoxes: [String: String] = [:]
-        for (itemID, kind, caseID, investigationID, number, applicant, fromCentre, received, due, urgent, reasonCode, nameBox) in rows {
+        for (itemID, kind, caseID, investigationID, number, applicant, fromCentre, received, due, urgent, reasonCode, extensionState, nameBox) in rows {
             guard items.count < limit else { more = true; break }
             items.append(Item(kind: kind, caseId: caseID, investigationId: investigationID, number: number, applicant: applicant,
                               fromCentre: fromCentre, receivedAt: Timestamp(millisecondsSinceEpoch: received),
                               dueAt: due.map(Timestamp.init(millisecondsSinceEpoch:)), overdue: due.map { $0 < nowMillis } ?? false,
-                              urgent: urgent, reasonCode: reasonCode))
+                              urgent: urgent, reasonCode: reasonCode, extension: extensionState))
             last = Cursor(due: due ?? undated, itemID: itemID)
             nameBoxes[caseID] = nameBox
         }
@@ -127,7 +129,7 @@ public struct InboxQuery: Sendable {
     static func pageSQL(filters: String) -> String {
         """
         SELECT item_id, kind, case_id, investigation_id, number, applicant, from_centre,
-               (extract(epoch FROM received_at) * 1000)::bigint, (extract(epoch FROM due_at) * 1000)::bigint, urgent, reason_code,
+               (extract(epoch FROM received_at) * 1000)::bigint, (extract(epoch FROM due_at) * 1000)::bigint, urgent, reason_code, extension_state,
                (SELECT c.applicant_box FROM projections.inbox_cases c WHERE c.case_id = inbox_items.case_id)
           FROM projections.inbox_items
          WHERE centre = $1\(filters)
@@ -152,7 +154,7 @@ public struct InboxQuery: Sendable {
     }
 
     /// One inbox row as the page's query returns it.
-    typealias ItemRow = (String, String, String, String?, String?, String, String?, Int64, Int64?, Bool, String?, String?)
+    typealias ItemRow = (String, String, String, String?, String?, String, String?, Int64, Int64?, Bool, String?, String?, String?)
 
     /// A page without a kind or overdue filter, as a prepared statement.
     struct UnfilteredPage: PostgresPreparedStatement {

@@ -67,7 +67,8 @@ struct StatisticsModel: Sendable, Equatable {
                 open(.reportInvestigation, subject, centre: requested.toCentre.rawValue, at: at, due: requested.reportDueAt)
             case .reported: close(.reportInvestigation, subject, at: at)
             case .declined: drop(.reportInvestigation, subject)
-            case .accepted, .lawyerAssigned, .acknowledged: return
+            case .extensionDecided(let decided): moveDue(.reportInvestigation, subject, to: decided.reportDueAt)
+            case .accepted, .lawyerAssigned, .acknowledged, .extensionRequested: return
             }
         case .certificate?, nil:
             return
@@ -121,6 +122,13 @@ struct StatisticsModel: Sendable, Equatable {
         guard let id = openIntervals.removeValue(forKey: "\(measure.rawValue)/\(subject)"), let startedAt = intervals[id]?.startedAt else { return }
         intervals[id]?.endedAt = max(at, startedAt)
         intervals[id]?.clockSkew = at < startedAt
+    }
+
+    /// Moves the due date of the open interval (an extension granted): it is late only
+    /// against the date in force when it ends.
+    private mutating func moveDue(_ measure: Measure, _ subject: String, to due: Timestamp?) {
+        guard let id = openIntervals["\(measure.rawValue)/\(subject)"] else { return }
+        intervals[id]?.dueAt = due
     }
 
     /// Forgets an open interval that ended without its step being done (a transfer returned,
