@@ -184,6 +184,11 @@ paths["/v1/stats"] = {"get": {"operationId": "getStatistics", "summary": "Per ce
 nodesig = [{"nodeSignature": []}]
 wire = obj(["envelope", "hash", "signature"], {"envelope": {**string, "description": "base64 of the canonical envelope bytes"}, "hash": {**string, "description": "hex SHA-256 of those bytes"}, "signature": {**string, "description": "base64 Ed25519 signature of the origin node over the hash"}})
 vector = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}, "description": "per origin node, the highest contiguous originSeq held"}
+paths["/v1/directory/jurisdiction"] = {"get": {"operationId": "lookUpJurisdiction", "summary": "The venues of the federation's directory (courts, arbitration commissions, police, places) that the text names, best first, each with the centre a matter there belongs to; suggestedCentre when they all name one", "security": sec,
+  "parameters": [{"name": "venue", "in": "query", "required": True, "schema": short(), "description": "the venue as staff type it; spaces, width and case are ignored"}],
+  "responses": {"200": {"description": "the matches, at most 20", **jsonc(obj(["venue", "matches"], {"venue": string, "suggestedCentre": {**centre},
+     "matches": {"type": "array", "items": obj(["name", "kind", "centre", "centreName"], {"name": string, "kind": {"type": "string", "enum": ["court", "arbitration", "police", "place"]}, "centre": centre, "centreName": string})}}))},
+    **reads("422")}}}
 paths["/v1/access-log"] = {"get": {"operationId": "getAccessLog", "summary": "Who read a case's personal data in plain text on this node (auditors; supervisors of the owning centre's city)", "security": sec,
   "parameters": [{"name": "record", "in": "query", "required": True, "schema": {"type": "string", "format": "uuid"}, "description": "the case id"}],
   "responses": {"200": {"description": "the reads, oldest first", **jsonc(obj(["record", "entries"], {"record": string, "entries": {"type": "array", "items": obj(["at", "staff", "centre", "role", "recordKind", "recordId", "purpose", "fields"], {

@@ -33,6 +33,7 @@ extension FederationFile {
     public func restricted(to kept: Set<NodeID>) -> FederationFile? {
         var file = self
         file.nodes = nodes.filter { kept.contains($0.id) }
+        file.directory = directory.restricted(to: kept)
         for index in file.nodes.indices {
             guard let peers = file.nodes[index].peers else { continue }
             let remaining = peers.filter(kept.contains)

@@ -92,9 +92,13 @@ public struct FederationFile: Sendable, Hashable {
     /// Base64 of the federation-wide 32-byte key of the blind indexes that match records
     /// of one person without their ID number (``BlindIndex``); `nil` in a template.
     public var matchingKey: String?
+    /// The venues and the centres a matter at each belongs to; empty when the file lists none.
+    public var directory: JurisdictionDirectory
 
     /// A federation in memory; ``load(path:requirePublicKeys:)`` is how a file is read and validated.
-    public init(name: String, nodes: [Node], limits: Limits = Limits(), auditors: [Auditor] = [], matchingKey: String? = nil) {
+    public init(name: String, nodes: [Node], limits: Limits = Limits(), auditors: [Auditor] = [], matchingKey: String? = nil,
+                directory: JurisdictionDirectory = JurisdictionDirectory()) {
+        self.directory = directory
         self.name = name
         self.nodes = nodes
         self.limits = limits
@@ -134,13 +138,15 @@ public struct FederationFile: Sendable, Hashable {
             var limits: Limits?
             var auditors: [Auditor]?
             var matchingKey: String?
+            var directory: [JurisdictionDirectory.Venue]?
         }
         let document: Document
         do { document = try JSONDecoder().decode(Document.self, from: data) } catch {
             throw .invalid(source: source, field: Self.path(of: error), reason: Self.reason(of: error))
         }
         let file = FederationFile(name: document.name, nodes: document.nodes, limits: document.limits ?? Limits(),
-                                  auditors: document.auditors ?? [], matchingKey: document.matchingKey)
+                                  auditors: document.auditors ?? [], matchingKey: document.matchingKey,
+                                  directory: JurisdictionDirectory(venues: document.directory ?? []))
         try file.validate(source: source, requirePublicKeys: requirePublicKeys)
         return file
     }
@@ -149,8 +155,12 @@ public struct FederationFile: Sendable, Hashable {
     public func encoded() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        struct Document: Encodable { var name: String; var nodes: [Node]; var limits: Limits; var auditors: [Auditor]; var matchingKey: String? }
-        return try encoder.encode(Document(name: name, nodes: nodes, limits: limits, auditors: auditors, matchingKey: matchingKey))
+        struct Document: Encodable {
+            var name: String; var nodes: [Node]; var limits: Limits; var auditors: [Auditor]; var matchingKey: String?
+            var directory: [JurisdictionDirectory.Venue]?
+        }
+        return try encoder.encode(Document(name: name, nodes: nodes, limits: limits, auditors: auditors, matchingKey: matchingKey,
+                                           directory: directory.venues.isEmpty ? nil : directory.venues))
     }
 
     /// The nodes' public keys, for verifying signatures.
@@ -217,6 +227,7 @@ public struct FederationFile: Sendable, Hashable {
             }
         }
         try validateConnected(source: source)
+        try directory.validate(centres: seenCentres, source: source)
     }
 
     static func encryptionKey(_ text: String) -> Curve25519.KeyAgreement.PublicKey? {

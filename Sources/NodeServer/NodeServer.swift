@@ -166,7 +166,8 @@ public struct NodeServer: Sendable {
         InboxRoutes(inbox: InboxQuery(client: client), views: views, clock: configuration.clock).add(to: staffAPI)
         let centreNames = CentreNames(names: Dictionary(configuration.federation.nodes.flatMap { $0.centres.map { ($0.id, $0.name) } },
                                                         uniquingKeysWith: { first, _ in first }))
-        StaffPages(access: staffAccess, centres: configuration.centres, centreNames: centreNames,
+        DirectoryRoutes(directory: configuration.federation.directory, centreNames: centreNames).add(to: staffAPI)
+        StaffPages(access: staffAccess, centres: configuration.centres, centreNames: centreNames, directory: configuration.federation.directory,
                    devSignIn: configuration.devSignIn, workflow: workflow, scans: documents,
                    cancellation: cancellation, extensionDecision: extensionDecision, views: views,
                    inbox: InboxQuery(client: client), statistics: StatisticsQuery(client: client), clock: configuration.clock).add(to: router)

@@ -59,6 +59,7 @@ struct FederationReloadTests {
             node.encryptionKey = NodeEncryptionKey(derivedFrom: key).publicKeyBase64
             return node
         }
+        file.directory = file.directory.restricted(to: Set(file.nodes.map(\.id)))
         return try file.encoded()
     }
 

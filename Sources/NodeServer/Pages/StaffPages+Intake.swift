@@ -25,7 +25,8 @@ extension StaffPages {
                 // Fingerprinted first and stored only once the application is recorded, so a
                 // refused form leaves nothing behind, neither an event nor a scan.
                 let scans = try Self.fingerprinted(form.files, by: staff)
-                let result = try await workflow.submit(try Self.submission(form, documents: scans.map(\.document)).command(), by: staff)
+                let submission = try Self.submission(form, documents: scans.map(\.document), directory: directory)
+                let result = try await workflow.submit(try submission.command(), by: staff)
                 try await store(scans)
                 return HTML.redirect("/cases/\(Self.percentEncoded(result.id))/receipt")
             } catch let problem as Problem {
@@ -75,16 +76,21 @@ extension StaffPages {
         }
     }
 
-    /// The API's submission, from the form's fields.
-    static func submission(_ form: MultipartForm, documents: [Document]) throws(Problem) -> CaseRoutes.Submission {
+    /// The API's submission, from the form's fields; without a jurisdiction centre, the one
+    /// the directory names for the venue.
+    static func submission(_ form: MultipartForm, documents: [Document], directory: JurisdictionDirectory) throws(Problem) -> CaseRoutes.Submission {
         func required(_ name: String) throws(Problem) -> String {
             guard let value = form.field(name)?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { throw Problem.invalid(name, "is required") }
             return value
         }
         func checked(_ name: String) -> Bool { form.field(name) == "on" }
         guard let homeCity = NodeID(rawValue: try required("homeCity")) else { throw Problem.invalid("homeCity", "a city id such as rizhao") }
-        guard let jurisdiction = CentreID(rawValue: try required("jurisdictionCentre")) else {
-            throw Problem.invalid("jurisdictionCentre", "a centre id such as qingdao-licang")
+        let venue = try required("venue")
+        let chosen = form.field("jurisdictionCentre")?.trimmingCharacters(in: .whitespaces) ?? ""
+        guard let jurisdiction = chosen.isEmpty ? directory.suggestedCentre(for: venue) : CentreID(rawValue: chosen) else {
+            throw Problem.invalid("jurisdictionCentre", chosen.isEmpty
+                ? "the directory names no single centre for the venue '\(venue.prefix(200))': choose the jurisdiction centre"
+                : "a centre id such as qingdao-licang")
         }
         guard let basis = CaseRoutes.Submission.HardshipInput.Basis(rawValue: try required("hardshipBasis")) else {
             throw Problem.invalid("hardshipBasis", "one of certificate, exempt, promise")
@@ -93,7 +99,7 @@ extension StaffPages {
         return CaseRoutes.Submission(
             applicant: .init(name: try required("name"), idNumber: try required("idNumber"), phone: try required("phone"), homeCity: homeCity, groups: groups),
             matter: Matter(litigation: checked("litigation"), cause: try required("cause"), summary: form.field("summary") ?? "",
-                           venue: try required("venue"), jurisdictionCentre: jurisdiction),
+                           venue: venue, jurisdictionCentre: jurisdiction),
             urgent: checked("urgent"),
             hardship: .init(basis: basis, certificateId: form.field("certificateId"), group: form.field("group"), statement: form.field("statement")),
             documents: documents,

@@ -3,6 +3,9 @@ import Hummingbird
 
 /// The intake form's markup and the printed receipt of an application (申请材料接收凭证).
 extension StaffPages {
+    /// The most directory venues the form offers as you type (the lookup takes any).
+    static let listedVenues = 2000
+
     /// The new-application form, with the error of a refused submission above it.
     func intakePage(_ language: Language, _ staff: StaffClaims, csrf: String, error: Problem?) -> Response {
         func text(_ zh: String, _ en: String) -> String { language == .zh ? zh : en }
@@ -12,7 +15,9 @@ extension StaffPages {
         func box(_ name: String, _ label: String, checked: Bool = false) -> String {
             "<label><input type=\"checkbox\" name=\"\(name)\"\(checked ? " checked" : "")> \(HTML.escape(label))</label>"
         }
-        let centres = centreNames.centres.map { "<option value=\"\(HTML.escape($0.rawValue))\">\(HTML.escape(centreNames.text($0)))</option>" }.joined()
+        let centres = "<option value=\"\">\(text("按管辖目录（依法院或机构）", "From the directory (by court or body)"))</option>"
+            + centreNames.centres.map { "<option value=\"\(HTML.escape($0.rawValue))\">\(HTML.escape(centreNames.text($0)))</option>" }.joined()
+        let venues = directory.venues.prefix(Self.listedVenues).map { "<option value=\"\(HTML.escape($0.name))\">" }.joined()
         let cities = Set(centreNames.centres.map(\.node.rawValue)).sorted().map { city in
             "<option value=\"\(HTML.escape(city))\"\(city == staff.centre.node.rawValue ? " selected" : "")>\(HTML.escape(city))</option>"
         }.joined()
@@ -27,7 +32,7 @@ extension StaffPages {
             \(input("groups", text("特殊群体（逗号分隔，如 migrant-worker）", "Special groups (comma-separated, e.g. migrant-worker)"), required: false))</fieldset>
             <fieldset><legend>\(text("法律事项", "Matter"))</legend>\(box("litigation", text("诉讼事项", "Litigation"), checked: true))
             \(input("cause", text("案由", "Cause")))<label>\(text("案情摘要", "Summary")) <textarea name="summary" rows="3" cols="60"></textarea></label>
-            \(input("venue", text("管辖法院或机构", "Court or body")))<label>\(text("管辖法律援助中心", "Jurisdiction centre")) <select name="jurisdictionCentre">\(centres)</select></label>
+            <label>\(text("管辖法院或机构", "Court or body")) <input name="venue" type="text" list="venues" required></label><datalist id="venues">\(venues)</datalist><label>\(text("管辖法律援助中心", "Jurisdiction centre")) <select name="jurisdictionCentre">\(centres)</select></label>
             \(box("urgent", text("紧急", "Urgent")))</fieldset>
             <fieldset><legend>\(text("经济困难", "Hardship"))</legend><label>\(text("依据", "Basis")) <select name="hardshipBasis">\(bases)</select></label>
             \(input("group", text("免审群体", "Exempt group"), required: false))\(input("certificateId", text("困难证明编号", "Certificate id"), required: false))

@@ -15,6 +15,8 @@ struct StaffPages {
     let centres: Set<CentreID>
     /// Every centre of the federation, where a case may be transferred, by name.
     let centreNames: CentreNames
+    /// Where a matter belongs, by its venue: the intake form's suggestion.
+    let directory: JurisdictionDirectory
     /// The sign-in page offers the served centres at a click (``NodeServer/Configuration/devSignIn``).
     let devSignIn: Bool
     let workflow: Workflow

@@ -83,7 +83,8 @@ struct DevCommand: AsyncParsableCommand {
                                migrator: Migrator, clock nodeClock: NodeClock) async throws {
         let devDirectory = stateDir + "/dev"
         var federationFile = FederationFile(name: template.name, nodes: [], auditors: template.auditors,
-                                            matchingKey: try template.matchingKey ?? Self.matchingKey(at: "\(devDirectory)/keys/matching.key"))
+                                            matchingKey: try template.matchingKey ?? Self.matchingKey(at: "\(devDirectory)/keys/matching.key"),
+                                            directory: template.directory.restricted(to: Set(selected.map(\.id))))
         var setups: [(node: FederationFile.Node, database: String, key: NodeSigningKey, tokenKey: StaffTokenKey)] = []
         for (index, var node) in selected.enumerated() {
             let keyPath = "\(devDirectory)/keys/\(node.id).key"

@@ -9,13 +9,13 @@ enum MarkupCheck {
     static let tags: Set<String> = [
         "!doctype", "html", "head", "meta", "title", "style", "body", "header", "strong", "nav", "a", "span", "form", "input",
         "button", "main", "h1", "h2", "h3", "p", "label", "select", "option", "table", "thead", "tbody", "tr", "th", "td",
-        "dl", "dt", "dd", "fieldset", "legend", "textarea", "svg", "text", "rect",
+        "dl", "dt", "dd", "fieldset", "legend", "textarea", "svg", "text", "rect", "datalist",
     ]
     /// Every attribute the pages write.
     static let attributes: Set<String> = [
         "html", "lang", "charset", "name", "content", "href", "class", "method", "action", "type", "value", "id", "role", "rel",
         "selected", "checked", "required", "rows", "cols", "min", "max", "data-kind", "data-field", "width", "height", "xmlns",
-        "font-size", "x", "y", "fill", "title", "data-type", "data-phase", "data-centre", "data-role", "enctype", "multiple", "accept", "maxlength",
+        "font-size", "x", "y", "fill", "title", "data-type", "data-phase", "data-centre", "data-role", "enctype", "multiple", "accept", "maxlength", "list",
     ]
     static let entities = ["&amp;", "&lt;", "&gt;", "&quot;", "&#39;"]
 
