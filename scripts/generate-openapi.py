@@ -46,7 +46,9 @@ schemas = {
   **obj(["applicant", "matter", "hardship"], {
    "applicant": obj(["name", "idNumber", "phone", "homeCity"], {"name": name(), "idNumber": id_number, "phone": {"type": "string", "pattern": "^1[0-9]{10}$", "example": "13800000000"},
      "homeCity": {"type": "string", "pattern": "^[a-z][a-z0-9-]*$", "maxLength": 63, "example": "rizhao"}, "groups": {"type": "array", "items": short(blank=True), "maxItems": 200, "example": ["migrant-worker"]}}),
-   "matter": obj(["litigation", "cause", "summary", "venue", "jurisdictionCentre"], {"litigation": boolean, "cause": short(), "summary": long(blank=True), "venue": short(), "jurisdictionCentre": centre}),
+   "matter": obj(["litigation", "cause", "summary", "venue", "jurisdictionCentre"], {"litigation": boolean, "cause": short(), "summary": long(blank=True), "venue": short(), "jurisdictionCentre": centre,
+     "adverseParty": {**obj(["name", "id"], {"name": name(), "id": {"type": "string", "pattern": "^[0-9A-Z]{18}$", "description": "an ID number or unified social credit code"}}),
+                      "description": "who the applicant is against: checked for conflicts (GET /v1/cases/{id}/checks)"}}),
    "urgent": boolean,
    "hardship": {"oneOf": [obj(["basis", "certificateId"], {"basis": {"const": "certificate"}, "certificateId": {**short(), "description": "a certificate of the register, valid and issued to the applicant"}}), obj(["basis", "group"], {"basis": {"const": "exempt"}, "group": {**short(blank=True), "description": "a group the intake city exempts, which the applicant is tagged with"}}), obj(["basis", "statement"], {"basis": {"const": "promise"}, "statement": long()})]},
    "documents": {"type": "array", "items": ref("Document"), "maxItems": 200},
@@ -85,11 +87,11 @@ bodies = {
  "withdrawal": versioned(),
  "advance-aid": versioned(["reason"], reason=long()),
  "transfer": versioned(["toCentre", "reason"], toCentre=centre, reason=long(), legalBasis={**long(), "description": "the legal obligation the transfer shares personal data under, when the applicant did not consent"}),
- "transfer/accept": versioned(),
+ "transfer/accept": versioned(conflictReason={**long(), "description": "why the centre goes ahead although the conflict check found other cases; required then (422 otherwise)"}),
  "transfer/return": versioned(["reason"], reason=long(), reasonCode={"type": "string", "enum": ["wrong-jurisdiction", "conflict-of-interest", "not-eligible-locally", "duplicate", "other"],
                                                                    "description": "why it is sent back, shown in the sender's inbox item; absent: other"}),
  "transfer/cancel": versioned(["reason"], reason=long()),
- "decision": versioned(["granted", "reason"], granted=boolean, reason=long()),
+ "decision": versioned(["granted", "reason"], granted=boolean, reason=long(), conflictReason={**long(), "description": "why the centre goes ahead although the conflict check found other cases; required then (422 otherwise)"}),
  "objection": versioned(["reason"], reason=long()),
  "objection/ruling": versioned(["orderAid", "reason"], orderAid=boolean, reason=long()),
  "lawyer": versioned(["lawyer", "firm"], lawyer=name(), firm=name(), chosenByApplicant=boolean),
@@ -131,6 +133,10 @@ paths["/v1/cases/{id}/timeline"] = {"get": {"operationId": "getCaseTimeline", "s
 for action, body in bodies.items():
   paths[f"/v1/cases/{{id}}/{action}"] = {"post": {"operationId": "case-" + action.replace("/", "-"), "summary": summaries[action], "security": sec, "parameters": [idp("id", "case id")],
     "requestBody": {"required": True, **jsonc(body)}, "responses": {"200": {"description": "recorded; the case's new version", **jsonc(ref("CaseWritten"))}, **writes("403", "404", "409")}}}
+paths["/v1/cases/{id}/checks"] = {"get": {"operationId": "getCaseChecks", "summary": "The conflict and duplicate check: other open cases of the applicant anywhere in the federation, cases where the adverse party was aided and where the applicant is an aided person's adverse party, matched by blind index (centres taking part, auditors)", "security": sec, "parameters": [idp("id", "case id")],
+  "responses": {"200": {"description": "the findings, each naming the other case and its centre", **jsonc(obj(["caseId", "checked", "findings"], {"caseId": string, "checked": {**boolean, "description": "false for a case recorded before the check"},
+     "findings": {"type": "array", "items": obj(["kind", "caseId", "phase"], {"kind": {"type": "string", "enum": ["duplicate-application", "adverse-party-aided", "applicant-is-adverse-party"]}, "caseId": string, "centre": {**centre}, "number": {**string}, "phase": string})}}))},
+    **reads("403", "404")}}}
 paths["/v1/cases/{id}/investigations"] = {"post": {"operationId": "requestInvestigation", "summary": "Ask another centre to investigate (handling centre only)", "security": sec, "parameters": [idp("id", "case id")],
   "requestBody": {"required": True, **jsonc(obj(["toCentre", "questions", "dueDays"], {"toCentre": centre, "questions": {"type": "array", "items": {**long(blank=True), "minLength": 1}, "minItems": 1, "maxItems": 200}, "dueDays": {"type": "integer", "minimum": 1, "maximum": 90},
     "shares": {"type": "array", "items": {"type": "string", "enum": ["name", "idNumber", "phone", "summary"]}, "maxItems": 4, "description": "the applicant's data the requested centre is given; with another city it needs consent to checks, or legalBasis"},
@@ -245,8 +251,8 @@ idparam = [{"name": "id", "in": "path", "required": True, "schema": string}]
 paths["/cases/{id}"] = {"get": page("pagesCase", "A case: state, documents with fingerprints, investigations, cross-node timeline, the forms its state allows",
                                     parameters=idparam, responses={"200": html, "303": seeOther, "403": html, "404": html})}
 for action, fields, summary in [("assessment", ["csrf", "expectedVersion", "eligible", "reason"], "Assess (form)"),
-                                ("transfer/accept", ["csrf", "expectedVersion"], "Accept a transfer (form)"),
-                                ("decision", ["csrf", "expectedVersion", "granted", "reason"], "Decide (form)"),
+                                ("transfer/accept", ["csrf", "expectedVersion", "conflictReason"], "Accept a transfer (form; conflictReason when the check found other cases)"),
+                                ("decision", ["csrf", "expectedVersion", "granted", "reason", "conflictReason"], "Decide (form; conflictReason when the check found other cases)"),
                                 ("transfer", ["csrf", "expectedVersion", "toCentre", "reason"], "Request a transfer (form)"),
                                 ("transfer/return", ["csrf", "expectedVersion", "reasonCode", "reason"], "Return a transfer (form)"),
                                 ("transfer/cancel", ["csrf", "expectedVersion", "reason"], "Cancel a pending transfer (form)"),
@@ -267,7 +273,7 @@ paths["/statistics"] = {"get": page("pagesStatistics", "The last 30 days per cen
 paths["/certificates"] = {"get": page("pagesCertificates", "The hardship certificate check: a form for the holder's ID number and name", responses={"200": html, "303": seeOther}),
                           "post": page("pagesLookUpCertificates", "The certificates found for an ID number and name (form); CSRF-checked", requestBody=form(["csrf", "idNumber", "name"]),
                                        responses={"200": html, "303": seeOther, "400": unreadable, "403": html, "422": html})}
-intake_fields = ["csrf", "name", "idNumber", "phone", "homeCity", "groups", "litigation", "cause", "summary", "venue", "jurisdictionCentre", "urgent",
+intake_fields = ["csrf", "name", "idNumber", "phone", "homeCity", "groups", "litigation", "cause", "summary", "venue", "jurisdictionCentre", "adverseName", "adverseId", "urgent",
                  "hardshipBasis", "group", "certificateId", "statement", "shareWithJurisdiction", "checksByOtherCities"]
 paths["/intake"] = {"get": page("pagesIntake", "The new-application form, with its scans", responses={"200": html, "303": seeOther}),
                     "post": page("pagesSubmitIntake", "Submit an application with its scans (multipart; each scan fingerprinted and stored by the server, PDF/JPEG/PNG, at most 20 MiB, 10 scans, 32 MiB in all); CSRF-checked",

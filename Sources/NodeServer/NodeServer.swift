@@ -137,7 +137,8 @@ public struct NodeServer: Sendable {
         let policies = configuration.federation.policies
         let allCentres = Set(configuration.federation.nodes.flatMap { $0.centres.map(\.id) })
         let workflow = Workflow(store: store, policies: policies, centres: allCentres, clock: configuration.clock, keyHandOver: keyHandOver,
-                                matching: configuration.matching)
+                                matching: configuration.matching,
+                                conflicts: ConflictGate(cases: CaseRecords(client: client), checks: ConflictChecks(client: client)))
         let views = Views(store: store, cases: CaseRecords(client: client), registry: CertificateRegistry(client: client), clock: configuration.clock,
                           accessLog: AccessLog(client: client, logger: Logger(label: "tongban.access-log")))
         VerificationRoutes(reader: store.reader, keys: appender).add(to: router)
@@ -155,6 +156,7 @@ public struct NodeServer: Sendable {
         transferCancelRoutes.addNodeRoute(to: syncAPI)
         transferCancelRoutes.addStaffRoute(to: staffAPI)
         CaseRoutes(workflow: workflow, views: views).add(to: staffAPI)
+        ConflictCheckRoutes(gate: workflow.conflicts).add(to: staffAPI)
         let extensionDecision = ExtensionDecision(workflow: workflow, servedCentres: configuration.centres, relay: relay)
         let investigationRoutes = InvestigationRoutes(workflow: workflow, views: views, extensionDecision: extensionDecision)
         investigationRoutes.addNodeRoute(to: syncAPI)

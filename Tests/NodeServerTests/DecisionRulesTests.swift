@@ -11,7 +11,7 @@ struct DecisionRulesTests {
 
     /// A case applied for at Licang, which has jurisdiction, assessed complete: version 2.
     static func licangCase(_ node: H, urgent: Bool = false) async throws -> String {
-        let created = try await node.expect(.created, .post, "/v1/cases", as: H.licang, H.application(urgent: urgent))
+        let created = try await node.expect(.created, .post, "/v1/cases", as: H.licang, H.application(urgent: urgent, idNumber: H.distinctIDNumber()))
         let id = try #require(created["caseId"]?.stringValue)
         try await node.expect(.ok, .post, "/v1/cases/\(id)/assessment", as: H.licang, ["expectedVersion": 1, "eligible": true, "reason": "ok"])
         return id

@@ -23,7 +23,7 @@ struct FederationTopologyTests {
         try await F.run(cities: Self.line, peers: Self.peers) { federation in
             let rizhao = federation["rizhao"], weihai = federation["weihai"]
             for (node, centre) in [(rizhao, Self.wulian), (weihai, Self.huancui), (rizhao, Self.wulian)] {
-                let (status, answer) = try await federation.call(node, "POST", "/v1/cases", as: centre, NodeHarness.application())
+                let (status, answer) = try await federation.call(node, "POST", "/v1/cases", as: centre, NodeHarness.application(idNumber: NodeHarness.distinctIDNumber()))
                 #expect(status == 201, "\(answer)")
             }
             try await F.waitUntil("the five logs are identical, with both ends' writes") {
@@ -54,7 +54,7 @@ struct FederationTopologyTests {
             let wulianToken = try await rizhao.running.server.tokens.issue(centre: Self.wulian, staff: "s", role: .staff, validity: .seconds(600))
             #expect(try await federation.request(rizhao, "PUT", "/v1/documents/\(sha256)", token: wulianToken,
                                                  headers: ["Content-Type": "application/pdf"], rawBody: scan).0 == 201)
-            guard case .object(var application) = NodeHarness.application(jurisdiction: Self.huancui) else { Issue.record("no application"); return }
+            guard case .object(var application) = NodeHarness.application(jurisdiction: Self.huancui, idNumber: NodeHarness.distinctIDNumber()) else { Issue.record("no application"); return }
             application["documents"] = .array([.object(["name": "申请表.pdf", "mediaType": "application/pdf",
                                                         "size": .integer(Int64(scan.count)), "sha256": .string(sha256)])])
             let (created, answer) = try await federation.call(rizhao, "POST", "/v1/cases", as: Self.wulian, .object(application))

@@ -15,7 +15,7 @@ struct NumberingTests {
             for _ in 0..<count {
                 // Applied directly at Licang, which has jurisdiction: assessed complete, ready for decision.
                 let created = try await node.expect(.created, .post, "/v1/cases", as: H.licang,
-                                                    H.application(hardship: ["basis": "promise", "statement": "本人承诺经济困难"]))
+                                                    H.application(hardship: ["basis": "promise", "statement": "本人承诺经济困难"], idNumber: H.distinctIDNumber()))
                 let id = try #require(created["caseId"]?.stringValue)
                 try await node.expect(.ok, .post, "/v1/cases/\(id)/assessment", as: H.licang, ["expectedVersion": 1, "eligible": true, "reason": "ok"])
                 cases.append(id)

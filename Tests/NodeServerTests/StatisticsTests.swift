@@ -18,7 +18,7 @@ struct StatisticsTests {
         try await H.run { node in
             var submitted: [String] = []
             for _ in 0..<2 {
-                let created = try await node.expect(.created, .post, "/v1/cases", as: H.licang, H.application(hardship: ["basis": "promise", "statement": "承诺"]))
+                let created = try await node.expect(.created, .post, "/v1/cases", as: H.licang, H.application(hardship: ["basis": "promise", "statement": "承诺"], idNumber: H.distinctIDNumber()))
                 submitted.append(try #require(created["caseId"]?.stringValue))
             }
             let cases = submitted

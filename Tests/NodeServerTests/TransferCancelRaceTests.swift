@@ -24,7 +24,7 @@ struct TransferCancelRaceTests {
             let rizhao = federation["rizhao"], qingdao = federation["qingdao"]
             var cases: [String] = []
             for _ in 0..<Self.races {
-                let (status, created) = try await federation.call(rizhao, "POST", "/v1/cases", as: Self.wulian, NodeHarness.application())
+                let (status, created) = try await federation.call(rizhao, "POST", "/v1/cases", as: Self.wulian, NodeHarness.application(idNumber: NodeHarness.distinctIDNumber()))
                 let caseID = try #require(created["caseId"]?.stringValue, "\(status) \(created)")
                 let path = "/v1/cases/\(caseID)"
                 try await federation.call(rizhao, "POST", "\(path)/assessment", as: Self.wulian, ["expectedVersion": 1, "eligible": true, "reason": "符合条件"])

@@ -78,6 +78,11 @@ public struct CaseContext: Sendable {
     public var recognisedCertificate: CertificateRecognition?
     /// When the case was archived (its `CaseArchived` event's time): where retention starts.
     public var archivedAt: Timestamp?
+    /// For a submission: its parties' blind indexes, made by the caller with the federation's key.
+    public var parties: PartyIndexes?
+    /// For accepting a transfer or deciding: why the centre goes ahead although the caller's
+    /// conflict check found other cases; recorded in the event.
+    public var conflictReason: String?
 
     public init(now: Timestamp, actor: Actor, role: Role = .staff, policies: [NodeID: CityPolicy],
                 allottedNumber: String? = nil, recognisedCertificate: CertificateRecognition? = nil) {

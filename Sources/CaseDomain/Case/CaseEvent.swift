@@ -28,13 +28,44 @@ public struct Matter: Sendable, Hashable, Codable {
     public var venue: String
     /// The centre with jurisdiction, where the venue sits.
     public var jurisdictionCentre: CentreID
+    /// Who the applicant is against, when known: checked for conflicts before a transfer
+    /// is accepted or aid decided.
+    public var adverseParty: AdverseParty?
 
-    public init(litigation: Bool, cause: String, summary: String, venue: String, jurisdictionCentre: CentreID) {
+    public init(litigation: Bool, cause: String, summary: String, venue: String, jurisdictionCentre: CentreID,
+                adverseParty: AdverseParty? = nil) {
+        self.adverseParty = adverseParty
         self.litigation = litigation
         self.cause = cause
         self.summary = summary
         self.venue = venue
         self.jurisdictionCentre = jurisdictionCentre
+    }
+}
+
+/// The other side of a matter: a person (by ID number) or an organisation (by its unified
+/// social credit code).
+public struct AdverseParty: Sendable, Hashable, Codable {
+    public var name: String
+    /// An 18-character ID number or unified social credit code.
+    public var id: String
+
+    public init(name: String, id: String) {
+        self.name = name
+        self.id = id
+    }
+}
+
+/// The blind indexes (``BlindIndex/holder(idNumber:)``) of an application's parties, in
+/// plain text, so that every node matches duplicate applications and conflicts without the
+/// ID numbers themselves.
+public struct PartyIndexes: Sendable, Hashable, Codable {
+    public var applicant: String
+    public var adverseParty: String?
+
+    public init(applicant: String, adverseParty: String?) {
+        self.applicant = applicant
+        self.adverseParty = adverseParty
     }
 }
 
@@ -116,6 +147,8 @@ public enum CaseEvent: Sendable, Hashable {
         public var documents: [Document]
         /// `nil` in an application recorded before consent was asked (schema version 1).
         public var consent: Consent?
+        /// `nil` in an application recorded before conflicts were checked.
+        public var parties: PartyIndexes?
     }
 
     /// An urgent case's aid starts before the decision; the formalities follow.
@@ -157,6 +190,8 @@ public enum CaseEvent: Sendable, Hashable {
     public struct TransferAccepted: Sendable, Hashable, Codable {
         public var centre: CentreID
         public var decisionDueAt: Timestamp
+        /// Why the centre went ahead although the conflict check found other cases.
+        public var conflictReason: String?
     }
 
     public struct TransferReturned: Sendable, Hashable, Codable {
@@ -181,6 +216,8 @@ public enum CaseEvent: Sendable, Hashable {
         /// The case number a grant gives, e.g. `LICANG-2026-000123`.
         public var number: String?
         public var lawyerDueAt: Timestamp?
+        /// Why the centre decided although the conflict check found other cases.
+        public var conflictReason: String?
     }
 
     public struct ObjectionFiled: Sendable, Hashable, Codable {

@@ -30,6 +30,7 @@ public enum CaseLifecycle {
             try validate(applicant)
             try CommandError.requireText(matter.cause, "matter.cause")
             try CommandError.requireText(matter.venue, "matter.venue")
+            if let adverse = matter.adverseParty { try validate(adverse) }
             try validate(documents, field: "documents")
             switch hardship {
             case .exempt(let group):
@@ -48,7 +49,8 @@ public enum CaseLifecycle {
             }
             let recognition: CertificateRecognition? = if case .certificate = hardship { context.recognisedCertificate } else { nil }
             return [.applicationSubmitted(.init(intakeCentre: intake, applicant: applicant, matter: matter, urgent: urgent,
-                                                hardship: hardship, recognisedCertificate: recognition, documents: documents, consent: consent))]
+                                                hardship: hardship, recognisedCertificate: recognition, documents: documents, consent: consent,
+                                                parties: context.parties))]
 
         case .assess(let eligible, let reason, let missing):
             try require(.submitted)
@@ -116,7 +118,8 @@ public enum CaseLifecycle {
                 return [.transferReturned(.init(centre: target, reasonCode: code, reason: reason))]
             }
             let policy = try policy(of: target)
-            return [.transferAccepted(.init(centre: target, decisionDueAt: policy.deadline(after: context.now, days: policy.decisionDays)))]
+            return [.transferAccepted(.init(centre: target, decisionDueAt: policy.deadline(after: context.now, days: policy.decisionDays),
+                                            conflictReason: context.conflictReason))]
 
         case .cancelTransfer(let reason, let requester):
             try require(.transferPending)
@@ -137,14 +140,14 @@ public enum CaseLifecycle {
             guard granted || !state.aidOrdered else {
                 throw .forbidden(command: name, reason: "the justice bureau ordered aid after an objection")
             }
-            guard granted else { return [.aidDecided(.init(granted: false, reason: reason, number: nil, lawyerDueAt: nil))] }
+            guard granted else { return [.aidDecided(.init(granted: false, reason: reason, number: nil, lawyerDueAt: nil, conflictReason: context.conflictReason))] }
             guard let number = context.allottedNumber, !number.isEmpty else {
                 throw .validation(field: "number", reason: "a grant needs the case number allotted by the centre")
             }
             let policy = try policy(of: state.owner!)
             // An urgent case's lawyer may already be at work (advance aid): nothing more is due.
             let lawyerDue = state.lawyer == nil ? policy.deadline(after: context.now, days: policy.lawyerAssignmentDays) : nil
-            return [.aidDecided(.init(granted: true, reason: reason, number: number, lawyerDueAt: lawyerDue))]
+            return [.aidDecided(.init(granted: true, reason: reason, number: number, lawyerDueAt: lawyerDue, conflictReason: context.conflictReason))]
 
         case .fileObjection(let reason), .ruleOnObjection(_, let reason):
             if case .fileObjection = command { try require(.refused) } else { try require(.objectionPending) }
@@ -305,6 +308,16 @@ public enum CaseLifecycle {
         let phone = Array(applicant.phone.utf8)
         guard phone.count == 11, phone.first == UInt8(ascii: "1"), phone.allSatisfy({ (0x30...0x39).contains($0) }) else {
             throw .validation(field: "applicant.phone", reason: "expected an 11-digit mobile number")
+        }
+    }
+
+    /// An adverse party has a name and an 18-character ID number or unified social credit
+    /// code (digits and capital letters).
+    private static func validate(_ party: AdverseParty) throws(CommandError) {
+        try CommandError.requireText(party.name, "matter.adverseParty.name")
+        let id = Array(party.id.utf8)
+        guard id.count == 18, id.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) }) else {
+            throw .validation(field: "matter.adverseParty.id", reason: "expected an 18-character ID number or unified social credit code")
         }
     }
 

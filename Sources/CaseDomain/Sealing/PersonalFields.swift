@@ -31,11 +31,15 @@ public enum PersonalPaths {
         public let field: PersonalField
         /// A list of texts (placeholder `[]`) rather than one text (placeholder `""`).
         public let isList: Bool
+        /// A value a body may lack (an optional member of its type): no placeholder stands
+        /// in for it where its field is sealed, so a reader never sees one that was not written.
+        public let isOptional: Bool
 
-        init(_ dotted: String, _ field: PersonalField, list: Bool = false) {
+        init(_ dotted: String, _ field: PersonalField, list: Bool = false, optional: Bool = false) {
             self.keys = dotted.split(separator: ".").map(String.init)
             self.field = field
             self.isList = list
+            self.isOptional = optional
         }
 
         /// The path as `applicant.name`.
@@ -48,9 +52,11 @@ public enum PersonalPaths {
         "ApplicationSubmitted": [
             Path("applicant.name", .name), Path("applicant.idNumber", .idNumber), Path("applicant.phone", .phone),
             Path("matter.summary", .summary), Path("hardship.promise.statement", .summary),
+            Path("matter.adverseParty.name", .summary, optional: true), Path("matter.adverseParty.id", .summary, optional: true),
         ],
         "ApplicationAssessed": reason, "ApplicationWithdrawn": reason, "AdvanceAidStarted": reason,
-        "TransferRequested": reason, "TransferReturned": reason, "TransferCancelled": reason, "AidDecided": reason,
+        "TransferRequested": reason, "TransferReturned": reason, "TransferCancelled": reason,
+        "TransferAccepted": [Path("conflictReason", .notes, optional: true)], "AidDecided": reason + [Path("conflictReason", .notes, optional: true)],
         "ObjectionFiled": reason, "ObjectionRuled": reason, "LawyerChanged": reason,
         "CaseClosed": [Path("outcome", .notes)],
         "FollowUpRecorded": [Path("note", .notes)],

@@ -73,7 +73,11 @@ public enum SealedBody {
                 }
             }
             for path in PersonalPaths.paths(ofType: type) where opened.contains(path.field) || sealed.contains(path.field) {
-                let value = values[path.dotted] ?? (path.isList ? .array([]) : .string(""))
+                guard let value = values[path.dotted] ?? (path.isOptional ? nil : path.isList ? .array([]) : .string("")) else {
+                    // An optional member left as `{}` by sealing its values is as absent as it was.
+                    removeEmptyObject(at: path.keys.dropLast(), from: &members)
+                    continue
+                }
                 insert(value, at: path.keys, into: &members)
             }
             return Opened(body: .object(members), opened: opened, sealed: sealed)
@@ -143,6 +147,17 @@ public enum SealedBody {
         let removed = remove(Array(keys.dropFirst()), from: &inner)
         members[first] = .object(inner)
         return removed
+    }
+
+    private static func removeEmptyObject(at keys: ArraySlice<String>, from members: inout [String: JSONValue]) {
+        guard let first = keys.first else { return }
+        guard case .object(var inner)? = members[first] else { return }
+        if keys.count == 1 {
+            if inner.isEmpty { members[first] = nil }
+            return
+        }
+        removeEmptyObject(at: keys.dropFirst(), from: &inner)
+        members[first] = .object(inner)
     }
 
     private static func insert(_ value: JSONValue, at keys: [String], into members: inout [String: JSONValue]) {

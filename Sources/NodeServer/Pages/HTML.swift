@@ -102,6 +102,7 @@ enum Language: String, Sendable {
         case requestInvestigation, questions, dueDays, acceptInvestigation, declineInvestigation, reportFindings, findings, acknowledgeFindings
         case accessLog, purpose, fields
         case requestExtension, decideExtension, days, grantExtension, extensionPending
+        case checks, noFindings, conflictReason
     }
 
     /// An extension's state (`requested`, `granted`, `refused`) in this language.
@@ -196,6 +197,9 @@ enum Language: String, Sendable {
         case .days: ("天数", "Days")
         case .grantExtension: ("准予延期", "Grant the extension")
         case .extensionPending: ("延期申请待审批（天）", "Extension asked (days)")
+        case .checks: ("利益冲突与重复申请核查", "Conflict and duplicate check")
+        case .noFindings: ("未发现其他相关案件。", "No other case of these parties.")
+        case .conflictReason: ("存在核查发现时继续办理的理由", "Why go ahead despite the findings")
         }
         return self == .zh ? zh : en
     }

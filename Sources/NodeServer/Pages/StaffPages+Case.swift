@@ -28,8 +28,11 @@ extension StaffPages {
             value.map { "<dt>\(language.text(label))</dt><dd data-field=\"\(label)\">\(HTML.escape($0))</dd>" }
         }.joined() + "</dl>"
 
+        let findings = try await workflow.conflicts.findings(of: caseID).findings
+        body += checksSection(findings, language: language)
         let allowed = try await workflow.allowedCommands(on: caseID, by: staff)
-        body += "<h2>\(language.text(.actions))</h2>" + forms(view, allowed: allowed, caseID: caseID, csrf: csrf, language: language)
+        body += "<h2>\(language.text(.actions))</h2>"
+            + forms(view, allowed: allowed, caseID: caseID, csrf: csrf, language: language, conflicted: !findings.isEmpty)
 
         let documents = timeline.flatMap { entry -> [JSONValue] in
             if case .array(let items)? = entry.body["documents"] { return items }
@@ -72,7 +75,9 @@ extension StaffPages {
 
     /// The forms for what `staff`'s centre may do now (`allowed`, from a dry run of the
     /// domain); the workflow decides again when a form is sent.
-    private func forms(_ view: CaseView, allowed: Set<String>, caseID: String, csrf: String, language: Language) -> String {
+    /// The forms for what `staff`'s centre may do on the case now; with the conflict
+    /// check's findings (`conflicted`), accepting and deciding ask why the centre goes ahead.
+    private func forms(_ view: CaseView, allowed: Set<String>, caseID: String, csrf: String, language: Language, conflicted: Bool) -> String {
         let hidden = "<input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape(csrf))\"><input type=\"hidden\" name=\"expectedVersion\" value=\"\(view.version)\">"
         let action = "/cases/\(HTML.escape(caseID))"
         func form(_ command: String, _ path: String, _ title: Language.Label, _ fields: String = "") -> String? {
@@ -81,6 +86,7 @@ extension StaffPages {
                 + "\(fields)<button>\(language.text(title))</button></fieldset></form>"
         }
         let reason = "<label>\(language.text(.reason)) <input name=\"reason\" required></label>"
+        let conflictReason = conflicted ? "<label>\(language.text(.conflictReason)) <input name=\"conflictReason\" required></label>" : ""
         let codeOptions = TransferReturnCode.allCases.map { "<option value=\"\($0.rawValue)\">\($0.rawValue)</option>" }.joined()
         let centreOptions = centreNames.centres.map { centre in
             "<option value=\"\(HTML.escape(centre.rawValue))\"\(centre == view.jurisdictionCentre ? " selected" : "")>\(HTML.escape(centreNames.text(centre)))</option>"
@@ -88,10 +94,10 @@ extension StaffPages {
         let forms = [
             form("assess", "assessment", .assess, "<label><input type=\"checkbox\" name=\"eligible\" checked> \(language.text(.eligible))</label>" + reason),
             form("transfer", "transfer", .requestTransfer, "<label>\(language.text(.centre)) <select name=\"toCentre\">\(centreOptions)</select></label>" + reason),
-            form("accept-transfer", "transfer/accept", .acceptTransfer),
+            form("accept-transfer", "transfer/accept", .acceptTransfer, conflictReason),
             form("return-transfer", "transfer/return", .returnTransfer, "<label>\(language.text(.reasonCode)) <select name=\"reasonCode\">\(codeOptions)</select></label>" + reason),
             form("cancel-transfer", "transfer/cancel", .cancelTransfer, reason),
-            form("decide", "decision", .decide, "<label><input type=\"checkbox\" name=\"granted\" checked> \(language.text(.granted))</label>" + reason),
+            form("decide", "decision", .decide, "<label><input type=\"checkbox\" name=\"granted\" checked> \(language.text(.granted))</label>" + reason + conflictReason),
             form("assign-lawyer", "lawyer", .lawyer, "<label>\(language.text(.lawyer)) <input name=\"lawyer\" required></label>"
                  + "<label>\(language.text(.firm)) <input name=\"firm\" required></label>"),
             form("originals-collected", "originals-collected", .collectOriginals),
@@ -134,10 +140,12 @@ extension StaffPages {
         ].compactMap { $0 }.joined()
     }
 
-    func act(_ request: Request, _ context: NodeRequestContext, _ expectedVersion: Int64, _ command: CaseCommand) async throws -> Response {
+    func act(_ request: Request, _ context: NodeRequestContext, _ expectedVersion: Int64, _ command: CaseCommand,
+             conflictReason: String? = nil) async throws -> Response {
         let caseID = try context.parameters.require("id")
         do {
-            _ = try await workflow.act(on: caseID, expectedVersion: expectedVersion, command, by: try context.requireStaff())
+            _ = try await workflow.act(on: caseID, expectedVersion: expectedVersion, command, by: try context.requireStaff(),
+                                       conflictReason: conflictReason)
             return HTML.redirect("/cases/\(Self.percentEncoded(caseID))")
         } catch let problem as Problem {
             return try await casePage(caseID, request, context, error: problem)

@@ -95,11 +95,14 @@ extension StaffPages {
         guard let basis = CaseRoutes.Submission.HardshipInput.Basis(rawValue: try required("hardshipBasis")) else {
             throw Problem.invalid("hardshipBasis", "one of certificate, exempt, promise")
         }
+        let adverseName = form.field("adverseName")?.trimmingCharacters(in: .whitespaces) ?? ""
+        let adverseID = form.field("adverseId")?.trimmingCharacters(in: .whitespaces) ?? ""
+        let adverse = adverseName.isEmpty && adverseID.isEmpty ? nil : AdverseParty(name: adverseName, id: adverseID.uppercased())
         let groups = (form.field("groups") ?? "").split(whereSeparator: { $0 == "," || $0 == "，" || $0 == " " }).map(String.init)
         return CaseRoutes.Submission(
             applicant: .init(name: try required("name"), idNumber: try required("idNumber"), phone: try required("phone"), homeCity: homeCity, groups: groups),
             matter: Matter(litigation: checked("litigation"), cause: try required("cause"), summary: form.field("summary") ?? "",
-                           venue: venue, jurisdictionCentre: jurisdiction),
+                           venue: venue, jurisdictionCentre: jurisdiction, adverseParty: adverse),
             urgent: checked("urgent"),
             hardship: .init(basis: basis, certificateId: form.field("certificateId"), group: form.field("group"), statement: form.field("statement")),
             documents: documents,

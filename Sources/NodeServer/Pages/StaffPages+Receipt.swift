@@ -33,6 +33,7 @@ extension StaffPages {
             <fieldset><legend>\(text("法律事项", "Matter"))</legend>\(box("litigation", text("诉讼事项", "Litigation"), checked: true))
             \(input("cause", text("案由", "Cause")))<label>\(text("案情摘要", "Summary")) <textarea name="summary" rows="3" cols="60"></textarea></label>
             <label>\(text("管辖法院或机构", "Court or body")) <input name="venue" type="text" list="venues" required></label><datalist id="venues">\(venues)</datalist><label>\(text("管辖法律援助中心", "Jurisdiction centre")) <select name="jurisdictionCentre">\(centres)</select></label>
+            \(input("adverseName", text("对方当事人", "Adverse party"), required: false))\(input("adverseId", text("对方身份证号或统一社会信用代码", "Adverse party's ID number or credit code"), required: false))
             \(box("urgent", text("紧急", "Urgent")))</fieldset>
             <fieldset><legend>\(text("经济困难", "Hardship"))</legend><label>\(text("依据", "Basis")) <select name="hardshipBasis">\(bases)</select></label>
             \(input("group", text("免审群体", "Exempt group"), required: false))\(input("certificateId", text("困难证明编号", "Certificate id"), required: false))

@@ -34,7 +34,8 @@ struct StaffPages {
     struct CSRFForm: Decodable { var csrf: String? }
     struct AssessForm: Decodable { var csrf: String?; var expectedVersion: Int64; var eligible: String?; var reason: String }
     struct VersionForm: Decodable { var csrf: String?; var expectedVersion: Int64 }
-    struct DecisionForm: Decodable { var csrf: String?; var expectedVersion: Int64; var granted: String?; var reason: String }
+    struct DecisionForm: Decodable { var csrf: String?; var expectedVersion: Int64; var granted: String?; var reason: String; var conflictReason: String? }
+    struct AcceptForm: Decodable { var csrf: String?; var expectedVersion: Int64; var conflictReason: String? }
     struct TransferForm: Decodable { var csrf: String?; var expectedVersion: Int64; var toCentre: String; var reason: String; var legalBasis: String? }
     struct ReasonForm: Decodable { var csrf: String?; var expectedVersion: Int64; var reason: String }
     struct ReturnForm: Decodable { var csrf: String?; var expectedVersion: Int64; var reasonCode: String?; var reason: String }
@@ -76,12 +77,13 @@ struct StaffPages {
                                  .assess(eligible: form.eligible == "on", reason: form.reason, missing: []))
         }
         pages.post("cases/{id}/transfer/accept") { request, context in
-            let form = try await checkedForm(VersionForm.self, request, context, csrf: \.csrf)
-            return try await act(request, context, form.expectedVersion, .acceptTransfer)
+            let form = try await checkedForm(AcceptForm.self, request, context, csrf: \.csrf)
+            return try await act(request, context, form.expectedVersion, .acceptTransfer, conflictReason: form.conflictReason)
         }
         pages.post("cases/{id}/decision") { request, context in
             let form = try await checkedForm(DecisionForm.self, request, context, csrf: \.csrf)
-            return try await act(request, context, form.expectedVersion, .decide(granted: form.granted == "on", reason: form.reason))
+            return try await act(request, context, form.expectedVersion, .decide(granted: form.granted == "on", reason: form.reason),
+                                 conflictReason: form.conflictReason)
         }
         pages.post("cases/{id}/transfer") { request, context in
             let form = try await checkedForm(TransferForm.self, request, context, csrf: \.csrf)

@@ -57,7 +57,9 @@ struct CaseRoutes {
     struct Reasoned: Decodable { var expectedVersion: Int64; var reason: String }
     /// A return's `reasonCode` defaults to `other` (DESIGN.md's contract names only `reason`).
     struct TransferReturn: Decodable { var expectedVersion: Int64; var reasonCode: TransferReturnCode?; var reason: String }
-    struct Decision: Decodable { var expectedVersion: Int64; var granted: Bool; var reason: String }
+    /// With the conflict check's findings, `conflictReason` says why the centre goes ahead.
+    struct Decision: Decodable { var expectedVersion: Int64; var granted: Bool; var reason: String; var conflictReason: String? }
+    struct Acceptance: Decodable { var expectedVersion: Int64; var conflictReason: String? }
     struct Ruling: Decodable { var expectedVersion: Int64; var orderAid: Bool; var reason: String }
     struct Lawyer: Decodable { var expectedVersion: Int64; var lawyer: String; var firm: String; var chosenByApplicant: Bool? }
     struct LawyerChange: Decodable { var expectedVersion: Int64; var lawyer: String; var firm: String; var reason: String }
@@ -93,7 +95,7 @@ struct CaseRoutes {
         command("advance-aid", Reasoned.self, group) { .startAdvanceAid(reason: $0.reason) }
         command("transfer", Transfer.self, group) { .requestTransfer(to: $0.toCentre, reason: $0.reason, legalBasis: $0.legalBasis) }
         command("erasure", Reasoned.self, group) { .erase(reason: $0.reason) }
-        command("transfer/accept", Versioned.self, group) { _ in .acceptTransfer }
+        command("transfer/accept", Acceptance.self, group) { _ in .acceptTransfer }
         command("transfer/return", TransferReturn.self, group) { .returnTransfer(code: $0.reasonCode ?? .other, reason: $0.reason) }
         command("decision", Decision.self, group) { .decide(granted: $0.granted, reason: $0.reason) }
         command("objection", Reasoned.self, group) { .fileObjection(reason: $0.reason) }
@@ -122,14 +124,22 @@ struct CaseRoutes {
         group.post("cases/{id}/\(action)") { request, context in
             let input = try await request.decodeJSON(as: Input.self, context: context)
             let result = try await workflow.act(on: try context.parameters.require("id"), expectedVersion: input.expectedVersion,
-                                               makeCommand(input), by: try context.requireStaff())
+                                               makeCommand(input), by: try context.requireStaff(), conflictReason: input.conflictReason)
             return JSONResponse(result.json(idKey: "caseId"))
         }
     }
 }
 
 /// A write body that names the version it expects the record to be at.
-protocol HasExpectedVersion { var expectedVersion: Int64 { get } }
+protocol HasExpectedVersion {
+    var expectedVersion: Int64 { get }
+    /// Why the centre goes ahead despite the conflict check's findings; only acceptances and decisions carry one.
+    var conflictReason: String? { get }
+}
+
+extension HasExpectedVersion {
+    var conflictReason: String? { nil }
+}
 
 extension CaseRoutes.Versioned: HasExpectedVersion {}
 extension CaseRoutes.Assessment: HasExpectedVersion {}
@@ -138,6 +148,7 @@ extension CaseRoutes.Transfer: HasExpectedVersion {}
 extension CaseRoutes.Reasoned: HasExpectedVersion {}
 extension CaseRoutes.TransferReturn: HasExpectedVersion {}
 extension CaseRoutes.Decision: HasExpectedVersion {}
+extension CaseRoutes.Acceptance: HasExpectedVersion {}
 extension CaseRoutes.Ruling: HasExpectedVersion {}
 extension CaseRoutes.Lawyer: HasExpectedVersion {}
 extension CaseRoutes.LawyerChange: HasExpectedVersion {}

@@ -155,7 +155,7 @@ struct Views: Sendable {
 
     /// The case once the caller is known to take part in it: its intake centre, both ends
     /// of its transfers and the centres asked to investigate.
-    private static func readable(_ record: CaseRecord?, _ caseID: String, by staff: StaffClaims) throws -> CaseRecord {
+    static func readable(_ record: CaseRecord?, _ caseID: String, by staff: StaffClaims) throws -> CaseRecord {
         guard let record else { throw Problem(.notFound, "no case \(caseID)") }
         try requireReader(staff, participants: record.participants.union(record.investigations.compactMap(\.state.target)))
         return record

@@ -29,8 +29,11 @@ struct Workflow: Sendable {
     let clock: NodeClock
     /// Run after a command that involves another node or erases a case.
     let keyHandOver: KeyHandOver
-    /// The blind index a certificate's holder is recorded and recognised by (Workflow+Certificates).
+    /// The blind index a certificate's holder is recorded and recognised by (Workflow+Certificates),
+    /// and an application's parties are (the conflict check).
     let matching: BlindIndex
+    /// The conflict check an acceptance or a decision waits on.
+    let conflicts: ConflictGate
     /// Concurrent grants at one centre race for the register's next number; the losers
     /// re-read it and try again, this many times.
     let numberingAttempts = 64
@@ -47,6 +50,10 @@ struct Workflow: Sendable {
         if case .submit(let applicant, _, _, .certificate(let certificateID), _, _) = command {
             context.recognisedCertificate = try await recognise(certificateID, for: applicant, at: now)
         }
+        if case .submit(let applicant, let matter, _, _, _, _) = command {
+            context.parties = PartyIndexes(applicant: matching.holder(idNumber: applicant.idNumber),
+                                           adverseParty: matter.adverseParty.map { matching.holder(idNumber: $0.id) })
+        }
         let id = UUID.version7(at: now)
         let stream = Self.caseStream(id)
         let events = try Self.decided { () throws(CommandError) in try CaseLifecycle.decide(command, on: CaseState(), context: context) }
@@ -55,8 +62,10 @@ struct Workflow: Sendable {
         return WriteResult(id: Self.id(of: id), version: outcome[0].streamVersion)
     }
 
-    /// Gives `command` on an existing case, if the case is at `expectedVersion`.
-    func act(on caseID: String, expectedVersion: Int64, _ command: CaseCommand, by staff: StaffClaims) async throws -> WriteResult {
+    /// Gives `command` on an existing case, if the case is at `expectedVersion`; accepting a
+    /// transfer or deciding with the conflict check's findings needs `conflictReason`.
+    func act(on caseID: String, expectedVersion: Int64, _ command: CaseCommand, by staff: StaffClaims,
+             conflictReason: String? = nil) async throws -> WriteResult {
         let actor = try Self.writer(staff)
         if case .requestTransfer(let target, _, _) = command { try requireKnown(target, field: "toCentre") }
         let stream = try Self.caseStream(caseID)
@@ -68,6 +77,7 @@ struct Workflow: Sendable {
         let state = CaseState(replaying: loaded.events)
         var context = CaseContext(now: clock.now(), actor: actor, role: Self.role(staff), policies: policies)
         context.archivedAt = loaded.recorded.last { $0.envelope.type == "CaseArchived" }?.envelope.recordedAt
+        context.conflictReason = try await conflicts.reason(for: caseID, command, given: conflictReason)
         let record = StreamID.caseID(ofStream: stream) ?? caseID
         let keys = try await keys(of: record, writtenBefore: loaded.recorded)
         if case .erase = command, loaded.recorded.contains(where: { $0.envelope.schemaVersion == SealedBody.plainSchemaVersion }) {

@@ -78,8 +78,9 @@ public struct CaseRecords: Sendable {
 
     private func read(_ caseID: String) async throws -> CaseRecord? {
         var found: CaseRecord?
-        for (id, state, application, participants) in try await client.rows(of: CaseViewRow(caseID: caseID), logger: logger) {
-            found = try CaseViewTables.caseRecord(id: id, state: state, application: application, participants: participants)
+        for (id, state, application, participants, applicantIndex, adverseIndex) in try await client.rows(of: CaseViewRow(caseID: caseID), logger: logger) {
+            found = try CaseViewTables.caseRecord(id: id, state: state, application: application, participants: participants,
+                                                  applicantIndex: applicantIndex, adverseIndex: adverseIndex)
         }
         guard var record = found else { return nil }
         for (id, position, state) in try await client.rows(of: CaseInvestigationRows(caseID: caseID), logger: logger) {
@@ -116,8 +117,10 @@ public struct CaseViewParked: Error, Sendable, CustomStringConvertible {
 /// A case's row of the case view: read on every case view, so a prepared statement (parsed
 /// and planned once per connection).
 struct CaseViewRow: PostgresPreparedStatement {
-    static let sql = "SELECT case_id, state::text, application::text, participants FROM projections.case_views WHERE case_id = $1"
-    typealias Row = (String, String, String?, [String])
+    static let sql = """
+        SELECT case_id, state::text, application::text, participants, applicant_index, adverse_index FROM projections.case_views WHERE case_id = $1
+        """
+    typealias Row = (String, String, String?, [String], String?, String?)
     let caseID: String
 
     func makeBindings() throws -> PostgresBindings {

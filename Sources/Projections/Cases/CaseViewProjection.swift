@@ -83,6 +83,8 @@ public struct CaseRecord: Sendable, Hashable {
     public var participants: Set<CentreID> = []
     /// Its investigation requests, in the order they were made (filled by reads).
     public var investigations: [InvestigationRecord] = []
+    /// Its parties' blind indexes, for the conflict check; `nil` before the check was made.
+    public var parties: PartyIndexes?
 
     init(caseID: String) {
         self.caseID = caseID
@@ -93,10 +95,13 @@ public struct CaseRecord: Sendable, Hashable {
         switch event {
         case .applicationSubmitted(let submitted):
             participants.insert(submitted.intakeCentre)
+            parties = submitted.parties
+            var matter = submitted.matter
+            if let adverse = matter.adverseParty { matter.adverseParty?.id = PersonalData.maskIDNumber(adverse.id) }
             application = Application(
                 applicantName: submitted.applicant.name, idNumber: PersonalData.maskIDNumber(submitted.applicant.idNumber),
                 phone: PersonalData.maskPhone(submitted.applicant.phone), homeCity: submitted.applicant.homeCity,
-                groups: submitted.applicant.groups, matter: submitted.matter, hardship: submitted.hardship,
+                groups: submitted.applicant.groups, matter: matter, hardship: submitted.hardship,
                 recognisedCertificate: submitted.recognisedCertificate)
         case .transferRequested(let transfer):
             participants.formUnion([transfer.fromCentre, transfer.toCentre])
@@ -115,11 +120,13 @@ struct CaseViewTables {
     func cases(_ ids: [String]) async throws -> [String: CaseRecord] {
         guard !ids.isEmpty else { return [:] }
         let rows = try await connection.query("""
-            SELECT case_id, state::text, application::text, participants FROM case_views WHERE case_id = ANY(\(ids))
+            SELECT case_id, state::text, application::text, participants, applicant_index, adverse_index FROM case_views WHERE case_id = ANY(\(ids))
             """, logger: logger)
         var cases: [String: CaseRecord] = [:]
-        for try await (id, state, application, participants) in rows.decode((String, String, String?, [String]).self) {
-            cases[id] = try Self.caseRecord(id: id, state: state, application: application, participants: participants)
+        for try await (id, state, application, participants, applicantIndex, adverseIndex)
+            in rows.decode((String, String, String?, [String], String?, String?).self) {
+            cases[id] = try Self.caseRecord(id: id, state: state, application: application, participants: participants,
+                                            applicantIndex: applicantIndex, adverseIndex: adverseIndex)
         }
         return cases
     }
@@ -146,15 +153,17 @@ struct CaseViewTables {
                 participants.append(record.participants.map(\.rawValue).sorted().joined(separator: ","))
             }
             _ = try await connection.query("""
-                INSERT INTO case_views (case_id, version, phase, owner, number, state, application, participants)
+                INSERT INTO case_views (case_id, version, phase, owner, number, state, application, participants, applicant_index, adverse_index)
                 SELECT id, version, phase, nullif(owner, ''), nullif(number, ''), state::jsonb, nullif(application, '')::jsonb,
-                       string_to_array(participants, ',')
+                       string_to_array(participants, ','), nullif(applicant_index, ''), nullif(adverse_index, '')
                   FROM unnest(\(cases.map(\.caseID)), \(cases.map(\.state.version)), \(cases.map(\.state.phase.rawValue)),
                               \(cases.map { $0.state.owner?.rawValue ?? "" }), \(cases.map { $0.state.number ?? "" }),
-                              \(states), \(applications), \(participants))
-                       AS c(id, version, phase, owner, number, state, application, participants)
+                              \(states), \(applications), \(participants),
+                              \(cases.map { $0.parties?.applicant ?? "" }), \(cases.map { $0.parties?.adverseParty ?? "" }))
+                       AS c(id, version, phase, owner, number, state, application, participants, applicant_index, adverse_index)
                 ON CONFLICT (case_id) DO UPDATE SET version = excluded.version, phase = excluded.phase, owner = excluded.owner,
-                    number = excluded.number, state = excluded.state, application = excluded.application, participants = excluded.participants
+                    number = excluded.number, state = excluded.state, application = excluded.application, participants = excluded.participants,
+                    applicant_index = excluded.applicant_index, adverse_index = excluded.adverse_index
                 """, logger: logger)
         }
         if !investigations.isEmpty {
@@ -170,8 +179,10 @@ struct CaseViewTables {
         }
     }
 
-    static func caseRecord(id: String, state: String, application: String?, participants: [String]) throws -> CaseRecord {
+    static func caseRecord(id: String, state: String, application: String?, participants: [String],
+                           applicantIndex: String?, adverseIndex: String?) throws -> CaseRecord {
         var record = CaseRecord(caseID: id)
+        record.parties = applicantIndex.map { PartyIndexes(applicant: $0, adverseParty: adverseIndex) }
         record.state = try decode(CaseState.self, state)
         record.application = try application.map { try decode(CaseRecord.Application.self, $0) }
         record.participants = Set(participants.compactMap(CentreID.init(rawValue:)))

@@ -118,6 +118,12 @@ struct NodeHarness: Sendable {
     }
 
     /// Zhang's application as DESIGN.md shows it, exempt as a migrant worker in Rizhao.
+    /// A valid ID number of someone else each time: for tests of many cases that are not
+    /// about one applicant's (the conflict check finds the same applicant's open cases).
+    static func distinctIDNumber() -> String {
+        "371121" + String(format: "%011llu", UInt64.random(in: 0..<100_000_000_000)) + "1"
+    }
+
     static func application(jurisdiction: CentreID = licang, urgent: Bool = false, hardship: JSONValue? = nil,
                             idNumber: String = "371121198001011234", consent: Bool = true) -> JSONValue {
         .object([

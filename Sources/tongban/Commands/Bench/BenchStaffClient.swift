@@ -69,10 +69,13 @@ struct BenchStaffClient: Sendable {
     }
 
     /// An application submitted at the token's centre with `jurisdiction` as the matter's
-    /// jurisdiction centre (no certificate: a promise of hardship, so it waits for review).
-    static func application(jurisdiction: CentreID) -> JSONValue {
+    /// jurisdiction centre (no certificate: a promise of hardship, so it waits for review),
+    /// of the `applicant`th applicant: distinct applicants have no duplicate applications,
+    /// so accepting and deciding their cases needs no conflict reason.
+    static func application(jurisdiction: CentreID, applicant: Int = 0) -> JSONValue {
         .object([
-            "applicant": .object(["name": "张某", "idNumber": "371121198001011234", "phone": "13800000000", "homeCity": "qingdao",
+            "applicant": .object(["name": "张某", "idNumber": .string("371121" + String(format: "%011d", applicant % 100_000_000_000) + "1"),
+                                  "phone": "13800000000", "homeCity": "qingdao",
                                   "groups": .array(["migrant-worker"])]),
             "matter": .object(["litigation": true, "cause": "traffic-accident", "summary": "交通事故赔偿纠纷", "venue": "青岛市李沧区人民法院",
                                "jurisdictionCentre": .string(jurisdiction.rawValue)]),

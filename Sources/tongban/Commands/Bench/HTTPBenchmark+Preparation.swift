@@ -23,11 +23,12 @@ struct HTTPBenchCases {
     /// Submits `count` applications at the token's centre with `jurisdiction`.
     static func submit(_ count: Int, token: String, jurisdiction: CentreID, client: BenchStaffClient, workers: Int,
                        label: String) async throws -> [Case] {
-        let body = BenchStaffClient.application(jurisdiction: jurisdiction)
+        let first = Int.random(in: 0..<1_000_000_000)
         return try await BenchStaffClient.concurrently(count, workers: workers, progress: { done in
             if done % 2000 < workers * 100 { BenchFigures.say("\(label): \(done)/\(count)") }
-        }) { _ in
-            try Self.written(try await client.post("/v1/cases", body, token: token, expected: .created), idKey: "caseId")
+        }) { index in
+            let body = BenchStaffClient.application(jurisdiction: jurisdiction, applicant: first + index)
+            return try Self.written(try await client.post("/v1/cases", body, token: token, expected: .created), idKey: "caseId")
         }
     }
 
