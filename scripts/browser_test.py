@@ -164,11 +164,56 @@ def main():
                 fail("the case page", "the full ID number is shown")
             shot("5-licang-accepted")
 
-            # 5. English labels on request.
+            # 5. Licang sees the conflict check (no other case of Zhang's), grants aid and asks
+            #    Shinan to investigate, all through the case page's forms.
+            if "利益冲突与重复申请核查" not in page or "no-findings" not in page:
+                fail("the conflict check", "the case page does not show the check and its empty findings")
+            form = browser.find_element(By.ID, "decide")
+            form.find_element(By.NAME, "reason").send_keys("符合法律援助条件")
+            form.find_element(By.TAG_NAME, "button").click()
+            wait_until("the decision form: the timeline shows the grant", lambda: "AidDecided" in browser.page_source, 10)
+            form = browser.find_element(By.ID, "request-investigation")
+            form.find_element(By.CSS_SELECTOR, "select[name='toCentre'] option[value='qingdao-shinan']").click()
+            form.find_element(By.NAME, "questions").send_keys("事故车辆登记情况")
+            form.find_element(By.TAG_NAME, "button").click()
+            wait_until("the investigation request shows on the case page", lambda: "InvestigationRequested" in browser.page_source, 10)
+
+            # 6. Shinan accepts the request and asks for seven more days.
+            shinan = token(qingdao, "qingdao-shinan")
+            sign_in(qingdao, shinan, "Shinan signs in")
+            wait_until("the request reaches Shinan's inbox",
+                       lambda: (browser.refresh() or True) and 'data-kind="incoming-investigation"' in browser.page_source)
+            browser.get(qingdao["url"] + f"/cases/{case_id}")
+            browser.find_element(By.CSS_SELECTOR, "#accept-investigation button").click()
+            wait_until("accepting the request", lambda: "InvestigationAccepted" in browser.page_source, 10)
+            due_before = browser.find_element(By.CSS_SELECTOR, "dd.report-due").text
+            form = browser.find_element(By.ID, "request-extension")
+            form.find_element(By.NAME, "days").send_keys("7")
+            form.find_element(By.NAME, "reason").send_keys("需调取车管所档案")
+            form.find_element(By.TAG_NAME, "button").click()
+            wait_until("the extension is asked", lambda: "InvestigationExtensionRequested" in browser.page_source, 10)
+            shot("6-shinan-extension-asked")
+
+            # 7. Licang sees the extension in its inbox and grants it; the due date moves.
+            sign_in(qingdao, licang, "Licang signs in again")
+            wait_until("the extension request reaches Licang's inbox",
+                       lambda: (browser.refresh() or True) and 'data-kind="extension-request"' in browser.page_source)
+            shot("7-licang-extension-inbox")
+            browser.get(qingdao["url"] + f"/cases/{case_id}")
+            form = browser.find_element(By.ID, "decide-extension")
+            form.find_element(By.NAME, "reason").send_keys("同意延期")
+            form.find_element(By.TAG_NAME, "button").click()
+            wait_until("granting the extension", lambda: "InvestigationExtensionDecided" in browser.page_source, 10)
+            due_after = browser.find_element(By.CSS_SELECTOR, "dd.report-due").text
+            if due_after <= due_before:
+                fail("the granted extension", f"the due date did not move: {due_before} then {due_after}")
+            shot("8-licang-extension-granted")
+
+            # 8. English labels on request.
             browser.get(qingdao["url"] + "/language/en")
             wait_until("the English pages show English labels", lambda: "Inbox" in browser.page_source, 10)
-            shot("6-licang-inbox-en")
-            print(f"browser test passed: 8 screenshots and the printed receipt in {ARTEFACTS}")
+            shot("9-licang-inbox-en")
+            print(f"browser test passed: 11 screenshots and the printed receipt in {ARTEFACTS}")
         finally:
             if browser is not None:
                 browser.quit()

@@ -192,7 +192,7 @@ wire = obj(["envelope", "hash", "signature"], {"envelope": {**string, "descripti
 vector = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}, "description": "per origin node, the highest contiguous originSeq held"}
 paths["/v1/directory/jurisdiction"] = {"get": {"operationId": "lookUpJurisdiction", "summary": "The venues of the federation's directory (courts, arbitration commissions, police, places) that the text names, best first, each with the centre a matter there belongs to; suggestedCentre when they all name one", "security": sec,
   "parameters": [{"name": "venue", "in": "query", "required": True, "schema": short(), "description": "the venue as staff type it; spaces, width and case are ignored"}],
-  "responses": {"200": {"description": "the matches, at most 20", **jsonc(obj(["venue", "matches"], {"venue": string, "suggestedCentre": {**centre},
+  "responses": {"200": {"description": "the matches, at most 20", **jsonc(obj(["venue", "exact", "matches"], {"venue": string, "suggestedCentre": {**centre}, "exact": {**boolean, "description": "the text is a venue's name or alias: the intake form then takes the suggestion"},
      "matches": {"type": "array", "items": obj(["name", "kind", "centre", "centreName"], {"name": string, "kind": {"type": "string", "enum": ["court", "arbitration", "police", "place"]}, "centre": centre, "centreName": string})}}))},
     **reads("422")}}}
 paths["/v1/access-log"] = {"get": {"operationId": "getAccessLog", "summary": "Who read a case's personal data in plain text on this node (auditors; supervisors of the owning centre's city)", "security": sec,
@@ -206,7 +206,7 @@ paths["/v1/sync/notify"] = {"post": {"operationId": "syncNotify", "summary": "Th
   "responses": {"200": {"description": "pulling", **jsonc(obj(["status"], {"status": string}))}, **errs("401", "413")}}}
 paths["/v1/sync/documents/{sha256}"] = {"get": {"operationId": "syncDocument", "summary": "A scan's bytes, for a peer that lacks it (node-signed)", "security": nodesig, "parameters": [sha],
   "responses": {"200": {"description": "the scan", "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}, **errs("401", "404")}}}
-grant = obj(["recordId", "fields", "encapsulatedKey", "ciphertext"], {"recordId": string, "fields": {"type": "array", "items": string, "maxItems": 6},
+grant = obj(["recordId", "fields", "encapsulatedKey", "ciphertext"], {"recordId": string, "fields": {"type": "array", "items": string, "maxItems": 7},
   "encapsulatedKey": string, "ciphertext": string})
 paths["/v1/sync/key-grants"] = {"post": {"operationId": "syncKeyGrants", "summary": "Record keys sealed for this node (HPKE) by the node that involved it in a case (node-signed)", "security": nodesig,
   "requestBody": {"required": True, **jsonc(obj(["grants"], {"grants": {"type": "array", "items": grant, "maxItems": 100}}))},

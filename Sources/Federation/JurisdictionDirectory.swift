@@ -31,34 +31,50 @@ public struct JurisdictionDirectory: Sendable, Hashable {
     public let venues: [Venue]
     /// Each venue's names, normalised, beside it: computed once, when the file is read.
     private let index: [(names: [String], venue: Venue)]
+    /// The venue each normalised name or alias names (names are unique: ``validate(centres:source:)``).
+    private let byName: [String: Venue]
 
     /// The most aliases one venue may have.
     public static let maximumAliases = 20
-    /// The most venues a directory may hold: a lookup reads them all.
-    public static let maximumVenues = 20_000
+    /// The most venues a directory may hold: a lookup reads them all (about 100,000 short
+    /// comparisons at most).
+    public static let maximumVenues = 5_000
 
     public init(venues: [Venue] = []) {
         self.venues = venues
         self.index = venues.map { venue in (venue.names.map(Self.normalised), venue) }
+        self.byName = Dictionary(index.flatMap { entry in entry.names.map { ($0, entry.venue) } }, uniquingKeysWith: { first, _ in first })
     }
 
-    /// The venues `query` names, best first: those whose name or alias is the query
-    /// (ignoring spaces, width and case), then those whose name the query contains or that
-    /// contain it; at most `limit`. An empty query names none.
-    public func matches(_ query: String, limit: Int = 20) -> [Venue] {
+    /// What a lookup finds.
+    public struct Lookup: Sendable, Hashable {
+        /// The venue the text names exactly (by a name or alias), then those it names in part, at most `limit`.
+        public var matches: [Venue]
+        /// The one centre every venue found names (all of them, not only those listed); `nil`
+        /// when none is found or they disagree.
+        public var suggestedCentre: CentreID?
+        /// Whether the text is a venue's name or alias: only then does the intake form take
+        /// the suggestion without asking.
+        public var isExact: Bool
+    }
+
+    /// The venues `query` names (ignoring spaces, width and case) in one pass: the one
+    /// whose name or alias it is, then those whose name it contains or that contain it.
+    /// An empty query names none.
+    public func lookUp(_ query: String, limit: Int = 20) -> Lookup {
         let wanted = Self.normalised(query)
-        guard !wanted.isEmpty else { return [] }
-        let exact = index.filter { $0.names.contains(wanted) }.map(\.venue)
-        let partial = index.filter { entry in
-            !entry.names.contains(wanted) && entry.names.contains { wanted.contains($0) || $0.contains(wanted) }
-        }.map(\.venue)
-        return Array((exact + partial).prefix(limit))
-    }
-
-    /// The centre the directory names for `venue` when it names exactly one.
-    public func suggestedCentre(for venue: String) -> CentreID? {
-        let centres = Set(matches(venue).map(\.centre))
-        return centres.count == 1 ? centres.first : nil
+        guard !wanted.isEmpty else { return Lookup(matches: [], suggestedCentre: nil, isExact: false) }
+        if let exact = byName[wanted] {
+            let others = index.lazy.filter { $0.venue != exact && $0.names.contains { wanted.contains($0) || $0.contains(wanted) } }
+            return Lookup(matches: Array(([exact] + others.map(\.venue)).prefix(limit)), suggestedCentre: exact.centre, isExact: true)
+        }
+        var matches: [Venue] = []
+        var centres: Set<CentreID> = []
+        for entry in index where entry.names.contains(where: { wanted.contains($0) || $0.contains(wanted) }) {
+            centres.insert(entry.venue.centre)
+            if matches.count < limit { matches.append(entry.venue) }
+        }
+        return Lookup(matches: matches, suggestedCentre: centres.count == 1 ? centres.first : nil, isExact: false)
     }
 
     /// The directory without the venues of centres outside `nodes` (a federation cut to some cities).

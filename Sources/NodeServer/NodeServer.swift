@@ -156,7 +156,7 @@ public struct NodeServer: Sendable {
         transferCancelRoutes.addNodeRoute(to: syncAPI)
         transferCancelRoutes.addStaffRoute(to: staffAPI)
         CaseRoutes(workflow: workflow, views: views).add(to: staffAPI)
-        ConflictCheckRoutes(gate: workflow.conflicts).add(to: staffAPI)
+        ConflictCheckRoutes(gate: workflow.conflicts, views: views).add(to: staffAPI)
         let extensionDecision = ExtensionDecision(workflow: workflow, servedCentres: configuration.centres, relay: relay)
         let investigationRoutes = InvestigationRoutes(workflow: workflow, views: views, extensionDecision: extensionDecision)
         investigationRoutes.addNodeRoute(to: syncAPI)

@@ -15,7 +15,7 @@ struct ConflictCheckDomainTests {
             "intakeCentre": "qingdao-licang",
             "applicant": ["name": "王某", "idNumber": "370202199001011234", "phone": "13900000000", "homeCity": "qingdao", "groups": []],
             "matter": .object(matter), "urgent": false, "hardship": ["promise": ["statement": "承诺"]], "documents": [],
-            "parties": ["applicant": .string(String(repeating: "a", count: 64))],
+            "parties": ["applicantIndex": .string(String(repeating: "a", count: 64))],
         ]))
     }
 

@@ -20,20 +20,26 @@ struct JurisdictionDirectoryTests {
         let directory = try FederationFile.load(path: F.example, requirePublicKeys: false).directory
         #expect(directory.venues.count >= 15)
         for typed in ["青岛市李沧区人民法院", "李沧法院", " 青岛市 李沧区 人民法院 ", "李沧区法院"] {
-            #expect(directory.suggestedCentre(for: typed) == Self.licang, "\(typed)")
+            let found = directory.lookUp(typed)
+            #expect(found.suggestedCentre == Self.licang && found.isExact, "\(typed)")
         }
-        #expect(directory.matches("青岛市李沧区人民法院").first?.name == "青岛市李沧区人民法院", "the exact name first, then the place it lies in")
-        #expect(directory.suggestedCentre(for: "青岛") == nil, "every Qingdao venue matches: no single centre")
-        #expect(directory.suggestedCentre(for: "北京市朝阳区人民法院") == nil && directory.matches("北京市朝阳区人民法院").isEmpty)
-        #expect(directory.matches("").isEmpty && directory.matches("   ").isEmpty)
-        #expect(directory.matches("法院", limit: 3).count == 3, "bounded")
-        #expect(directory.suggestedCentre(for: "ＡＢＣ") == nil)
+        #expect(directory.lookUp("青岛市李沧区人民法院").matches.first?.name == "青岛市李沧区人民法院", "the exact name first, then the place it lies in")
+        #expect(directory.lookUp("青岛").suggestedCentre == nil, "every Qingdao venue matches: no single centre")
+        let partly = directory.lookUp("李沧区人民法院民事审判庭")
+        #expect(partly.suggestedCentre == nil && !partly.isExact, "\(partly)")
+        let inside = directory.lookUp("李沧区")
+        #expect(inside.suggestedCentre == Self.licang && !inside.isExact, "every venue it names is Licang's, but it names none exactly")
+        #expect(directory.lookUp("北京市朝阳区人民法院").suggestedCentre == nil && directory.lookUp("北京市朝阳区人民法院").matches.isEmpty)
+        #expect(directory.lookUp("").matches.isEmpty && directory.lookUp("   ").matches.isEmpty)
+        #expect(directory.lookUp("法院", limit: 3).matches.count == 3, "bounded")
+        #expect(directory.lookUp("法院", limit: 3).suggestedCentre == nil, "the suggestion weighs every match, not the first few")
+        #expect(directory.lookUp("ＡＢＣ").suggestedCentre == nil)
     }
 
     @Test func fullWidthAndCaseFoldTogether() throws {
         let file = try Self.withDirectory([["name": "Qingdao Maritime Court", "kind": "court", "centre": "qingdao-municipal", "aliases": ["ＱＤ海事法院"]]])
-        #expect(file.directory.suggestedCentre(for: "qingdao maritime court") == CentreID(rawValue: "qingdao-municipal"))
-        #expect(file.directory.suggestedCentre(for: "qd海事法院") == CentreID(rawValue: "qingdao-municipal"))
+        #expect(file.directory.lookUp("qingdao maritime court").suggestedCentre == CentreID(rawValue: "qingdao-municipal"))
+        #expect(file.directory.lookUp("qd海事法院").suggestedCentre == CentreID(rawValue: "qingdao-municipal"))
     }
 
     @Test func aDirectoryThatCouldMisleadIsRefusedNamingTheField() throws {

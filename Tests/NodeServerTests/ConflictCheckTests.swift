@@ -39,8 +39,18 @@ struct ConflictCheckTests {
             #expect(checks["checked"] == true && Self.findings(checks) == ["adverse-party-aided@\(aided)@qingdao-licang"], "\(checks)")
             let text = String(describing: checks)
             #expect(!text.contains("370202198501015678") && !text.contains("李某"), "a finding names a case, never a person")
-
+            let view = try await node.expect(.ok, .get, "/v1/cases/\(against)", as: H.licang)
+            #expect(view["matter"]?["adverseParty"]?["name"] == "李某" && view["matter"]?["adverseParty"]?["id"]?.stringValue?.contains("198501015678") == false,
+                    "the case's centre reads the party, its ID masked: \(String(describing: view["matter"]))")
+            // A centre asked only to investigate learns nothing of the applicant's other cases.
             try await node.expect(.ok, .post, "/v1/cases/\(against)/assessment", as: H.licang, ["expectedVersion": 1, "eligible": true, "reason": "ok"])
+            try await node.expect(.created, .post, "/v1/cases/\(against)/investigations", as: H.licang,
+                                  ["toCentre": "weihai-huancui", "questions": ["工地情况"], "dueDays": 5])
+            #expect(try await node.call(.get, "/v1/cases/\(against)/checks", as: H.huancui).status == .forbidden)
+            // A stranger's decision is refused as the domain refuses it, before the check speaks.
+            let stranger = try await node.call(.post, "/v1/cases/\(against)/decision", as: H.wulian, ["expectedVersion": 2, "granted": true, "reason": "x"])
+            #expect(stranger.status == .forbidden && stranger.json["detail"]?.stringValue?.contains(aided) == false, "\(stranger.json)")
+
             let before = try await node.logSize()
             for body: JSONValue in [["expectedVersion": 2, "granted": true, "reason": "同意"], ["expectedVersion": 2, "granted": true, "reason": "同意", "conflictReason": " "]] {
                 let refused = try await node.call(.post, "/v1/cases/\(against)/decision", as: H.licang, body)
@@ -50,10 +60,16 @@ struct ConflictCheckTests {
             #expect(try await node.logSize() == before, "nothing was written")
             try await node.expect(.ok, .post, "/v1/cases/\(against)/decision", as: H.licang,
                                   ["expectedVersion": 2, "granted": true, "reason": "同意", "conflictReason": "另案已结，由不同律师承办"])
+            // A refusal needs no reason to refuse (the conflict may be why).
+            let refusedCase = try #require(try await node.expect(.created, .post, "/v1/cases", as: H.licang,
+                                                                 Self.application(idNumber: "370202199201011111", adverse: ("李某", "370202198501015678")))["caseId"]?.stringValue)
+            try await node.expect(.ok, .post, "/v1/cases/\(refusedCase)/assessment", as: H.licang, ["expectedVersion": 1, "eligible": true, "reason": "ok"])
+            try await node.expect(.ok, .post, "/v1/cases/\(refusedCase)/decision", as: H.licang, ["expectedVersion": 2, "granted": false, "reason": "利益冲突"])
             let decided = try await node.database.newestEnvelope(ofType: "AidDecided")
             #expect(!decided.contains("另案已结"), "the reason is sealed: \(decided)")
             let timeline = try await node.expect(.ok, .get, "/v1/cases/\(against)/timeline", as: H.licang)
-            #expect(timeline["events"]?[2]?["body"]?["conflictReason"] == "另案已结，由不同律师承办", "and read back by the case's centres")
+            guard case .array(let events)? = timeline["events"] else { Issue.record("no timeline"); return }
+            #expect(events.first { $0["type"] == "AidDecided" }?["body"]?["conflictReason"] == "另案已结，由不同律师承办", "and read back by the case's centres")
 
             // Seen from the aided case: its applicant is now the adverse party of an aided case.
             #expect(Self.findings(try await node.expect(.ok, .get, "/v1/cases/\(aided)/checks", as: H.licang))

@@ -243,7 +243,7 @@ struct FederationSyncTests {
         let yantai = NodeSigningKey.generate(for: NodeID(rawValue: "yantai")!)
         try await F.run(absentNodes: [yantai]) { federation in
             let rizhao = federation["rizhao"], qingdao = federation["qingdao"], weihai = federation["weihai"]
-            let (_, created) = try await federation.call(rizhao, "POST", "/v1/cases", as: Self.wulian, NodeHarness.application())
+            let (_, created) = try await federation.call(rizhao, "POST", "/v1/cases", as: Self.wulian, NodeHarness.application(idNumber: NodeHarness.distinctIDNumber()))
             let caseID = try #require(created["caseId"]?.stringValue)
             let path = "/v1/cases/\(caseID)"
             try await federation.call(rizhao, "POST", "\(path)/assessment", as: Self.wulian, ["expectedVersion": 1, "eligible": true, "reason": "符合条件"])
@@ -305,7 +305,8 @@ struct FederationSyncTests {
                     for (node, centre) in writers {
                         for _ in 0..<count {
                             group.addTask {
-                                let (status, answer) = try await federation.call(node, "POST", "/v1/cases", as: centre, NodeHarness.application())
+                                let (status, answer) = try await federation.call(node, "POST", "/v1/cases", as: centre,
+                                                                                 NodeHarness.application(idNumber: NodeHarness.distinctIDNumber()))
                                 #expect(status == 201, "\(answer)")
                             }
                         }
@@ -318,7 +319,7 @@ struct FederationSyncTests {
 
             // With the relay down, writes go on; Wulian's transfer has no way to Licang.
             async let moreCases: Void = submit(at: [(rizhao, Self.wulian), (qingdao, Self.licang)], each: 8)
-            let (_, created) = try await federation.call(rizhao, "POST", "/v1/cases", as: Self.wulian, NodeHarness.application())
+            let (_, created) = try await federation.call(rizhao, "POST", "/v1/cases", as: Self.wulian, NodeHarness.application(idNumber: NodeHarness.distinctIDNumber()))
             let path = "/v1/cases/\(try #require(created["caseId"]?.stringValue))"
             try await federation.call(rizhao, "POST", "\(path)/assessment", as: Self.wulian, ["expectedVersion": 1, "eligible": true, "reason": "符合条件"])
             try await federation.call(rizhao, "POST", "\(path)/transfer", as: Self.wulian, ["expectedVersion": 2, "toCentre": "qingdao-licang", "reason": "法院在李沧"])

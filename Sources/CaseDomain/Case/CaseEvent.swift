@@ -60,12 +60,13 @@ public struct AdverseParty: Sendable, Hashable, Codable {
 /// plain text, so that every node matches duplicate applications and conflicts without the
 /// ID numbers themselves.
 public struct PartyIndexes: Sendable, Hashable, Codable {
-    public var applicant: String
-    public var adverseParty: String?
+    /// Named `…Index`, so the federation's value rules take only 64 lowercase hex digits.
+    public var applicantIndex: String
+    public var adversePartyIndex: String?
 
-    public init(applicant: String, adverseParty: String?) {
-        self.applicant = applicant
-        self.adverseParty = adverseParty
+    public init(applicantIndex: String, adversePartyIndex: String?) {
+        self.applicantIndex = applicantIndex
+        self.adversePartyIndex = adversePartyIndex
     }
 }
 

@@ -14,6 +14,9 @@ public enum PersonalField: String, Sendable, Hashable, CaseIterable, Codable, Co
     case notes
     /// The questions, findings and answers of an investigation request.
     case investigation
+    /// The other side of the matter (``AdverseParty``): a third person's name and ID number,
+    /// never shared with a centre asked only to investigate.
+    case adverseParty
 
     /// What an investigation request may share with the centre it asks.
     public static let shareable: [PersonalField] = [.name, .idNumber, .phone, .summary]
@@ -52,7 +55,7 @@ public enum PersonalPaths {
         "ApplicationSubmitted": [
             Path("applicant.name", .name), Path("applicant.idNumber", .idNumber), Path("applicant.phone", .phone),
             Path("matter.summary", .summary), Path("hardship.promise.statement", .summary),
-            Path("matter.adverseParty.name", .summary, optional: true), Path("matter.adverseParty.id", .summary, optional: true),
+            Path("matter.adverseParty.name", .adverseParty, optional: true), Path("matter.adverseParty.id", .adverseParty, optional: true),
         ],
         "ApplicationAssessed": reason, "ApplicationWithdrawn": reason, "AdvanceAidStarted": reason,
         "TransferRequested": reason, "TransferReturned": reason, "TransferCancelled": reason,

@@ -1,6 +1,7 @@
 import CaseDomain
 import Foundation
 import Hummingbird
+import Projections
 
 /// The case page: its state, the forms its state allows the signed-in centre, its
 /// documents, investigations and cross-node timeline, in the staff's language.
@@ -22,17 +23,27 @@ extension StaffPages {
             (.phase, language.phase(view.phase.rawValue)), (.number, view.number), (.applicant, view.applicant.map { "\($0.name.map(PersonalData.maskName) ?? "—") \($0.idNumber ?? "") (\(view.personalData.rawValue))" }),
             (.intake, view.intakeCentre.map(centreNames.text)), (.owner, view.owner.map(centreNames.text)),
             (.jurisdiction, view.jurisdictionCentre.map(centreNames.text)),
+            (.adverseParty, view.matter?.adverseParty.map { "\($0.name) \($0.id)" }),
             (.lawyer, view.lawyer), (.urgent, view.urgent ? "✓" : nil), (.expectedVersion, "\(view.version)"),
         ]
         body += "<dl class=\"state\">" + rows.compactMap { label, value in
             value.map { "<dt>\(language.text(label))</dt><dd data-field=\"\(label)\">\(HTML.escape($0))</dd>" }
         }.joined() + "</dl>"
 
-        let findings = try await workflow.conflicts.findings(of: caseID).findings
-        body += checksSection(findings, language: language)
+        // The check, for the centres it is for; `nil` findings: it cannot run now.
+        var checked: (shown: Bool, findings: [ConflictChecks.Finding]?) = (false, nil)
+        do {
+            let (record, found) = try await workflow.conflicts.findings(of: caseID)
+            checked = (record.map { ConflictGate.mayRead($0, staff) } ?? false, found)
+        } catch is ProjectionBehind {
+            checked.shown = staff.centre == view.owner
+        } catch is CaseViewParked {
+            checked.shown = staff.centre == view.owner
+        }
+        if checked.shown { body += checksSection(checked.findings, language: language) }
         let allowed = try await workflow.allowedCommands(on: caseID, by: staff)
         body += "<h2>\(language.text(.actions))</h2>"
-            + forms(view, allowed: allowed, caseID: caseID, csrf: csrf, language: language, conflicted: !findings.isEmpty)
+            + forms(view, allowed: allowed, caseID: caseID, csrf: csrf, language: language, conflicted: checked.findings?.isEmpty != true)
 
         let documents = timeline.flatMap { entry -> [JSONValue] in
             if case .array(let items)? = entry.body["documents"] { return items }
@@ -74,9 +85,9 @@ extension StaffPages {
     }
 
     /// The forms for what `staff`'s centre may do now (`allowed`, from a dry run of the
-    /// domain); the workflow decides again when a form is sent.
-    /// The forms for what `staff`'s centre may do on the case now; with the conflict
-    /// check's findings (`conflicted`), accepting and deciding ask why the centre goes ahead.
+    /// domain); the workflow decides again when a form is sent. With the conflict check's
+    /// findings, or no check possible now (`conflicted`), accepting and deciding ask why the
+    /// centre goes ahead.
     private func forms(_ view: CaseView, allowed: Set<String>, caseID: String, csrf: String, language: Language, conflicted: Bool) -> String {
         let hidden = "<input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape(csrf))\"><input type=\"hidden\" name=\"expectedVersion\" value=\"\(view.version)\">"
         let action = "/cases/\(HTML.escape(caseID))"

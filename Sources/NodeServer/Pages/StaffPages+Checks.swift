@@ -3,8 +3,10 @@ import Projections
 
 /// The case page's conflict and duplicate check (`GET /v1/cases/{id}/checks` as a table).
 extension StaffPages {
-    func checksSection(_ findings: [ConflictChecks.Finding], language: Language) -> String {
+    /// The findings as a table; `nil`: the check cannot run now.
+    func checksSection(_ findings: [ConflictChecks.Finding]?, language: Language) -> String {
         var section = "<h2>\(language.text(.checks))</h2>"
+        guard let findings else { return section + "<p class=\"error\">\(language.text(.checkUnavailable))</p>" }
         guard !findings.isEmpty else { return section + "<p class=\"no-findings\">\(language.text(.noFindings))</p>" }
         section += "<table class=\"findings\"><thead><tr><th>\(language.text(.kind))</th><th>\(language.text(.caseLabel))</th>"
             + "<th>\(language.text(.centre))</th><th>\(language.text(.phase))</th></tr></thead><tbody>"

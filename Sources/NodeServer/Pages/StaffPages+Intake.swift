@@ -87,9 +87,11 @@ extension StaffPages {
         guard let homeCity = NodeID(rawValue: try required("homeCity")) else { throw Problem.invalid("homeCity", "a city id such as rizhao") }
         let venue = try required("venue")
         let chosen = form.field("jurisdictionCentre")?.trimmingCharacters(in: .whitespaces) ?? ""
-        guard let jurisdiction = chosen.isEmpty ? directory.suggestedCentre(for: venue) : CentreID(rawValue: chosen) else {
+        // Taken without asking only for a venue the directory names exactly.
+        let found = directory.lookUp(venue)
+        guard let jurisdiction = chosen.isEmpty ? (found.isExact ? found.suggestedCentre : nil) : CentreID(rawValue: chosen) else {
             throw Problem.invalid("jurisdictionCentre", chosen.isEmpty
-                ? "the directory names no single centre for the venue '\(venue.prefix(200))': choose the jurisdiction centre"
+                ? "the directory does not name the venue '\(venue.prefix(200))' exactly: choose the jurisdiction centre"
                 : "a centre id such as qingdao-licang")
         }
         guard let basis = CaseRoutes.Submission.HardshipInput.Basis(rawValue: try required("hardshipBasis")) else {

@@ -7,15 +7,19 @@ import Projections
 /// centre that handles it, never a person.
 struct ConflictCheckRoutes {
     let gate: ConflictGate
+    let views: Views
 
     func add(to group: RouterGroup<NodeRequestContext>) {
         group.get("cases/{id}/checks") { _, context in
             let staff = try context.requireStaff()
             let caseID = try context.parameters.require("id")
             _ = try Workflow.caseStream(caseID)
-            let (record, findings) = try await gate.findings(of: caseID)
-            _ = try Views.readable(record, caseID, by: staff)
-            return JSONResponse(Checks(caseId: caseID.lowercased(), checked: record?.parties != nil, findings: findings))
+            let (record, findings) = try await views.fromProjection(for: staff) { try await gate.findings(of: caseID) }
+            let readable = try Views.readable(record, caseID, by: staff)
+            guard ConflictGate.mayRead(readable, staff) else {
+                throw Problem(.forbidden, "only the centre handling case \(caseID) (or the target of its pending transfer) sees its conflict check")
+            }
+            return JSONResponse(Checks(caseId: caseID.lowercased(), checked: readable.parties != nil, findings: findings))
         }
     }
 

@@ -14,10 +14,10 @@ struct DirectoryRoutes {
             _ = try context.requireStaff()
             let venue = try request.queryParameter("venue", expected: "a venue's name, 1 to 200 characters on one line", Self.venueQuery)
             guard let venue else { throw Problem.invalid("venue", "is required: the court, commission, police station or place of the matter") }
-            let matches = directory.matches(venue)
+            let found = directory.lookUp(venue)
             return JSONResponse(Answer(
-                venue: venue, suggestedCentre: directory.suggestedCentre(for: venue),
-                matches: matches.map { Answer.Match(name: $0.name, kind: $0.kind.rawValue, centre: $0.centre, centreName: centreNames.text($0.centre)) }))
+                venue: venue, suggestedCentre: found.suggestedCentre, exact: found.isExact,
+                matches: found.matches.map { Answer.Match(name: $0.name, kind: $0.kind.rawValue, centre: $0.centre, centreName: centreNames.text($0.centre)) }))
         }
     }
 
@@ -38,6 +38,8 @@ struct DirectoryRoutes {
         var venue: String
         /// The one centre every match names; absent when none match or they disagree.
         var suggestedCentre: CentreID?
+        /// Whether the text is a venue's name or alias (the intake form then takes the suggestion).
+        var exact: Bool
         var matches: [Match]
     }
 }

@@ -12,6 +12,9 @@ struct ExtensionDecision: Sendable {
     /// Asks the requested centre's node to record the decision.
     let relay: WriterRelay
 
+    /// Decides the pending extension for the requesting centre of `staff`: refused here when
+    /// this node can tell (a stranger, a stale version, nothing pending, a reason the value
+    /// rules refuse), else recorded by the requested centre's node, this one or a peer.
     func decide(_ investigationID: String, expectedVersion: Int64, granted: Bool, reason: String, by staff: StaffClaims) async throws -> WriteResult {
         let requester = try Workflow.writer(staff)
         let loaded = try await workflow.store.load(try Workflow.investigationStream(investigationID), as: Investigation.Event.self)

@@ -60,6 +60,7 @@ extension Views {
         view.applicant?.idNumber = nil
         view.applicant?.phone = nil
         view.matter?.summary = ""
+        view.matter?.adverseParty = nil
         guard case .applicationSubmitted(let application)?? = submitted.map({ try? CaseEvent(type: "ApplicationSubmitted", body: $0) }) else {
             return view
         }
@@ -67,6 +68,7 @@ extension Views {
         view.applicant?.idNumber = application.applicant.idNumber.isEmpty ? nil : PersonalData.maskIDNumber(application.applicant.idNumber)
         view.applicant?.phone = application.applicant.phone.isEmpty ? nil : PersonalData.maskPhone(application.applicant.phone)
         view.matter?.summary = application.matter.summary
+        view.matter?.adverseParty = application.matter.adverseParty.map { AdverseParty(name: $0.name, id: PersonalData.maskIDNumber($0.id)) }
         return view
     }
 

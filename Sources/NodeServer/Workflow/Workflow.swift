@@ -51,8 +51,8 @@ struct Workflow: Sendable {
             context.recognisedCertificate = try await recognise(certificateID, for: applicant, at: now)
         }
         if case .submit(let applicant, let matter, _, _, _, _) = command {
-            context.parties = PartyIndexes(applicant: matching.holder(idNumber: applicant.idNumber),
-                                           adverseParty: matter.adverseParty.map { matching.holder(idNumber: $0.id) })
+            context.parties = PartyIndexes(applicantIndex: matching.holder(idNumber: applicant.idNumber),
+                                           adversePartyIndex: matter.adverseParty.map { matching.holder(idNumber: $0.id) })
         }
         let id = UUID.version7(at: now)
         let stream = Self.caseStream(id)
@@ -77,7 +77,16 @@ struct Workflow: Sendable {
         let state = CaseState(replaying: loaded.events)
         var context = CaseContext(now: clock.now(), actor: actor, role: Self.role(staff), policies: policies)
         context.archivedAt = loaded.recorded.last { $0.envelope.type == "CaseArchived" }?.envelope.recordedAt
-        context.conflictReason = try await conflicts.reason(for: caseID, command, given: conflictReason)
+        // Gated commands are asked of the check only once the domain would take them, so a
+        // centre without the right learns nothing of other cases.
+        if ConflictGate.isGated(command) {
+            _ = try Self.decided { () throws(CommandError) in
+                var dryRun = context
+                dryRun.allottedNumber = "DRY-RUN"
+                return try CaseLifecycle.decide(command, on: state, context: dryRun)
+            }
+            context.conflictReason = try await conflicts.reason(for: caseID, given: conflictReason)
+        }
         let record = StreamID.caseID(ofStream: stream) ?? caseID
         let keys = try await keys(of: record, writtenBefore: loaded.recorded)
         if case .erase = command, loaded.recorded.contains(where: { $0.envelope.schemaVersion == SealedBody.plainSchemaVersion }) {

@@ -105,6 +105,9 @@ public struct CaseRecord: Sendable, Hashable {
                 recognisedCertificate: submitted.recognisedCertificate)
         case .transferRequested(let transfer):
             participants.formUnion([transfer.fromCentre, transfer.toCentre])
+        case .caseErased:
+            // An erased case is matched with no one (its indexes stay in the log; see ConflictChecks).
+            parties = nil
         default:
             break
         }
@@ -159,7 +162,7 @@ struct CaseViewTables {
                   FROM unnest(\(cases.map(\.caseID)), \(cases.map(\.state.version)), \(cases.map(\.state.phase.rawValue)),
                               \(cases.map { $0.state.owner?.rawValue ?? "" }), \(cases.map { $0.state.number ?? "" }),
                               \(states), \(applications), \(participants),
-                              \(cases.map { $0.parties?.applicant ?? "" }), \(cases.map { $0.parties?.adverseParty ?? "" }))
+                              \(cases.map { $0.parties?.applicantIndex ?? "" }), \(cases.map { $0.parties?.adversePartyIndex ?? "" }))
                        AS c(id, version, phase, owner, number, state, application, participants, applicant_index, adverse_index)
                 ON CONFLICT (case_id) DO UPDATE SET version = excluded.version, phase = excluded.phase, owner = excluded.owner,
                     number = excluded.number, state = excluded.state, application = excluded.application, participants = excluded.participants,
@@ -182,7 +185,7 @@ struct CaseViewTables {
     static func caseRecord(id: String, state: String, application: String?, participants: [String],
                            applicantIndex: String?, adverseIndex: String?) throws -> CaseRecord {
         var record = CaseRecord(caseID: id)
-        record.parties = applicantIndex.map { PartyIndexes(applicant: $0, adverseParty: adverseIndex) }
+        record.parties = applicantIndex.map { PartyIndexes(applicantIndex: $0, adversePartyIndex: adverseIndex) }
         record.state = try decode(CaseState.self, state)
         record.application = try application.map { try decode(CaseRecord.Application.self, $0) }
         record.participants = Set(participants.compactMap(CentreID.init(rawValue:)))

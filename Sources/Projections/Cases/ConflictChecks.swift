@@ -39,27 +39,43 @@ public struct ConflictChecks: Sendable {
     }
 
     /// The findings for `record` (read through ``CaseRecords``, so the view is current);
-    /// none for a case recorded before the check, which carries no indexes.
+    /// none for a case recorded before the check, which carries no indexes, or erased.
+    ///
+    /// The indexes are keyed with the federation's matching key; a federation without one
+    /// gives each node its own (``BlindIndex/local(signingKey:)``), and the check then finds
+    /// only this node's cases. An erased case's indexes leave the view, though the log keeps
+    /// them: whoever holds the matching key can still link them to a person's ID number.
     public func findings(for record: CaseRecord) async throws -> [Finding] {
         guard let parties = record.parties else { return [] }
-        var findings = try await cases(.duplicateApplication, of: record.caseID, where: "applicant_index", is: parties.applicant,
-                                       condition: "phase NOT IN ('closed', 'archived', 'withdrawn', 'refused')")
-        if let adverse = parties.adverseParty {
-            findings += try await cases(.adversePartyAided, of: record.caseID, where: "applicant_index", is: adverse, condition: "number IS NOT NULL")
+        var findings = try await cases(.duplicateApplication, Self.openCasesOfApplicant, parties.applicantIndex, record.caseID)
+        if let adverse = parties.adversePartyIndex {
+            findings += try await cases(.adversePartyAided, Self.aidedCasesOfApplicant, adverse, record.caseID)
         }
-        findings += try await cases(.applicantIsAdverseParty, of: record.caseID, where: "adverse_index", is: parties.applicant, condition: "number IS NOT NULL")
+        findings += try await cases(.applicantIsAdverseParty, Self.aidedCasesAgainst, parties.applicantIndex, record.caseID)
         return findings
     }
 
-    /// The other cases whose `column` is `index` and that meet `condition` (fixed SQL of this file).
-    private func cases(_ kind: Finding.Kind, of caseID: String, where column: String, is index: String, condition: String) async throws -> [Finding] {
+    /// The other open cases of an applicant: `$1` the applicant's index, `$2` this case.
+    static let openCasesOfApplicant = """
+        SELECT case_id, owner, number, phase FROM projections.case_views
+         WHERE applicant_index = $1 AND case_id <> $2 AND phase NOT IN ('closed', 'archived', 'withdrawn', 'refused')
+         ORDER BY case_id LIMIT \(limit)
+        """
+    /// The cases in which an applicant was granted aid (numbered).
+    static let aidedCasesOfApplicant = """
+        SELECT case_id, owner, number, phase FROM projections.case_views
+         WHERE applicant_index = $1 AND case_id <> $2 AND number IS NOT NULL ORDER BY case_id LIMIT \(limit)
+        """
+    /// The aided cases whose adverse party is `$1`.
+    static let aidedCasesAgainst = """
+        SELECT case_id, owner, number, phase FROM projections.case_views
+         WHERE adverse_index = $1 AND case_id <> $2 AND number IS NOT NULL ORDER BY case_id LIMIT \(limit)
+        """
+
+    private func cases(_ kind: Finding.Kind, _ sql: String, _ index: String, _ caseID: String) async throws -> [Finding] {
         var binds = PostgresBindings()
         binds.append(index)
         binds.append(caseID)
-        let sql = """
-            SELECT case_id, owner, number, phase FROM projections.case_views
-             WHERE \(column) = $1 AND case_id <> $2 AND \(condition) ORDER BY case_id LIMIT \(Self.limit)
-            """
         let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
         var found: [Finding] = []
         for try await (id, owner, number, phase) in rows.decode((String, String?, String?, String).self) {

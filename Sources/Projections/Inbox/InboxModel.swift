@@ -81,7 +81,7 @@ struct InboxModel: Sendable, Equatable {
                                  urgent: submitted.urgent, owner: submitted.intakeCentre.rawValue)
             add(.review, for: submitted.intakeCentre.rawValue, case: caseID, at: time)
         case .applicationAssessed(let assessed):
-            remove([.review], case: caseID)
+            remove([.review], of: caseID)
             guard assessed.eligible, let owner else { return }
             if assessed.missing.isEmpty {
                 add(.decide, for: owner, case: caseID, at: time, due: assessed.decisionDueAt)
@@ -89,29 +89,31 @@ struct InboxModel: Sendable, Equatable {
                 add(.materialsPending, for: owner, case: caseID, at: time, due: assessed.materialsDueAt)
             }
         case .materialsSupplied(let supplied):
-            remove([.materialsPending], case: caseID)
+            remove([.materialsPending], of: caseID)
             if let owner { add(.decide, for: owner, case: caseID, at: time, due: supplied.decisionDueAt) }
         case .applicationWithdrawn, .caseClosed, .caseArchived:
-            remove(InboxProjection.Kind.allCases, case: caseID)
+            remove(InboxProjection.Kind.allCases, of: caseID)
+            // The requester waits for no findings of a case that has ended.
+            items = items.filter { $0.value.caseID != caseID || ![.awaitingFindings, .extensionRequest].contains($0.value.kind) }
         case .transferRequested(let transfer):
-            remove([.decide, .returnedTransfer], case: caseID)
+            remove([.decide, .returnedTransfer], of: caseID)
             add(.incomingTransfer, for: transfer.toCentre.rawValue, case: caseID, at: time, from: transfer.fromCentre.rawValue, due: transfer.answerDueAt)
         case .transferAccepted(let accepted):
-            remove([.incomingTransfer], case: caseID)
+            remove([.incomingTransfer], of: caseID)
             cases[caseID]?.owner = accepted.centre.rawValue
             add(.decide, for: accepted.centre.rawValue, case: caseID, at: time, due: accepted.decisionDueAt)
         case .transferReturned(let returned):
-            remove([.incomingTransfer], case: caseID)
+            remove([.incomingTransfer], of: caseID)
             if let owner {
                 add(.returnedTransfer, for: owner, case: caseID, at: time, from: returned.centre.rawValue)
                 items["\(InboxProjection.Kind.returnedTransfer.rawValue)/\(caseID)"]?.reasonCode = returned.reasonCode?.rawValue
             }
         case .transferCancelled:
             // The sender keeps the case: it decides it or sends it elsewhere.
-            remove([.incomingTransfer], case: caseID)
+            remove([.incomingTransfer], of: caseID)
             if let owner { add(.decide, for: owner, case: caseID, at: time) }
         case .aidDecided(let decision):
-            remove([.decide, .returnedTransfer], case: caseID)
+            remove([.decide, .returnedTransfer], of: caseID)
             if let number = decision.number {
                 cases[caseID]?.number = number
                 for kind in InboxProjection.Kind.allCases { items["\(kind.rawValue)/\(caseID)"]?.number = number }
@@ -120,7 +122,7 @@ struct InboxModel: Sendable, Equatable {
         case .objectionRuled(let ruling):
             if ruling.aidOrdered, let owner { add(.decide, for: owner, case: caseID, at: time) }
         case .lawyerAssigned:
-            remove([.assignLawyer], case: caseID)
+            remove([.assignLawyer], of: caseID)
         case .advanceAidStarted, .objectionFiled, .lawyerChanged, .originalsCollected, .followUpRecorded, .caseErased:
             return
         }
@@ -135,23 +137,23 @@ struct InboxModel: Sendable, Equatable {
             addForInvestigation(id, .incomingInvestigation, toTarget: true, at: time, due: requested.reportDueAt)
             addForInvestigation(id, .awaitingFindings, toTarget: false, at: time, due: requested.reportDueAt)
         case .accepted(let accepted):
-            remove([.incomingInvestigation], investigation: id)
+            remove([.incomingInvestigation], of: id)
             investigations[id]?.number = accepted.number
             items["\(InboxProjection.Kind.awaitingFindings.rawValue)/\(id)"]?.number = accepted.number
             addForInvestigation(id, .investigationToReport, toTarget: true, at: time, due: investigations[id]?.reportDueAt)
         case .declined:
-            remove([.incomingInvestigation, .awaitingFindings], investigation: id)
+            remove([.incomingInvestigation, .awaitingFindings], of: id)
         case .reported:
-            remove([.investigationToReport, .awaitingFindings, .extensionRequest], investigation: id)
+            remove([.investigationToReport, .awaitingFindings, .extensionRequest], of: id)
             addForInvestigation(id, .investigationFindings, toTarget: false, at: time, due: nil)
         case .acknowledged:
-            remove([.investigationFindings], investigation: id)
+            remove([.investigationFindings], of: id)
         case .extensionRequested:
             // The requester decides before the date in force runs out.
             addForInvestigation(id, .extensionRequest, toTarget: false, at: time, due: investigations[id]?.reportDueAt)
             markExtension(of: id, "requested", due: nil)
         case .extensionDecided(let decided):
-            remove([.extensionRequest], investigation: id)
+            remove([.extensionRequest], of: id)
             investigations[id]?.reportDueAt = decided.reportDueAt
             markExtension(of: id, decided.granted ? "granted" : "refused", due: decided.reportDueAt)
         case .lawyerAssigned:
@@ -188,11 +190,8 @@ struct InboxModel: Sendable, Equatable {
             receivedAt: time, dueAt: due, urgent: known?.urgent ?? false)
     }
 
-    private mutating func remove(_ kinds: [InboxProjection.Kind], case caseID: String) {
-        for kind in kinds { items["\(kind.rawValue)/\(caseID)"] = nil }
-    }
-
-    private mutating func remove(_ kinds: [InboxProjection.Kind], investigation id: String) {
-        for kind in kinds { items["\(kind.rawValue)/\(id)"] = nil }
+    /// Removes the items of `kinds` of a record: a case, or an investigation request.
+    private mutating func remove(_ kinds: [InboxProjection.Kind], of record: String) {
+        for kind in kinds { items["\(kind.rawValue)/\(record)"] = nil }
     }
 }

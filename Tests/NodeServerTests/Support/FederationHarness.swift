@@ -99,6 +99,7 @@ struct FederationHarness: Sendable {
         let base = Int.random(in: 10_000..<20_000)
         let absent = Dictionary(uniqueKeysWithValues: absentNodes.map { ($0.node, $0) })
         federation.nodes = federation.nodes.filter { databases[$0.id.rawValue] != nil } + federation.nodes.filter { absent[$0.id] != nil }
+        federation.directory = federation.directory.restricted(to: Set(federation.nodes.map(\.id)))
         for index in federation.nodes.indices {
             federation.nodes[index].peers = peers[federation.nodes[index].id.rawValue]?.compactMap(NodeID.init(rawValue:))
             if let key = absent[federation.nodes[index].id] {
