@@ -262,6 +262,10 @@ for action, fields, summary in [("assessment", ["csrf", "expectedVersion", "elig
                                 ("archive", ["csrf", "expectedVersion"], "Archive the case (form)")]:
     paths["/cases/{id}/" + action] = {"post": page("pages" + "".join(w.capitalize() for w in action.replace("/", " ").split()), summary + "; CSRF-checked",
                                                    parameters=idparam, requestBody=form(fields), responses={"303": seeOther, "400": unreadable, "403": html, "409": html})}
+paths["/cases/{id}/materials"] = {"post": page("pagesSupplyMaterials", "Supply the missing materials with their scans (multipart, as at intake: each fingerprinted and kept by the server); CSRF-checked", parameters=idparam,
+                                               requestBody={"required": True, "content": {"multipart/form-data": {"schema": obj(["csrf", "expectedVersion"], {"csrf": string, "expectedVersion": string,
+                                                   "scans": {"type": "array", "items": {"type": "string", "format": "binary"}}})}}},
+                                               responses={"303": seeOther, "400": unreadable, "403": html, "409": html, "413": html, "415": html, "422": html})}
 paths["/cases/{id}/investigations"] = {"post": page("pagesRequestInvestigation", "Request an investigation (form); CSRF-checked", parameters=idparam,
                                                    requestBody=form(["csrf", "toCentre", "questions", "dueDays"]), responses={"303": seeOther, "400": unreadable, "403": html, "409": html})}
 for action, fields in [("accept", []), ("decline", ["reason"]), ("lawyer", ["lawyer", "firm"]), ("report", ["findings"]), ("acknowledge", []),

@@ -103,6 +103,7 @@ extension StaffPages {
             "<option value=\"\(HTML.escape(centre.rawValue))\"\(centre == view.jurisdictionCentre ? " selected" : "")>\(HTML.escape(centreNames.text(centre)))</option>"
         }.joined()
         let forms = [
+            allowed.contains("supply-materials") ? Self.materialsForm(action: action, csrf: csrf, version: view.version, language: language) : nil,
             form("assess", "assessment", .assess, "<label><input type=\"checkbox\" name=\"eligible\" checked> \(language.text(.eligible))</label>" + reason),
             form("transfer", "transfer", .requestTransfer, "<label>\(language.text(.centre)) <select name=\"toCentre\">\(centreOptions)</select></label>" + reason),
             form("accept-transfer", "transfer/accept", .acceptTransfer, conflictReason),

@@ -65,8 +65,8 @@ extension StaffPages {
         return scans
     }
 
-    /// Stores the scans of a recorded application.
-    private func store(_ scans: [Scan]) async throws {
+    /// Stores the scans of a recorded application or supply of materials.
+    func store(_ scans: [Scan]) async throws {
         for (index, scan) in scans.enumerated() {
             do {
                 _ = try await self.scans.store(sha256: scan.document.sha256, mediaType: scan.document.mediaType, content: scan.content)

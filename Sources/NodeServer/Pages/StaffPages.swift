@@ -155,6 +155,7 @@ struct StaffPages {
             }
         }
         addExtensionPages(to: pages)
+        addMaterialsPage(to: pages)
         addCertificatePages(to: pages)
         addIntakePages(to: pages)
         addSearchPage(to: pages)

@@ -124,6 +124,7 @@ struct Workflow: Sendable {
         let elsewhere = centres.sorted { $0.rawValue < $1.rawValue }.first { $0 != centre && $0 != state.owner } ?? centre
         let candidates: [CaseCommand] = [
             .assess(eligible: true, reason: "-", missing: []),
+            .supplyMaterials(documents: [Document(name: "-", mediaType: "application/pdf", size: 1, sha256: String(repeating: "0", count: 64))]),
             .requestTransfer(to: state.jurisdictionCentre.flatMap { $0 != state.owner ? $0 : nil } ?? elsewhere, reason: "-"),
             .acceptTransfer, .returnTransfer(code: .other, reason: "-"), .decide(granted: true, reason: "-"),
             .assignLawyer(lawyer: "-", firm: "-", chosenByApplicant: false), .collectOriginals,
