@@ -94,7 +94,9 @@ bodies = {
  "decision": versioned(["granted", "reason"], granted=boolean, reason=long(), conflictReason={**long(), "description": "why the centre goes ahead although the conflict check found other cases; required then (422 otherwise)"}),
  "objection": versioned(["reason"], reason=long()),
  "objection/ruling": versioned(["orderAid", "reason"], orderAid=boolean, reason=long()),
- "lawyer": versioned(["lawyer", "firm"], lawyer=name(), firm=name(), chosenByApplicant=boolean),
+ "lawyer": versioned([], lawyerId={"type": "string", "format": "uuid", "description": "a lawyer of the centre's roster (GET /v1/lawyers); required when the centre keeps one"},
+                    lawyer={**name(), "description": "at a centre without a roster: the lawyer's name"}, firm={**name(), "description": "at a centre without a roster"},
+                    chosenByApplicant={**boolean, "description": "the applicant picked the lawyer from the roster (点援制)"}),
  "lawyer/change": versioned(["lawyer", "firm", "reason"], lawyer=name(), firm=name(), reason=long()),
  "originals-collected": versioned(),
  "close": versioned(["outcome", "recoveredAmount"], outcome=short(), recoveredAmount=fen("recovered for the applicant")),
@@ -155,6 +157,21 @@ inv = {"accept": ("Accept and number the request (requested centre)", versioned(
 for action, (summary, body) in inv.items():
   paths[f"/v1/investigations/{{id}}/{action}"] = {"post": {"operationId": "investigation-" + action.replace("/", "-"), "summary": summary, "security": sec, "parameters": [idp("id", "investigation id")],
     "requestBody": {"required": True, **jsonc(body)}, "responses": {"200": {"description": "recorded", **jsonc(ref("InvestigationWritten"))}, **writes("403", "404", "409")}}}
+roster_entry = obj(["lawyerId", "name", "firm", "practiceAreas", "languages", "active", "openCases"], {"lawyerId": string, "name": string, "firm": string,
+  "practiceAreas": {"type": "array", "items": string}, "languages": {"type": "array", "items": string}, "active": boolean,
+  "openCases": {"type": "integer", "description": "cases the centre handles with this lawyer assigned, not yet closed"}})
+tags = lambda what: {"type": "array", "items": short(), "maxItems": 20, "description": what}
+paths["/v1/lawyers"] = {
+  "get": {"operationId": "getRoster", "summary": "A centre's roster of lawyers with each one's open cases (the signed-in centre's unless centre is given)", "security": sec,
+    "parameters": [{"name": "centre", "in": "query", "schema": centre}],
+    "responses": {"200": {"description": "the roster", **jsonc(obj(["centre", "version", "lawyers"], {"centre": centre, "version": integer, "lawyers": {"type": "array", "items": roster_entry}}))}, **reads("422")}},
+  "post": {"operationId": "listLawyer", "summary": "Put a lawyer on the centre's roster (supervisors of the centre)", "security": sec,
+    "requestBody": {"required": True, **jsonc(obj(["name", "firm"], {"name": name(), "firm": name(), "practiceAreas": tags("e.g. labour, traffic-accident"), "languages": tags("e.g. zh, 鲁南方言")}))},
+    "responses": {"201": {"description": "listed", **jsonc(obj(["lawyerId", "version"], {"lawyerId": string, "version": integer}))}, **writes("403", "409")}}}
+paths["/v1/lawyers/{id}"] = {"post": {"operationId": "updateLawyer", "summary": "Change a roster lawyer's firm, areas or languages, or take them off new assignments (active: false); supervisors of the centre", "security": sec,
+  "parameters": [idp("id", "lawyer id")],
+  "requestBody": {"required": True, **jsonc(obj([], {"expectedVersion": {**ev["expectedVersion"], "description": "the roster's version; checked when given"}, "firm": name(), "practiceAreas": tags("replaces the areas"), "languages": tags("replaces the languages"), "active": boolean}))},
+  "responses": {"200": {"description": "changed", **jsonc(obj(["lawyerId", "version"], {"lawyerId": string, "version": integer}))}, **writes("403", "409")}}}
 paths["/v1/certificates"] = {
   "post": {"operationId": "issueCertificate", "summary": "Issue a hardship certificate at my node, under my city's standard", "security": sec,
     "requestBody": {"required": True, **jsonc(obj(["holderName", "idNumber", "basis", "validUntil"], {"holderName": name(), "idNumber": id_number, "basis": {**short(blank=True), "minLength": 1}, "validUntil": {**ts, "description": "must be in the future"}, "standard": {**short(blank=True), "minLength": 1, "description": "defaults to the city's hardship threshold"}}))},
@@ -256,7 +273,7 @@ for action, fields, summary in [("assessment", ["csrf", "expectedVersion", "elig
                                 ("transfer", ["csrf", "expectedVersion", "toCentre", "reason"], "Request a transfer (form)"),
                                 ("transfer/return", ["csrf", "expectedVersion", "reasonCode", "reason"], "Return a transfer (form)"),
                                 ("transfer/cancel", ["csrf", "expectedVersion", "reason"], "Cancel a pending transfer (form)"),
-                                ("lawyer", ["csrf", "expectedVersion", "lawyer", "firm"], "Assign a lawyer (form)"),
+                                ("lawyer", ["csrf", "expectedVersion", "lawyerId", "lawyer", "firm", "chosenByApplicant"], "Assign a lawyer from the roster, or by name at a centre without one (form)"),
                                 ("originals-collected", ["csrf", "expectedVersion"], "Record the originals collected (form)"),
                                 ("close", ["csrf", "expectedVersion", "outcome", "recoveredAmount"], "Close the case (form)"),
                                 ("archive", ["csrf", "expectedVersion"], "Archive the case (form)")]:

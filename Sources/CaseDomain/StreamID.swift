@@ -11,6 +11,8 @@ public enum StreamID: Sendable, Hashable, CustomStringConvertible {
     case certificate(UUID)
     /// A centre's numbering register (``Numbering/stream(kind:centre:year:)``).
     case register(String)
+    /// A centre's lawyer roster (``Roster/stream(of:)``).
+    case roster(CentreID)
     /// A stream of a kind this build does not know: lowercase letters, digits and `-`.
     case other(String)
 
@@ -37,6 +39,9 @@ public enum StreamID: Sendable, Hashable, CustomStringConvertible {
         case "numbering":
             guard Numbering.centre(ofRegister: text) != nil else { return nil }
             self = .register(text)
+        case "roster":
+            guard let centre = CentreID(rawValue: rest) else { return nil }
+            self = .roster(centre)
         default:
             guard !rest.isEmpty else { return nil }
             self = .other(text)
@@ -50,6 +55,7 @@ public enum StreamID: Sendable, Hashable, CustomStringConvertible {
         case .investigation(let id): "investigation-\(id.uuidString.lowercased())"
         case .certificate(let id): "certificate-\(id.uuidString.lowercased())"
         case .register(let text), .other(let text): text
+        case .roster(let centre): "roster-\(centre.rawValue)"
         }
     }
 
@@ -66,6 +72,7 @@ extension StreamID {
         case investigation
         case certificate
         case register = "numbering"
+        case roster
     }
 
     /// The kind a stream id names by its prefix, and the rest (the record's id): how the

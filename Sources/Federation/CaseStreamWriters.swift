@@ -7,7 +7,7 @@ import EventLog
 /// and which one follows from the stream's accepted events: the owner's node, the target's
 /// while a transfer is pending, the requested centre's until it reports (see the
 /// `writingNode` of each state). A stream's first event comes from the node of the centre
-/// that creates it; a centre's numbering register only from that centre's node. Every
+/// that creates it; a centre's numbering register and lawyer roster only from that centre's node. Every
 /// event's acting centre must be one its origin node serves.
 ///
 /// When two nodes both answer one in-flight transfer, the answer of the node the stream's
@@ -31,6 +31,7 @@ public struct CaseStreamWriters: StreamWriterRules {
         case .investigation?: return .investigation(Investigation.State())
         case .certificate?: return .certificate(HardshipCertificate.State())
         case .register?: return Numbering.centre(ofRegister: stream).map(StreamState.register) ?? .unjudged
+        case .roster?: return StreamID(stream).flatMap { if case .roster(let centre) = $0 { .register(centre) } else { nil } } ?? .unjudged
         case nil: return .unjudged
         }
     }

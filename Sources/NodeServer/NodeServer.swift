@@ -157,6 +157,8 @@ public struct NodeServer: Sendable {
         transferCancelRoutes.addStaffRoute(to: staffAPI)
         CaseRoutes(workflow: workflow, views: views).add(to: staffAPI)
         ConflictCheckRoutes(gate: workflow.conflicts, views: views).add(to: staffAPI)
+        let roster = RosterRoutes(workflow: workflow, loads: LawyerLoads(client: client), centres: allCentres)
+        roster.add(to: staffAPI)
         let extensionDecision = ExtensionDecision(workflow: workflow, servedCentres: configuration.centres, relay: relay)
         let investigationRoutes = InvestigationRoutes(workflow: workflow, views: views, extensionDecision: extensionDecision)
         investigationRoutes.addNodeRoute(to: syncAPI)
@@ -171,7 +173,7 @@ public struct NodeServer: Sendable {
         DirectoryRoutes(directory: configuration.federation.directory, centreNames: centreNames).add(to: staffAPI)
         StaffPages(access: staffAccess, centres: configuration.centres, centreNames: centreNames, directory: configuration.federation.directory,
                    devSignIn: configuration.devSignIn, workflow: workflow, scans: documents,
-                   cancellation: cancellation, extensionDecision: extensionDecision, views: views,
+                   cancellation: cancellation, extensionDecision: extensionDecision, roster: roster, views: views,
                    inbox: InboxQuery(client: client), statistics: StatisticsQuery(client: client), clock: configuration.clock).add(to: router)
         AccessLogRoutes(views: views).add(to: staffAPI)
         StatisticsRoutes(statistics: StatisticsQuery(client: client), clock: configuration.clock).add(to: staffAPI)

@@ -27,6 +27,16 @@ struct CaseStreamWritersTests {
         }
     }
 
+    @Test func aRosterIsWrittenOnlyByItsCentresNode() throws {
+        let roster = Roster.stream(of: CentreID(rawValue: "qingdao-licang")!)
+        #expect(StreamID(roster) == .roster(CentreID(rawValue: "qingdao-licang")!) && StreamID("roster-") == nil && StreamID("roster-Licang") == nil)
+        let start = rules.initialState(of: roster)
+        _ = try rules.state(start, after: envelope(roster, from: "qingdao", centre: "qingdao-licang", type: "LawyerListed", body: [:]))
+        #expect(throws: StreamWriterRefusal.self, "another city's node cannot put a lawyer on Licang's roster") {
+            try rules.state(start, after: envelope(roster, from: "rizhao", centre: "rizhao-wulian", type: "LawyerListed", body: [:]))
+        }
+    }
+
     @Test func anActorMustBeACentreOfTheOriginAndABodyMustRead() {
         let start = rules.initialState(of: "case-0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b")
         #expect(throws: StreamWriterRefusal.self, "rizhao writing as a Qingdao centre") {

@@ -102,7 +102,7 @@ enum Language: String, Sendable {
         case requestInvestigation, questions, dueDays, acceptInvestigation, declineInvestigation, reportFindings, findings, acknowledgeFindings
         case accessLog, purpose, fields
         case requestExtension, decideExtension, days, grantExtension, extensionPending
-        case checks, noFindings, conflictReason, checkUnavailable, adverseParty, supplyMaterials
+        case checks, noFindings, conflictReason, checkUnavailable, adverseParty, supplyMaterials, openCases, chosenByApplicant
     }
 
     /// An extension's state (`requested`, `granted`, `refused`) in this language.
@@ -199,6 +199,8 @@ enum Language: String, Sendable {
         case .extensionPending: ("延期申请待审批（天）", "Extension asked (days)")
         case .checks: ("利益冲突与重复申请核查", "Conflict and duplicate check")
         case .adverseParty: ("对方当事人", "Adverse party")
+        case .openCases: ("在办案件", "open cases")
+        case .chosenByApplicant: ("受援人自选律师（点援制）", "Chosen by the applicant from the roster")
         case .supplyMaterials: ("补充材料（上传扫描件）", "Supply the missing materials (scans)")
         case .noFindings: ("未发现其他相关案件。", "No other case of these parties.")
         case .checkUnavailable: ("核查暂时无法进行：继续办理需说明理由。", "The check cannot run now: going ahead needs a reason.")

@@ -43,7 +43,8 @@ extension StaffPages {
         if checked.shown { body += checksSection(checked.findings, language: language) }
         let allowed = try await workflow.allowedCommands(on: caseID, by: staff)
         body += "<h2>\(language.text(.actions))</h2>"
-            + forms(view, allowed: allowed, caseID: caseID, csrf: csrf, language: language, conflicted: checked.findings?.isEmpty != true)
+            + forms(view, allowed: allowed, caseID: caseID, csrf: csrf, language: language, conflicted: checked.findings?.isEmpty != true,
+                    roster: allowed.contains("assign-lawyer") ? try await roster.page(of: staff.centre).lawyers : [])
 
         let documents = timeline.flatMap { entry -> [JSONValue] in
             if case .array(let items)? = entry.body["documents"] { return items }
@@ -88,7 +89,16 @@ extension StaffPages {
     /// domain); the workflow decides again when a form is sent. With the conflict check's
     /// findings, or no check possible now (`conflicted`), accepting and deciding ask why the
     /// centre goes ahead.
-    private func forms(_ view: CaseView, allowed: Set<String>, caseID: String, csrf: String, language: Language, conflicted: Bool) -> String {
+    private func forms(_ view: CaseView, allowed: Set<String>, caseID: String, csrf: String, language: Language, conflicted: Bool,
+                       roster: [RosterRoutes.Page.Entry]) -> String {
+        let active = roster.filter(\.active)
+        let lawyerFields = (active.isEmpty
+            ? "<label>\(language.text(.lawyer)) <input name=\"lawyer\" required></label><label>\(language.text(.firm)) <input name=\"firm\" required></label>"
+            : "<label>\(language.text(.lawyer)) <select name=\"lawyerId\">" + active.map { entry in
+                "<option value=\"\(HTML.escape(entry.lawyerId))\">\(HTML.escape(entry.name)) · \(HTML.escape(entry.firm)) · "
+                    + "\(HTML.escape(entry.practiceAreas.joined(separator: "、"))) (\(language.text(.openCases)) \(entry.openCases))</option>"
+            }.joined() + "</select></label>")
+            + "<label><input type=\"checkbox\" name=\"chosenByApplicant\"> \(language.text(.chosenByApplicant))</label>"
         let hidden = "<input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape(csrf))\"><input type=\"hidden\" name=\"expectedVersion\" value=\"\(view.version)\">"
         let action = "/cases/\(HTML.escape(caseID))"
         func form(_ command: String, _ path: String, _ title: Language.Label, _ fields: String = "") -> String? {
@@ -110,8 +120,7 @@ extension StaffPages {
             form("return-transfer", "transfer/return", .returnTransfer, "<label>\(language.text(.reasonCode)) <select name=\"reasonCode\">\(codeOptions)</select></label>" + reason),
             form("cancel-transfer", "transfer/cancel", .cancelTransfer, reason),
             form("decide", "decision", .decide, "<label><input type=\"checkbox\" name=\"granted\" checked> \(language.text(.granted))</label>" + reason + conflictReason),
-            form("assign-lawyer", "lawyer", .lawyer, "<label>\(language.text(.lawyer)) <input name=\"lawyer\" required></label>"
-                 + "<label>\(language.text(.firm)) <input name=\"firm\" required></label>"),
+            form("assign-lawyer", "lawyer", .lawyer, lawyerFields),
             form("originals-collected", "originals-collected", .collectOriginals),
             form("close", "close", .close, "<label>\(language.text(.outcome)) <input name=\"outcome\" required></label>"
                  + "<label>\(language.text(.recovered)) <input name=\"recoveredAmount\" type=\"number\" min=\"0\" value=\"0\"></label>"),

@@ -26,6 +26,8 @@ struct StaffPages {
     let cancellation: TransferCancellation
     /// An extension's decision goes to the requested centre's node.
     let extensionDecision: ExtensionDecision
+    /// The centre's roster, which the assignment form picks from.
+    let roster: RosterRoutes
     let views: Views
     let inbox: InboxQuery
     let statistics: StatisticsQuery
@@ -39,7 +41,10 @@ struct StaffPages {
     struct TransferForm: Decodable { var csrf: String?; var expectedVersion: Int64; var toCentre: String; var reason: String; var legalBasis: String? }
     struct ReasonForm: Decodable { var csrf: String?; var expectedVersion: Int64; var reason: String }
     struct ReturnForm: Decodable { var csrf: String?; var expectedVersion: Int64; var reasonCode: String?; var reason: String }
-    struct LawyerForm: Decodable { var csrf: String?; var expectedVersion: Int64; var lawyer: String; var firm: String }
+    /// A roster lawyer (`lawyerId`), or a name and firm at a centre without a roster.
+    struct LawyerForm: Decodable {
+        var csrf: String?; var expectedVersion: Int64; var lawyerId: String?; var lawyer: String?; var firm: String?; var chosenByApplicant: String?
+    }
     struct CloseForm: Decodable { var csrf: String?; var expectedVersion: Int64; var outcome: String; var recoveredAmount: Int64? }
     struct InvestigationRequestForm: Decodable { var csrf: String?; var toCentre: String; var questions: String; var dueDays: Int }
     /// A form on an investigation request; `caseId` is where the page returns to.
@@ -109,7 +114,15 @@ struct StaffPages {
         }
         pages.post("cases/{id}/lawyer") { request, context in
             let form = try await checkedForm(LawyerForm.self, request, context, csrf: \.csrf)
-            return try await act(request, context, form.expectedVersion, .assignLawyer(lawyer: form.lawyer, firm: form.firm, chosenByApplicant: false))
+            let picked: (lawyer: String, firm: String)
+            do {
+                picked = try await workflow.assignee(lawyerID: form.lawyerId.flatMap { $0.isEmpty ? nil : $0 }, lawyer: form.lawyer, firm: form.firm,
+                                                     by: try context.requireStaff())
+            } catch let problem as Problem {
+                return try await casePage(try context.parameters.require("id"), request, context, error: problem)
+            }
+            return try await act(request, context, form.expectedVersion,
+                                 .assignLawyer(lawyer: picked.lawyer, firm: picked.firm, chosenByApplicant: form.chosenByApplicant == "on"))
         }
         pages.post("cases/{id}/originals-collected") { request, context in
             let form = try await checkedForm(VersionForm.self, request, context, csrf: \.csrf)

@@ -61,7 +61,9 @@ struct CaseRoutes {
     struct Decision: Decodable { var expectedVersion: Int64; var granted: Bool; var reason: String; var conflictReason: String? }
     struct Acceptance: Decodable { var expectedVersion: Int64; var conflictReason: String? }
     struct Ruling: Decodable { var expectedVersion: Int64; var orderAid: Bool; var reason: String }
-    struct Lawyer: Decodable { var expectedVersion: Int64; var lawyer: String; var firm: String; var chosenByApplicant: Bool? }
+    /// A lawyer picked from the centre's roster (`lawyerId`), or named (`lawyer`, `firm`) when
+    /// the centre keeps none; `chosenByApplicant` records the applicant's own pick (点援制).
+    struct Lawyer: Decodable { var expectedVersion: Int64; var lawyerId: String?; var lawyer: String?; var firm: String?; var chosenByApplicant: Bool? }
     struct LawyerChange: Decodable { var expectedVersion: Int64; var lawyer: String; var firm: String; var reason: String }
     struct Closing: Decodable { var expectedVersion: Int64; var outcome: String; var recoveredAmount: Int64 }
     struct FollowUp: Decodable { var expectedVersion: Int64; var satisfied: Bool; var note: String? }
@@ -100,7 +102,14 @@ struct CaseRoutes {
         command("decision", Decision.self, group) { .decide(granted: $0.granted, reason: $0.reason) }
         command("objection", Reasoned.self, group) { .fileObjection(reason: $0.reason) }
         command("objection/ruling", Ruling.self, group) { .ruleOnObjection(orderAid: $0.orderAid, reason: $0.reason) }
-        command("lawyer", Lawyer.self, group) { .assignLawyer(lawyer: $0.lawyer, firm: $0.firm, chosenByApplicant: $0.chosenByApplicant ?? false) }
+        group.post("cases/{id}/lawyer") { request, context in
+            let input = try await request.decodeJSON(as: Lawyer.self, context: context)
+            let staff = try context.requireStaff()
+            let (lawyer, firm) = try await workflow.assignee(lawyerID: input.lawyerId, lawyer: input.lawyer, firm: input.firm, by: staff)
+            let result = try await workflow.act(on: try context.parameters.require("id"), expectedVersion: input.expectedVersion,
+                                               .assignLawyer(lawyer: lawyer, firm: firm, chosenByApplicant: input.chosenByApplicant ?? false), by: staff)
+            return JSONResponse(result.json(idKey: "caseId"))
+        }
         command("lawyer/change", LawyerChange.self, group) { .changeLawyer(lawyer: $0.lawyer, firm: $0.firm, reason: $0.reason) }
         command("originals-collected", Versioned.self, group) { _ in .collectOriginals }
         command("close", Closing.self, group) { .close(outcome: $0.outcome, recoveredAmount: $0.recoveredAmount) }
