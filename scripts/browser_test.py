@@ -172,6 +172,21 @@ def main():
             form.find_element(By.NAME, "reason").send_keys("符合法律援助条件")
             form.find_element(By.TAG_NAME, "button").click()
             wait_until("the decision form: the timeline shows the grant", lambda: "AidDecided" in browser.page_source, 10)
+            # The decision letter, printed to PDF, carries the case number and its verification code.
+            browser.find_element(By.CSS_SELECTOR, f"a[href='/cases/{case_id}/letters/decision']").click()
+            wait_until("the decision letter opens", lambda: "给予法律援助决定书" in browser.page_source, 10)
+            number = browser.find_element(By.CSS_SELECTOR, "[data-field='number']").text.strip()
+            letter_code = browser.find_element(By.CSS_SELECTOR, "[data-field='verification']").text.strip()
+            decision_pdf = os.path.join(ARTEFACTS, "decision.pdf")
+            with open(decision_pdf, "wb") as pdf:
+                pdf.write(base64.b64decode(browser.print_page()))
+            printed = subprocess.run(["pdftotext", "-layout", decision_pdf, "-"], capture_output=True, text=True, check=True).stdout
+            if number not in printed or letter_code not in printed.replace("\n", "").replace(" ", ""):
+                fail("the printed decision", f"the PDF lacks the number {number} or the code {letter_code}: {printed[:400]}")
+            with urllib.request.urlopen(qingdao["url"] + "/verify/" + letter_code, timeout=10) as answer:
+                if json.loads(answer.read()).get("type") != "AidDecided":
+                    fail("the decision's verification code", "/verify does not name the decision")
+            browser.get(qingdao["url"] + f"/cases/{case_id}")
             form = browser.find_element(By.ID, "request-investigation")
             form.find_element(By.CSS_SELECTOR, "select[name='toCentre'] option[value='qingdao-shinan']").click()
             form.find_element(By.NAME, "questions").send_keys("事故车辆登记情况")
@@ -213,7 +228,7 @@ def main():
             browser.get(qingdao["url"] + "/language/en")
             wait_until("the English pages show English labels", lambda: "Inbox" in browser.page_source, 10)
             shot("9-licang-inbox-en")
-            print(f"browser test passed: 11 screenshots and the printed receipt in {ARTEFACTS}")
+            print(f"browser test passed: 11 screenshots and the printed receipt and decision in {ARTEFACTS}")
         finally:
             if browser is not None:
                 browser.quit()

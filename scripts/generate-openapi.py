@@ -279,6 +279,9 @@ for action, fields, summary in [("assessment", ["csrf", "expectedVersion", "elig
                                 ("archive", ["csrf", "expectedVersion"], "Archive the case (form)")]:
     paths["/cases/{id}/" + action] = {"post": page("pages" + "".join(w.capitalize() for w in action.replace("/", " ").split()), summary + "; CSRF-checked",
                                                    parameters=idparam, requestBody=form(fields), responses={"303": seeOther, "400": unreadable, "403": html, "409": html})}
+paths["/cases/{id}/letters/{kind}"] = {"get": page("pagesLetter", "A standard letter of the case, print-ready (A4), rendered from its event with the case's or the request's number and the event's hash as verification code: materials (补充材料通知书), decision (给予/不予法律援助决定书), assignment (指派通知书), transfer (转交函), investigation (协作函)",
+    parameters=idparam + [{"name": "kind", "in": "path", "required": True, "schema": {"enum": ["materials", "decision", "assignment", "transfer", "investigation"]}}],
+    responses={"200": html, "303": seeOther, "403": html, "404": html})}
 paths["/cases/{id}/materials"] = {"post": page("pagesSupplyMaterials", "Supply the missing materials with their scans (multipart, as at intake: each fingerprinted and kept by the server); CSRF-checked", parameters=idparam,
                                                requestBody={"required": True, "content": {"multipart/form-data": {"schema": obj(["csrf", "expectedVersion"], {"csrf": string, "expectedVersion": string,
                                                    "scans": {"type": "array", "items": {"type": "string", "format": "binary"}}})}}},

@@ -28,7 +28,7 @@ extension StaffPages {
         ]
         body += "<dl class=\"state\">" + rows.compactMap { label, value in
             value.map { "<dt>\(language.text(label))</dt><dd data-field=\"\(label)\">\(HTML.escape($0))</dd>" }
-        }.joined() + "</dl>"
+        }.joined() + "</dl>" + Self.letterLinks(caseID: caseID, timeline: timeline, language: language)
 
         // The check, for the centres it is for; `nil` findings: it cannot run now.
         var checked: (shown: Bool, findings: [ConflictChecks.Finding]?) = (false, nil)

@@ -169,6 +169,7 @@ struct StaffPages {
         }
         addExtensionPages(to: pages)
         addMaterialsPage(to: pages)
+        addLetterPages(to: pages)
         addCertificatePages(to: pages)
         addIntakePages(to: pages)
         addSearchPage(to: pages)

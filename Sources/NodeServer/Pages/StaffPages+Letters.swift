@@ -1,0 +1,96 @@
+import CaseDomain
+import Hummingbird
+
+/// The standard letters of a case, print-ready (A4), each rendered from the event it
+/// records: 补充材料通知书, 给予/不予法律援助决定书, 指派通知书, 转交函 and 协作函 (the
+/// receipt, 受理凭证, is ``receiptPage(_:_:_:csrf:)``). Each carries the case's or the
+/// request's number and the event's hash as its verification code, which
+/// `GET /verify/{hash}` on any node confirms.
+extension StaffPages {
+    /// A letter kind: its path segment, the event it is rendered from, its title.
+    enum Letter: String, CaseIterable, Sendable {
+        case materials, decision, assignment, transfer, investigation
+
+        var eventType: String {
+            switch self {
+            case .materials: "ApplicationAssessed"
+            case .decision: "AidDecided"
+            case .assignment: "LawyerAssigned"
+            case .transfer: "TransferRequested"
+            case .investigation: "InvestigationRequested"
+            }
+        }
+
+        /// Whether `entry` is an event this letter is written from.
+        func isSource(_ entry: TimelineEntry) -> Bool {
+            guard entry.type == eventType else { return false }
+            if self == .materials, case .array(let missing)? = entry.body["missing"] { return !missing.isEmpty }
+            return self != .materials
+        }
+
+        func title(_ entry: TimelineEntry) -> String {
+            switch self {
+            case .materials: "补充材料通知书"
+            case .decision: entry.body["granted"] == .bool(true) ? "给予法律援助决定书" : "不予法律援助决定书"
+            case .assignment: "指派通知书"
+            case .transfer: "法律援助申请转交函"
+            case .investigation: "异地协作调查函"
+            }
+        }
+    }
+
+    func addLetterPages(to pages: RouterGroup<NodeRequestContext>) {
+        pages.get("cases/{id}/letters/{kind}") { request, context in
+            guard let letter = Letter(rawValue: try context.parameters.require("kind")) else {
+                throw Problem(.notFound, "no such letter: one of \(Letter.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return try await letterPage(letter, try context.parameters.require("id"), PageSession.language(of: request), try context.requireStaff())
+        }
+    }
+
+    /// The letters the case's events allow, as links for its page.
+    static func letterLinks(caseID: String, timeline: [TimelineEntry], language: Language) -> String {
+        let links = Letter.allCases.compactMap { letter -> String? in
+            guard let entry = timeline.last(where: letter.isSource) else { return nil }
+            return "<a class=\"letter\" href=\"/cases/\(HTML.escape(caseID))/letters/\(letter.rawValue)\">\(HTML.escape(letter.title(entry)))</a>"
+        }
+        return links.isEmpty ? "" : "<p class=\"letters\">" + links.joined(separator: " · ") + "</p>"
+    }
+
+    /// The latest letter of `letter`'s kind of the case, rendered from its event.
+    func letterPage(_ letter: Letter, _ caseID: String, _ language: Language, _ staff: StaffClaims) async throws -> Response {
+        let (view, timeline) = try await views.caseWithTimeline(caseID, for: staff, purpose: "letter-\(letter.rawValue)")
+        guard let entry = timeline.last(where: letter.isSource) else {
+            throw Problem(.notFound, "case \(caseID) has no event to write its \(letter.rawValue) letter from yet")
+        }
+        let text = { (key: String) in entry.body[key]?.stringValue ?? "" }
+        let names = { (key: String) in CentreID(rawValue: text(key)).map(centreNames.text) ?? "" }
+        var number = view.number ?? view.caseId
+        var rows: [(String, String)] = [("申请人", view.applicant?.name ?? "—")]
+        switch letter {
+        case .materials:
+            let missing = entry.body["missing"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            rows += [("需补充的材料", missing.joined(separator: "；")), ("补充期限", entry.body["materialsDueAt"]?.stringValue.flatMap(Timestamp.init(iso8601:)).map(Self.local) ?? "—"),
+                     ("说明", text("reason"))]
+        case .decision:
+            rows += [("决定", entry.body["granted"] == .bool(true) ? "给予法律援助" : "不予法律援助"), ("理由", text("reason"))]
+        case .assignment:
+            rows += [("承办律师", text("lawyer")), ("律师事务所", text("firm"))]
+        case .transfer:
+            rows += [("转出机构", names("fromCentre")), ("接收机构", names("toCentre")), ("转交理由", text("reason"))]
+        case .investigation:
+            let request = view.investigations.first { StreamID.stream(.investigation, id: $0.investigationId) == entry.streamId }
+            number = request?.number ?? number
+            rows += [("协作机构", names("toCentre")), ("调查事项", entry.body["questions"]?.arrayValue?.compactMap(\.stringValue).joined(separator: "；") ?? ""),
+                     ("报告期限", entry.body["reportDueAt"]?.stringValue.flatMap(Timestamp.init(iso8601:)).map(Self.local) ?? "—")]
+        }
+        rows += [("出具机构", entry.centre.map(centreNames.text) ?? "—"), ("日期", Self.local(entry.recordedAt))]
+        let title = letter.title(entry)
+        let body = "<h2 class=\"letter-title\">\(HTML.escape(title))</h2><p>编号 <span data-field=\"number\">\(HTML.escape(number))</span></p>"
+            + "<dl class=\"receipt\">" + rows.map { "<dt>\(HTML.escape($0.0))</dt><dd>\(HTML.escape($0.1))</dd>" }.joined() + "</dl>"
+            + "<p>核验码 (Verification code): <span class=\"fingerprint\" data-field=\"verification\">\(HTML.escape(entry.hash))</span>"
+            + " — 任一节点的 /verify/ 加核验码可核对本函件</p>"
+            + "<p><a href=\"/cases/\(HTML.escape(view.caseId))\">\(language == .zh ? "返回案件" : "Back to the case")</a></p>"
+        return HTML.page(title, language: language, signedIn: signedIn(staff), csrf: nil, body: body)
+    }
+}
