@@ -153,6 +153,8 @@ struct StaffPagesTests {
                                                 form: "csrf=\(try Self.csrf(in: html))&expectedVersion=3&reason=%E8%AF%AF%E8%BD%AC")
             #expect(cancelled.status == .seeOther, "\(cancelled.json)")
             #expect(try await node.expect(.ok, .get, "/v1/cases/\(id)", as: H.wulian)["phase"] == "ready-for-decision")
+            (_, html) = try await Self.page(node, "/cases/\(id)", cookie: wulian)
+            #expect(html.contains("staff-1（由 qingdao 节点代为记录）"), "the cancel's row names who asked, not 'system'")
 
             try await node.expect(.ok, .post, "/v1/cases/\(id)/transfer", as: H.wulian, ["expectedVersion": 4, "toCentre": "qingdao-licang", "reason": "court"])
             let licang = try await Self.signIn(node, as: H.licang)
@@ -168,7 +170,7 @@ struct StaffPagesTests {
             let inbox = try await node.expect(.ok, .get, "/v1/inbox", as: H.wulian)
             #expect(inbox["items"]?[0]?["kind"] == "returned-transfer" && inbox["items"]?[0]?["reasonCode"] == "conflict-of-interest", "\(inbox)")
             (_, html) = try await Self.page(node, "/inbox", cookie: wulian)
-            #expect(html.contains("conflict-of-interest"), "the inbox page shows why it came back")
+            #expect(html.contains("conflict-of-interest") && html.contains("利益冲突"), "the inbox page shows why it came back, in Chinese")
         }
     }
 

@@ -105,6 +105,16 @@ enum Language: String, Sendable {
         case checks, noFindings, conflictReason, checkUnavailable, adverseParty, supplyMaterials, openCases, chosenByApplicant
     }
 
+    /// A returned transfer's reason code (``TransferReturnCode``) in this language.
+    func returnCode(_ code: String) -> String {
+        let names: [String: (String, String)] = [
+            "wrong-jurisdiction": ("不属本中心管辖", "wrong jurisdiction"), "conflict-of-interest": ("利益冲突", "conflict of interest"),
+            "not-eligible-locally": ("不符合本地受援条件", "not eligible here"), "duplicate": ("重复申请", "duplicate"), "other": ("其他", "other"),
+        ]
+        guard let (zh, en) = names[code] else { return code }
+        return self == .zh ? zh : en
+    }
+
     /// An extension's state (`requested`, `granted`, `refused`) in this language.
     func extensionState(_ state: String) -> String {
         let names: [String: (String, String)] = [

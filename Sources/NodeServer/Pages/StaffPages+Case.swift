@@ -77,12 +77,24 @@ extension StaffPages {
             + "<th>\(language.text(.node))</th><th>\(language.text(.centre))</th><th>\(language.text(.staff))</th><th>\(language.text(.event))</th></tr></thead><tbody>"
         for entry in timeline {
             body += "<tr><td>\(entry.position)</td><td>\(Self.local(entry.recordedAt))</td><td>\(HTML.escape(entry.node.rawValue))</td>"
-                + "<td>\(centreNames.html(entry.centre))</td><td>\(HTML.escape(entry.staff))</td>"
+                + Self.actorCells(entry, centreNames: centreNames, language: language)
                 + "<td data-type=\"\(HTML.escape(entry.type))\">\(HTML.escape(language.eventType(entry.type)))</td></tr>"
         }
         body += "</tbody></table>" + (try await accessSection(caseID, language: language))
         return HTML.page("\(language.text(.caseLabel)) \(view.number ?? String(caseID.prefix(13)))", language: language,
                          signedIn: signedIn(staff), csrf: csrf, body: body, status: error?.status ?? .ok)
+    }
+
+    /// The centre and staff cells of a timeline row. What the record's writing node recorded
+    /// as the system on another centre's request (a cancel, an extension's decision) names
+    /// that centre and staff member, as the event's body does.
+    static func actorCells(_ entry: TimelineEntry, centreNames: CentreNames, language: Language) -> String {
+        guard entry.centre == nil, let asker = entry.body["centre"]?.stringValue.flatMap(CentreID.init(rawValue:)),
+              let staff = entry.body["staff"]?.stringValue else {
+            return "<td>\(centreNames.html(entry.centre))</td><td>\(HTML.escape(entry.staff))</td>"
+        }
+        let recorded = language == .zh ? "（由 \(entry.node) 节点代为记录）" : " (recorded by \(entry.node))"
+        return "<td>\(centreNames.html(asker))</td><td>\(HTML.escape(staff))\(HTML.escape(recorded))</td>"
     }
 
     /// The forms for what `staff`'s centre may do now (`allowed`, from a dry run of the
@@ -108,7 +120,7 @@ extension StaffPages {
         }
         let reason = "<label>\(language.text(.reason)) <input name=\"reason\" required></label>"
         let conflictReason = conflicted ? "<label>\(language.text(.conflictReason)) <input name=\"conflictReason\" required></label>" : ""
-        let codeOptions = TransferReturnCode.allCases.map { "<option value=\"\($0.rawValue)\">\($0.rawValue)</option>" }.joined()
+        let codeOptions = TransferReturnCode.allCases.map { "<option value=\"\($0.rawValue)\">\(HTML.escape(language.returnCode($0.rawValue)))</option>" }.joined()
         let centreOptions = centreNames.centres.map { centre in
             "<option value=\"\(HTML.escape(centre.rawValue))\"\(centre == view.jurisdictionCentre ? " selected" : "")>\(HTML.escape(centreNames.text(centre)))</option>"
         }.joined()

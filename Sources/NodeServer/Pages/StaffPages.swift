@@ -205,7 +205,7 @@ struct StaffPages {
                              item.urgent ? "<span class=\"urgent\">\(language.text(.urgent))</span>" : nil].compactMap { $0 }.joined(separator: " ")
                 let rowClass = item.overdue ? "item overdue-item" : "item"
                 body += "<tr class=\"\(rowClass)\" data-kind=\"\(HTML.escape(item.kind))\"><td>\(HTML.escape(language.kind(item.kind)))"
-                    + "\(item.reasonCode.map { " <span class=\"reason-code\">\(HTML.escape($0))</span>" } ?? "")"
+                    + "\(item.reasonCode.map { " <span class=\"reason-code\" data-code=\"\(HTML.escape($0))\">\(HTML.escape(language.returnCode($0)))</span>" } ?? "")"
                     + "\(item.extension.map { " <span class=\"extension\">\(HTML.escape(language.extensionState($0)))</span>" } ?? "")</td>"
                     + "<td><a href=\"/cases/\(HTML.escape(item.caseId))\">\(HTML.escape(item.number ?? String(item.caseId.prefix(13))))</a></td>"
                     + "<td>\(HTML.escape(item.applicant))</td><td>\(centreNames.html(item.fromCentre.flatMap(CentreID.init(rawValue:))))</td>"
