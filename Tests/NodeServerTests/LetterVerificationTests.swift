@@ -47,6 +47,11 @@ struct LetterVerificationTests {
             let page = try await node.send(.get, "/verify/\(decisionCode)", headers: [.accept: "text/html"], body: nil)
             let html = page.json.stringValue ?? ""
             #expect(page.status == .ok && html.contains("核验通过") && html.contains(decided["number"]?.stringValue ?? "?"), "\(html)")
+            // An altered or malformed code is a page for a browser too, with the problem's status.
+            let alteredPage = try await node.send(.get, "/verify/\(String(repeating: "0", count: 64))", headers: [.accept: "text/html"], body: nil)
+            #expect(alteredPage.status == .notFound && (alteredPage.json.stringValue ?? "").contains("the letter was altered"), "\(alteredPage.json)")
+            let malformed = try await node.send(.get, "/verify/%3Cscript%3E", headers: [.accept: "text/html"], body: nil)
+            #expect(malformed.status == .badRequest && (malformed.json.stringValue ?? "").contains("64 hexadecimal digits") && !(malformed.json.stringValue ?? "").contains("<script"), "\(malformed.json)")
         }
     }
 }

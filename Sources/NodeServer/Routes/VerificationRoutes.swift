@@ -32,16 +32,24 @@ struct VerificationRoutes {
 
     func add(to router: Router<NodeRequestContext>) {
         router.get("verify/{hash}") { request, context in
-            let code = try context.parameters.require("hash")
-            guard let hash = EventHash(hex: code.lowercased()) else {
-                throw Problem(.malformed, "a verification code is the 64 hexadecimal digits printed on the letter, not '\(code.prefix(80))'")
-            }
-            guard let event = try await reader.event(withHash: hash) else {
-                throw Problem(.notFound, "no event with verification code \(hash.hex) on this node: the letter was altered, or its event has not reached this node yet")
-            }
-            let confirmation = try await confirm(event)
             let wantsPage = request.headers[.accept]?.contains("text/html") == true
-            return wantsPage ? Self.page(confirmation, language: PageSession.language(of: request)) : try JSONResponse(confirmation).response(from: request, context: context)
+            let language = PageSession.language(of: request)
+            do {
+                let code = try context.parameters.require("hash")
+                guard let hash = EventHash(hex: code.lowercased()) else {
+                    throw Problem(.malformed, "a verification code is the 64 hexadecimal digits printed on the letter, not '\(code.prefix(80))'")
+                }
+                guard let event = try await reader.event(withHash: hash) else {
+                    throw Problem(.notFound, "no event with verification code \(hash.hex) on this node: the letter was altered, or its event has not reached this node yet")
+                }
+                let confirmation = try await confirm(event)
+                return wantsPage ? Self.page(confirmation, language: language) : try JSONResponse(confirmation).response(from: request, context: context)
+            } catch let problem as Problem where wantsPage {
+                // A browser holding a letter gets a page that says why, as the API's problem does.
+                let title = language == .zh ? "文书核验" : "Letter verification"
+                return HTML.page(title, language: language, signedIn: nil, csrf: nil,
+                                 body: "<p class=\"not-verified\" role=\"alert\">\(HTML.escape(problem.detail))</p>", status: problem.status)
+            }
         }
     }
 
