@@ -156,7 +156,7 @@ public struct NodeServer: Sendable {
         transferCancelRoutes.addNodeRoute(to: syncAPI)
         transferCancelRoutes.addStaffRoute(to: staffAPI)
         CaseRoutes(workflow: workflow, views: views).add(to: staffAPI)
-        ConflictCheckRoutes(gate: workflow.conflicts, views: views).add(to: staffAPI)
+        ConflictCheckRoutes(gate: workflow.conflicts, views: views, federationWide: configuration.federation.matchingKey != nil).add(to: staffAPI)
         let roster = RosterRoutes(workflow: workflow, loads: LawyerLoads(client: client), centres: allCentres)
         roster.add(to: staffAPI)
         let extensionDecision = ExtensionDecision(workflow: workflow, servedCentres: configuration.centres, relay: relay)

@@ -36,7 +36,7 @@ struct ConflictCheckTests {
             let against = try #require(try await node.expect(.created, .post, "/v1/cases", as: H.licang,
                                                              Self.application(idNumber: "370202199001011234", adverse: ("李某", "370202198501015678")))["caseId"]?.stringValue)
             let checks = try await node.expect(.ok, .get, "/v1/cases/\(against)/checks", as: H.licang)
-            #expect(checks["checked"] == true && Self.findings(checks) == ["adverse-party-aided@\(aided)@qingdao-licang"], "\(checks)")
+            #expect(checks["checked"] == true && checks["scope"] != nil && Self.findings(checks) == ["adverse-party-aided@\(aided)@qingdao-licang"], "\(checks)")
             let text = String(describing: checks)
             #expect(!text.contains("370202198501015678") && !text.contains("李某"), "a finding names a case, never a person")
             let view = try await node.expect(.ok, .get, "/v1/cases/\(against)", as: H.licang)
@@ -104,7 +104,7 @@ struct ConflictCheckTests {
             try await F.waitUntil("each node finds the other's application") {
                 let (_, fromRizhao) = try await federation.call(rizhao, "GET", "/v1/cases/\(atRizhao)/checks", as: Self.wulian)
                 let (_, fromQingdao) = try await federation.call(qingdao, "GET", "/v1/cases/\(atQingdao)/checks", as: Self.licang)
-                return Self.findings(fromRizhao) == ["duplicate-application@\(atQingdao)@qingdao-licang"]
+                return fromRizhao["scope"] == "federation" && Self.findings(fromRizhao) == ["duplicate-application@\(atQingdao)@qingdao-licang"]
                     && Self.findings(fromQingdao) == ["duplicate-application@\(atRizhao)@rizhao-wulian"]
             }
             try await federation.call(rizhao, "POST", "/v1/cases/\(atRizhao)/assessment", as: Self.wulian, ["expectedVersion": 1, "eligible": true, "reason": "ok"])

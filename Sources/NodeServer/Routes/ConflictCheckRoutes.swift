@@ -8,6 +8,9 @@ import Projections
 struct ConflictCheckRoutes {
     let gate: ConflictGate
     let views: Views
+    /// Whether the federation file gives a matching key: without one each node indexes
+    /// with its own, and the check finds only this node's cases.
+    let federationWide: Bool
 
     func add(to group: RouterGroup<NodeRequestContext>) {
         group.get("cases/{id}/checks") { _, context in
@@ -19,7 +22,8 @@ struct ConflictCheckRoutes {
             guard ConflictGate.mayRead(readable, staff) else {
                 throw Problem(.forbidden, "only the centre handling case \(caseID) (or the target of its pending transfer) sees its conflict check")
             }
-            return JSONResponse(Checks(caseId: caseID.lowercased(), checked: readable.parties != nil, findings: findings))
+            return JSONResponse(Checks(caseId: caseID.lowercased(), checked: readable.parties != nil,
+                                       scope: federationWide ? "federation" : "node", findings: findings))
         }
     }
 
@@ -27,6 +31,8 @@ struct ConflictCheckRoutes {
         var caseId: String
         /// Whether the case carries its parties' indexes; one recorded before the check does not.
         var checked: Bool
+        /// `federation`: every node's cases were matched; `node`: this node's only (no matching key).
+        var scope: String
         var findings: [ConflictChecks.Finding]
     }
 }
