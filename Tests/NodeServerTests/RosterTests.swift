@@ -75,8 +75,17 @@ struct RosterTests {
             let roster = try await node.expect(.ok, .get, "/v1/lawyers", as: H.licang)
             #expect(roster["lawyers"]?[0]?["openCases"] == 1, "\(roster)")
 
+            // A change of lawyer picks from the roster too, with a reason.
+            let wang = try await Self.list(node, "王律师")
+            let unlisted = try await node.call(.post, "/v1/cases/\(first)/lawyer/change", as: H.licang,
+                                               ["expectedVersion": 4, "lawyer": "路人乙", "firm": "某所", "reason": "回避"])
+            #expect(unlisted.status == .unprocessableContent, "\(unlisted.json)")
+            try await node.expect(.ok, .post, "/v1/cases/\(first)/lawyer/change", as: H.licang, ["expectedVersion": 4, "lawyerId": .string(wang), "reason": "回避"])
+            #expect(try await node.expect(.ok, .get, "/v1/cases/\(first)", as: H.licang)["lawyer"] == "王律师")
+            try await node.expect(.ok, .post, "/v1/lawyers/\(wang)", as: H.licang, role: .supervisor, ["active": false])
+
             // Taken off the roster, the lawyer is assigned no more; another centre's id is not Licang's.
-            try await node.expect(.ok, .post, "/v1/lawyers/\(li)", as: H.licang, role: .supervisor, ["active": false, "expectedVersion": 1])
+            try await node.expect(.ok, .post, "/v1/lawyers/\(li)", as: H.licang, role: .supervisor, ["active": false, "expectedVersion": 3])
             let second = try await Self.granted(node)
             let inactive = try await node.call(.post, "/v1/cases/\(second)/lawyer", as: H.licang, ["expectedVersion": 3, "lawyerId": .string(li)])
             #expect(inactive.status == .unprocessableContent && inactive.json["detail"]?.stringValue?.contains("inactive") == true, "\(inactive.json)")

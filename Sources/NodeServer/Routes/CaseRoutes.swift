@@ -64,7 +64,8 @@ struct CaseRoutes {
     /// A lawyer picked from the centre's roster (`lawyerId`), or named (`lawyer`, `firm`) when
     /// the centre keeps none; `chosenByApplicant` records the applicant's own pick (点援制).
     struct Lawyer: Decodable { var expectedVersion: Int64; var lawyerId: String?; var lawyer: String?; var firm: String?; var chosenByApplicant: Bool? }
-    struct LawyerChange: Decodable { var expectedVersion: Int64; var lawyer: String; var firm: String; var reason: String }
+    /// A change of lawyer, from the roster as an assignment is.
+    struct LawyerChange: Decodable { var expectedVersion: Int64; var lawyerId: String?; var lawyer: String?; var firm: String?; var reason: String }
     struct Closing: Decodable { var expectedVersion: Int64; var outcome: String; var recoveredAmount: Int64 }
     struct FollowUp: Decodable { var expectedVersion: Int64; var satisfied: Bool; var note: String? }
     struct InvestigationRequest: Decodable {
@@ -110,7 +111,14 @@ struct CaseRoutes {
                                                .assignLawyer(lawyer: lawyer, firm: firm, chosenByApplicant: input.chosenByApplicant ?? false), by: staff)
             return JSONResponse(result.json(idKey: "caseId"))
         }
-        command("lawyer/change", LawyerChange.self, group) { .changeLawyer(lawyer: $0.lawyer, firm: $0.firm, reason: $0.reason) }
+        group.post("cases/{id}/lawyer/change") { request, context in
+            let input = try await request.decodeJSON(as: LawyerChange.self, context: context)
+            let staff = try context.requireStaff()
+            let (lawyer, firm) = try await workflow.assignee(lawyerID: input.lawyerId, lawyer: input.lawyer, firm: input.firm, by: staff)
+            let result = try await workflow.act(on: try context.parameters.require("id"), expectedVersion: input.expectedVersion,
+                                               .changeLawyer(lawyer: lawyer, firm: firm, reason: input.reason), by: staff)
+            return JSONResponse(result.json(idKey: "caseId"))
+        }
         command("originals-collected", Versioned.self, group) { _ in .collectOriginals }
         command("close", Closing.self, group) { .close(outcome: $0.outcome, recoveredAmount: $0.recoveredAmount) }
         command("archive", Versioned.self, group) { _ in .archive }
