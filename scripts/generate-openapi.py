@@ -18,7 +18,7 @@ string = {"type": "string"}; boolean = {"type": "boolean"}; integer = {"type": "
 _never = "\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069\\ufdd0-\\ufdef\\ufffe\\uffff"
 _blank = "\\t \\u00a0\\u1680\\u2000-\\u200a\\u202f\\u205f\\u3000"
 def text(limit, lines=False, blank=False):
-  bad = ("\\x00-\\x08\\x0b-\\x1f" if lines else "\\x00-\\x1f") + "\\x7f-\\x9f" + _never
+  bad = ("\\x00-\\x08\\x0b-\\x1f" if lines else "\\x00-\\x1f\\u2028\\u2029") + "\\x7f-\\x9f" + _never
   pattern = f"^[^{bad}]*$" if blank else f"^[^{bad}]*[^{bad}{_blank}][^{bad}]*$"
   what = f"at most {limit} characters" + ("" if lines else " on one line, no format characters") + ", no control or bidi characters" + ("" if blank else ", not blank")
   return {"type": "string", "maxLength": limit, "pattern": pattern, "description": what}

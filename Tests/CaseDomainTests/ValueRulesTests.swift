@@ -8,7 +8,7 @@ import TestSupport
 struct ValueRulesTests {
     static let refusedInNames: [(String, String)] = [
         ("\u{0}", "NUL"), ("a\u{1}b", "control"), ("a\u{7F}", "control"), ("a\u{85}", "control"), ("a\u{9F}", "control"),
-        ("a\tb", "tab"), ("a\nb", "line"), ("\u{202E}evil", "bidi"), ("\u{2066}x", "bidi"), ("x\u{200B}", "format"),
+        ("a\tb", "tab"), ("a\nb", "line"), ("a\u{2028}b", "line separator"), ("a\u{2029}b", "paragraph separator"), ("\u{202E}evil", "bidi"), ("\u{2066}x", "bidi"), ("x\u{200B}", "format"),
         ("\u{0600}x", "format"), ("\u{FEFF}x", "format"),
         (String(Character(Unicode.Scalar(0xFFFE)!)), "noncharacter"), (String(Character(Unicode.Scalar(0xFDD0)!)), "noncharacter"),
     ]
@@ -28,6 +28,7 @@ struct ValueRulesTests {
 
     @Test func longTextAllowsLineBreaksAndEmojiButNotBidiOrControl() {
         #expect(TextRule.long.violation(of: "第一行\n第二行\t缩进 👩‍⚖️") == nil)
+        #expect(TextRule.long.violation(of: "第一段\u{2029}第二段") == nil, "long text may break lines with Unicode's separators too")
         #expect(TextRule.long.violation(of: "a\u{202E}b") != nil)
         #expect(TextRule.long.violation(of: "a\rb") != nil)
         #expect(TextRule.long.violation(of: String(repeating: "x", count: 4001)) != nil)

@@ -39,6 +39,11 @@ public struct TextRule: Sendable, Hashable, CustomStringConvertible {
                 if allowsLineBreaks { continue }
                 return "contains a tab or line break (one line only)"
             }
+            // Unicode's own line and paragraph separators break a line as \n does.
+            if value == 0x2028 || value == 0x2029 {
+                if allowsLineBreaks { continue }
+                return "contains the line or paragraph separator \(Self.codePoint(value)) (one line only)"
+            }
             if value < 0x20 || (0x7F...0x9F).contains(value) { return "contains the control character \(Self.codePoint(value))" }
             if Self.isNoncharacter(value) { return "contains the noncharacter \(Self.codePoint(value))" }
             if Self.isBidiControl(value) { return "contains the bidi control \(Self.codePoint(value))" }
