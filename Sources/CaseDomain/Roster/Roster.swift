@@ -108,6 +108,9 @@ public enum Roster {
             if let areas { lawyer.practiceAreas = try tags(areas, "practiceAreas") }
             if let languages { lawyer.languages = try tags(languages, "languages") }
             if let active { lawyer.active = active }
+            guard lawyer != state.lawyers[id] else {
+                throw .validation(field: "lawyerId", reason: "the change leaves \(lawyer.name) as listed: give firm, practiceAreas, languages or active")
+            }
             return [.updated(lawyer)]
         }
     }

@@ -25,3 +25,15 @@ public struct NodeRequestContext: RequestContext {
         return staff
     }
 }
+
+extension NodeRequestContext {
+    /// The signing node of a request that speaks for `centre`: a node asks only for its own
+    /// centres (a cancellation, an extension's decision). `what` names the request in refusals.
+    func peer(speakingFor centre: CentreID, _ what: String) throws(Problem) -> NodeID {
+        guard let peer else { throw Problem(.unauthorized, "\(what) come from nodes only") }
+        guard centre.node == peer else {
+            throw Problem(.forbidden, "\(peer) may not speak for \(centre), a centre of \(centre.node)")
+        }
+        return peer
+    }
+}

@@ -44,11 +44,9 @@ struct InvestigationRoutes {
     /// The node route, on the node-signed sync group: the requester speaks for its own centres only.
     func addNodeRoute(to group: RouterGroup<NodeRequestContext>) {
         group.post("extension-decisions") { request, context in
-            guard let peer = context.peer else { throw Problem(.unauthorized, "extension decisions come from nodes only") }
+            guard context.peer != nil else { throw Problem(.unauthorized, "extension decisions come from nodes only") }
             let message = try await request.decodeJSON(as: ExtensionDecision.Message.self, context: context)
-            guard message.centre.node == peer else {
-                throw Problem(.forbidden, "\(peer) may not speak for \(message.centre), a centre of \(message.centre.node)")
-            }
+            _ = try context.peer(speakingFor: message.centre, "extension decisions")
             let result = try await workflow.recordExtensionDecision(
                 on: message.investigationId, expectedVersion: message.expectedVersion, granted: message.granted, reason: message.reason,
                 requestedBy: Actor(centre: message.centre, staff: message.staff), servedCentres: extensionDecision.servedCentres)

@@ -22,11 +22,9 @@ struct TransferCancelRoutes {
     /// The node route, on the node-signed sync group: the sender speaks for its own centres only.
     func addNodeRoute(to group: RouterGroup<NodeRequestContext>) {
         group.post("transfer-cancellations") { request, context in
-            guard let peer = context.peer else { throw Problem(.unauthorized, "cancellations come from nodes only") }
+            guard context.peer != nil else { throw Problem(.unauthorized, "cancellations come from nodes only") }
             let message = try await request.decodeJSON(as: TransferCancellation.Message.self, context: context)
-            guard message.centre.node == peer else {
-                throw Problem(.forbidden, "\(peer) may not speak for \(message.centre), a centre of \(message.centre.node)")
-            }
+            _ = try context.peer(speakingFor: message.centre, "cancellations")
             let result = try await cancellation.workflow.recordCancellation(
                 of: message.caseId, expectedVersion: message.expectedVersion, reason: message.reason,
                 requestedBy: Actor(centre: message.centre, staff: message.staff), receivingCentres: cancellation.servedCentres)
