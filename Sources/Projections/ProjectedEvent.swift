@@ -13,7 +13,7 @@ public final class ProjectedEvent: Sendable {
     }
 
     public let recorded: RecordedEvent
-    /// `nil` for a numbering register's event or a node's key change: no projection reads them.
+    /// `nil` for a numbering register's or a roster's event or a node's key change: no projection reads them.
     public let domain: Domain?
 
     public var envelope: EventEnvelope { recorded.envelope }
@@ -35,6 +35,10 @@ public final class ProjectedEvent: Sendable {
             domain = .certificate(id: id, try Self.read(HardshipCertificate.Event.self, recorded))
         } else if Numbering.centre(ofRegister: stream) != nil, envelope.type == Numbering.NumberAllotted.type,
                   envelope.schemaVersion == Numbering.NumberAllotted.schemaVersion {
+            domain = nil
+        } else if let (kind, _) = kind, kind == .roster {
+            // A centre's roster: the workflow reads it from its stream, no projection does.
+            _ = try Self.read(Roster.Event.self, recorded)
             domain = nil
         } else if NodeKeyChange.newKey(in: envelope) != nil {
             // A node's key change: the keyring's, no projection's.

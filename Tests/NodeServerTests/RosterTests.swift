@@ -56,6 +56,9 @@ struct RosterTests {
             }
             #expect(try await node.logSize() == before, "nothing was written")
             #expect(try await node.query(GETLawyers: H.licang).count == 2)
+            // The roster's events are read by the workflow; no projection parks them as unreadable.
+            try await node.project()
+            #expect(try await node.database.count("SELECT count(*)::int FROM projections.parked_events") == 0)
             let query = try await node.call(.get, "/v1/lawyers?centre=qingdao-nowhere", as: H.licang)
             #expect(query.status == .unprocessableContent && query.json["errors"]?[0]?["field"] == "centre")
         }
