@@ -66,7 +66,12 @@ schemas = {
    "lawyer": string, "lawyerFirm": string, "originalsCollected": boolean, "aidOrdered": boolean,
    "materialsDueAt": ts, "decisionDueAt": ts, "lawyerDueAt": ts, "subsidyPaidBy": string, "subsidyAmount": {**integer, "description": "fen"}, "followUps": {"type": "integer"},
    "investigations": {"type": "array", "items": obj(["investigationId", "phase", "version"], {"investigationId": string, "toCentre": centre, "phase": string, "number": string, "version": integer,
-                                                                                          "reportDueAt": {**ts}, "pendingExtensionDays": {**integer}})}}),
+                                                                                          "reportDueAt": {**ts}, "pendingExtensionDays": {**integer}})},
+   "deliveries": {"type": "array", "description": "each transfer and investigation request sent to a centre, and its receipt (送达): recorded by the recipient's node when the request arrived and when its staff first opened it",
+     "items": obj(["kind", "requestVersion", "toCentre", "requestedAt", "answered"], {"kind": {"type": "string", "enum": ["transfer", "investigation"]},
+       "investigationId": {**string}, "requestVersion": {**integer, "description": "the stream version of the event that sent it"}, "fromCentre": {**string}, "toCentre": string,
+       "requestedAt": {**ts}, "answered": boolean, "deliveredAt": {**ts}, "deliveredCode": {**string, "description": "the receipt event's hash: GET /verify/{hash}"},
+       "openedAt": {**ts}, "openedBy": {**string}, "openedCode": {**string, "description": "the opening event's hash: GET /verify/{hash}"}})}}),
  "Timeline": obj(["caseId", "events"], {"caseId": string, "events": {"type": "array", "items": obj(["position", "streamId", "streamVersion", "type", "recordedAt", "node", "staff", "hash", "body"], {
    "position": integer, "streamId": string, "streamVersion": integer, "type": string, "recordedAt": ts, "node": string, "centre": centre, "staff": string, "hash": string, "body": S(description="the event body, personal data masked")})}}),
  "Investigation": obj(["investigationId", "version", "phase"], {"investigationId": string, "caseId": string, "version": integer, "phase": {"type": "string", "enum": ["requested", "accepted", "lawyer-assigned", "reported", "acknowledged", "declined"]},
@@ -281,8 +286,8 @@ for action, fields, summary in [("assessment", ["csrf", "expectedVersion", "elig
                                 ("archive", ["csrf", "expectedVersion"], "Archive the case (form)")]:
     paths["/cases/{id}/" + action] = {"post": page("pages" + "".join(w.capitalize() for w in action.replace("/", " ").split()), summary + "; CSRF-checked",
                                                    parameters=idparam, requestBody=form(fields), responses={"303": seeOther, "400": unreadable, "403": html, "409": html})}
-paths["/cases/{id}/letters/{kind}"] = {"get": page("pagesLetter", "A standard letter of the case, print-ready (A4), rendered from its event with the case's or the request's number and the event's hash as verification code: materials (补充材料通知书), decision (给予/不予法律援助决定书), assignment (指派通知书), transfer (转交函), investigation (协作函)",
-    parameters=idparam + [{"name": "kind", "in": "path", "required": True, "schema": {"enum": ["materials", "decision", "assignment", "transfer", "investigation"]}}],
+paths["/cases/{id}/letters/{kind}"] = {"get": page("pagesLetter", "A standard letter of the case, print-ready (A4), rendered from its event with the case's or the request's number and the event's hash as verification code: materials (补充材料通知书), decision (给予/不予法律援助决定书), assignment (指派通知书), transfer (转交函), investigation (协作函), delivery (送达回证: the latest receipt, delivered and first opened)",
+    parameters=idparam + [{"name": "kind", "in": "path", "required": True, "schema": {"enum": ["materials", "decision", "assignment", "transfer", "investigation", "delivery"]}}],
     responses={"200": html, "303": seeOther, "403": html, "404": html})}
 paths["/cases/{id}/materials"] = {"post": page("pagesSupplyMaterials", "Supply the missing materials with their scans (multipart, as at intake: each fingerprinted and kept by the server); CSRF-checked", parameters=idparam,
                                                requestBody={"required": True, "content": {"multipart/form-data": {"schema": obj(["csrf", "expectedVersion"], {"csrf": string, "expectedVersion": string,

@@ -13,6 +13,8 @@ public enum StreamID: Sendable, Hashable, CustomStringConvertible {
     case register(String)
     /// A centre's lawyer roster (``Roster/stream(of:)``).
     case roster(CentreID)
+    /// The delivery receipt of one request sent to a centre (``Delivery/Request/stream``).
+    case delivery(centre: CentreID, id: UUID)
     /// A stream of a kind this build does not know: lowercase letters, digits and `-`.
     case other(String)
 
@@ -42,6 +44,11 @@ public enum StreamID: Sendable, Hashable, CustomStringConvertible {
         case "roster":
             guard let centre = CentreID(rawValue: rest) else { return nil }
             self = .roster(centre)
+        case "delivery":
+            // `<centre>-<uuid>`: the UUID is the last 36 characters.
+            guard rest.utf8.count > 37, let id = UUID(uuidString: String(rest.suffix(36))), id.uuidString.lowercased() == rest.suffix(36),
+                  rest.dropLast(36).last == "-", let centre = CentreID(rawValue: String(rest.dropLast(37))) else { return nil }
+            self = .delivery(centre: centre, id: id)
         default:
             guard !rest.isEmpty else { return nil }
             self = .other(text)
@@ -56,6 +63,7 @@ public enum StreamID: Sendable, Hashable, CustomStringConvertible {
         case .certificate(let id): "certificate-\(id.uuidString.lowercased())"
         case .register(let text), .other(let text): text
         case .roster(let centre): "roster-\(centre.rawValue)"
+        case .delivery(let centre, let id): "delivery-\(centre.rawValue)-\(id.uuidString.lowercased())"
         }
     }
 
@@ -73,6 +81,7 @@ extension StreamID {
         case certificate
         case register = "numbering"
         case roster
+        case delivery
     }
 
     /// The kind a stream id names by its prefix, and the rest (the record's id): how the

@@ -7,7 +7,7 @@ import EventLog
 /// and which one follows from the stream's accepted events: the owner's node, the target's
 /// while a transfer is pending, the requested centre's until it reports (see the
 /// `writingNode` of each state). A stream's first event comes from the node of the centre
-/// that creates it; a centre's numbering register and lawyer roster only from that centre's node. Every
+/// that creates it; a centre's numbering register, lawyer roster and delivery receipts only from that centre's node. Every
 /// event's acting centre must be one its origin node serves.
 ///
 /// When two nodes both answer one in-flight transfer, the answer of the node the stream's
@@ -32,6 +32,7 @@ public struct CaseStreamWriters: StreamWriterRules {
         case .certificate?: return .certificate(HardshipCertificate.State())
         case .register?: return Numbering.centre(ofRegister: stream).map(StreamState.register) ?? .unjudged
         case .roster?: return StreamID(stream).flatMap { if case .roster(let centre) = $0 { .register(centre) } else { nil } } ?? .unjudged
+        case .delivery?: return StreamID(stream).flatMap { if case .delivery(let centre, _) = $0 { .register(centre) } else { nil } } ?? .unjudged
         case nil: return .unjudged
         }
     }
@@ -78,7 +79,7 @@ public struct CaseStreamWriters: StreamWriterRules {
             guard let domainEvent = try read(HardshipCertificate.Event.self) else { return state }
             return .certificate(HardshipCertificate.evolve(certificate, domainEvent))
         case .register(let centre):
-            try requireWriter(centre.node, "numbering register")
+            try requireWriter(centre.node, "stream of \(centre)")
             return state
         case .unjudged:
             return state

@@ -103,6 +103,17 @@ public struct NodeServer: Sendable {
         CheckpointStore(client: client, key: configuration.signingKey, keyring: appender)
     }
 
+    /// How the node's HTTP layer reads and appends streams.
+    var streamStore: StreamStore {
+        StreamStore(appender: appender, reader: EventReader(client: client), keys: RecordKeyStore(client: client, node: configuration.signingKey.node))
+    }
+
+    /// Records the delivery of every request sent to this node's centres (送达), every `interval`.
+    func deliveryClerk(interval: Duration, logger: Logger) -> DeliveryClerk {
+        DeliveryClerk(receipts: DeliveryReceipts(store: streamStore, logger: logger), queue: DeliveryQueue(client: client, logger: logger),
+                      centres: configuration.centres.sorted { $0.rawValue < $1.rawValue }, interval: interval, logger: logger)
+    }
+
     /// Who may act here: tokens, revocations and page sessions; the session cookies are
     /// `Secure` when the node is reached over https (its own listener or, behind a proxy,
     /// its URL in the federation file).
@@ -133,14 +144,16 @@ public struct NodeServer: Sendable {
         OperationsRoutes(client: client, node: configuration.signingKey.node, expectedSchemaVersion: configuration.expectedSchemaVersion)
             .add(to: router)
 
-        let store = StreamStore(appender: appender, reader: EventReader(client: client), keys: RecordKeyStore(client: client, node: configuration.signingKey.node))
+        let store = streamStore
+        let receipts = DeliveryReceipts(store: store, logger: Logger(label: "tongban.deliveries"))
         let policies = configuration.federation.policies
         let allCentres = Set(configuration.federation.nodes.flatMap { $0.centres.map(\.id) })
         let workflow = Workflow(store: store, policies: policies, centres: allCentres, clock: configuration.clock, keyHandOver: keyHandOver,
                                 matching: configuration.matching,
                                 conflicts: ConflictGate(cases: CaseRecords(client: client), checks: ConflictChecks(client: client)))
         let views = Views(store: store, cases: CaseRecords(client: client), registry: CertificateRegistry(client: client), clock: configuration.clock,
-                          accessLog: AccessLog(client: client, logger: Logger(label: "tongban.access-log")))
+                          accessLog: AccessLog(client: client, logger: Logger(label: "tongban.access-log")),
+                          receipts: receipts)
         VerificationRoutes(reader: store.reader, keys: appender).add(to: router)
         let syncAPI = router.group("v1/sync").add(middleware: NodeAuthentication(keys: appender, seen: seenSignatures,
                                                                                               receiver: configuration.signingKey.node))
@@ -209,10 +222,10 @@ extension NodeServer {
     /// Assembles a node over the database at `database` (the service role), listening on
     /// `host:port`, with its projector unless `projecting` is false and its sync worker
     /// (pulling every `syncInterval`, at once when notified) and document prefetcher unless
-    /// `syncing` is false. Throws when the node's TLS material cannot make a listener.
+    /// `syncing` is false; with the projector, the clerk that records deliveries every `deliveryInterval`. Throws when the node's TLS material cannot make a listener.
     public static func assemble(configuration: Configuration, database: PostgresClient.Configuration,
                                 host: String, port: Int, projecting: Bool = true, syncing: Bool = true,
-                                syncInterval: Duration = .seconds(5), logger: Logger) async throws -> Running {
+                                syncInterval: Duration = .seconds(5), deliveryInterval: Duration = .seconds(1), logger: Logger) async throws -> Running {
         let client = PostgresClient(configuration: database, backgroundLogger: logger)
         let metrics = NodeMetrics()
         let appender = EventAppender(client: client, signingKey: configuration.signingKey, keyring: configuration.federation.keyring, writerRules: CaseStreamWriters(),
@@ -225,7 +238,10 @@ extension NodeServer {
             : nil
         let server = await NodeServer(configuration: configuration, client: client, appender: appender, syncWorker: worker, metrics: metrics)
         var services: [any Service] = [client]
-        if projecting { services.append(ProjectorService(client: client, logger: logger)) }
+        if projecting {
+            services.append(ProjectorService(client: client, logger: logger))
+            services.append(server.deliveryClerk(interval: deliveryInterval, logger: logger))
+        }
         services.append(CheckpointService(store: checkpoints, logger: logger))
         if let worker {
             services.append(worker)

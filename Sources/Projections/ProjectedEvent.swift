@@ -10,6 +10,8 @@ public final class ProjectedEvent: Sendable {
         case caseEvent(caseID: String, CaseEvent)
         case investigation(id: String, Investigation.Event)
         case certificate(id: String, HardshipCertificate.Event)
+        /// A delivery receipt's event, with its stream's id.
+        case delivery(stream: String, Delivery.Event)
     }
 
     public let recorded: RecordedEvent
@@ -36,6 +38,8 @@ public final class ProjectedEvent: Sendable {
         } else if Numbering.centre(ofRegister: stream) != nil, envelope.type == Numbering.NumberAllotted.type,
                   envelope.schemaVersion == Numbering.NumberAllotted.schemaVersion {
             domain = nil
+        } else if let (kind, _) = kind, kind == .delivery {
+            domain = .delivery(stream: stream, try Self.read(Delivery.Event.self, recorded))
         } else if let (kind, _) = kind, kind == .roster {
             // A centre's roster: the workflow reads it from its stream, no projection does.
             _ = try Self.read(Roster.Event.self, recorded)

@@ -37,6 +37,26 @@ struct CaseStreamWritersTests {
         }
     }
 
+    @Test func aDeliveryReceiptIsWrittenOnlyByTheRecipientsNode() throws {
+        let licang = CentreID(rawValue: "qingdao-licang")!
+        let request = Delivery.Request(record: "case-\(UUID().uuidString.lowercased())", requestVersion: 3, kind: .transfer, centre: licang)
+        let receipt = request.stream
+        #expect(StreamID(receipt) == .delivery(centre: licang, id: request.receiptID) && receipt.hasPrefix("delivery-qingdao-licang-"))
+        #expect(Delivery.Request(record: request.record, requestVersion: 4, kind: .transfer, centre: licang).stream != receipt, "one receipt per request")
+        for malformed in ["delivery-", "delivery-qingdao-licang", "delivery-qingdao-licang-\(UUID().uuidString)",
+                          "delivery-qingdao-\(UUID().uuidString.lowercased())", "delivery--\(UUID().uuidString.lowercased())"] {
+            #expect(StreamID(malformed) == nil, "\(malformed)")
+        }
+        let start = rules.initialState(of: receipt)
+        _ = try rules.state(start, after: envelope(receipt, from: "qingdao", centre: "qingdao-licang", type: "DeliveryRecorded", body: [:]))
+        #expect(throws: StreamWriterRefusal.self, "the sender's node cannot say the recipient received it") {
+            try rules.state(start, after: envelope(receipt, from: "rizhao", centre: "rizhao-wulian", type: "DeliveryRecorded", body: [:]))
+        }
+        #expect(!Delivery.Request(record: request.record, requestVersion: 3, kind: .investigation, centre: licang).isWellFormed)
+        #expect(!Delivery.Request(record: request.record, requestVersion: 0, kind: .transfer, centre: licang).isWellFormed)
+        #expect(!Delivery.Request(record: "case-1", requestVersion: 3, kind: .transfer, centre: licang).isWellFormed)
+    }
+
     @Test func anActorMustBeACentreOfTheOriginAndABodyMustRead() {
         let start = rules.initialState(of: "case-0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b")
         #expect(throws: StreamWriterRefusal.self, "rizhao writing as a Qingdao centre") {

@@ -23,12 +23,13 @@ struct CaseViewTests {
             await #expect(throws: ProjectionBehind.self) { try await strict.record(id) }
             #expect(try await checkpoint() == 0)
 
-            // The API's read catches up and shows the command just made, timeline included.
-            let view = try await node.expect(.ok, .get, "/v1/cases/\(id)", as: H.licang)
+            // The API's read catches up and shows the command just made, timeline included (read by
+            // the sender: Licang's reading would record its receipt, past the checkpoint).
+            let view = try await node.expect(.ok, .get, "/v1/cases/\(id)", as: H.wulian)
             #expect(view["phase"] == "transfer-pending" && view["transferTarget"] == .string(H.licang.rawValue) && view["version"] == 3)
             #expect(view["applicant"]?["idNumber"] == "3711**********1234", "the stored application is masked")
             #expect(try await checkpoint() == (try await node.logSize()))
-            let timeline = try await node.expect(.ok, .get, "/v1/cases/\(id)/timeline", as: H.licang)
+            let timeline = try await node.expect(.ok, .get, "/v1/cases/\(id)/timeline", as: H.wulian)
             #expect(timeline["events"]?.arrayCount == 3, "\(timeline)")
 
             // Now within reach, the strict reader answers too; the case view row is what it reads.

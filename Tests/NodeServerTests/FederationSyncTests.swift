@@ -336,7 +336,8 @@ struct FederationSyncTests {
             #expect(status == 200, "\(answer)")
             try await F.waitUntil("the three logs are identical") {
                 let logs = try await federation.logs()
-                return Set(logs.values).count == 1 && logs.values.first?.count == 8 * 3 + 8 * 2 + 4
+                // ... and the transfer's receipt: delivered at Qingdao, opened by Licang.
+                return Set(logs.values).count == 1 && logs.values.first?.count == 8 * 3 + 8 * 2 + 4 + 2
             }
             #expect(try await federation.call(rizhao, "GET", path, as: Self.wulian).1["owner"] == "qingdao-licang")
             let rizhaosView = try #require(await rizhao.running.syncWorker?.peerStatus)

@@ -1,5 +1,6 @@
 import CaseDomain
 import Foundation
+@testable import NodeServer
 import Testing
 
 /// The standard letters: each rendered from its event, with the case's or the request's
@@ -53,6 +54,30 @@ struct LetterPagesTests {
             let (stranger, strangerPage) = try await Pages.page(node, "/cases/\(caseID)/letters/decision", cookie: rongcheng)
             #expect(stranger == .forbidden || stranger == .notFound, "\(stranger)")
             #expect(!strangerPage.contains("符合条件"))
+        }
+    }
+
+    @Test func theDeliveryReceiptLetterProvesWhenTheRecipientGotAndOpenedTheTransfer() async throws {
+        try await H.run { node in
+            let caseID = try await TransferCancelTests.pendingTransfer(node)
+            let wulian = try await Pages.signIn(node, as: H.wulian)
+            let (_, before) = try await Pages.page(node, "/cases/\(caseID)", cookie: wulian)
+            #expect(before.contains("送达情况") && before.contains(#"<td class="delivered-at"><span class="not-yet">尚未</span>"#), "\(before)")
+            let (none, _) = try await Pages.page(node, "/cases/\(caseID)/letters/delivery", cookie: wulian)
+            #expect(none == .notFound, "no receipt yet, no 送达回证")
+
+            try await node.server.deliveryClerk(interval: .seconds(1), logger: .init(label: "test")).round()
+            let licang = try await Pages.signIn(node, as: H.licang)
+            let (_, opened) = try await Pages.page(node, "/cases/\(caseID)", cookie: licang)
+            #expect(opened.contains(#"<td class="opened-at">2026-11-20 10:00"#), "Licang's page shows its own opening at once: \(opened)")
+            let (status, letter) = try await Pages.page(node, "/cases/\(caseID)/letters/delivery", cookie: wulian)
+            #expect(status == .ok && letter.contains("送达回证") && letter.contains("李沧") && letter.contains("首次查阅（签收）"), "\(letter)")
+            #expect(!letter.contains("尚未查阅"), "opened: \(letter)")
+            let marker = #"data-field="verification">"#
+            let code = try #require(letter.range(of: marker).map { String(letter[$0.upperBound...].prefix(64)) })
+            let verified = try await node.expect(.ok, .get, "/verify/\(code)", as: nil)
+            #expect(verified["type"] == "DeliveryOpened" && verified["centre"] == "qingdao-licang", "\(verified)")
+            #expect(letter.contains(#"<span data-field="number">"#))
         }
     }
 

@@ -103,6 +103,7 @@ enum Language: String, Sendable {
         case accessLog, purpose, fields
         case requestExtension, decideExtension, days, grantExtension, extensionPending
         case checks, noFindings, conflictReason, checkUnavailable, adverseParty, supplyMaterials, openCases, chosenByApplicant
+        case deliveries, letter, sentTo, sent, delivered, firstOpened, notYet, verificationCode
     }
 
     /// A returned transfer's reason code (``TransferReturnCode``) in this language.
@@ -215,6 +216,14 @@ enum Language: String, Sendable {
         case .noFindings: ("未发现其他相关案件。", "No other case of these parties.")
         case .checkUnavailable: ("核查暂时无法进行：继续办理需说明理由。", "The check cannot run now: going ahead needs a reason.")
         case .conflictReason: ("存在核查发现时继续办理的理由", "Why go ahead despite the findings")
+        case .deliveries: ("送达情况", "Deliveries")
+        case .letter: ("文书", "Letter")
+        case .sentTo: ("受送达机构", "Sent to")
+        case .sent: ("发出", "Sent")
+        case .delivered: ("送达", "Delivered")
+        case .firstOpened: ("首次查阅", "First opened")
+        case .notYet: ("尚未", "not yet")
+        case .verificationCode: ("核验码", "Verification code")
         }
         return self == .zh ? zh : en
     }

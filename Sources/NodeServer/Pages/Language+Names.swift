@@ -29,7 +29,7 @@ extension Language {
             "CaseErased": "删除个人信息", "InvestigationRequested": "委托调查", "InvestigationAccepted": "接受委托",
             "InvestigationDeclined": "拒绝委托", "InvestigationLawyerAssigned": "指派调查律师", "InvestigationReported": "报告调查结果",
             "InvestigationAcknowledged": "确认调查结果", "InvestigationExtensionRequested": "申请延长期限",
-            "InvestigationExtensionDecided": "审批延期申请",
+            "InvestigationExtensionDecided": "审批延期申请", "DeliveryRecorded": "已送达", "DeliveryOpened": "受送达方已查阅",
         ]
         guard self == .zh, let name = names[type] else { return Self.words(type) }
         return name

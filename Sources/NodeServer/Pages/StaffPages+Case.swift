@@ -73,6 +73,7 @@ extension StaffPages {
             }
         }
 
+        body += deliveriesSection(view.deliveries, language: language)
         body += "<h2>\(language.text(.timeline))</h2><table class=\"timeline\"><thead><tr><th>#</th><th>\(language.text(.time))</th>"
             + "<th>\(language.text(.node))</th><th>\(language.text(.centre))</th><th>\(language.text(.staff))</th><th>\(language.text(.event))</th></tr></thead><tbody>"
         for entry in timeline {

@@ -2,40 +2,37 @@ import CaseDomain
 import Hummingbird
 
 /// The standard letters of a case, print-ready (A4), each rendered from the event it
-/// records: 补充材料通知书, 给予/不予法律援助决定书, 指派通知书, 转交函 and 协作函 (the
+/// records: 补充材料通知书, 给予/不予法律援助决定书, 指派通知书, 转交函, 协作函 and 送达回证 (the
 /// receipt, 受理凭证, is ``receiptPage(_:_:_:csrf:)``). Each carries the case's or the
 /// request's number and the event's hash as its verification code, which
 /// `GET /verify/{hash}` on any node confirms.
 extension StaffPages {
     /// A letter kind: its path segment, the event it is rendered from, its title.
     enum Letter: String, CaseIterable, Sendable {
-        case materials, decision, assignment, transfer, investigation
+        case materials, decision, assignment, transfer, investigation, delivery
 
-        var eventType: String {
+        var eventTypes: Set<String> {
             switch self {
-            case .materials: "ApplicationAssessed"
-            case .decision: "AidDecided"
-            case .assignment: "LawyerAssigned"
-            case .transfer: "TransferRequested"
-            case .investigation: "InvestigationRequested"
+            case .materials: ["ApplicationAssessed"]
+            case .decision: ["AidDecided"]
+            case .assignment: ["LawyerAssigned"]
+            case .transfer: ["TransferRequested"]
+            case .investigation: ["InvestigationRequested"]
+            // The latest receipt event: the opening when there is one, else the delivery.
+            case .delivery: ["DeliveryRecorded", "DeliveryOpened"]
             }
         }
 
         /// Whether `entry` is an event this letter is written from.
         func isSource(_ entry: TimelineEntry) -> Bool {
-            guard entry.type == eventType else { return false }
+            guard eventTypes.contains(entry.type) else { return false }
             if self == .materials, case .array(let missing)? = entry.body["missing"] { return !missing.isEmpty }
             return self != .materials
         }
 
         func title(_ entry: TimelineEntry) -> String {
-            switch self {
-            case .materials: "补充材料通知书"
-            case .decision: entry.body["granted"] == .bool(true) ? "给予法律援助决定书" : "不予法律援助决定书"
-            case .assignment: "指派通知书"
-            case .transfer: "法律援助申请转交函"
-            case .investigation: "异地协作调查函"
-            }
+            guard self == .decision else { return zhTitle }
+            return entry.body["granted"] == .bool(true) ? "给予法律援助决定书" : "不予法律援助决定书"
         }
     }
 
@@ -83,8 +80,14 @@ extension StaffPages {
             number = request?.number ?? number
             rows += [("协作机构", names("toCentre")), ("调查事项", entry.body["questions"]?.arrayValue?.compactMap(\.stringValue).joined(separator: "；") ?? ""),
                      ("报告期限", entry.body["reportDueAt"]?.stringValue.flatMap(Timestamp.init(iso8601:)).map(Self.local) ?? "—")]
+        case .delivery:
+            let (receiptRows, requestNumber) = deliveryRows(entry, view)
+            rows += receiptRows
+            number = requestNumber ?? number
         }
-        rows += [("出具机构", entry.centre.map(centreNames.text) ?? "—"), ("日期", Self.local(entry.recordedAt))]
+        // A receipt is the recipient's, recorded by its node (as the system when it arrived).
+        let issuer = letter == .delivery ? entry.body["request"]?["centre"]?.stringValue.flatMap(CentreID.init(rawValue:)) : entry.centre
+        rows += [("出具机构", issuer.map(centreNames.text) ?? "—"), ("日期", Self.local(entry.recordedAt))]
         let title = letter.title(entry)
         let body = "<h2 class=\"letter-title\">\(HTML.escape(title))</h2><p>编号 <span data-field=\"number\">\(HTML.escape(number))</span></p>"
             + "<dl class=\"receipt\">" + rows.map { "<dt>\(HTML.escape($0.0))</dt><dd>\(HTML.escape($0.1))</dd>" }.joined() + "</dl>"
@@ -92,5 +95,22 @@ extension StaffPages {
             + " — 任一节点的 /verify/ 加核验码可核对本函件</p>"
             + "<p><a href=\"/cases/\(HTML.escape(view.caseId))\">\(language == .zh ? "返回案件" : "Back to the case")</a></p>"
         return HTML.page(title, language: language, signedIn: signedIn(staff), csrf: nil, body: body)
+    }
+
+    /// What a 送达回证 says: the letter delivered, to whom and by whom, when it arrived and
+    /// who first opened it; the number of the investigation request it delivered.
+    private func deliveryRows(_ entry: TimelineEntry, _ view: CaseView) -> ([(String, String)], String?) {
+        let request = entry.body["request"]
+        let version: Int64? = if case .integer(let number)? = request?["requestVersion"] { number } else { nil }
+        let delivery = view.deliveries.first { $0.requestVersion == version && $0.kind.rawValue == request?["kind"]?.stringValue
+            && ($0.kind == .transfer || request?["record"]?.stringValue == $0.investigationId.map { StreamID.stream(.investigation, id: $0) }) }
+        let name = { (centre: String?) in centre.flatMap(CentreID.init(rawValue:)).map(centreNames.text) ?? "—" }
+        let isTransfer = delivery?.kind == .transfer
+        let opened = delivery?.openedAt.map { "\(Self.local($0))（\(delivery?.openedBy ?? "")）" } ?? "尚未查阅"
+        let rows = [("送达文书", isTransfer ? "法律援助申请转交函" : "异地协作调查函"), ("送达机构", name(delivery?.fromCentre)),
+                    ("受送达机构", name(delivery?.toCentre)), ("发出时间", delivery.map { Self.local($0.requestedAt) } ?? "—"),
+                    ("送达时间", delivery?.deliveredAt.map(Self.local) ?? "—"), ("首次查阅（签收）", opened)]
+        let number = isTransfer ? nil : view.investigations.first { $0.investigationId == delivery?.investigationId }?.number
+        return (rows, number)
     }
 }

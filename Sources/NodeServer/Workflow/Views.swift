@@ -53,6 +53,8 @@ struct CaseView: Encodable, Sendable {
     var investigations: [InvestigationSummary]
     /// What of the applicant's personal data this node shows.
     var personalData: PersonalDataState = .sealed
+    /// The requests of the case and its investigations sent to a centre, and their receipts.
+    var deliveries: [DeliveryView] = []
 }
 
 /// An investigation request as staff see it.
@@ -95,6 +97,8 @@ struct Views: Sendable {
     let clock: NodeClock
     /// Where every plain-text read of personal data is recorded.
     let accessLog: AccessLog
+    /// Where a recipient's first reading of a request is recorded.
+    let receipts: DeliveryReceipts
 
     /// The keys this node holds of records' personal data.
     var keys: RecordKeyStore { store.keys }
@@ -107,7 +111,9 @@ struct Views: Sendable {
         let submitted = record.state.erased ? [] : try await store.reader.firstEvents(ofStreams: [StreamID.stream(.caseFile, id: caseID)])
         let opened = try await open(submitted, of: caseID)
         try await accessLog.record(staff, kind: .caseFile, record: caseID, caseID: caseID, purpose: purpose, fields: opened.opened)
-        return caseView(record, submitted: opened.bodies.first, state: try await erasedOr(opened.state, caseID, record: record))
+        var view = caseView(record, submitted: opened.bodies.first, state: try await erasedOr(opened.state, caseID, record: record))
+        view.noteOpenings(await receipts.noteReading(of: record.deliveries, by: staff), by: staff)
+        return view
     }
 
     /// Every event of the case and of its investigations, in this node's log order.
@@ -126,7 +132,9 @@ struct Views: Sendable {
         let opened = try await open(events, of: caseID)
         try await accessLog.record(staff, kind: .caseFile, record: caseID, caseID: caseID, purpose: purpose, fields: opened.opened)
         let submitted = zip(events, opened.bodies).first { $0.0.envelope.type == "ApplicationSubmitted" }?.1
-        return (caseView(readable, submitted: submitted, state: try await erasedOr(opened.state, caseID, record: readable)), Self.timeline(events, bodies: opened.bodies))
+        var view = caseView(readable, submitted: submitted, state: try await erasedOr(opened.state, caseID, record: readable))
+        view.noteOpenings(await receipts.noteReading(of: readable.deliveries, by: staff), by: staff)
+        return (view, Self.timeline(events, bodies: opened.bodies))
     }
 
     /// Reads through a projection; one too far behind the log to catch up within a request,
@@ -181,7 +189,8 @@ struct Views: Sendable {
                 .init(investigationId: $0.investigationID, toCentre: $0.state.target, phase: $0.state.phase,
                       number: $0.state.number, version: $0.state.version, reportDueAt: $0.state.reportDueAt,
                       pendingExtensionDays: $0.state.pendingExtensionDays)
-            }
+            },
+            deliveries: record.deliveries.compactMap(DeliveryView.init)
         )
     }
 
@@ -217,6 +226,9 @@ struct Views: Sendable {
             }
             try await accessLog.record(staff, kind: .investigation, record: investigationID.lowercased(), caseID: caseID,
                                        purpose: "investigation-view", fields: opened.opened)
+        }
+        if state.phase == .requested, let target = state.target {
+            _ = await receipts.noteReading(of: [Delivery.Request(record: stream, requestVersion: 1, kind: .investigation, centre: target)], by: staff)
         }
         return InvestigationView(
             investigationId: investigationID.lowercased(), caseId: caseID ?? state.caseStream,

@@ -5,11 +5,11 @@ import PostgresNIO
 
 /// The case view: for each case its state, what its application says (personal data
 /// masked) and the centres that took part; for each investigation request its state and
-/// case. A batch loads the rows it touches, folds the events into them with the domain's
+/// case; for each request sent to a centre, its delivery receipt (``DeliveryProjection``). A batch loads the rows it touches, folds the events into them with the domain's
 /// own `evolve` and writes them back.
 public struct CaseViewProjection: Projection {
     public let name = "case-views"
-    public let tables = ["case_views", "case_investigations"]
+    public let tables = ["case_views", "case_investigations", "deliveries"]
 
     public init() {}
 
@@ -23,6 +23,7 @@ public struct CaseViewProjection: Projection {
             default: break
             }
         }
+        try await DeliveryProjection.apply(batch, on: connection, logger: logger)
         guard !caseIDs.isEmpty || !investigationIDs.isEmpty else { return }
         let tables = CaseViewTables(connection: connection, logger: logger)
         let opened = batch.openedRecords
@@ -83,6 +84,9 @@ public struct CaseRecord: Sendable, Hashable {
     public var participants: Set<CentreID> = []
     /// Its investigation requests, in the order they were made (filled by reads).
     public var investigations: [InvestigationRecord] = []
+    /// The requests of the case and of its investigations sent to a centre, with their
+    /// receipts, in the order they were made (filled by reads).
+    public var deliveries: [DeliveryRecord] = []
     /// Its parties' blind indexes, for the conflict check; `nil` before the check was made.
     public var parties: PartyIndexes?
 

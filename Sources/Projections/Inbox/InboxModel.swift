@@ -69,7 +69,7 @@ struct InboxModel: Sendable, Equatable {
                 cases[caseID]?.applicantBox = SealedBody.box(of: .name, in: event.envelope.body, schemaVersion: event.envelope.schemaVersion)
             }
         case .investigation(let id, let investigationEvent)?: apply(investigationEvent, investigation: id, at: event.envelope.recordedAt)
-        case .certificate?, nil: return
+        case .certificate?, .delivery?, nil: return
         }
     }
 

@@ -52,7 +52,7 @@ struct StatisticsModel: Sendable, Equatable {
         switch event.domain {
         case .caseEvent(let caseID, _)?: caseID
         case .investigation(let id, _)?: id
-        case .certificate?, nil: nil
+        case .certificate?, .delivery?, nil: nil
         }
     }
 
@@ -70,7 +70,7 @@ struct StatisticsModel: Sendable, Equatable {
             case .extensionDecided(let decided): moveDue(.reportInvestigation, subject, to: decided.reportDueAt)
             case .accepted, .lawyerAssigned, .acknowledged, .extensionRequested: return
             }
-        case .certificate?, nil:
+        case .certificate?, .delivery?, nil:
             return
         }
     }
