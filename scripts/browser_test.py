@@ -6,8 +6,12 @@ as staff would: Wulian signs in at the Rizhao node, takes Zhang's application wi
 the intake form and prints its receipt (saved as PDF by Chromium and checked with pdftotext
 for the application id and its verification code, which /verify confirms), finds it in its
 inbox, opens it and assesses it through the form; after Wulian's transfer, Licang signs in at the
-Qingdao node, finds the incoming transfer in its inbox and accepts it through the form; the
-case page then shows the timeline across both nodes. Screenshots of every step are saved
+Qingdao node, finds the incoming transfer in its inbox, opens it (Wulian then sees it delivered
+and opened) and accepts it through the form; the case page then shows the timeline across both
+nodes. Licang prints the 送达回证, checks the conflict, grants aid and prints the decision, asks
+Shinan to investigate; Shinan asks for more time, Licang grants it; Shinan reports, Licang
+acknowledges, assigns a lawyer and prints the assignment notice, collects the originals,
+closes and archives the case, which Wulian then sees archived. Screenshots of every step are saved
 under the artefacts directory. Exits non-zero, saying which step failed, on any mismatch.
 """
 import base64
@@ -154,6 +158,11 @@ def main():
             # 4. Licang accepts the transfer through the form; the timeline spans both nodes.
             browser.find_element(By.CSS_SELECTOR, f"a[href='/cases/{case_id}']").click()
             wait_until("the case page offers to accept the transfer", lambda: browser.find_element(By.ID, "accept-transfer") is not None, 10)
+            # Licang's opening is recorded by the Qingdao node (送达) and reaches Wulian at Rizhao.
+            def delivery_seen():
+                deliveries = api(rizhao["url"] + f"/v1/cases/{case_id}", wulian).get("deliveries") or [{}]
+                return deliveries[0].get("deliveredAt") and deliveries[0].get("openedAt")
+            wait_until("Wulian sees the transfer delivered to and opened by Licang", delivery_seen)
             browser.find_element(By.CSS_SELECTOR, "#accept-transfer button").click()
             wait_until("accepting the transfer: the timeline shows the acceptance", lambda: "TransferAccepted" in browser.page_source, 10)
             page = browser.page_source
@@ -163,6 +172,21 @@ def main():
             if "371121198001011234" in page:
                 fail("the case page", "the full ID number is shown")
             shot("5-licang-accepted")
+            # The 送达回证, printed to PDF, carries the receipt's code, which /verify names as Licang's opening.
+            browser.get(qingdao["url"] + f"/cases/{case_id}/letters/delivery")
+            wait_until("the delivery receipt letter opens", lambda: "送达回证" in browser.page_source, 10)
+            receipt_code = browser.find_element(By.CSS_SELECTOR, "[data-field='verification']").text.strip()
+            delivery_pdf = os.path.join(ARTEFACTS, "delivery-receipt.pdf")
+            with open(delivery_pdf, "wb") as pdf:
+                pdf.write(base64.b64decode(browser.print_page()))
+            printed = subprocess.run(["pdftotext", "-layout", delivery_pdf, "-"], capture_output=True, text=True, check=True).stdout
+            if "送达回证" not in printed or receipt_code not in printed.replace("\n", "").replace(" ", ""):
+                fail("the printed delivery receipt", f"the PDF lacks its title or the code {receipt_code}: {printed[:400]}")
+            with urllib.request.urlopen(rizhao["url"] + "/verify/" + receipt_code, timeout=10) as answer:
+                confirmed = json.loads(answer.read())
+                if confirmed.get("type") != "DeliveryOpened" or confirmed.get("node") != "qingdao":
+                    fail("the delivery receipt's code", f"/verify at Rizhao does not name Qingdao's receipt: {confirmed}")
+            browser.get(qingdao["url"] + f"/cases/{case_id}")
 
             # 5. Licang sees the conflict check (no other case of Zhang's), grants aid and asks
             #    Shinan to investigate, all through the case page's forms.
@@ -224,11 +248,65 @@ def main():
                 fail("the granted extension", f"the due date did not move: {due_before} then {due_after}")
             shot("8-licang-extension-granted")
 
-            # 8. English labels on request.
+            # 8. Shinan assigns its lawyer and reports the findings; Licang acknowledges them, assigns a lawyer, prints
+            #    the assignment notice, collects the originals, closes and archives the case.
+            sign_in(qingdao, shinan, "Shinan signs in to report")
+            browser.get(qingdao["url"] + f"/cases/{case_id}")
+            form = browser.find_element(By.ID, "assign-investigation-lawyer")
+            form.find_element(By.NAME, "lawyer").send_keys("王律师")
+            form.find_element(By.NAME, "firm").send_keys("青岛某律师事务所")
+            form.find_element(By.TAG_NAME, "button").click()
+            wait_until("Shinan assigns its lawyer", lambda: "InvestigationLawyerAssigned" in browser.page_source, 10)
+            form = browser.find_element(By.ID, "report-findings")
+            form.find_element(By.NAME, "findings").send_keys("肇事车辆登记在青岛某运输公司名下")
+            form.find_element(By.TAG_NAME, "button").click()
+            wait_until("the findings are reported", lambda: "InvestigationReported" in browser.page_source, 10)
+            sign_in(qingdao, licang, "Licang signs in to finish the case")
+            browser.get(qingdao["url"] + f"/cases/{case_id}")
+            browser.find_element(By.CSS_SELECTOR, "#acknowledge-findings button").click()
+            wait_until("the findings are acknowledged", lambda: "InvestigationAcknowledged" in browser.page_source, 10)
+            form = browser.find_element(By.ID, "assign-lawyer")
+            pick = form.find_elements(By.CSS_SELECTOR, "select[name='lawyerId'] option")
+            if pick:
+                pick[0].click()
+            else:
+                form.find_element(By.NAME, "lawyer").send_keys("李律师")
+                form.find_element(By.NAME, "firm").send_keys("山东某律师事务所")
+            form.find_element(By.TAG_NAME, "button").click()
+            wait_until("the lawyer is assigned", lambda: "LawyerAssigned" in browser.page_source, 10)
+            browser.get(qingdao["url"] + f"/cases/{case_id}/letters/assignment")
+            wait_until("the assignment notice opens", lambda: "指派通知书" in browser.page_source, 10)
+            assignment_code = browser.find_element(By.CSS_SELECTOR, "[data-field='verification']").text.strip()
+            assignment_pdf = os.path.join(ARTEFACTS, "assignment.pdf")
+            with open(assignment_pdf, "wb") as pdf:
+                pdf.write(base64.b64decode(browser.print_page()))
+            printed = subprocess.run(["pdftotext", "-layout", assignment_pdf, "-"], capture_output=True, text=True, check=True).stdout
+            if number not in printed or assignment_code not in printed.replace("\n", "").replace(" ", ""):
+                fail("the printed assignment notice", f"the PDF lacks the number {number} or the code {assignment_code}: {printed[:400]}")
+            browser.get(qingdao["url"] + f"/cases/{case_id}")
+            browser.find_element(By.CSS_SELECTOR, "#originals-collected button").click()
+            wait_until("the originals are collected", lambda: "OriginalsCollected" in browser.page_source, 10)
+            form = browser.find_element(By.ID, "close")
+            form.find_element(By.NAME, "outcome").send_keys("调解结案，获赔")
+            recovered = form.find_element(By.NAME, "recoveredAmount")
+            recovered.clear()
+            recovered.send_keys("8600000")
+            form.find_element(By.TAG_NAME, "button").click()
+            wait_until("the case is closed", lambda: "CaseClosed" in browser.page_source, 10)
+            shot("9-licang-closed")
+            browser.find_element(By.CSS_SELECTOR, "#archive button").click()
+            wait_until("the case is archived", lambda: "CaseArchived" in browser.page_source, 10)
+            if browser.find_element(By.CSS_SELECTOR, "dd[data-field='phase']").text.strip() != "已归档":
+                fail("the archived case", f"the phase is not shown as archived: {browser.find_element(By.CSS_SELECTOR, 'dd[data-field=phase]').text}")
+            shot("10-licang-archived")
+            wait_until("Wulian at Rizhao sees the case archived",
+                       lambda: api(rizhao["url"] + f"/v1/cases/{case_id}", wulian).get("phase") == "archived")
+
+            # 9. English labels on request.
             browser.get(qingdao["url"] + "/language/en")
             wait_until("the English pages show English labels", lambda: "Inbox" in browser.page_source, 10)
-            shot("9-licang-inbox-en")
-            print(f"browser test passed: 11 screenshots and the printed receipt and decision in {ARTEFACTS}")
+            shot("11-licang-inbox-en")
+            print(f"browser test passed: 13 screenshots and the printed receipt, decision, delivery receipt and assignment notice in {ARTEFACTS}")
         finally:
             if browser is not None:
                 browser.quit()
