@@ -83,9 +83,23 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Casework",
+            dependencies: [
+                "CaseDomain",
+                "EventLog",
+                "Federation",
+                "Projections",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "NodeServer",
             dependencies: [
                 "CaseDomain",
+                "Casework",
                 "EventLog",
                 "Federation",
                 "Projections",
@@ -108,6 +122,7 @@ let package = Package(
             name: "tongban",
             dependencies: [
                 "CaseDomain",
+                "Casework",
                 "EventLog",
                 "Federation",
                 "LocalPostgres",
@@ -159,9 +174,23 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CaseworkTests",
+            dependencies: [
+                "CaseDomain",
+                "Casework",
+                "EventLog",
+                "Federation",
+                "Projections",
+                "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "NodeServerTests",
             dependencies: [
                 "CaseDomain",
+                "Casework",
                 "EventLog",
                 "Federation",
                 "LocalPostgres",

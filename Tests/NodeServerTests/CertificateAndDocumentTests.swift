@@ -1,6 +1,7 @@
 import CaseDomain
 import Crypto
 import Hummingbird
+import Casework
 import NodeServer
 import PostgresNIO
 import Testing

@@ -1,5 +1,6 @@
 import CaseDomain
 import EventLog
+import Casework
 import NodeServer
 import PostgresNIO
 import Testing

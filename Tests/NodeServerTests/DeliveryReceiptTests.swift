@@ -1,6 +1,7 @@
 import CaseDomain
 import EventLog
 import Foundation
+import Casework
 @testable import NodeServer
 import Testing
 import TestSupport

@@ -4,6 +4,7 @@ import Federation
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Casework
 @testable import NodeServer
 import Testing
 

@@ -2,6 +2,7 @@ import CaseDomain
 import EventLog
 import Federation
 import Foundation
+import Casework
 import NodeServer
 import TestSupport
 import Testing

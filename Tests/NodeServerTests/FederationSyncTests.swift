@@ -3,6 +3,7 @@ import EventLog
 import Federation
 import Crypto
 import Foundation
+import Casework
 import NodeServer
 import Testing
 import TestSupport

@@ -1,6 +1,7 @@
 import CaseDomain
 import Federation
 import Foundation
+import Casework
 import NodeServer
 import Testing
 

@@ -2,6 +2,7 @@ import CaseDomain
 import Crypto
 import Federation
 import Foundation
+import Casework
 import NodeServer
 import Testing
 import TestSupport

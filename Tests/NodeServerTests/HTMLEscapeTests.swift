@@ -1,4 +1,5 @@
 import Foundation
+import Casework
 @testable import NodeServer
 import Testing
 import TestSupport

@@ -2,6 +2,7 @@ import CaseDomain
 import Foundation
 import Hummingbird
 import HTTPTypes
+import Casework
 import NodeServer
 import Testing
 

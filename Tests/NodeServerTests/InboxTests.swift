@@ -1,6 +1,7 @@
 import CaseDomain
 import EventLog
 import Foundation
+import Casework
 import NodeServer
 import Projections
 import Testing

@@ -3,6 +3,7 @@ import Crypto
 import EventLog
 import Foundation
 import Hummingbird
+import Casework
 @testable import NodeServer
 import Testing
 import TestSupport

@@ -2,6 +2,7 @@ import CaseDomain
 import EventLog
 import Federation
 import Foundation
+import Casework
 @testable import NodeServer
 import Testing
 import TestSupport

@@ -1,5 +1,6 @@
 import CaseDomain
 import Foundation
+import Casework
 @testable import NodeServer
 import Testing
 

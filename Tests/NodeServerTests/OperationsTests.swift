@@ -1,6 +1,7 @@
 import CaseDomain
 import EventLog
 import Hummingbird
+import Casework
 import NodeServer
 import TestSupport
 import Testing

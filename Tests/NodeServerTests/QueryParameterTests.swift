@@ -1,4 +1,5 @@
 import CaseDomain
+import Casework
 import NodeServer
 import Testing
 

@@ -1,5 +1,6 @@
 import CaseDomain
 import Hummingbird
+import Casework
 import NodeServer
 import Testing
 

@@ -2,6 +2,7 @@ import CaseDomain
 import EventLog
 import Foundation
 import Logging
+import Casework
 import NodeServer
 import PostgresNIO
 import Projections

@@ -1,5 +1,6 @@
 import CaseDomain
 import Foundation
+import Casework
 import NodeServer
 import Testing
 

@@ -2,6 +2,7 @@ import CaseDomain
 import EventLog
 import Foundation
 import Hummingbird
+import Casework
 import NodeServer
 import Testing
 import TestSupport

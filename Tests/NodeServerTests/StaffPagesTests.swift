@@ -3,6 +3,7 @@ import EventLog
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Casework
 import NodeServer
 import Testing
 import TestSupport

@@ -5,6 +5,7 @@ import Federation
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Casework
 import NodeServer
 import PostgresNIO
 import Testing

@@ -3,6 +3,7 @@ import EventLog
 import Federation
 import Foundation
 import Hummingbird
+import Casework
 @testable import NodeServer
 import Testing
 import TestSupport

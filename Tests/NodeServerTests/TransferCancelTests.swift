@@ -1,6 +1,7 @@
 import CaseDomain
 import Foundation
 import Hummingbird
+import Casework
 @testable import NodeServer
 import Testing
 import TestSupport

@@ -1,4 +1,5 @@
 import CaseDomain
+import Casework
 import Crypto
 import Foundation
 import Logging

@@ -1,4 +1,5 @@
 import CaseDomain
+import Casework
 import Hummingbird
 
 /// Verifies `Authorization: Bearer <token>` on every request it guards: 401 without a

@@ -1,15 +1,8 @@
 import CaseDomain
+import Casework
 import EventLog
 import Foundation
 import JWTKit
-
-/// What a staff member may do: centre staff act for their centre, a supervisor (the city's
-/// justice bureau) also rules on objections, an auditor reads everything and writes nothing.
-public enum StaffRole: String, Sendable, Hashable, Codable, CaseIterable {
-    case staff
-    case supervisor
-    case auditor
-}
 
 /// The claims of a staff token: who, for which centre, in which role, issued by which node,
 /// when and until when, under which id. An EdDSA-signed JWT whose header names the node's
@@ -28,6 +21,9 @@ public struct StaffClaims: JWTPayload {
     public var jti: IDClaim
 
     public var staff: String { sub.value }
+
+    /// Whom the token names, as the application layer knows staff.
+    public var member: StaffMember { StaffMember(staff: staff, centre: centre, role: role) }
 
     /// `text` as a token id is spelt (a UUID in lowercase), if it is one in any spelling.
     public static func tokenID(_ text: String) -> String? {

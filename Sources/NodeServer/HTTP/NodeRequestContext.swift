@@ -1,4 +1,5 @@
 import CaseDomain
+import Casework
 import Hummingbird
 
 /// The request context of a node: Hummingbird's core plus the verified staff member, once
@@ -20,9 +21,9 @@ public struct NodeRequestContext: RequestContext {
     public var maxUploadSize: Int { 32 * 1024 * 1024 }
 
     /// The verified staff member; a route behind ``StaffAuthentication`` always has one.
-    func requireStaff() throws(Problem) -> StaffClaims {
+    func requireStaff() throws(Problem) -> StaffMember {
         guard let staff else { throw Problem(.unauthorized, "this endpoint needs a staff token") }
-        return staff
+        return staff.member
     }
 }
 

@@ -1,9 +1,11 @@
+import Casework
 import EventLog
 import Hummingbird
 import Logging
 
 /// Turns every error escaping a route into `application/problem+json`: a ``Problem`` as it
-/// is, Hummingbird's own HTTP errors by their status, a database that cannot be used now
+/// is, a refusal of the application layer (``WorkflowError``) as its problem, Hummingbird's
+/// own HTTP errors by their status, a database that cannot be used now
 /// (its connection lost, a failover under way) as a 503, anything else as a logged 500.
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = NodeRequestContext
@@ -13,6 +15,8 @@ struct ProblemMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as Problem {
             return try problem.response(from: request, context: context)
+        } catch let refusal as WorkflowError {
+            return try Problem(refusal).response(from: request, context: context)
         } catch let error as HTTPError {
             let kind: Problem.Kind = switch error.status {
             case .notFound: .notFound

@@ -1,3 +1,4 @@
+import Casework
 import Hummingbird
 import Logging
 
@@ -80,7 +81,7 @@ struct RequestDeadlineMiddleware: RouterMiddleware {
     /// A refusal the handler reached on its own (a conflict, a bad value, a missing right):
     /// the answer, even after the deadline. An unavailable database is what the deadline reports.
     private static func isRefusal(_ error: any Error) -> Bool {
-        guard let problem = error as? Problem else { return false }
+        guard let problem = Problem(refusal: error) else { return false }
         return problem.kind != .unavailable
     }
 }

@@ -1,4 +1,5 @@
 import CaseDomain
+import Casework
 
 /// What staff read in place of ids and codes: phases and event types in the page's
 /// language (the code stays in the markup's `data-` attributes, for tools and tests).

@@ -1,4 +1,5 @@
 import CaseDomain
+import Casework
 import Crypto
 import Foundation
 import Hummingbird
@@ -107,7 +108,8 @@ struct PageProblemMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let problem as Problem {
+        } catch {
+            guard let problem = Problem(refusal: error) else { throw error }
             let language = PageSession.language(of: request)
             return HTML.page("\(problem.status.code)", language: language, signedIn: context.staff.map { "\($0.staff) @ \($0.centre)" },
                              csrf: context.sessionToken.map(PageSession.csrf(for:)),

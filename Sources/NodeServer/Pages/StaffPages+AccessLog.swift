@@ -1,4 +1,5 @@
 import CaseDomain
+import Casework
 
 extension StaffPages {
     /// Who read the case's personal data in plain text on this node, newest first: the

@@ -1,4 +1,5 @@
 import CaseDomain
+import Casework
 import Foundation
 import Hummingbird
 import Projections
@@ -14,7 +15,8 @@ extension StaffPages {
         let timeline: [TimelineEntry]
         do {
             (view, timeline) = try await views.caseWithTimeline(caseID, for: staff)
-        } catch let problem as Problem {
+        } catch {
+            guard let problem = Problem(refusal: error) else { throw error }
             return HTML.page(language.text(.caseLabel), language: language, signedIn: signedIn(staff), csrf: csrf,
                              body: "<p class=\"error\">\(HTML.escape(problem.detail))</p>", status: problem.status)
         }
@@ -181,7 +183,8 @@ extension StaffPages {
             _ = try await workflow.act(on: caseID, expectedVersion: expectedVersion, command, by: try context.requireStaff(),
                                        conflictReason: conflictReason)
             return HTML.redirect("/cases/\(Self.percentEncoded(caseID))")
-        } catch let problem as Problem {
+        } catch {
+            guard let problem = Problem(refusal: error) else { throw error }
             return try await casePage(caseID, request, context, error: problem)
         }
     }

@@ -1,4 +1,5 @@
 import CaseDomain
+import Casework
 import Hummingbird
 
 /// The certificate check page: a form that posts the holder's ID number and name (never in
@@ -17,7 +18,8 @@ extension StaffPages {
                 let found = try await views.lookUpCertificates(idNumber: form.idNumber, name: form.name, matching: workflow.matching,
                                                                for: try context.requireStaff())
                 return try certificatePage(request, context, found: found)
-            } catch let problem as Problem {
+            } catch {
+                guard let problem = Problem(refusal: error) else { throw error }
                 return try certificatePage(request, context, found: nil, error: problem)
             }
         }

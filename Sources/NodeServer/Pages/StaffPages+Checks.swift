@@ -1,4 +1,5 @@
 import CaseDomain
+import Casework
 import Projections
 
 /// The case page's conflict and duplicate check (`GET /v1/cases/{id}/checks` as a table).

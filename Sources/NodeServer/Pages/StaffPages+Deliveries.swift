@@ -1,4 +1,5 @@
 import CaseDomain
+import Casework
 
 /// The case page's deliveries (送达情况): each transfer and investigation request sent to a
 /// centre, when it was sent, delivered and first opened, with the receipt's verification

@@ -1,4 +1,5 @@
 import CaseDomain
+import Casework
 import Hummingbird
 
 /// The forms on an investigation's due date: the requested centre asks for more time, the
@@ -30,7 +31,8 @@ extension StaffPages {
         do {
             try await write()
             return HTML.redirect("/cases/\(Self.percentEncoded(caseID))")
-        } catch let problem as Problem {
+        } catch {
+            guard let problem = Problem(refusal: error) else { throw error }
             return try await casePage(caseID, request, context, error: problem)
         }
     }

@@ -1,4 +1,5 @@
 import CaseDomain
+import Casework
 import Crypto
 import Federation
 import Foundation
@@ -29,7 +30,8 @@ extension StaffPages {
                 let result = try await workflow.submit(try submission.command(), by: staff)
                 try await store(scans)
                 return HTML.redirect("/cases/\(Self.percentEncoded(result.id))/receipt")
-            } catch let problem as Problem {
+            } catch {
+                guard let problem = Problem(refusal: error) else { throw error }
                 return intakePage(language, staff, csrf: csrf(context), error: problem)
             }
         }
@@ -47,7 +49,7 @@ extension StaffPages {
     }
 
     /// Each scan checked (type, not empty, a name of at most 400 characters) and fingerprinted.
-    static func fingerprinted(_ files: [MultipartForm.File], by staff: StaffClaims) throws(Problem) -> [Scan] {
+    static func fingerprinted(_ files: [MultipartForm.File], by staff: StaffMember) throws(Problem) -> [Scan] {
         guard files.isEmpty || staff.role == .staff else { throw Problem(.forbidden, "only centre staff upload scans") }
         var scans: [Scan] = []
         for (index, file) in files.enumerated() {

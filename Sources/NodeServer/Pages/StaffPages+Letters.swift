@@ -1,4 +1,5 @@
 import CaseDomain
+import Casework
 import Hummingbird
 
 /// The standard letters of a case, print-ready (A4), each rendered from the event it
@@ -55,7 +56,7 @@ extension StaffPages {
     }
 
     /// The latest letter of `letter`'s kind of the case, rendered from its event.
-    func letterPage(_ letter: Letter, _ caseID: String, _ language: Language, _ staff: StaffClaims) async throws -> Response {
+    func letterPage(_ letter: Letter, _ caseID: String, _ language: Language, _ staff: StaffMember) async throws -> Response {
         let (view, timeline) = try await views.caseWithTimeline(caseID, for: staff, purpose: "letter-\(letter.rawValue)")
         guard let entry = timeline.last(where: letter.isSource) else {
             throw Problem(.notFound, "case \(caseID) has no event to write its \(letter.rawValue) letter from yet")

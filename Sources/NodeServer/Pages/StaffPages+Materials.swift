@@ -1,4 +1,5 @@
 import CaseDomain
+import Casework
 import Hummingbird
 
 /// Supplying missing materials at the counter: the case page's form uploads the scans
@@ -21,7 +22,8 @@ extension StaffPages {
                 _ = try await workflow.act(on: caseID, expectedVersion: version, .supplyMaterials(documents: scans.map(\.document)), by: staff)
                 try await store(scans)
                 return HTML.redirect("/cases/\(Self.percentEncoded(caseID))")
-            } catch let problem as Problem {
+            } catch {
+                guard let problem = Problem(refusal: error) else { throw error }
                 return try await casePage(caseID, request, context, error: problem)
             }
         }

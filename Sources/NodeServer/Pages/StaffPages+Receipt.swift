@@ -1,4 +1,5 @@
 import CaseDomain
+import Casework
 import Hummingbird
 
 /// The intake form's markup and the printed receipt of an application (申请材料接收凭证).
@@ -7,7 +8,7 @@ extension StaffPages {
     static let listedVenues = 2000
 
     /// The new-application form, with the error of a refused submission above it.
-    func intakePage(_ language: Language, _ staff: StaffClaims, csrf: String, error: Problem?) -> Response {
+    func intakePage(_ language: Language, _ staff: StaffMember, csrf: String, error: Problem?) -> Response {
         func text(_ zh: String, _ en: String) -> String { language == .zh ? zh : en }
         func input(_ name: String, _ label: String, required: Bool = true, type: String = "text") -> String {
             "<label>\(HTML.escape(label)) <input name=\"\(name)\" type=\"\(type)\"\(required ? " required" : "")></label>"
@@ -52,7 +53,7 @@ extension StaffPages {
     /// start of its fingerprint (the whole one would let whoever holds the paper name the
     /// scan in a record of their own and read it), and the verification code of the
     /// application's event.
-    func receiptPage(_ caseID: String, _ language: Language, _ staff: StaffClaims, csrf: String) async throws -> Response {
+    func receiptPage(_ caseID: String, _ language: Language, _ staff: StaffMember, csrf: String) async throws -> Response {
         func text(_ zh: String, _ en: String) -> String { language == .zh ? zh : en }
         let (view, timeline) = try await views.caseWithTimeline(caseID, for: staff, purpose: "intake-receipt")
         guard let submitted = timeline.first(where: { $0.type == "ApplicationSubmitted" }) else { throw Problem(.notFound, "no application in case \(caseID)") }

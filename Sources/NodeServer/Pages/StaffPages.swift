@@ -1,4 +1,5 @@
 import CaseDomain
+import Casework
 import EventLog
 import Federation
 import Foundation
@@ -108,7 +109,8 @@ struct StaffPages {
             do {
                 _ = try await cancellation.cancel(caseID, expectedVersion: form.expectedVersion, reason: form.reason, by: try context.requireStaff())
                 return HTML.redirect("/cases/\(Self.percentEncoded(caseID))")
-            } catch let problem as Problem {
+            } catch {
+                guard let problem = Problem(refusal: error) else { throw error }
                 return try await casePage(caseID, request, context, error: problem)
             }
         }
@@ -118,7 +120,8 @@ struct StaffPages {
             do {
                 picked = try await workflow.assignee(lawyerID: form.lawyerId.flatMap { $0.isEmpty ? nil : $0 }, lawyer: form.lawyer, firm: form.firm,
                                                      by: try context.requireStaff())
-            } catch let problem as Problem {
+            } catch {
+                guard let problem = Problem(refusal: error) else { throw error }
                 return try await casePage(try context.parameters.require("id"), request, context, error: problem)
             }
             return try await act(request, context, form.expectedVersion,
@@ -144,7 +147,8 @@ struct StaffPages {
                 _ = try await workflow.requestInvestigation(for: caseID, toCentre: target, questions: [form.questions], dueDays: form.dueDays,
                                                             by: try context.requireStaff())
                 return HTML.redirect("/cases/\(Self.percentEncoded(caseID))")
-            } catch let problem as Problem {
+            } catch {
+                guard let problem = Problem(refusal: error) else { throw error }
                 return try await casePage(caseID, request, context, error: problem)
             }
         }
@@ -162,7 +166,8 @@ struct StaffPages {
                     _ = try await workflow.act(onInvestigation: try context.parameters.require("id"), expectedVersion: form.expectedVersion,
                                                investigationCommand, by: try context.requireStaff())
                     return HTML.redirect("/cases/\(Self.percentEncoded(form.caseId))")
-                } catch let problem as Problem {
+                } catch {
+                    guard let problem = Problem(refusal: error) else { throw error }
                     return try await casePage(form.caseId, request, context, error: problem)
                 }
             }
@@ -269,7 +274,7 @@ struct StaffPages {
     // MARK: Helpers
 
     /// Who is signed in, as the page header shows it: staff id at the centre's name.
-    func signedIn(_ staff: StaffClaims) -> String { "\(staff.staff) @ \(centreNames.text(staff.centre))" }
+    func signedIn(_ staff: StaffMember) -> String { "\(staff.staff) @ \(centreNames.text(staff.centre))" }
 
     /// A form body, refused with 403 unless it carries the session's CSRF token.
     func checkedForm<Form: Decodable>(_: Form.Type, _ request: Request, _ context: NodeRequestContext,

@@ -1,4 +1,5 @@
 import CaseDomain
+import Casework
 import Hummingbird
 
 /// `GET /v1/access-log?record=<id>`: who read a case's personal data in plain text on this

@@ -1,4 +1,5 @@
 import CaseDomain
+import Casework
 import Hummingbird
 
 /// `/v1/cases`: submitting an application and every step of its lifecycle, the case view

@@ -1,4 +1,5 @@
 import CaseDomain
+import Casework
 import Hummingbird
 
 /// `/v1/certificates`: issuing and revoking hardship certificates at this node, and the
@@ -20,26 +21,11 @@ struct CertificateRoutes {
     struct Revocation: Decodable { var expectedVersion: Int64; var reason: String }
     struct Lookup: Decodable { var idNumber: String; var name: String }
 
-    /// Refuses an ID number that is not 17 digits and a digit or X: the form lookups search
-    /// by, so a certificate is never issued to a holder no lookup could find.
-    static func requireIDNumber(_ idNumber: String) throws(Problem) {
-        let bytes = Array(idNumber.utf8)
-        guard bytes.count == 18, bytes.prefix(17).allSatisfy({ (0x30...0x39).contains($0) }),
-              (0x30...0x39).contains(bytes[17]) || bytes[17] == UInt8(ascii: "X")
-        else { throw Problem.invalid("idNumber", "expected 18 characters: 17 digits and a digit or X") }
-    }
-
-    /// Refuses a blank holder's name, or one a name could not be (the value rules' name rule).
-    static func requireHolderName(_ name: String) throws(Problem) {
-        if let reason = TextRule.name.violation(of: name) { throw Problem.invalid("name", reason) }
-        guard !BlindIndex.normalisedName(name).isEmpty else { throw Problem.invalid("name", "give the holder's name") }
-    }
-
     func add(to group: RouterGroup<NodeRequestContext>) {
         group.post("certificates") { request, context in
             let input = try await request.decodeJSON(as: Issue.self, context: context)
             let staff = try context.requireStaff()
-            try Self.requireIDNumber(input.idNumber)
+            try CertificateInput.requireIDNumber(input.idNumber)
             let standard = input.standard ?? policies[staff.centre.node].map { "\(staff.centre.node) hardship threshold \($0.hardshipThreshold) fen/month" } ?? ""
             let result = try await workflow.issueCertificate(
                 .issue(holderName: input.holderName, idNumber: input.idNumber, basis: input.basis, standard: standard, validUntil: input.validUntil),

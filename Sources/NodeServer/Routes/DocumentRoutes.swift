@@ -1,4 +1,5 @@
 import CaseDomain
+import Casework
 import Federation
 import Foundation
 import HTTPTypes

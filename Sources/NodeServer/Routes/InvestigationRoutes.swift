@@ -1,4 +1,5 @@
 import CaseDomain
+import Casework
 import Hummingbird
 
 /// `/v1/investigations/{id}`: the requested centre accepts (and numbers), declines,

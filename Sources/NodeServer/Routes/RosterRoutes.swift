@@ -1,4 +1,5 @@
 import CaseDomain
+import Casework
 import Foundation
 import Hummingbird
 import Projections

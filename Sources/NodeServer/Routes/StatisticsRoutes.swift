@@ -1,4 +1,5 @@
 import CaseDomain
+import Casework
 import EventLog
 import Hummingbird
 import Projections

@@ -1,4 +1,5 @@
 import CaseDomain
+import Casework
 import Hummingbird
 
 /// A pending transfer's cancellation: `POST /v1/cases/{id}/transfer/cancel` for the sending

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CaseDomain
+import Casework
 import EventLog
 import Foundation
 import NodeServer

@@ -4,6 +4,7 @@ import EventLog
 import Federation
 import Foundation
 import Logging
+import Casework
 import NodeServer
 import PostgresNIO
 import NIOCore

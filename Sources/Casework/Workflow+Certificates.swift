@@ -5,7 +5,7 @@ import Foundation
 extension Workflow {
     /// Issues a hardship certificate at the staff member's centre, under its city's standard;
     /// its holder's details are sealed, their blind indexes recorded in plain text for lookups.
-    func issueCertificate(_ command: HardshipCertificate.Command, by staff: StaffClaims) async throws -> WriteResult {
+    package func issueCertificate(_ command: HardshipCertificate.Command, by staff: StaffMember) async throws -> WriteResult {
         let actor = try Self.writer(staff)
         let now = clock.now()
         let id = UUID.version7(at: now)
@@ -18,11 +18,11 @@ extension Workflow {
     }
 
     /// Revokes a certificate this city issued.
-    func revokeCertificate(_ certificateID: String, expectedVersion: Int64, reason: String, by staff: StaffClaims) async throws -> WriteResult {
+    package func revokeCertificate(_ certificateID: String, expectedVersion: Int64, reason: String, by staff: StaffMember) async throws -> WriteResult {
         let actor = try Self.writer(staff)
         let stream = try Self.certificateStream(certificateID)
         let loaded = try await store.load(stream, as: HardshipCertificate.Event.self)
-        guard loaded.version > 0 else { throw Problem(.notFound, "no certificate \(certificateID)") }
+        guard loaded.version > 0 else { throw WorkflowError.notFound("no certificate \(certificateID)") }
         try Self.check(expectedVersion, against: loaded.version)
         let state = HardshipCertificate.State(replaying: loaded.events)
         let now = clock.now()
@@ -44,17 +44,17 @@ extension Workflow {
     /// The register entry an application may rely on: the certificate must be valid now
     /// and be the applicant's own, by the blind index of their ID number (the plain number
     /// of a certificate issued before sealing).
-    func recognise(_ certificateID: String, for applicant: Applicant, at now: Timestamp) async throws -> CertificateRecognition {
+    package func recognise(_ certificateID: String, for applicant: Applicant, at now: Timestamp) async throws -> CertificateRecognition {
         let field = "hardship.certificateId"
-        guard let stream = try? Self.certificateStream(certificateID) else { throw Problem.invalid(field, "no such certificate") }
+        guard let stream = try? Self.certificateStream(certificateID) else { throw WorkflowError.invalid(field: field, reason: "no such certificate") }
         let loaded = try await store.load(stream, as: HardshipCertificate.Event.self)
         let state = HardshipCertificate.State(replaying: loaded.events)
         try Self.decided { () throws(CommandError) in try state.recognise(at: now) }
-        guard let issued = state.issued, let issuing = loaded.recorded.first else { throw Problem.invalid(field, "no such certificate") }
+        guard let issued = state.issued, let issuing = loaded.recorded.first else { throw WorkflowError.invalid(field: field, reason: "no such certificate") }
         let isHolder = issued.holderIndex.map { $0 == matching.holder(idNumber: applicant.idNumber) }
             ?? (issued.idNumber == BlindIndex.normalisedIDNumber(applicant.idNumber))
         guard isHolder else {
-            throw Problem.invalid(field, "the certificate was issued to another ID number")
+            throw WorkflowError.invalid(field: field, reason: "the certificate was issued to another ID number")
         }
         return CertificateRecognition(certificateId: certificateID, issuingNode: issuing.envelope.originNode,
                                       issuingEventHash: issuing.signed.hash.hex)

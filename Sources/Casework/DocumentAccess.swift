@@ -7,31 +7,31 @@ import Projections
 /// part in a record (a case, an investigation) referring to it, by the supervisors of such
 /// a centre's city and by auditors — the same rule as the record itself. It is served as
 /// the record declares it (name, media type), never as its uploader labelled it.
-struct DocumentAccess: Sendable {
+package struct DocumentAccess: Sendable {
     /// A scan as the event that refers to it lists it.
-    struct Declared: Sendable, Hashable {
+    package struct Declared: Sendable, Hashable {
         /// The case (or investigation) that declares it, which the caller may read.
-        var record: String
-        var name: String
+        package var record: String
+        package var name: String
         /// `nil` when the event declares a type outside the allow-list (written before types
         /// were checked): such a scan is only ever served as `application/octet-stream`.
-        var mediaType: DocumentMediaType?
+        package var mediaType: DocumentMediaType?
         /// The nodes taking part in a record that refers to the scan: the only ones that may
         /// hold it (a node serves a scan only to them), asked when this node lacks it.
-        var holders: Set<NodeID> = []
+        package var holders: Set<NodeID> = []
     }
 
-    let references: DocumentReferences
-    let reader: EventReader
+    package let references: DocumentReferences
+    package let reader: EventReader
 
     /// The entry of `sha256` in the first event, in log order, of a record `staff` may read;
     /// `nil` when no such record refers to it (whether or not another one does).
-    func declared(_ sha256: String, for staff: StaffClaims) async throws -> Declared? {
+    package func declared(_ sha256: String, for staff: StaffMember) async throws -> Declared? {
         let referrers: [DocumentReferences.Referrer]
         do {
             referrers = try await references.referrers(of: sha256)
         } catch let behind as ProjectionBehind {
-            throw Problem(.unavailable, behind.description)
+            throw WorkflowError.unavailable(behind.description)
         }
         let streams = referrers.filter { Self.mayRead(staff, participants: $0.participants) }.flatMap { referrer -> [String] in
             guard let id = UUID(uuidString: referrer.recordID) else { return [] }
@@ -50,11 +50,16 @@ struct DocumentAccess: Sendable {
     }
 
     /// Whether `staff` reads a record `participants` take part in.
-    static func mayRead(_ staff: StaffClaims, participants: Set<CentreID>) -> Bool {
+    package static func mayRead(_ staff: StaffMember, participants: Set<CentreID>) -> Bool {
         switch staff.role {
         case .auditor: true
         case .supervisor: participants.contains { $0.node == staff.centre.node }
         case .staff: participants.contains(staff.centre)
         }
+    }
+
+    package init(references: DocumentReferences, reader: EventReader) {
+        self.references = references
+        self.reader = reader
     }
 }

@@ -1,4 +1,5 @@
 import CaseDomain
+import Casework
 
 /// The requesting centre grants or refuses an extension the requested centre asked for.
 /// While the request is open only the requested centre's node writes it (invariant 5), so
@@ -15,7 +16,7 @@ struct ExtensionDecision: Sendable {
     /// Decides the pending extension for the requesting centre of `staff`: refused here when
     /// this node can tell (a stranger, a stale version, nothing pending, a reason the value
     /// rules refuse), else recorded by the requested centre's node, this one or a peer.
-    func decide(_ investigationID: String, expectedVersion: Int64, granted: Bool, reason: String, by staff: StaffClaims) async throws -> WriteResult {
+    func decide(_ investigationID: String, expectedVersion: Int64, granted: Bool, reason: String, by staff: StaffMember) async throws -> WriteResult {
         let requester = try Workflow.writer(staff)
         let loaded = try await workflow.store.load(try Workflow.investigationStream(investigationID), as: Investigation.Event.self)
         guard loaded.version > 0 else { throw Problem(.notFound, "no investigation request \(investigationID)") }

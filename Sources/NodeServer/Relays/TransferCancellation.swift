@@ -1,4 +1,5 @@
 import CaseDomain
+import Casework
 import Federation
 
 /// The sending centre cancels a pending transfer. While a transfer is pending only the
@@ -13,7 +14,7 @@ struct TransferCancellation: Sendable {
     /// Asks the target's node to record the cancellation.
     let relay: WriterRelay
 
-    func cancel(_ caseID: String, expectedVersion: Int64, reason: String, by staff: StaffClaims) async throws -> WriteResult {
+    func cancel(_ caseID: String, expectedVersion: Int64, reason: String, by staff: StaffMember) async throws -> WriteResult {
         let requester = try Workflow.writer(staff)
         let loaded = try await workflow.store.load(try Workflow.caseStream(caseID), as: CaseEvent.self)
         guard loaded.version > 0 else { throw Problem(.notFound, "no case \(caseID)") }

@@ -8,16 +8,16 @@ extension Workflow {
     /// - Parameters:
     ///   - receivingCentres: the centres this node serves; the transfer's target must be one.
     ///   - requester: the sending centre's staff member who asked (checked by the domain).
-    func recordCancellation(of caseID: String, expectedVersion: Int64, reason: String, requestedBy requester: Actor,
+    package func recordCancellation(of caseID: String, expectedVersion: Int64, reason: String, requestedBy requester: Actor,
                             receivingCentres: Set<CentreID>) async throws -> WriteResult {
         let stream = try Self.caseStream(caseID)
         let loaded = try await store.load(stream, as: CaseEvent.self)
-        guard loaded.version > 0 else { throw Problem(.notFound, "no case \(caseID)") }
+        guard loaded.version > 0 else { throw WorkflowError.notFound("no case \(caseID)") }
         if let answered = Self.transferAnswered(in: loaded, after: expectedVersion, to: requester.centre) { throw answered }
         try Self.check(expectedVersion, against: loaded.version)
         let state = CaseState(replaying: loaded.events)
         if state.phase == .transferPending, let target = state.transferTarget, !receivingCentres.contains(target) {
-            throw Problem(.forbidden, "the transfer of case \(caseID) is pending at \(target), which this node does not serve")
+            throw WorkflowError.forbidden("the transfer of case \(caseID) is pending at \(target), which this node does not serve")
         }
         let context = CaseContext(now: clock.now(), actor: .system, policies: policies)
         let command = CaseCommand.cancelTransfer(reason: reason, requestedBy: requester)
@@ -32,19 +32,19 @@ extension Workflow {
 
     /// Commits an answer to a pending transfer; when another answer committed first, the
     /// refusal says which (``transferAnswered(in:after:)``) rather than only the version.
-    func answerTransfer(_ stream: String, after expectedVersion: Int64, by centre: CentreID?,
+    package func answerTransfer(_ stream: String, after expectedVersion: Int64, by centre: CentreID?,
                         _ commit: () async throws -> [AppendOutcome]) async throws -> [AppendOutcome] {
         do {
             return try await commit()
-        } catch let problem as Problem where problem.kind == .conflict {
-            throw Self.transferAnswered(in: try await store.load(stream, as: CaseEvent.self), after: expectedVersion, to: centre) ?? problem
+        } catch let error as WorkflowError where error.isConflict {
+            throw Self.transferAnswered(in: try await store.load(stream, as: CaseEvent.self), after: expectedVersion, to: centre) ?? error
         }
     }
 
     /// The refusal for `centre`, acting on a transfer that was answered (accepted, returned
     /// or cancelled) after `expectedVersion`, the version it saw; `nil` if none was, or if
     /// `centre` is neither end of that transfer (a stranger learns nothing of the answer).
-    static func transferAnswered(in loaded: LoadedStream<CaseEvent>, after expectedVersion: Int64, to centre: CentreID?) -> Problem? {
+    package static func transferAnswered(in loaded: LoadedStream<CaseEvent>, after expectedVersion: Int64, to centre: CentreID?) -> WorkflowError? {
         let start = Int(clamping: max(0, expectedVersion))
         guard start < loaded.events.count, let centre else { return nil }
         // The latest answer: after a return and a second transfer, the one that counts now.
@@ -55,7 +55,7 @@ extension Workflow {
                 return nil
             }
             let at = loaded.recorded[index].envelope.recordedAt
-            return Problem(.conflict, "the transfer was already \(answer) at \(at) (version \(index + 1)): re-read the case",
+            return WorkflowError.conflict("the transfer was already \(answer) at \(at) (version \(index + 1)): re-read the case",
                            currentVersion: loaded.version)
         }
         return nil

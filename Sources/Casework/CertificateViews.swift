@@ -6,43 +6,43 @@ import Projections
 /// A certificate as the register shows it. The holder's details (name, masked ID number,
 /// basis) and the revocation's reason only to staff of the issuing city, on a node that
 /// opens them; to everyone else they are absent.
-struct CertificateView: Encodable, Sendable {
-    var certificateId: String
-    var version: Int64
-    var status: HardshipCertificate.Status
-    var issuingNode: NodeID
-    var issuingCentre: CentreID
-    var issuingEventHash: String
-    var holderName: String?
-    var idNumber: String?
-    var basis: String?
-    var standard: String
-    var validFrom: Timestamp
-    var validUntil: Timestamp
-    var revocationReason: String?
+package struct CertificateView: Encodable, Sendable {
+    package var certificateId: String
+    package var version: Int64
+    package var status: HardshipCertificate.Status
+    package var issuingNode: NodeID
+    package var issuingCentre: CentreID
+    package var issuingEventHash: String
+    package var holderName: String?
+    package var idNumber: String?
+    package var basis: String?
+    package var standard: String
+    package var validFrom: Timestamp
+    package var validUntil: Timestamp
+    package var revocationReason: String?
 }
 
 /// A certificate a lookup found: whether it may be relied on and which event to cite,
 /// never its holder's details.
-struct CertificateMatch: Encodable, Sendable {
-    var certificateId: String
-    var status: HardshipCertificate.Status
-    var issuingNode: NodeID
-    var issuingCentre: CentreID
-    var issuingEventHash: String
-    var validFrom: Timestamp
-    var validUntil: Timestamp
+package struct CertificateMatch: Encodable, Sendable {
+    package var certificateId: String
+    package var status: HardshipCertificate.Status
+    package var issuingNode: NodeID
+    package var issuingCentre: CentreID
+    package var issuingEventHash: String
+    package var validFrom: Timestamp
+    package var validUntil: Timestamp
 }
 
 extension Views {
     /// Any staff member may read a certificate's register entry by id: recognition is the
     /// point of the register. Its holder's details are opened from the log for staff of the
     /// issuing city only, and that read is recorded.
-    func certificateView(_ certificateID: String, for staff: StaffClaims) async throws -> CertificateView {
+    package func certificateView(_ certificateID: String, for staff: StaffMember) async throws -> CertificateView {
         let stream = try Workflow.certificateStream(certificateID)
         let id = StreamID.kind(of: stream)?.id ?? certificateID
         guard let entry = try await fromProjection({ try await registry.entry(id: id) }) else {
-            throw Problem(.notFound, "no certificate \(certificateID)")
+            throw WorkflowError.notFound("no certificate \(certificateID)")
         }
         let match = Self.match(entry, at: clock.now())
         var view = CertificateView(certificateId: match.certificateId, version: entry.revocationReason == nil ? 1 : 2, status: match.status,
@@ -62,10 +62,10 @@ extension Views {
     /// indexes under `matching`, and of those issued before sealing by the plain ID number,
     /// then the name. A wrong name finds nothing, as an unknown holder does. A lookup that
     /// found something is recorded against each certificate it found.
-    func lookUpCertificates(idNumber: String, name: String, matching: BlindIndex, for staff: StaffClaims) async throws -> [CertificateMatch] {
+    package func lookUpCertificates(idNumber: String, name: String, matching: BlindIndex, for staff: StaffMember) async throws -> [CertificateMatch] {
         let idNumber = BlindIndex.normalisedIDNumber(idNumber)
-        try CertificateRoutes.requireIDNumber(idNumber)
-        try CertificateRoutes.requireHolderName(name)
+        try CertificateInput.requireIDNumber(idNumber)
+        try CertificateInput.requireHolderName(name)
         let holderName = BlindIndex.normalisedName(name)
         let entries = try await fromProjection {
             try await registry.entries(holderIndex: matching.holder(idNumber: idNumber),
@@ -109,4 +109,22 @@ extension Views {
 
     /// A field as read: empty where it stays sealed.
     private static func nonEmpty(_ text: String) -> String? { text.isEmpty ? nil : text }
+}
+
+/// What certificate commands and lookups take of a holder, checked where it enters.
+package enum CertificateInput {
+    /// Refuses an ID number that is not 17 digits and a digit or X: the form lookups search
+    /// by, so a certificate is never issued to a holder no lookup could find.
+    package static func requireIDNumber(_ idNumber: String) throws(WorkflowError) {
+        let bytes = Array(idNumber.utf8)
+        guard bytes.count == 18, bytes.prefix(17).allSatisfy({ (0x30...0x39).contains($0) }),
+              (0x30...0x39).contains(bytes[17]) || bytes[17] == UInt8(ascii: "X")
+        else { throw .invalid(field: "idNumber", reason: "expected 18 characters: 17 digits and a digit or X") }
+    }
+
+    /// Refuses a blank holder's name, or one a name could not be (the value rules' name rule).
+    package static func requireHolderName(_ name: String) throws(WorkflowError) {
+        if let reason = TextRule.name.violation(of: name) { throw .invalid(field: "name", reason: reason) }
+        guard !BlindIndex.normalisedName(name).isEmpty else { throw .invalid(field: "name", reason: "give the holder's name") }
+    }
 }

@@ -5,7 +5,7 @@ import Foundation
 import Projections
 
 /// How much of a record's personal data this node can show its reader.
-enum PersonalDataState: String, Encodable, Sendable {
+package enum PersonalDataState: String, Encodable, Sendable {
     /// Every personal field of the record opened.
     case readable
     /// Some fields opened: what an investigation request shared.
@@ -17,12 +17,12 @@ enum PersonalDataState: String, Encodable, Sendable {
 }
 
 /// Events of a record read with this node's keys: the domain's shape, what was opened.
-struct OpenedEvents: Sendable {
-    var bodies: [JSONValue]
-    var opened: Set<PersonalField> = []
-    var sealed: Set<PersonalField> = []
+package struct OpenedEvents: Sendable {
+    package var bodies: [JSONValue]
+    package var opened: Set<PersonalField> = []
+    package var sealed: Set<PersonalField> = []
 
-    var state: PersonalDataState {
+    package var state: PersonalDataState {
         if opened.isEmpty { return sealed.isEmpty ? .readable : .sealed }
         return sealed.isEmpty ? .readable : .partial
     }
@@ -52,7 +52,7 @@ extension Views {
 
     /// The case view with what its application says in plain text, where this node can
     /// open it: the name and the matter in full, ID and phone masked.
-    func caseView(_ record: CaseRecord, submitted: JSONValue?, state: PersonalDataState) -> CaseView {
+    package func caseView(_ record: CaseRecord, submitted: JSONValue?, state: PersonalDataState) -> CaseView {
         var view = Self.caseView(record)
         view.personalData = state
         // Only what this node opened now is shown: never what a projection row may hold.
@@ -73,7 +73,7 @@ extension Views {
     }
 
     /// The state of a case this node has erased, or `state`.
-    func erasedOr(_ state: PersonalDataState, _ caseID: String, record: CaseRecord) async throws -> PersonalDataState {
+    package func erasedOr(_ state: PersonalDataState, _ caseID: String, record: CaseRecord) async throws -> PersonalDataState {
         if record.state.erased { return .erased }
         return try await keys.isErased(caseID) ? .erased : state
     }
@@ -82,7 +82,7 @@ extension Views {
 extension Views {
     /// The applicants' names of `cases`, masked (`张*`), where this node opens them: what an
     /// inbox shows. Masked names are not read in plain text, so nothing is recorded.
-    func maskedApplicants(of cases: Set<String>) async throws -> [String: String] {
+    package func maskedApplicants(of cases: Set<String>) async throws -> [String: String] {
         let first = try await store.reader.firstEvents(ofStreams: cases.map { StreamID.stream(.caseFile, id: $0) })
         let keys = try await keys.keys(for: Array(cases))
         var names: [String: String] = [:]
@@ -101,7 +101,7 @@ extension Views {
     /// `page` with each item's applicant name masked where this node opens it: from the
     /// sealed box the inbox keeps, or, for a row without one (projected before the inbox kept
     /// boxes, or of a plain-text application), from the case's application in the log.
-    func withApplicants(_ page: InboxQuery.Page) async throws -> InboxQuery.Page {
+    package func withApplicants(_ page: InboxQuery.Page) async throws -> InboxQuery.Page {
         let cases = Set(page.items.map(\.caseId))
         let boxed = cases.filter { page.nameBoxes[$0] != nil }
         let keys = try await keys.keys(for: Array(boxed))
@@ -126,11 +126,11 @@ extension Views {
 extension Views {
     /// Auditors read any record's access log; a supervisor that of a case owned by a centre
     /// of their city. Anyone else is refused as if the record did not exist to them.
-    func requireAccessLogReader(_ staff: StaffClaims, of record: String) async throws {
+    package func requireAccessLogReader(_ staff: StaffMember, of record: String) async throws {
         if staff.role == .auditor { return }
         let owner = try await fromProjection(for: staff) { try await cases.record(record) }?.state.owner
         guard staff.role == .supervisor, let owner, owner.node == staff.centre.node else {
-            throw Problem(.forbidden, "the access log of \(record) is for auditors and the supervisors of the owning centre's city")
+            throw WorkflowError.forbidden("the access log of \(record) is for auditors and the supervisors of the owning centre's city")
         }
     }
 }

@@ -3,13 +3,13 @@ import Foundation
 
 extension Workflow {
     /// `centre`'s roster as its stream holds it on this node.
-    func roster(of centre: CentreID) async throws -> LoadedStream<Roster.Event> {
+    package func roster(of centre: CentreID) async throws -> LoadedStream<Roster.Event> {
         try await store.load(Roster.stream(of: centre), as: Roster.Event.self)
     }
 
     /// Gives `command` on the roster of the supervisor's centre, at `expectedVersion` when
     /// given; the answer names the lawyer and the roster's new version.
-    func act(onRoster command: Roster.Command, expectedVersion: Int64?, by staff: StaffClaims) async throws -> WriteResult {
+    package func act(onRoster command: Roster.Command, expectedVersion: Int64?, by staff: StaffMember) async throws -> WriteResult {
         let actor = try Self.writer(staff)
         let stream = Roster.stream(of: staff.centre)
         let loaded = try await roster(of: staff.centre)
@@ -29,31 +29,31 @@ extension Workflow {
     /// Whom an assignment names: the roster's lawyer `lawyerID`, or, at a centre that keeps
     /// no roster, the `lawyer` and `firm` given. A centre with active roster lawyers assigns
     /// from its roster only.
-    func assignee(lawyerID: String?, lawyer: String?, firm: String?, by staff: StaffClaims) async throws -> (lawyer: String, firm: String) {
+    package func assignee(lawyerID: String?, lawyer: String?, firm: String?, by staff: StaffMember) async throws -> (lawyer: String, firm: String) {
         if let lawyerID {
             let picked = try await rosterLawyer(lawyerID, of: staff.centre)
             guard lawyer == nil || lawyer == picked.name, firm == nil || firm == picked.firm else {
-                throw Problem.invalid("lawyer", "the roster names lawyer \(lawyerID.prefix(64)) \(picked.name) of \(picked.firm); leave lawyer and firm out")
+                throw WorkflowError.invalid(field: "lawyer", reason: "the roster names lawyer \(lawyerID.prefix(64)) \(picked.name) of \(picked.firm); leave lawyer and firm out")
             }
             return (picked.name, picked.firm)
         }
         let roster = Roster.State(replaying: try await roster(of: staff.centre).events)
         guard !roster.lawyers.values.contains(where: \.active) else {
-            throw Problem.invalid("lawyerId", "\(staff.centre) assigns from its roster (GET /v1/lawyers): give lawyerId")
+            throw WorkflowError.invalid(field: "lawyerId", reason: "\(staff.centre) assigns from its roster (GET /v1/lawyers): give lawyerId")
         }
-        guard let lawyer, let firm else { throw Problem.invalid(lawyer == nil ? "lawyer" : "firm", "is required (or lawyerId, from the roster)") }
+        guard let lawyer, let firm else { throw WorkflowError.invalid(field: lawyer == nil ? "lawyer" : "firm", reason: "is required (or lawyerId, from the roster)") }
         return (lawyer, firm)
     }
 
     /// The active roster lawyer `lawyerID` of the assigning centre, for an assignment that
     /// picks from the roster.
-    func rosterLawyer(_ lawyerID: String, of centre: CentreID?) async throws -> Roster.Lawyer {
-        guard let centre else { throw Problem.invalid("lawyerId", "a lawyer is assigned by a centre") }
+    package func rosterLawyer(_ lawyerID: String, of centre: CentreID?) async throws -> Roster.Lawyer {
+        guard let centre else { throw WorkflowError.invalid(field: "lawyerId", reason: "a lawyer is assigned by a centre") }
         let state = Roster.State(replaying: try await roster(of: centre).events)
         guard let lawyer = state.lawyers[lawyerID.lowercased()] else {
-            throw Problem.invalid("lawyerId", "no lawyer \(lawyerID.prefix(64)) on the roster of \(centre)")
+            throw WorkflowError.invalid(field: "lawyerId", reason: "no lawyer \(lawyerID.prefix(64)) on the roster of \(centre)")
         }
-        guard lawyer.active else { throw Problem.invalid("lawyerId", "\(lawyer.name) is not taking cases (inactive on the roster)") }
+        guard lawyer.active else { throw WorkflowError.invalid(field: "lawyerId", reason: "\(lawyer.name) is not taking cases (inactive on the roster)") }
         return lawyer
     }
 }

@@ -34,8 +34,8 @@ public struct AccessLog: Sendable {
         public var fields: [String]
     }
 
-    let client: PostgresClient
-    let logger: Logger
+    package let client: PostgresClient
+    package let logger: Logger
 
     public init(client: PostgresClient, logger: Logger) {
         self.client = client
@@ -44,13 +44,13 @@ public struct AccessLog: Sendable {
 
     /// Records that `staff` read `fields` of a record in plain text for `purpose`; nothing
     /// when no field was read.
-    func record(_ staff: StaffClaims, kind: RecordKind, record: String, caseID: String?, purpose: String,
+    package func record(_ staff: StaffMember, kind: RecordKind, record: String, caseID: String?, purpose: String,
                 fields: Set<PersonalField>) async throws {
         try await self.record(staff, kind: kind, record: record, caseID: caseID, purpose: purpose, fields: fields.map(\.rawValue).sorted())
     }
 
     /// Records a read of what `fields` names (`scan` for a document's bytes).
-    func record(_ staff: StaffClaims, kind: RecordKind, record: String, caseID: String?, purpose: String, fields: [String]) async throws {
+    package func record(_ staff: StaffMember, kind: RecordKind, record: String, caseID: String?, purpose: String, fields: [String]) async throws {
         guard !fields.isEmpty else { return }
         _ = try await client.query("""
             INSERT INTO access_log (staff, centre, role, record_kind, record_id, case_id, purpose, fields)
@@ -66,7 +66,7 @@ public struct AccessLog: Sendable {
     }
 
     /// The newest `limit` reads of `record`, newest first: what the case page shows.
-    func newest(record: String, limit: Int) async throws -> [Entry] {
+    package func newest(record: String, limit: Int) async throws -> [Entry] {
         try await entries(record: record, limit: limit, newestFirst: true)
     }
 

@@ -4,26 +4,26 @@ import Projections
 /// What a transfer's acceptance and a grant wait on: the conflict and duplicate check of
 /// the case (``ConflictChecks``). With findings, or when the check cannot run, the centre
 /// goes ahead only with a reason, which the event records.
-struct ConflictGate: Sendable {
-    let cases: CaseRecords
-    let checks: ConflictChecks
+package struct ConflictGate: Sendable {
+    package let cases: CaseRecords
+    package let checks: ConflictChecks
 
     /// The case as this node's view holds it, and its findings; a view too far behind or
     /// with a parked event is thrown as such (``ProjectionBehind``, ``CaseViewParked``).
-    func findings(of caseID: String) async throws -> (record: CaseRecord?, findings: [ConflictChecks.Finding]) {
+    package func findings(of caseID: String) async throws -> (record: CaseRecord?, findings: [ConflictChecks.Finding]) {
         guard let record = try await cases.record(caseID.lowercased()) else { return (nil, []) }
         return (record, try await checks.findings(for: record))
     }
 
     /// Who may see a case's findings: the centre handling it, the target of its pending
     /// transfer, auditors. A centre asked only to investigate learns nothing of other cases.
-    static func mayRead(_ record: CaseRecord, _ staff: StaffClaims) -> Bool {
+    package static func mayRead(_ record: CaseRecord, _ staff: StaffMember) -> Bool {
         staff.role == .auditor || record.state.owner == staff.centre
             || (record.state.phase == .transferPending && record.state.transferTarget == staff.centre)
     }
 
     /// Whether `command` waits on the check: accepting a transfer or granting aid.
-    static func isGated(_ command: CaseCommand) -> Bool {
+    package static func isGated(_ command: CaseCommand) -> Bool {
         switch command {
         case .acceptTransfer, .decide(true, _): true
         default: false
@@ -33,7 +33,7 @@ struct ConflictGate: Sendable {
     /// The reason to record for a gated command the domain would take: `given` when the
     /// check finds other cases or cannot run now (refused without one, saying which), none
     /// when it finds nothing.
-    func reason(for caseID: String, given: String?) async throws -> String? {
+    package func reason(for caseID: String, given: String?) async throws -> String? {
         let why: String
         do {
             let found = try await findings(of: caseID).findings
@@ -46,8 +46,13 @@ struct ConflictGate: Sendable {
             why = "the conflict check cannot run now (\(parked.description))"
         }
         guard let given, !given.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw Problem.invalid("conflictReason", "\(why): give conflictReason to go ahead")
+            throw WorkflowError.invalid(field: "conflictReason", reason: "\(why): give conflictReason to go ahead")
         }
         return given
+    }
+
+    package init(cases: CaseRecords, checks: ConflictChecks) {
+        self.cases = cases
+        self.checks = checks
     }
 }

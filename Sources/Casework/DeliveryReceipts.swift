@@ -7,21 +7,21 @@ import Projections
 /// request is in the log (``DeliveryClerk`` finds those still to record), opened when a
 /// staff member of the recipient first reads it. Each is written once: a receipt's stream
 /// is named by its request, and its events take versions 1 and 2.
-struct DeliveryReceipts: Sendable {
-    let store: StreamStore
-    let logger: Logger
+package struct DeliveryReceipts: Sendable {
+    package let store: StreamStore
+    package let logger: Logger
 
     /// What was recorded of a receipt: its event's time and hash (its verification code).
-    struct Recorded: Sendable, Hashable {
-        var at: Timestamp
-        var code: String
+    package struct Recorded: Sendable, Hashable {
+        package var at: Timestamp
+        package var code: String
     }
 
     /// Records what the receipt of `request` lacks: its delivery, and the opening by
     /// `staff` when given. Another node's centre is not this node's to answer for; a
     /// receipt already complete records nothing. Returns the opening when one was recorded.
     @discardableResult
-    func record(_ request: Delivery.Request, openedBy staff: String?) async throws -> Recorded? {
+    package func record(_ request: Delivery.Request, openedBy staff: String?) async throws -> Recorded? {
         let stream = request.stream
         for _ in 0..<3 {
             let existing = try await store.reader.streamVersion(stream)
@@ -46,14 +46,14 @@ struct DeliveryReceipts: Sendable {
 
     /// Notes that `staff` read a case: each request of it to the staff member's centre not
     /// yet answered nor opened (as the case view holds it) is opened now.
-    func noteReading(of deliveries: [DeliveryRecord], by staff: StaffClaims) async -> [Delivery.Request: Recorded] {
+    package func noteReading(of deliveries: [DeliveryRecord], by staff: StaffMember) async -> [Delivery.Request: Recorded] {
         await noteReading(of: deliveries.filter { $0.requestedAt != nil && !$0.answered && $0.openedAt == nil }.compactMap(\.request), by: staff)
     }
 
     /// Notes that `staff` read `requests`: those to the staff member's centre are opened
     /// now unless they were before. A receipt that cannot be written is logged, never a
     /// failed read; the next read tries again. Auditors' reads open nothing.
-    func noteReading(of requests: [Delivery.Request], by staff: StaffClaims) async -> [Delivery.Request: Recorded] {
+    package func noteReading(of requests: [Delivery.Request], by staff: StaffMember) async -> [Delivery.Request: Recorded] {
         guard staff.role != .auditor else { return [:] }
         var recorded: [Delivery.Request: Recorded] = [:]
         for request in requests where request.centre == staff.centre {
@@ -64,5 +64,10 @@ struct DeliveryReceipts: Sendable {
             }
         }
         return recorded
+    }
+
+    package init(store: StreamStore, logger: Logger) {
+        self.store = store
+        self.logger = logger
     }
 }

@@ -4,25 +4,25 @@ import Projections
 /// A request sent to a centre as the case view shows it (送达): when it was sent, when the
 /// recipient's node recorded its arrival and when its staff first opened it, each with the
 /// verification code (`GET /verify/{code}`) of the receipt's event.
-struct DeliveryView: Encodable, Sendable {
-    var kind: Delivery.Kind
+package struct DeliveryView: Encodable, Sendable {
+    package var kind: Delivery.Kind
     /// The investigation request, for a receipt of one.
-    var investigationId: String?
+    package var investigationId: String?
     /// The stream version of the event that sent it (of the case, or 1 of the request).
-    var requestVersion: Int64
-    var fromCentre: String?
-    var toCentre: String
-    var requestedAt: Timestamp
+    package var requestVersion: Int64
+    package var fromCentre: String?
+    package var toCentre: String
+    package var requestedAt: Timestamp
     /// The recipient answered the request (or the sender withdrew it).
-    var answered: Bool
-    var deliveredAt: Timestamp?
-    var deliveredCode: String?
-    var openedAt: Timestamp?
-    var openedBy: String?
-    var openedCode: String?
+    package var answered: Bool
+    package var deliveredAt: Timestamp?
+    package var deliveredCode: String?
+    package var openedAt: Timestamp?
+    package var openedBy: String?
+    package var openedCode: String?
 
     /// The view of a projected request; `nil` while only its receipt is projected.
-    init?(_ record: DeliveryRecord) {
+    package init?(_ record: DeliveryRecord) {
         guard let requestedAt = record.requestedAt else { return nil }
         kind = record.kind
         investigationId = record.kind == .investigation ? StreamID.kind(of: record.record)?.id : nil
@@ -42,7 +42,7 @@ struct DeliveryView: Encodable, Sendable {
 extension CaseView {
     /// Shows the openings this reading recorded, which the case view read before them lacks;
     /// an opening implies the delivery, recorded with it when it was not yet.
-    mutating func noteOpenings(_ openings: [Delivery.Request: DeliveryReceipts.Recorded], by staff: StaffClaims) {
+    package mutating func noteOpenings(_ openings: [Delivery.Request: DeliveryReceipts.Recorded], by staff: StaffMember) {
         guard !openings.isEmpty else { return }
         for index in deliveries.indices {
             let delivery = deliveries[index]

@@ -19,7 +19,7 @@ public struct KeyHandOver: Sendable {
     /// a grant until the event that involves it has arrived (its sync pulls at once, being
     /// told), so delivery is retried at growing intervals for about three seconds; what is
     /// still owed then is the background custodian's.
-    func now(logger: Logger) async {
+    package func now(logger: Logger) async {
         do {
             try await custodian.catchUp()
         } catch {

@@ -5,44 +5,50 @@ import Logging
 
 /// What a write answers: the record's id, its new version, and the number a grant or an
 /// accepted investigation was given.
-struct WriteResult: Sendable, Hashable {
-    var id: String
-    var version: Int64
-    var number: String?
+package struct WriteResult: Sendable, Hashable {
+    package var id: String
+    package var version: Int64
+    package var number: String?
 
     /// The answer's body, the id under `idKey` (`caseId`, `investigationId`, `certificateId`).
-    func json(idKey: String) -> JSONValue {
+    package func json(idKey: String) -> JSONValue {
         var fields: [String: JSONValue] = [idKey: .string(id), "version": .integer(version)]
         if let number { fields["number"] = .string(number) }
         return .object(fields)
+    }
+
+    package init(id: String, version: Int64, number: String? = nil) {
+        self.id = id
+        self.version = version
+        self.number = number
     }
 }
 
 /// Carries staff commands to the domain and its events to the log: read the stream, check
 /// the caller's `expectedVersion`, decide, append (with the centre's numbering register
-/// when a number is given). Every refusal is a ``Problem`` and writes nothing.
-struct Workflow: Sendable {
-    let store: StreamStore
-    let policies: [NodeID: CityPolicy]
+/// when a number is given). Every refusal is a ``WorkflowError`` and writes nothing.
+package struct Workflow: Sendable {
+    package let store: StreamStore
+    package let policies: [NodeID: CityPolicy]
     /// Every centre of the federation: the only valid targets of transfers and requests.
-    let centres: Set<CentreID>
-    let clock: NodeClock
+    package let centres: Set<CentreID>
+    package let clock: NodeClock
     /// Run after a command that involves another node or erases a case.
-    let keyHandOver: KeyHandOver
+    package let keyHandOver: KeyHandOver
     /// The blind index a certificate's holder is recorded and recognised by (Workflow+Certificates),
     /// and an application's parties are (the conflict check).
-    let matching: BlindIndex
+    package let matching: BlindIndex
     /// The conflict check an acceptance or a decision waits on.
-    let conflicts: ConflictGate
+    package let conflicts: ConflictGate
     /// Concurrent grants at one centre race for the register's next number; the losers
     /// re-read it and try again, this many times.
-    let numberingAttempts = 64
+    package let numberingAttempts = 64
 
     // MARK: Cases
 
     /// Submits an application at the staff member's centre; a certificate basis is
     /// checked against the certificate register and the entry relied on is recorded.
-    func submit(_ command: CaseCommand, by staff: StaffClaims) async throws -> WriteResult {
+    package func submit(_ command: CaseCommand, by staff: StaffMember) async throws -> WriteResult {
         let actor = try Self.writer(staff)
         if case .submit(_, let matter, _, _, _, _) = command { try requireKnown(matter.jurisdictionCentre, field: "matter.jurisdictionCentre") }
         let now = clock.now()
@@ -64,13 +70,13 @@ struct Workflow: Sendable {
 
     /// Gives `command` on an existing case, if the case is at `expectedVersion`; accepting a
     /// transfer or deciding with the conflict check's findings needs `conflictReason`.
-    func act(on caseID: String, expectedVersion: Int64, _ command: CaseCommand, by staff: StaffClaims,
+    package func act(on caseID: String, expectedVersion: Int64, _ command: CaseCommand, by staff: StaffMember,
              conflictReason: String? = nil) async throws -> WriteResult {
         let actor = try Self.writer(staff)
         if case .requestTransfer(let target, _, _) = command { try requireKnown(target, field: "toCentre") }
         let stream = try Self.caseStream(caseID)
         let loaded = try await store.load(stream, as: CaseEvent.self)
-        guard loaded.version > 0 else { throw Problem(.notFound, "no case \(caseID)") }
+        guard loaded.version > 0 else { throw WorkflowError.notFound("no case \(caseID)") }
         let answersTransfer = command.answersTransfer
         if answersTransfer, let answered = Self.transferAnswered(in: loaded, after: expectedVersion, to: actor.centre) { throw answered }
         try Self.check(expectedVersion, against: loaded.version)
@@ -90,7 +96,7 @@ struct Workflow: Sendable {
         let record = StreamID.caseID(ofStream: stream) ?? caseID
         let keys = try await keys(of: record, writtenBefore: loaded.recorded)
         if case .erase = command, loaded.recorded.contains(where: { $0.envelope.schemaVersion == SealedBody.plainSchemaVersion }) {
-            throw Problem(.conflict, "case \(caseID) was recorded before sealing: its personal data is in plain text in every node's log, so destroying keys cannot erase it")
+            throw WorkflowError.conflict("case \(caseID) was recorded before sealing: its personal data is in plain text in every node's log, so destroying keys cannot erase it")
         }
 
         guard case .decide(true, _) = command, let centre = actor.centre else {
@@ -116,7 +122,7 @@ struct Workflow: Sendable {
     /// The names of the commands on the case that `staff` could give now: a dry run of the
     /// domain's `decide` on the current state with placeholder inputs; nothing is written.
     /// The staff pages offer a form for each.
-    func allowedCommands(on caseID: String, by staff: StaffClaims) async throws -> Set<String> {
+    package func allowedCommands(on caseID: String, by staff: StaffMember) async throws -> Set<String> {
         guard let actor = try? Self.writer(staff), let centre = actor.centre else { return [] }
         let loaded = try await store.load(try Self.caseStream(caseID), as: CaseEvent.self)
         let state = CaseState(replaying: loaded.events)
@@ -143,7 +149,7 @@ struct Workflow: Sendable {
 
     /// The names of the commands on the investigation request that `staff` could give now
     /// (a dry run, as ``allowedCommands(on:by:)``).
-    func allowedInvestigationCommands(on investigationID: String, by staff: StaffClaims) async throws -> Set<String> {
+    package func allowedInvestigationCommands(on investigationID: String, by staff: StaffMember) async throws -> Set<String> {
         guard let actor = try? Self.writer(staff) else { return [] }
         let loaded = try await store.load(try Self.investigationStream(investigationID), as: Investigation.Event.self)
         let state = Investigation.State(replaying: loaded.events)
@@ -164,20 +170,20 @@ struct Workflow: Sendable {
     // MARK: Investigations
 
     /// Requests an investigation for a case the staff member's centre owns.
-    func requestInvestigation(for caseID: String, toCentre: CentreID, questions: [String], dueDays: Int,
-                              shares: [PersonalField] = [], legalBasis: String? = nil, by staff: StaffClaims) async throws -> WriteResult {
+    package func requestInvestigation(for caseID: String, toCentre: CentreID, questions: [String], dueDays: Int,
+                              shares: [PersonalField] = [], legalBasis: String? = nil, by staff: StaffMember) async throws -> WriteResult {
         let actor = try Self.writer(staff)
         let caseStream = try Self.caseStream(caseID)
         let loaded = try await store.load(caseStream, as: CaseEvent.self)
-        guard loaded.version > 0 else { throw Problem(.notFound, "no case \(caseID)") }
+        guard loaded.version > 0 else { throw WorkflowError.notFound("no case \(caseID)") }
         let state = CaseState(replaying: loaded.events)
         let command = Investigation.Command.request(caseStream: caseStream, toCentre: toCentre, questions: questions, dueDays: dueDays,
                                                     shares: shares, legalBasis: legalBasis)
         guard [.readyForDecision, .granted, .lawyerAssigned].contains(state.phase) else {
-            throw Problem(CommandError.invalidTransition(command: command.name, phase: state.phase.rawValue))
+            throw WorkflowError.refused(CommandError.invalidTransition(command: command.name, phase: state.phase.rawValue))
         }
         guard state.owner == actor.centre else {
-            throw Problem(CommandError.forbidden(command: command.name, reason: "only the handling centre \(state.owner?.rawValue ?? "-") requests investigations for this case"))
+            throw WorkflowError.refused(CommandError.forbidden(command: command.name, reason: "only the handling centre \(state.owner?.rawValue ?? "-") requests investigations for this case"))
         }
         try requireKnown(toCentre, field: "toCentre")
         // A request to another city shares its questions (and `shares`): consent to checks, or a legal basis.
@@ -198,11 +204,11 @@ struct Workflow: Sendable {
     /// Gives `command` on an investigation request, if it is at `expectedVersion` (`nil`:
     /// whatever version the command is decided on); accepting it numbers it in the accepting
     /// centre's register.
-    func act(onInvestigation investigationID: String, expectedVersion: Int64?, _ command: Investigation.Command, by staff: StaffClaims) async throws -> WriteResult {
+    package func act(onInvestigation investigationID: String, expectedVersion: Int64?, _ command: Investigation.Command, by staff: StaffMember) async throws -> WriteResult {
         let actor = try Self.writer(staff)
         let stream = try Self.investigationStream(investigationID)
         let loaded = try await store.load(stream, as: Investigation.Event.self)
-        guard loaded.version > 0 else { throw Problem(.notFound, "no investigation request \(investigationID)") }
+        guard loaded.version > 0 else { throw WorkflowError.notFound("no investigation request \(investigationID)") }
         if let expectedVersion { try Self.check(expectedVersion, against: loaded.version) }
         let state = Investigation.State(replaying: loaded.events)
         let now = clock.now()
@@ -222,7 +228,7 @@ struct Workflow: Sendable {
 
     /// The keys of `record`; for a record written before sealing (schema version 1 only,
     /// no key anywhere) a new key, made here, so its next events are sealed.
-    func keys(of record: String, writtenBefore recorded: [RecordedEvent]) async throws -> RecordKeys {
+    package func keys(of record: String, writtenBefore recorded: [RecordedEvent]) async throws -> RecordKeys {
         let keys = try await store.keys.keys(for: record)
         guard keys.readableFields.isEmpty, !recorded.isEmpty,
               recorded.allSatisfy({ $0.envelope.schemaVersion == SealedBody.plainSchemaVersion }) else { return keys }
@@ -248,69 +254,79 @@ struct Workflow: Sendable {
                 return WriteResult(id: id, version: outcome[0].streamVersion, number: number)
             } catch .conflict(let conflicted, _, _) where conflicted == register {
                 continue
-            } catch {
-                throw Problem(error)
+            } catch let error as AppendError {
+                throw WorkflowError.notAppended(error)
             }
         }
-        throw Problem(.unavailable, "could not take a number in \(register) after \(numberingAttempts) attempts: too many concurrent grants, retry")
+        throw WorkflowError.unavailable("could not take a number in \(register) after \(numberingAttempts) attempts: too many concurrent grants, retry")
     }
 
-    func commit(_ appends: [StreamAppend]) async throws(Problem) -> [AppendOutcome] {
+    package func commit(_ appends: [StreamAppend]) async throws(WorkflowError) -> [AppendOutcome] {
         do {
             return try await store.commit(appends)
         } catch {
-            throw Problem(error)
+            throw .notAppended(error)
         }
     }
 
     // MARK: Helpers
 
-    private func requireKnown(_ centre: CentreID, field: String) throws(Problem) {
-        guard centres.contains(centre) else { throw Problem.invalid(field, "no centre '\(centre)' in the federation") }
+    private func requireKnown(_ centre: CentreID, field: String) throws(WorkflowError) {
+        guard centres.contains(centre) else { throw WorkflowError.invalid(field: field, reason: "no centre '\(centre)' in the federation") }
     }
 
-    static func decided<Value>(_ decide: () throws(CommandError) -> Value) throws(Problem) -> Value {
+    package static func decided<Value>(_ decide: () throws(CommandError) -> Value) throws(WorkflowError) -> Value {
         do {
             return try decide()
         } catch {
-            throw Problem(error)
+            throw .refused(error)
         }
     }
 
-    static func check(_ expected: Int64, against actual: Int64) throws(Problem) {
-        guard expected == actual else { throw Problem(AppendError.conflict(stream: "", expected: expected, actual: actual)) }
+    package static func check(_ expected: Int64, against actual: Int64) throws(WorkflowError) {
+        guard expected == actual else { throw WorkflowError.notAppended(AppendError.conflict(stream: "", expected: expected, actual: actual)) }
     }
 
     /// The actor a write is recorded as; auditors read only.
-    static func writer(_ staff: StaffClaims) throws(Problem) -> Actor {
-        guard staff.role != .auditor else { throw Problem(.forbidden, "auditors read; they do not act on records") }
+    package static func writer(_ staff: StaffMember) throws(WorkflowError) -> Actor {
+        guard staff.role != .auditor else { throw WorkflowError.forbidden("auditors read; they do not act on records") }
         return Actor(centre: staff.centre, staff: staff.staff)
     }
 
-    static func role(_ staff: StaffClaims) -> CaseContext.Role {
+    package static func role(_ staff: StaffMember) -> CaseContext.Role {
         staff.role == .supervisor ? .supervisor : .staff
     }
 
-    static let logger = Logger(label: "tongban.workflow")
+    package static let logger = Logger(label: "tongban.workflow")
 
-    static func id(of uuid: UUID) -> String { uuid.uuidString.lowercased() }
+    package static func id(of uuid: UUID) -> String { uuid.uuidString.lowercased() }
 
-    static func caseStream(_ id: UUID) -> String { StreamID.caseFile(id).description }
-    static func investigationStream(_ id: UUID) -> String { StreamID.investigation(id).description }
-    static func certificateStream(_ id: UUID) -> String { StreamID.certificate(id).description }
+    package static func caseStream(_ id: UUID) -> String { StreamID.caseFile(id).description }
+    package static func investigationStream(_ id: UUID) -> String { StreamID.investigation(id).description }
+    package static func certificateStream(_ id: UUID) -> String { StreamID.certificate(id).description }
 
-    static func caseStream(_ id: String) throws(Problem) -> String {
-        guard let uuid = UUID(uuidString: id) else { throw Problem(.notFound, "no case \(id): case ids are UUIDs") }
+    package static func caseStream(_ id: String) throws(WorkflowError) -> String {
+        guard let uuid = UUID(uuidString: id) else { throw WorkflowError.notFound("no case \(id): case ids are UUIDs") }
         return caseStream(uuid)
     }
 
-    static func investigationStream(_ id: String) throws(Problem) -> String {
-        guard let uuid = UUID(uuidString: id) else { throw Problem(.notFound, "no investigation request \(id): ids are UUIDs") }
+    package static func investigationStream(_ id: String) throws(WorkflowError) -> String {
+        guard let uuid = UUID(uuidString: id) else { throw WorkflowError.notFound("no investigation request \(id): ids are UUIDs") }
         return investigationStream(uuid)
     }
 
-    static func certificateStream(_ id: String) throws(Problem) -> String {
-        guard let uuid = UUID(uuidString: id) else { throw Problem(.notFound, "no certificate \(id): certificate ids are UUIDs") }
+    package static func certificateStream(_ id: String) throws(WorkflowError) -> String {
+        guard let uuid = UUID(uuidString: id) else { throw WorkflowError.notFound("no certificate \(id): certificate ids are UUIDs") }
         return certificateStream(uuid)
+    }
+
+    package init(store: StreamStore, policies: [NodeID: CityPolicy], centres: Set<CentreID>, clock: NodeClock, keyHandOver: KeyHandOver, matching: BlindIndex, conflicts: ConflictGate) {
+        self.store = store
+        self.policies = policies
+        self.centres = centres
+        self.clock = clock
+        self.keyHandOver = keyHandOver
+        self.matching = matching
+        self.conflicts = conflicts
     }
 }

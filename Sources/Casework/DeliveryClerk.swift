@@ -7,14 +7,14 @@ import ServiceLifecycle
 /// in the log and projected: each round takes the oldest still unrecorded (at most a
 /// hundred) from the case view. Runs until the node shuts down; an error is logged and the
 /// round retried.
-struct DeliveryClerk: Service {
-    let receipts: DeliveryReceipts
-    let queue: DeliveryQueue
-    let centres: [CentreID]
-    let interval: Duration
-    let logger: Logger
+package struct DeliveryClerk: Service {
+    package let receipts: DeliveryReceipts
+    package let queue: DeliveryQueue
+    package let centres: [CentreID]
+    package let interval: Duration
+    package let logger: Logger
 
-    func run() async throws {
+    package func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
@@ -29,11 +29,19 @@ struct DeliveryClerk: Service {
 
     /// Records the deliveries waiting now; returns how many.
     @discardableResult
-    func round() async throws -> Int {
+    package func round() async throws -> Int {
         let waiting = try await queue.undelivered(to: centres, limit: 100)
         for request in waiting {
             try await receipts.record(request, openedBy: nil)
         }
         return waiting.count
+    }
+
+    package init(receipts: DeliveryReceipts, queue: DeliveryQueue, centres: [CentreID], interval: Duration, logger: Logger) {
+        self.receipts = receipts
+        self.queue = queue
+        self.centres = centres
+        self.interval = interval
+        self.logger = logger
     }
 }

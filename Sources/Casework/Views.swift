@@ -5,106 +5,106 @@ import Foundation
 import Projections
 
 /// A case as staff see it: its state, the applicant in masked form, its investigations.
-struct CaseView: Encodable, Sendable {
+package struct CaseView: Encodable, Sendable {
     /// The applicant; name, ID and phone only where this node opens them (ID and phone masked).
-    struct ApplicantView: Encodable, Sendable {
-        var name: String?
-        var idNumber: String?
-        var phone: String?
-        var homeCity: NodeID
-        var groups: [String]
+    package struct ApplicantView: Encodable, Sendable {
+        package var name: String?
+        package var idNumber: String?
+        package var phone: String?
+        package var homeCity: NodeID
+        package var groups: [String]
     }
 
-    struct InvestigationSummary: Encodable, Sendable {
-        var investigationId: String
-        var toCentre: CentreID?
-        var phase: Investigation.Phase
-        var number: String?
-        var version: Int64
-        var reportDueAt: Timestamp?
+    package struct InvestigationSummary: Encodable, Sendable {
+        package var investigationId: String
+        package var toCentre: CentreID?
+        package var phase: Investigation.Phase
+        package var number: String?
+        package var version: Int64
+        package var reportDueAt: Timestamp?
         /// The days the requested centre asked to add, until the requester decides.
-        var pendingExtensionDays: Int?
+        package var pendingExtensionDays: Int?
     }
 
-    var caseId: String
-    var version: Int64
-    var phase: CaseState.Phase
-    var number: String?
-    var intakeCentre: CentreID?
-    var owner: CentreID?
-    var jurisdictionCentre: CentreID?
-    var transferTarget: CentreID?
-    var urgent: Bool
-    var advanceAid: Bool
-    var applicant: ApplicantView?
-    var matter: Matter?
-    var hardship: String?
-    var recognisedCertificate: CertificateRecognition?
-    var lawyer: String?
-    var lawyerFirm: String?
-    var originalsCollected: Bool
-    var aidOrdered: Bool
-    var materialsDueAt: Timestamp?
-    var decisionDueAt: Timestamp?
-    var lawyerDueAt: Timestamp?
-    var subsidyPaidBy: NodeID?
-    var subsidyAmount: Int64?
-    var followUps: Int
-    var investigations: [InvestigationSummary]
+    package var caseId: String
+    package var version: Int64
+    package var phase: CaseState.Phase
+    package var number: String?
+    package var intakeCentre: CentreID?
+    package var owner: CentreID?
+    package var jurisdictionCentre: CentreID?
+    package var transferTarget: CentreID?
+    package var urgent: Bool
+    package var advanceAid: Bool
+    package var applicant: ApplicantView?
+    package var matter: Matter?
+    package var hardship: String?
+    package var recognisedCertificate: CertificateRecognition?
+    package var lawyer: String?
+    package var lawyerFirm: String?
+    package var originalsCollected: Bool
+    package var aidOrdered: Bool
+    package var materialsDueAt: Timestamp?
+    package var decisionDueAt: Timestamp?
+    package var lawyerDueAt: Timestamp?
+    package var subsidyPaidBy: NodeID?
+    package var subsidyAmount: Int64?
+    package var followUps: Int
+    package var investigations: [InvestigationSummary]
     /// What of the applicant's personal data this node shows.
-    var personalData: PersonalDataState = .sealed
+    package var personalData: PersonalDataState = .sealed
     /// The requests of the case and its investigations sent to a centre, and their receipts.
-    var deliveries: [DeliveryView] = []
+    package var deliveries: [DeliveryView] = []
 }
 
 /// An investigation request as staff see it.
-struct InvestigationView: Encodable, Sendable {
-    var investigationId: String
-    var caseId: String?
-    var version: Int64
-    var phase: Investigation.Phase
-    var fromCentre: CentreID?
-    var toCentre: CentreID?
-    var number: String?
-    var lawyer: String?
-    var reportDueAt: Timestamp?
+package struct InvestigationView: Encodable, Sendable {
+    package var investigationId: String
+    package var caseId: String?
+    package var version: Int64
+    package var phase: Investigation.Phase
+    package var fromCentre: CentreID?
+    package var toCentre: CentreID?
+    package var number: String?
+    package var lawyer: String?
+    package var reportDueAt: Timestamp?
     /// What the requested centre asked for, until the requester decides.
-    var pendingExtension: Investigation.Event.ExtensionRequested?
-    var findings: String?
+    package var pendingExtension: Investigation.Event.ExtensionRequested?
+    package var findings: String?
 }
 
 /// One step of a case's history, across every node that recorded it.
-struct TimelineEntry: Encodable, Sendable {
-    var position: Int64
-    var streamId: String
-    var streamVersion: Int64
-    var type: String
-    var recordedAt: Timestamp
-    var node: NodeID
-    var centre: CentreID?
-    var staff: String
-    var hash: String
-    var body: JSONValue
+package struct TimelineEntry: Encodable, Sendable {
+    package var position: Int64
+    package var streamId: String
+    package var streamVersion: Int64
+    package var type: String
+    package var recordedAt: Timestamp
+    package var node: NodeID
+    package var centre: CentreID?
+    package var staff: String
+    package var hash: String
+    package var body: JSONValue
 }
 
 /// The reads staff make, each checked against who may see the record: the centres that
 /// take part in a case (and their cities' supervisors), auditors everywhere. Cases and
 /// their timelines come from the case view projection.
-struct Views: Sendable {
-    let store: StreamStore
-    let cases: CaseRecords
-    let registry: CertificateRegistry
-    let clock: NodeClock
+package struct Views: Sendable {
+    package let store: StreamStore
+    package let cases: CaseRecords
+    package let registry: CertificateRegistry
+    package let clock: NodeClock
     /// Where every plain-text read of personal data is recorded.
-    let accessLog: AccessLog
+    package let accessLog: AccessLog
     /// Where a recipient's first reading of a request is recorded.
-    let receipts: DeliveryReceipts
+    package let receipts: DeliveryReceipts
 
     /// The keys this node holds of records' personal data.
-    var keys: RecordKeyStore { store.keys }
+    package var keys: RecordKeyStore { store.keys }
 
     /// The case, its application opened where this node can; the read is recorded.
-    func caseView(_ caseID: String, for staff: StaffClaims, purpose: String = "case-view") async throws -> CaseView {
+    package func caseView(_ caseID: String, for staff: StaffMember, purpose: String = "case-view") async throws -> CaseView {
         let caseID = try Self.normalised(caseID)
         let record = try Self.readable(try await fromProjection(for: staff) { try await cases.record(caseID) }, caseID, by: staff)
         // The application alone: the first event of the stream, not the whole stream.
@@ -117,16 +117,16 @@ struct Views: Sendable {
     }
 
     /// Every event of the case and of its investigations, in this node's log order.
-    func timeline(_ caseID: String, for staff: StaffClaims) async throws -> [TimelineEntry] {
+    package func timeline(_ caseID: String, for staff: StaffMember) async throws -> [TimelineEntry] {
         try await caseWithTimeline(caseID, for: staff, purpose: "timeline").1
     }
 
     /// The case and its timeline from one catch-up of the case view (the staff pages show
     /// both), opened where this node can; the read is recorded.
-    func caseWithTimeline(_ caseID: String, for staff: StaffClaims, purpose: String = "case-page") async throws -> (CaseView, [TimelineEntry]) {
+    package func caseWithTimeline(_ caseID: String, for staff: StaffMember, purpose: String = "case-page") async throws -> (CaseView, [TimelineEntry]) {
         let caseID = try Self.normalised(caseID)
         guard let (record, events) = try await fromProjection(for: staff, { try await cases.recordWithTimeline(caseID) }) else {
-            throw Problem(.notFound, "no case \(caseID)")
+            throw WorkflowError.notFound("no case \(caseID)")
         }
         let readable = try Self.readable(record, caseID, by: staff)
         let opened = try await open(events, of: caseID)
@@ -140,19 +140,19 @@ struct Views: Sendable {
     /// Reads through a projection; one too far behind the log to catch up within a request,
     /// or a case view with a parked event, answers 503 saying so (the latter only to those
     /// who may read the case, as far as the view knows it).
-    func fromProjection<Result>(for staff: StaffClaims? = nil, _ read: () async throws -> Result) async throws -> Result {
+    package func fromProjection<Result>(for staff: StaffMember? = nil, _ read: () async throws -> Result) async throws -> Result {
         do {
             return try await read()
         } catch let behind as ProjectionBehind {
-            throw Problem(.unavailable, behind.description)
+            throw WorkflowError.unavailable(behind.description)
         } catch let parked as CaseViewParked {
             if let staff, let record = parked.record {
                 _ = try Self.readable(record, parked.caseID, by: staff)
             } else if let staff, staff.role != .auditor {
                 // Nothing says who takes part yet: to anyone but an auditor, as if there were no case.
-                throw Problem(.notFound, "no case \(parked.caseID)")
+                throw WorkflowError.notFound("no case \(parked.caseID)")
             }
-            throw Problem(.unavailable, parked.description)
+            throw WorkflowError.unavailable(parked.description)
         }
     }
 
@@ -163,13 +163,13 @@ struct Views: Sendable {
 
     /// The case once the caller is known to take part in it: its intake centre, both ends
     /// of its transfers and the centres asked to investigate.
-    static func readable(_ record: CaseRecord?, _ caseID: String, by staff: StaffClaims) throws -> CaseRecord {
-        guard let record else { throw Problem(.notFound, "no case \(caseID)") }
+    package static func readable(_ record: CaseRecord?, _ caseID: String, by staff: StaffMember) throws -> CaseRecord {
+        guard let record else { throw WorkflowError.notFound("no case \(caseID)") }
         try requireReader(staff, participants: record.participants.union(record.investigations.compactMap(\.state.target)))
         return record
     }
 
-    static func caseView(_ record: CaseRecord) -> CaseView {
+    package static func caseView(_ record: CaseRecord) -> CaseView {
         let state = record.state
         let application = record.application
         return CaseView(
@@ -206,10 +206,10 @@ struct Views: Sendable {
         }
     }
 
-    func investigationView(_ investigationID: String, for staff: StaffClaims) async throws -> InvestigationView {
+    package func investigationView(_ investigationID: String, for staff: StaffMember) async throws -> InvestigationView {
         let stream = try Workflow.investigationStream(investigationID)
         let loaded = try await store.load(stream, as: Investigation.Event.self)
-        guard loaded.version > 0 else { throw Problem(.notFound, "no investigation request \(investigationID)") }
+        guard loaded.version > 0 else { throw WorkflowError.notFound("no investigation request \(investigationID)") }
         let state = Investigation.State(replaying: loaded.events)
         try Self.requireReader(staff, participants: [state.requester, state.target].compactMap { $0 })
         let caseID = state.caseStream.flatMap(StreamID.caseID(ofStream:))
@@ -238,14 +238,14 @@ struct Views: Sendable {
         )
     }
 
-    static func requireReader(_ staff: StaffClaims, participants: some Sequence<CentreID>) throws(Problem) {
+    package static func requireReader(_ staff: StaffMember, participants: some Sequence<CentreID>) throws(WorkflowError) {
         let participants = Set(participants)
         switch staff.role {
         case .auditor: return
         case .supervisor where participants.contains(where: { $0.node == staff.centre.node }): return
         default:
             guard participants.contains(staff.centre) else {
-                throw Problem(.forbidden, "centre \(staff.centre) takes no part in this record")
+                throw WorkflowError.forbidden("centre \(staff.centre) takes no part in this record")
             }
         }
     }
@@ -258,4 +258,13 @@ struct Views: Sendable {
         }
     }
 
+
+    package init(store: StreamStore, cases: CaseRecords, registry: CertificateRegistry, clock: NodeClock, accessLog: AccessLog, receipts: DeliveryReceipts) {
+        self.store = store
+        self.cases = cases
+        self.registry = registry
+        self.clock = clock
+        self.accessLog = accessLog
+        self.receipts = receipts
+    }
 }
