@@ -254,7 +254,7 @@ package struct Workflow: Sendable {
                 return WriteResult(id: id, version: outcome[0].streamVersion, number: number)
             } catch .conflict(let conflicted, _, _) where conflicted == register {
                 continue
-            } catch let error as AppendError {
+            } catch {
                 throw WorkflowError.notAppended(error)
             }
         }

@@ -32,27 +32,83 @@ public enum CaseCommand: Sendable, Hashable {
     case erase(reason: String)
 
     /// The command's name, as errors report it.
-    public var name: String {
+    public var name: String { kind.rawValue }
+
+    /// Which command this is.
+    public var kind: Kind {
         switch self {
-        case .submit: "submit"
-        case .assess: "assess"
-        case .supplyMaterials: "supply-materials"
-        case .deemWithdrawn: "deem-withdrawn"
-        case .startAdvanceAid: "advance-aid"
-        case .requestTransfer: "transfer"
-        case .acceptTransfer: "accept-transfer"
-        case .returnTransfer: "return-transfer"
-        case .cancelTransfer: "cancel-transfer"
-        case .decide: "decide"
-        case .fileObjection: "file-objection"
-        case .ruleOnObjection: "rule-on-objection"
-        case .assignLawyer: "assign-lawyer"
-        case .changeLawyer: "change-lawyer"
-        case .collectOriginals: "originals-collected"
-        case .close: "close"
-        case .archive: "archive"
-        case .recordFollowUp: "follow-up"
-        case .erase: "erase"
+        case .submit: .submit
+        case .assess: .assess
+        case .supplyMaterials: .supplyMaterials
+        case .deemWithdrawn: .deemWithdrawn
+        case .startAdvanceAid: .startAdvanceAid
+        case .requestTransfer: .requestTransfer
+        case .acceptTransfer: .acceptTransfer
+        case .returnTransfer: .returnTransfer
+        case .cancelTransfer: .cancelTransfer
+        case .decide: .decide
+        case .fileObjection: .fileObjection
+        case .ruleOnObjection: .ruleOnObjection
+        case .assignLawyer: .assignLawyer
+        case .changeLawyer: .changeLawyer
+        case .collectOriginals: .collectOriginals
+        case .close: .close
+        case .archive: .archive
+        case .recordFollowUp: .recordFollowUp
+        case .erase: .erase
+        }
+    }
+
+    /// Every command on a case: its name (the raw value, as errors and the pages' forms
+    /// name it) and the route it is posted to, under `/v1/` by the API and at the root by
+    /// the staff pages. The one list the routes, the forms and the OpenAPI check read.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case submit, assess
+        case supplyMaterials = "supply-materials"
+        case deemWithdrawn = "deem-withdrawn"
+        case startAdvanceAid = "advance-aid"
+        case requestTransfer = "transfer"
+        case acceptTransfer = "accept-transfer"
+        case returnTransfer = "return-transfer"
+        case cancelTransfer = "cancel-transfer"
+        case decide
+        case fileObjection = "file-objection"
+        case ruleOnObjection = "rule-on-objection"
+        case assignLawyer = "assign-lawyer"
+        case changeLawyer = "change-lawyer"
+        case collectOriginals = "originals-collected"
+        case close, archive
+        case recordFollowUp = "follow-up"
+        case erase
+
+        /// The route, `cases` for a submission and `cases/{id}/<action>` for the rest.
+        public var route: String {
+            self == .submit ? "cases" : "cases/{id}/\(action)"
+        }
+
+        /// What follows the case id in the route; a submission has none.
+        private var action: String {
+            switch self {
+            case .submit: ""
+            case .assess: "assessment"
+            case .supplyMaterials: "materials"
+            case .deemWithdrawn: "withdrawal"
+            case .startAdvanceAid: "advance-aid"
+            case .requestTransfer: "transfer"
+            case .acceptTransfer: "transfer/accept"
+            case .returnTransfer: "transfer/return"
+            case .cancelTransfer: "transfer/cancel"
+            case .decide: "decision"
+            case .fileObjection: "objection"
+            case .ruleOnObjection: "objection/ruling"
+            case .assignLawyer: "lawyer"
+            case .changeLawyer: "lawyer/change"
+            case .collectOriginals: "originals-collected"
+            case .close: "close"
+            case .archive: "archive"
+            case .recordFollowUp: "follow-up"
+            case .erase: "erasure"
+            }
         }
     }
 }

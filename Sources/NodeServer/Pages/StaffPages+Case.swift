@@ -116,10 +116,14 @@ extension StaffPages {
             + "<label><input type=\"checkbox\" name=\"chosenByApplicant\"> \(language.text(.chosenByApplicant))</label>"
         let hidden = "<input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape(csrf))\"><input type=\"hidden\" name=\"expectedVersion\" value=\"\(view.version)\">"
         let action = "/cases/\(HTML.escape(caseID))"
-        func form(_ command: String, _ path: String, _ title: Language.Label, _ fields: String = "") -> String? {
-            guard allowed.contains(command) else { return nil }
-            return "<form method=\"post\" action=\"\(action)/\(path)\" id=\"\(command)\"><fieldset><legend>\(language.text(title))</legend>\(hidden)"
+        func form(id: String, target: String, _ title: Language.Label, _ fields: String) -> String {
+            "<form method=\"post\" action=\"\(target)\" id=\"\(id)\"><fieldset><legend>\(language.text(title))</legend>\(hidden)"
                 + "\(fields)<button>\(language.text(title))</button></fieldset></form>"
+        }
+        func form(_ command: CaseCommand.Kind, _ title: Language.Label, _ fields: String = "") -> String? {
+            guard allowed.contains(command.rawValue) else { return nil }
+            assert(Self.formCommands.contains(command), "the case page has a form for \(command), which StaffPages.formCommands lacks")
+            return form(id: command.rawValue, target: "/" + command.route.replacingOccurrences(of: "{id}", with: HTML.escape(caseID)), title, fields)
         }
         let reason = "<label>\(language.text(.reason)) <input name=\"reason\" required></label>"
         let conflictReason = conflicted ? "<label>\(language.text(.conflictReason)) <input name=\"conflictReason\" required></label>" : ""
@@ -128,19 +132,20 @@ extension StaffPages {
             "<option value=\"\(HTML.escape(centre.rawValue))\"\(centre == view.jurisdictionCentre ? " selected" : "")>\(HTML.escape(centreNames.text(centre)))</option>"
         }.joined()
         let forms = [
-            allowed.contains("supply-materials") ? Self.materialsForm(action: action, csrf: csrf, version: view.version, language: language) : nil,
-            form("assess", "assessment", .assess, "<label><input type=\"checkbox\" name=\"eligible\" checked> \(language.text(.eligible))</label>" + reason),
-            form("transfer", "transfer", .requestTransfer, "<label>\(language.text(.centre)) <select name=\"toCentre\">\(centreOptions)</select></label>" + reason),
-            form("accept-transfer", "transfer/accept", .acceptTransfer, conflictReason),
-            form("return-transfer", "transfer/return", .returnTransfer, "<label>\(language.text(.reasonCode)) <select name=\"reasonCode\">\(codeOptions)</select></label>" + reason),
-            form("cancel-transfer", "transfer/cancel", .cancelTransfer, reason),
-            form("decide", "decision", .decide, "<label><input type=\"checkbox\" name=\"granted\" checked> \(language.text(.granted))</label>" + reason + conflictReason),
-            form("assign-lawyer", "lawyer", .lawyer, lawyerFields),
-            form("originals-collected", "originals-collected", .collectOriginals),
-            form("close", "close", .close, "<label>\(language.text(.outcome)) <input name=\"outcome\" required></label>"
+            allowed.contains(CaseCommand.Kind.supplyMaterials.rawValue) ? Self.materialsForm(action: action, csrf: csrf, version: view.version, language: language) : nil,
+            form(.assess, .assess, "<label><input type=\"checkbox\" name=\"eligible\" checked> \(language.text(.eligible))</label>" + reason),
+            form(.requestTransfer, .requestTransfer, "<label>\(language.text(.centre)) <select name=\"toCentre\">\(centreOptions)</select></label>" + reason),
+            form(.acceptTransfer, .acceptTransfer, conflictReason),
+            form(.returnTransfer, .returnTransfer, "<label>\(language.text(.reasonCode)) <select name=\"reasonCode\">\(codeOptions)</select></label>" + reason),
+            form(.cancelTransfer, .cancelTransfer, reason),
+            form(.decide, .decide, "<label><input type=\"checkbox\" name=\"granted\" checked> \(language.text(.granted))</label>" + reason + conflictReason),
+            form(.assignLawyer, .lawyer, lawyerFields),
+            form(.collectOriginals, .collectOriginals),
+            form(.close, .close, "<label>\(language.text(.outcome)) <input name=\"outcome\" required></label>"
                  + "<label>\(language.text(.recovered)) <input name=\"recoveredAmount\" type=\"number\" min=\"0\" value=\"0\"></label>"),
-            form("archive", "archive", .archive),
-            form("request-investigation", "investigations", .requestInvestigation,
+            form(.archive, .archive),
+            // A request of an investigation is a command on a new record, not on the case.
+            !allowed.contains("request-investigation") ? nil : form(id: "request-investigation", target: "\(action)/investigations", .requestInvestigation,
                  "<label>\(language.text(.centre)) <select name=\"toCentre\">\(centreOptions)</select></label>"
                  + "<label>\(language.text(.questions)) <input name=\"questions\" required></label>"
                  + "<label>\(language.text(.dueDays)) <input name=\"dueDays\" type=\"number\" min=\"1\" max=\"60\" value=\"10\"></label>"),

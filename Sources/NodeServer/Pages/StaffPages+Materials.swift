@@ -7,7 +7,7 @@ import Hummingbird
 /// command as `POST /v1/cases/{id}/materials`; the bytes are kept once the command is.
 extension StaffPages {
     func addMaterialsPage(to pages: RouterGroup<NodeRequestContext>) {
-        pages.post("cases/{id}/materials") { request, context in
+        post(.supplyMaterials, to: pages) { request, context in
             let staff = try context.requireStaff()
             let caseID = try context.parameters.require("id")
             let form = try await MultipartForm.read(request, maximumFileBytes: DocumentRoutes.maximumScanSize)

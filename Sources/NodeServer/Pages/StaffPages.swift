@@ -54,6 +54,20 @@ struct StaffPages {
         var reason: String?; var lawyer: String?; var firm: String?; var findings: String?
     }
 
+    /// The commands on a case the case page has a form for, each posted to its own route
+    /// (``CaseCommand/Kind/route``, at the root): what `/openapi.json` must list as pages.
+    static let formCommands: [CaseCommand.Kind] = [
+        .assess, .supplyMaterials, .requestTransfer, .acceptTransfer, .returnTransfer, .cancelTransfer, .decide, .assignLawyer,
+        .collectOriginals, .close, .archive,
+    ]
+
+    /// Registers the form post of `kind` at its route.
+    func post(_ kind: CaseCommand.Kind, to pages: RouterGroup<NodeRequestContext>,
+                      _ handler: @escaping @Sendable (Request, NodeRequestContext) async throws -> Response) {
+        assert(Self.formCommands.contains(kind), "a form post for \(kind), which StaffPages.formCommands lacks")
+        pages.post(RouterPath(kind.route), use: handler)
+    }
+
     func add(to router: Router<NodeRequestContext>) {
         router.get("/") { _, _ in HTML.redirect("/inbox") }
         SignInPage(access: access, centres: centres, devCentres: devSignIn ? centreNames.named(centres) : []).add(to: router)
@@ -77,33 +91,33 @@ struct StaffPages {
         pages.get("cases/{id}") { request, context in
             try await casePage(try context.parameters.require("id"), request, context, error: nil)
         }
-        pages.post("cases/{id}/assessment") { request, context in
+        post(.assess, to: pages) { request, context in
             let form = try await checkedForm(AssessForm.self, request, context, csrf: \.csrf)
             return try await act(request, context, form.expectedVersion,
                                  .assess(eligible: form.eligible == "on", reason: form.reason, missing: []))
         }
-        pages.post("cases/{id}/transfer/accept") { request, context in
+        post(.acceptTransfer, to: pages) { request, context in
             let form = try await checkedForm(AcceptForm.self, request, context, csrf: \.csrf)
             return try await act(request, context, form.expectedVersion, .acceptTransfer, conflictReason: form.conflictReason)
         }
-        pages.post("cases/{id}/decision") { request, context in
+        post(.decide, to: pages) { request, context in
             let form = try await checkedForm(DecisionForm.self, request, context, csrf: \.csrf)
             return try await act(request, context, form.expectedVersion, .decide(granted: form.granted == "on", reason: form.reason),
                                  conflictReason: form.conflictReason)
         }
-        pages.post("cases/{id}/transfer") { request, context in
+        post(.requestTransfer, to: pages) { request, context in
             let form = try await checkedForm(TransferForm.self, request, context, csrf: \.csrf)
             guard let target = CentreID(rawValue: form.toCentre) else { throw Problem.invalid("toCentre", "a centre id such as qingdao-licang") }
             return try await act(request, context, form.expectedVersion, .requestTransfer(to: target, reason: form.reason, legalBasis: form.legalBasis))
         }
-        pages.post("cases/{id}/transfer/return") { request, context in
+        post(.returnTransfer, to: pages) { request, context in
             let form = try await checkedForm(ReturnForm.self, request, context, csrf: \.csrf)
             guard let code = TransferReturnCode(rawValue: form.reasonCode ?? TransferReturnCode.other.rawValue) else {
                 throw Problem.invalid("reasonCode", "one of \(TransferReturnCode.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             return try await act(request, context, form.expectedVersion, .returnTransfer(code: code, reason: form.reason))
         }
-        pages.post("cases/{id}/transfer/cancel") { request, context in
+        post(.cancelTransfer, to: pages) { request, context in
             let form = try await checkedForm(ReasonForm.self, request, context, csrf: \.csrf)
             let caseID = try context.parameters.require("id")
             do {
@@ -114,7 +128,7 @@ struct StaffPages {
                 return try await casePage(caseID, request, context, error: problem)
             }
         }
-        pages.post("cases/{id}/lawyer") { request, context in
+        post(.assignLawyer, to: pages) { request, context in
             let form = try await checkedForm(LawyerForm.self, request, context, csrf: \.csrf)
             let picked: (lawyer: String, firm: String)
             do {
@@ -127,15 +141,15 @@ struct StaffPages {
             return try await act(request, context, form.expectedVersion,
                                  .assignLawyer(lawyer: picked.lawyer, firm: picked.firm, chosenByApplicant: form.chosenByApplicant == "on"))
         }
-        pages.post("cases/{id}/originals-collected") { request, context in
+        post(.collectOriginals, to: pages) { request, context in
             let form = try await checkedForm(VersionForm.self, request, context, csrf: \.csrf)
             return try await act(request, context, form.expectedVersion, .collectOriginals)
         }
-        pages.post("cases/{id}/close") { request, context in
+        post(.close, to: pages) { request, context in
             let form = try await checkedForm(CloseForm.self, request, context, csrf: \.csrf)
             return try await act(request, context, form.expectedVersion, .close(outcome: form.outcome, recoveredAmount: form.recoveredAmount ?? 0))
         }
-        pages.post("cases/{id}/archive") { request, context in
+        post(.archive, to: pages) { request, context in
             let form = try await checkedForm(VersionForm.self, request, context, csrf: \.csrf)
             return try await act(request, context, form.expectedVersion, .archive)
         }

@@ -79,7 +79,7 @@ struct CaseRoutes {
     }
 
     func add(to group: RouterGroup<NodeRequestContext>) {
-        group.post("cases") { request, context in
+        group.post(RouterPath(CaseCommand.Kind.submit.route)) { request, context in
             let submission = try await request.decodeJSON(as: Submission.self, context: context)
             let result = try await workflow.submit(try submission.command(), by: try context.requireStaff())
             return JSONResponse(.created, result.json(idKey: "caseId"))
@@ -93,18 +93,18 @@ struct CaseRoutes {
             return JSONResponse(["caseId": JSONValue.string(id.lowercased()), "events": try CanonicalJSON.jsonValue(of: entries)])
         }
 
-        command("assessment", Assessment.self, group) { .assess(eligible: $0.eligible, reason: $0.reason, missing: $0.missing ?? []) }
-        command("materials", Materials.self, group) { .supplyMaterials(documents: $0.documents) }
-        command("withdrawal", Versioned.self, group) { _ in .deemWithdrawn }
-        command("advance-aid", Reasoned.self, group) { .startAdvanceAid(reason: $0.reason) }
-        command("transfer", Transfer.self, group) { .requestTransfer(to: $0.toCentre, reason: $0.reason, legalBasis: $0.legalBasis) }
-        command("erasure", Reasoned.self, group) { .erase(reason: $0.reason) }
-        command("transfer/accept", Acceptance.self, group) { _ in .acceptTransfer }
-        command("transfer/return", TransferReturn.self, group) { .returnTransfer(code: $0.reasonCode ?? .other, reason: $0.reason) }
-        command("decision", Decision.self, group) { .decide(granted: $0.granted, reason: $0.reason) }
-        command("objection", Reasoned.self, group) { .fileObjection(reason: $0.reason) }
-        command("objection/ruling", Ruling.self, group) { .ruleOnObjection(orderAid: $0.orderAid, reason: $0.reason) }
-        group.post("cases/{id}/lawyer") { request, context in
+        command(.assess, Assessment.self, group) { .assess(eligible: $0.eligible, reason: $0.reason, missing: $0.missing ?? []) }
+        command(.supplyMaterials, Materials.self, group) { .supplyMaterials(documents: $0.documents) }
+        command(.deemWithdrawn, Versioned.self, group) { _ in .deemWithdrawn }
+        command(.startAdvanceAid, Reasoned.self, group) { .startAdvanceAid(reason: $0.reason) }
+        command(.requestTransfer, Transfer.self, group) { .requestTransfer(to: $0.toCentre, reason: $0.reason, legalBasis: $0.legalBasis) }
+        command(.erase, Reasoned.self, group) { .erase(reason: $0.reason) }
+        command(.acceptTransfer, Acceptance.self, group) { _ in .acceptTransfer }
+        command(.returnTransfer, TransferReturn.self, group) { .returnTransfer(code: $0.reasonCode ?? .other, reason: $0.reason) }
+        command(.decide, Decision.self, group) { .decide(granted: $0.granted, reason: $0.reason) }
+        command(.fileObjection, Reasoned.self, group) { .fileObjection(reason: $0.reason) }
+        command(.ruleOnObjection, Ruling.self, group) { .ruleOnObjection(orderAid: $0.orderAid, reason: $0.reason) }
+        group.post(RouterPath(CaseCommand.Kind.assignLawyer.route)) { request, context in
             let input = try await request.decodeJSON(as: Lawyer.self, context: context)
             let staff = try context.requireStaff()
             let (lawyer, firm) = try await workflow.assignee(lawyerID: input.lawyerId, lawyer: input.lawyer, firm: input.firm, by: staff)
@@ -112,7 +112,7 @@ struct CaseRoutes {
                                                .assignLawyer(lawyer: lawyer, firm: firm, chosenByApplicant: input.chosenByApplicant ?? false), by: staff)
             return JSONResponse(result.json(idKey: "caseId"))
         }
-        group.post("cases/{id}/lawyer/change") { request, context in
+        group.post(RouterPath(CaseCommand.Kind.changeLawyer.route)) { request, context in
             let input = try await request.decodeJSON(as: LawyerChange.self, context: context)
             let staff = try context.requireStaff()
             let (lawyer, firm) = try await workflow.assignee(lawyerID: input.lawyerId, lawyer: input.lawyer, firm: input.firm, by: staff)
@@ -120,10 +120,10 @@ struct CaseRoutes {
                                                .changeLawyer(lawyer: lawyer, firm: firm, reason: input.reason), by: staff)
             return JSONResponse(result.json(idKey: "caseId"))
         }
-        command("originals-collected", Versioned.self, group) { _ in .collectOriginals }
-        command("close", Closing.self, group) { .close(outcome: $0.outcome, recoveredAmount: $0.recoveredAmount) }
-        command("archive", Versioned.self, group) { _ in .archive }
-        command("follow-up", FollowUp.self, group) { .recordFollowUp(satisfied: $0.satisfied, note: $0.note ?? "") }
+        command(.collectOriginals, Versioned.self, group) { _ in .collectOriginals }
+        command(.close, Closing.self, group) { .close(outcome: $0.outcome, recoveredAmount: $0.recoveredAmount) }
+        command(.archive, Versioned.self, group) { _ in .archive }
+        command(.recordFollowUp, FollowUp.self, group) { .recordFollowUp(satisfied: $0.satisfied, note: $0.note ?? "") }
 
         group.post("cases/{id}/investigations") { request, context in
             let input = try await request.decodeJSON(as: InvestigationRequest.self, context: context)
@@ -134,12 +134,12 @@ struct CaseRoutes {
         }
     }
 
-    /// `POST /v1/cases/{id}/<action>`: a command on an existing case at `expectedVersion`.
+    /// `POST /v1/<kind's route>`: a command on an existing case at `expectedVersion`.
     private func command<Input: Decodable & Sendable>(
-        _ action: String, _: Input.Type, _ group: RouterGroup<NodeRequestContext>,
+        _ kind: CaseCommand.Kind, _: Input.Type, _ group: RouterGroup<NodeRequestContext>,
         _ makeCommand: @escaping @Sendable (Input) -> CaseCommand
     ) where Input: HasExpectedVersion {
-        group.post("cases/{id}/\(action)") { request, context in
+        group.post(RouterPath(kind.route)) { request, context in
             let input = try await request.decodeJSON(as: Input.self, context: context)
             let result = try await workflow.act(on: try context.parameters.require("id"), expectedVersion: input.expectedVersion,
                                                makeCommand(input), by: try context.requireStaff(), conflictReason: input.conflictReason)

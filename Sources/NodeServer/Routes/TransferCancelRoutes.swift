@@ -12,7 +12,7 @@ struct TransferCancelRoutes {
 
     /// The staff route, on the staff API group.
     func addStaffRoute(to group: RouterGroup<NodeRequestContext>) {
-        group.post("cases/{id}/transfer/cancel") { request, context in
+        group.post(RouterPath(CaseCommand.Kind.cancelTransfer.route)) { request, context in
             let input = try await request.decodeJSON(as: Cancel.self, context: context)
             let result = try await cancellation.cancel(try context.parameters.require("id"), expectedVersion: input.expectedVersion,
                                                        reason: input.reason, by: try context.requireStaff())
