@@ -9,9 +9,10 @@ inbox, opens it and assesses it through the form; after Wulian's transfer, Lican
 Qingdao node, finds the incoming transfer in its inbox, opens it (Wulian then sees it delivered
 and opened) and accepts it through the form; the case page then shows the timeline across both
 nodes. Licang prints the 送达回证, checks the conflict, grants aid and prints the decision, asks
-Shinan to investigate; Shinan asks for more time, Licang grants it; Shinan reports, Licang
-acknowledges, assigns a lawyer and prints the assignment notice, collects the originals,
-closes and archives the case, which Wulian then sees archived. Screenshots of every step are saved
+Shinan to investigate; Shinan asks for more time, Licang grants it; Shinan reports; Licang's
+supervisor lists a lawyer on the roster page; Licang acknowledges, assigns that lawyer from
+the roster and prints the assignment notice, collects the originals, closes and archives the
+case, which Wulian then sees archived. Screenshots of every step are saved
 under the artefacts directory. Exits non-zero, saying which step failed, on any mismatch.
 """
 import base64
@@ -261,19 +262,27 @@ def main():
             form.find_element(By.NAME, "findings").send_keys("肇事车辆登记在青岛某运输公司名下")
             form.find_element(By.TAG_NAME, "button").click()
             wait_until("the findings are reported", lambda: "InvestigationReported" in browser.page_source, 10)
+            # Licang's supervisor lists the lawyer on the centre's roster (律师名册) at the roster page.
+            licang_supervisor = next(c["supervisorToken"] for c in qingdao["centres"] if c["id"] == "qingdao-licang")
+            sign_in(qingdao, licang_supervisor, "Licang's supervisor signs in")
+            browser.get(qingdao["url"] + "/lawyers")
+            form = browser.find_element(By.ID, "list-lawyer")
+            for name, value in [("name", "李律师"), ("firm", "山东某律师事务所"), ("practiceAreas", "traffic-accident、labour"), ("languages", "zh")]:
+                form.find_element(By.NAME, name).send_keys(value)
+            form.find_element(By.TAG_NAME, "button").click()
+            wait_until("the lawyer is on the roster", lambda: "李律师" in browser.page_source and 'data-active="true"' in browser.page_source, 10)
+            shot("9-licang-roster")
             sign_in(qingdao, licang, "Licang signs in to finish the case")
             browser.get(qingdao["url"] + f"/cases/{case_id}")
             browser.find_element(By.CSS_SELECTOR, "#acknowledge-findings button").click()
             wait_until("the findings are acknowledged", lambda: "InvestigationAcknowledged" in browser.page_source, 10)
             form = browser.find_element(By.ID, "assign-lawyer")
             pick = form.find_elements(By.CSS_SELECTOR, "select[name='lawyerId'] option")
-            if pick:
-                pick[0].click()
-            else:
-                form.find_element(By.NAME, "lawyer").send_keys("李律师")
-                form.find_element(By.NAME, "firm").send_keys("山东某律师事务所")
+            if not pick or "李律师" not in pick[0].text:
+                fail("the assignment form", "it does not offer the roster's lawyer")
+            pick[0].click()
             form.find_element(By.TAG_NAME, "button").click()
-            wait_until("the lawyer is assigned", lambda: "LawyerAssigned" in browser.page_source, 10)
+            wait_until("the lawyer is assigned from the roster", lambda: "LawyerAssigned" in browser.page_source and "李律师" in browser.page_source, 10)
             browser.get(qingdao["url"] + f"/cases/{case_id}/letters/assignment")
             wait_until("the assignment notice opens", lambda: "指派通知书" in browser.page_source, 10)
             assignment_code = browser.find_element(By.CSS_SELECTOR, "[data-field='verification']").text.strip()
@@ -293,20 +302,20 @@ def main():
             recovered.send_keys("8600000")
             form.find_element(By.TAG_NAME, "button").click()
             wait_until("the case is closed", lambda: "CaseClosed" in browser.page_source, 10)
-            shot("9-licang-closed")
+            shot("10-licang-closed")
             browser.find_element(By.CSS_SELECTOR, "#archive button").click()
             wait_until("the case is archived", lambda: "CaseArchived" in browser.page_source, 10)
             if browser.find_element(By.CSS_SELECTOR, "dd[data-field='phase']").text.strip() != "已归档":
                 fail("the archived case", f"the phase is not shown as archived: {browser.find_element(By.CSS_SELECTOR, 'dd[data-field=phase]').text}")
-            shot("10-licang-archived")
+            shot("11-licang-archived")
             wait_until("Wulian at Rizhao sees the case archived",
                        lambda: api(rizhao["url"] + f"/v1/cases/{case_id}", wulian).get("phase") == "archived")
 
             # 9. English labels on request.
             browser.get(qingdao["url"] + "/language/en")
             wait_until("the English pages show English labels", lambda: "Inbox" in browser.page_source, 10)
-            shot("11-licang-inbox-en")
-            print(f"browser test passed: 13 screenshots and the printed receipt, decision, delivery receipt and assignment notice in {ARTEFACTS}")
+            shot("12-licang-inbox-en")
+            print(f"browser test passed: 14 screenshots and the printed receipt, decision, delivery receipt and assignment notice in {ARTEFACTS}")
         finally:
             if browser is not None:
                 browser.quit()

@@ -304,6 +304,11 @@ paths["/statistics"] = {"get": page("pagesStatistics", "The last 30 days per cen
 paths["/certificates"] = {"get": page("pagesCertificates", "The hardship certificate check: a form for the holder's ID number and name", responses={"200": html, "303": seeOther}),
                           "post": page("pagesLookUpCertificates", "The certificates found for an ID number and name (form); CSRF-checked", requestBody=form(["csrf", "idNumber", "name"]),
                                        responses={"200": html, "303": seeOther, "400": unreadable, "403": html, "422": html})}
+paths["/lawyers"] = {"get": page("pagesRoster", "The centre's lawyer roster (律师名册) with each lawyer's open cases; for its supervisors, the forms that keep it", responses={"200": html, "303": seeOther}),
+                     "post": page("pagesListLawyer", "List a lawyer on the centre's roster (form; supervisors); CSRF-checked", requestBody=form(["csrf", "name", "firm", "practiceAreas", "languages"]),
+                                  responses={"303": seeOther, "400": unreadable, "403": html, "422": html})}
+paths["/lawyers/{id}/active"] = {"post": page("pagesLawyerActive", "Take a lawyer off new assignments, or back on (form; supervisors); CSRF-checked", parameters=idparam,
+                                              requestBody=form(["csrf", "expectedVersion", "active"]), responses={"303": seeOther, "400": unreadable, "403": html, "409": html, "422": html})}
 intake_fields = ["csrf", "name", "idNumber", "phone", "homeCity", "groups", "litigation", "cause", "summary", "venue", "jurisdictionCentre", "adverseName", "adverseId", "urgent",
                  "hardshipBasis", "group", "certificateId", "statement", "shareWithJurisdiction", "checksByOtherCities"]
 paths["/intake"] = {"get": page("pagesIntake", "The new-application form, with its scans", responses={"200": html, "303": seeOther}),

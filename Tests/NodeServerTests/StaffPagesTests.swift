@@ -23,8 +23,8 @@ struct StaffPagesTests {
     }
 
     /// Signs `centre` in through the sign-in form; the session cookie's `name=value`.
-    static func signIn(_ node: H, as centre: CentreID, staff: String = "staff-1") async throws -> String {
-        let token = try await node.token(centre, staff: staff)
+    static func signIn(_ node: H, as centre: CentreID, staff: String = "staff-1", role: StaffRole = .staff) async throws -> String {
+        let token = try await node.token(centre, staff: staff, role: role)
         let form = try await signInForm(node)
         let answer = try await node.send(.post, "/sign-in", headers: [.cookie: form.cookie, .contentType: "application/x-www-form-urlencoded"],
                                          body: ByteBuffer(string: "csrf=\(form.csrf)&token=\(token)"))

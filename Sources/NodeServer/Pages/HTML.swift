@@ -33,7 +33,7 @@ enum HTML {
         var header = "<header><strong>通办 tongban</strong>"
         if let signedIn, let csrf {
             header += """
-                 <nav><a href="/inbox">\(language.text(.inbox))</a> <a href="/intake">\(language.text(.newApplication))</a> <a href="/certificates">\(language.text(.certificates))</a> <a href="/statistics">\(language.text(.statistics))</a></nav>
+                 <nav><a href="/inbox">\(language.text(.inbox))</a> <a href="/intake">\(language.text(.newApplication))</a> <a href="/certificates">\(language.text(.certificates))</a> <a href="/lawyers">\(language.text(.roster))</a> <a href="/statistics">\(language.text(.statistics))</a></nav>
                  <span class="who">\(escape(signedIn))</span>
                  <form method="post" action="/sign-out" class="inline"><input type="hidden" name="csrf" value="\(escape(csrf))"><button>\(language.text(.signOut))</button></form>
                 """
@@ -104,6 +104,7 @@ enum Language: String, Sendable {
         case requestExtension, decideExtension, days, grantExtension, extensionPending
         case checks, noFindings, conflictReason, checkUnavailable, adverseParty, supplyMaterials, openCases, chosenByApplicant
         case deliveries, letter, sentTo, sent, delivered, firstOpened, notYet, verificationCode
+        case roster, practiceAreas, languages, takingCases, notTakingCases, takeOffRoster, putOnRoster, listLawyer
     }
 
     /// A returned transfer's reason code (``TransferReturnCode``) in this language.
@@ -224,6 +225,14 @@ enum Language: String, Sendable {
         case .firstOpened: ("首次查阅", "First opened")
         case .notYet: ("尚未", "not yet")
         case .verificationCode: ("核验码", "Verification code")
+        case .roster: ("律师名册", "Lawyer roster")
+        case .practiceAreas: ("执业领域", "Practice areas")
+        case .languages: ("语言", "Languages")
+        case .takingCases: ("可指派", "Taking cases")
+        case .notTakingCases: ("暂停指派", "Not taking cases")
+        case .takeOffRoster: ("暂停指派", "Take off new assignments")
+        case .putOnRoster: ("恢复指派", "Take cases again")
+        case .listLawyer: ("登记律师", "List a lawyer")
         }
         return self == .zh ? zh : en
     }

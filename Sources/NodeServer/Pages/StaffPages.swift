@@ -190,6 +190,7 @@ struct StaffPages {
         addMaterialsPage(to: pages)
         addLetterPages(to: pages)
         addCertificatePages(to: pages)
+        addRosterPages(to: pages)
         addIntakePages(to: pages)
         addSearchPage(to: pages)
         pages.get("statistics") { request, context in try await statisticsPage(request, context) }

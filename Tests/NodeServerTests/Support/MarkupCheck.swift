@@ -16,6 +16,7 @@ enum MarkupCheck {
         "html", "lang", "charset", "name", "content", "href", "class", "method", "action", "type", "value", "id", "role", "rel",
         "selected", "checked", "required", "rows", "cols", "min", "max", "data-kind", "data-field", "width", "height", "xmlns",
         "font-size", "x", "y", "fill", "title", "data-type", "data-phase", "data-centre", "data-role", "enctype", "multiple", "accept", "maxlength", "list",
+        "data-lawyer", "data-active",
     ]
     static let entities = ["&amp;", "&lt;", "&gt;", "&quot;", "&#39;"]
 
