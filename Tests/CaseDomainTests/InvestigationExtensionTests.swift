@@ -34,6 +34,23 @@ struct InvestigationExtensionTests {
         #expect(state.pendingExtensionDays == nil && state.reportDueAt == Timestamp(iso8601: "2026-12-11T02:00:00Z"))
     }
 
+    @Test func extensionsAreBoundedInAllByDaysAndByAsks() throws {
+        var state = try Self.accepted()
+        state = try T.apply(.requestExtension(days: 50, reason: "需调取档案"), state, by: T.huancui)
+        state = try Self.decide(true, state, by: T.licang)
+        #expect(throws: CommandError.validation(field: "days", reason: "at most 10 more: a request's due date moves by 60 days in all, 50 granted")) {
+            try T.apply(.requestExtension(days: 11, reason: "再延"), state, by: T.huancui)
+        }
+        state = try T.apply(.requestExtension(days: 10, reason: "再延"), state, by: T.huancui)
+        state = try Self.decide(false, state, by: T.licang)
+        #expect(state.grantedExtensionDays == 50, "a refusal grants nothing")
+        state = try T.apply(.requestExtension(days: 1, reason: "最后一次"), state, by: T.huancui)
+        state = try Self.decide(false, state, by: T.licang)
+        #expect(throws: CommandError.forbidden(command: "request-extension", reason: "a request may be extended at most 3 times")) {
+            try T.apply(.requestExtension(days: 1, reason: "第四次"), state, by: T.huancui)
+        }
+    }
+
     @Test func onlyTheRequestedCentreAsksAndOnlyTheRequesterDecides() throws {
         let accepted = try Self.accepted()
         #expect(throws: CommandError.forbidden(command: "request-extension", reason: "only the requested centre weihai-huancui may do this")) {

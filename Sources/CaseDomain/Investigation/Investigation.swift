@@ -25,6 +25,15 @@ public enum Investigation {
         /// The days the requested centre asked to add to the due date, until the requester
         /// decides; one request at a time.
         public internal(set) var pendingExtensionDays: Int?
+        /// The days granted so far and the extensions asked, `nil` in a state stored before
+        /// they were counted (read as 0: ``grantedExtensionDays``, ``extensionsAsked``).
+        fileprivate var granted: Int?
+        fileprivate var asked: Int?
+
+        /// The days extensions granted have added to the due date, in all.
+        public var grantedExtensionDays: Int { granted ?? 0 }
+        /// The extensions the requested centre has asked for, decided or not.
+        public var extensionsAsked: Int { asked ?? 0 }
 
         public init() {}
 
@@ -148,8 +157,10 @@ public enum Investigation {
         }
     }
 
-    /// The most days one extension may add to a request's due date.
+    /// The most days extensions may add to a request's due date, one or all together.
     public static let extensionDays = 60
+    /// The most extensions the requested centre may ask for on one request.
+    public static let maximumExtensions = 3
 
     /// The events `command` produces, or why it is refused (nothing is written).
     public static func decide(_ command: Command, on state: State, now: Timestamp, actor: Actor) throws(CommandError) -> [Event] {
@@ -209,7 +220,14 @@ public enum Investigation {
             guard state.pendingExtensionDays == nil else {
                 throw .forbidden(command: name, reason: "an extension is already waiting for the requester's decision")
             }
+            guard state.extensionsAsked < maximumExtensions else {
+                throw .forbidden(command: name, reason: "a request may be extended at most \(maximumExtensions) times")
+            }
             guard (1...extensionDays).contains(days) else { throw .validation(field: "days", reason: "between 1 and \(extensionDays)") }
+            let left = extensionDays - state.grantedExtensionDays
+            guard days <= left else {
+                throw .validation(field: "days", reason: "at most \(left) more: a request's due date moves by \(extensionDays) days in all, \(state.grantedExtensionDays) granted")
+            }
             try CommandError.requireText(reason, "reason")
             return [.extensionRequested(.init(days: days, reason: reason))]
         case .decideExtension(let granted, let reason, let requester):
@@ -259,7 +277,13 @@ public enum Investigation {
             next.phase = .acknowledged
         case .extensionRequested(let requested):
             next.pendingExtensionDays = requested.days
+            next.asked = state.extensionsAsked == Int.max ? Int.max : state.extensionsAsked + 1
         case .extensionDecided(let decided):
+            // Saturating: an imported event's days are a peer's, whatever they say.
+            if decided.granted, let days = state.pendingExtensionDays {
+                let (sum, overflow) = state.grantedExtensionDays.addingReportingOverflow(days)
+                next.granted = overflow ? Int.max : sum
+            }
             next.pendingExtensionDays = nil
             next.reportDueAt = decided.reportDueAt
         }
