@@ -26,10 +26,24 @@ extension Workflow {
         return WriteResult(id: lawyer, version: outcome[0].streamVersion)
     }
 
+    /// Whom `command` (an assignment or a change of lawyer) on `caseID` names, once the
+    /// staff member's centre is known to own the case: a centre that does not hold the case
+    /// is refused as the command itself would be, before any roster is looked at.
+    package func assignee(on caseID: String, for command: CaseCommand.Kind, lawyerID: String?, lawyer: String?, firm: String?,
+                          by staff: StaffMember) async throws -> (lawyer: String, firm: String) {
+        let loaded = try await store.load(try Self.caseStream(caseID), as: CaseEvent.self)
+        guard loaded.version > 0 else { throw WorkflowError.notFound("no case \(caseID)") }
+        let owner = CaseState(replaying: loaded.events).owner
+        guard owner == staff.centre else {
+            throw WorkflowError.refused(.forbidden(command: command.rawValue, reason: "only the owning centre \(owner?.rawValue ?? "-") may do this"))
+        }
+        return try await assignee(lawyerID: lawyerID, lawyer: lawyer, firm: firm, by: staff)
+    }
+
     /// Whom an assignment names: the roster's lawyer `lawyerID`, or, at a centre that keeps
     /// no roster, the `lawyer` and `firm` given. A centre with active roster lawyers assigns
     /// from its roster only.
-    package func assignee(lawyerID: String?, lawyer: String?, firm: String?, by staff: StaffMember) async throws -> (lawyer: String, firm: String) {
+    private func assignee(lawyerID: String?, lawyer: String?, firm: String?, by staff: StaffMember) async throws -> (lawyer: String, firm: String) {
         if let lawyerID {
             let picked = try await rosterLawyer(lawyerID, of: staff.centre)
             guard lawyer == nil || lawyer == picked.name, firm == nil || firm == picked.firm else {

@@ -73,6 +73,14 @@ struct RosterTests {
             #expect(named.status == .unprocessableContent && named.json["errors"]?[0]?["field"] == "lawyerId", "\(named.json)")
             let mismatched = try await node.call(.post, "/v1/cases/\(first)/lawyer", as: H.licang, ["expectedVersion": 3, "lawyerId": .string(li), "lawyer": "路人甲"])
             #expect(mismatched.status == .unprocessableContent)
+            // A centre that does not hold the case is refused as the command is, before any roster is read.
+            for path in ["lawyer", "lawyer/change"] {
+                let stranger = try await node.call(.post, "/v1/cases/\(first)/\(path)", as: H.wulian,
+                                                   ["expectedVersion": 3, "lawyerId": .string(li), "reason": "回避"])
+                #expect(stranger.status == .forbidden && stranger.json["detail"]?.stringValue?.contains("owning centre") == true, "\(path): \(stranger.json)")
+            }
+            let unknown = try await node.call(.post, "/v1/cases/\(UUID().uuidString.lowercased())/lawyer", as: H.licang, ["expectedVersion": 3, "lawyerId": .string(li)])
+            #expect(unknown.status == .notFound)
             try await node.expect(.ok, .post, "/v1/cases/\(first)/lawyer", as: H.licang, ["expectedVersion": 3, "lawyerId": .string(li), "chosenByApplicant": true])
             let view = try await node.expect(.ok, .get, "/v1/cases/\(first)", as: H.licang)
             #expect(view["lawyer"] == "李律师" && view["lawyerFirm"] == "山东某律师事务所", "\(view)")

@@ -132,7 +132,8 @@ struct StaffPages {
             let form = try await checkedForm(LawyerForm.self, request, context, csrf: \.csrf)
             let picked: (lawyer: String, firm: String)
             do {
-                picked = try await workflow.assignee(lawyerID: form.lawyerId.flatMap { $0.isEmpty ? nil : $0 }, lawyer: form.lawyer, firm: form.firm,
+                picked = try await workflow.assignee(on: try context.parameters.require("id"), for: .assignLawyer,
+                                                     lawyerID: form.lawyerId.flatMap { $0.isEmpty ? nil : $0 }, lawyer: form.lawyer, firm: form.firm,
                                                      by: try context.requireStaff())
             } catch {
                 guard let problem = Problem(refusal: error) else { throw error }

@@ -107,16 +107,20 @@ struct CaseRoutes {
         group.post(RouterPath(CaseCommand.Kind.assignLawyer.route)) { request, context in
             let input = try await request.decodeJSON(as: Lawyer.self, context: context)
             let staff = try context.requireStaff()
-            let (lawyer, firm) = try await workflow.assignee(lawyerID: input.lawyerId, lawyer: input.lawyer, firm: input.firm, by: staff)
-            let result = try await workflow.act(on: try context.parameters.require("id"), expectedVersion: input.expectedVersion,
+            let caseID = try context.parameters.require("id")
+            let (lawyer, firm) = try await workflow.assignee(on: caseID, for: .assignLawyer, lawyerID: input.lawyerId, lawyer: input.lawyer,
+                                                             firm: input.firm, by: staff)
+            let result = try await workflow.act(on: caseID, expectedVersion: input.expectedVersion,
                                                .assignLawyer(lawyer: lawyer, firm: firm, chosenByApplicant: input.chosenByApplicant ?? false), by: staff)
             return JSONResponse(result.json(idKey: "caseId"))
         }
         group.post(RouterPath(CaseCommand.Kind.changeLawyer.route)) { request, context in
             let input = try await request.decodeJSON(as: LawyerChange.self, context: context)
             let staff = try context.requireStaff()
-            let (lawyer, firm) = try await workflow.assignee(lawyerID: input.lawyerId, lawyer: input.lawyer, firm: input.firm, by: staff)
-            let result = try await workflow.act(on: try context.parameters.require("id"), expectedVersion: input.expectedVersion,
+            let caseID = try context.parameters.require("id")
+            let (lawyer, firm) = try await workflow.assignee(on: caseID, for: .changeLawyer, lawyerID: input.lawyerId, lawyer: input.lawyer,
+                                                             firm: input.firm, by: staff)
+            let result = try await workflow.act(on: caseID, expectedVersion: input.expectedVersion,
                                                .changeLawyer(lawyer: lawyer, firm: firm, reason: input.reason), by: staff)
             return JSONResponse(result.json(idKey: "caseId"))
         }
