@@ -72,6 +72,7 @@ package struct Workflow: Sendable {
     /// transfer or deciding with the conflict check's findings needs `conflictReason`.
     package func act(on caseID: String, expectedVersion: Int64, _ command: CaseCommand, by staff: StaffMember,
              conflictReason: String? = nil) async throws -> WriteResult {
+        try Self.requireVersion(expectedVersion)
         let actor = try Self.writer(staff)
         if case .requestTransfer(let target, _, _) = command { try requireKnown(target, field: "toCentre") }
         let stream = try Self.caseStream(caseID)
@@ -205,6 +206,7 @@ package struct Workflow: Sendable {
     /// whatever version the command is decided on); accepting it numbers it in the accepting
     /// centre's register.
     package func act(onInvestigation investigationID: String, expectedVersion: Int64?, _ command: Investigation.Command, by staff: StaffMember) async throws -> WriteResult {
+        if let expectedVersion { try Self.requireVersion(expectedVersion) }
         let actor = try Self.writer(staff)
         let stream = try Self.investigationStream(investigationID)
         let loaded = try await store.load(stream, as: Investigation.Event.self)
@@ -283,7 +285,13 @@ package struct Workflow: Sendable {
         }
     }
 
+    /// Refuses a version no record can be at: a malformed value, not a conflict.
+    package static func requireVersion(_ expected: Int64) throws(WorkflowError) {
+        guard expected >= 0 else { throw .invalid(field: "expectedVersion", reason: "a record's version: 0 or more") }
+    }
+
     package static func check(_ expected: Int64, against actual: Int64) throws(WorkflowError) {
+        try requireVersion(expected)
         guard expected == actual else { throw WorkflowError.notAppended(AppendError.conflict(stream: "", expected: expected, actual: actual)) }
     }
 

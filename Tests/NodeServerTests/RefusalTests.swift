@@ -1,6 +1,7 @@
 import CaseDomain
-import Hummingbird
 import Casework
+import Foundation
+import Hummingbird
 import NodeServer
 import Testing
 
@@ -139,6 +140,20 @@ struct RefusalTests {
             let expired = try await node.server.tokens.issue(centre: H.wulian, staff: "s", role: .staff, validity: .seconds(60),
                                                              now: .now.addingTimeInterval(-3600))
             #expect(try await node.send(.get, "/v1/cases/\(id)", headers: [.authorization: "Bearer \(expired)"], body: nil).status == .unauthorized)
+        }
+    }
+
+    @Test func aVersionNoRecordCanBeAtIsMalformedNotAConflict() async throws {
+        try await H.run { node in
+            let id = try await Self.assessedCase(node)
+            for version: Int64 in [-1, .min] {
+                try await Self.refused(node, .unprocessableContent, "validation", .post, "/v1/cases/\(id)/decision", as: H.wulian,
+                                       ["expectedVersion": .integer(version), "granted": true, "reason": "r"], field: "expectedVersion")
+                try await Self.refused(node, .unprocessableContent, "validation", .post, "/v1/cases/\(id)/transfer/cancel", as: H.wulian,
+                                       ["expectedVersion": .integer(version), "reason": "r"], field: "expectedVersion")
+                try await Self.refused(node, .unprocessableContent, "validation", .post, "/v1/lawyers/\(UUID().uuidString.lowercased())", as: H.licang,
+                                       role: .supervisor, ["active": false, "expectedVersion": .integer(version)], field: "expectedVersion")
+            }
         }
     }
 

@@ -15,6 +15,7 @@ struct TransferCancellation: Sendable {
     let relay: WriterRelay
 
     func cancel(_ caseID: String, expectedVersion: Int64, reason: String, by staff: StaffMember) async throws -> WriteResult {
+        try Workflow.requireVersion(expectedVersion)
         let requester = try Workflow.writer(staff)
         let loaded = try await workflow.store.load(try Workflow.caseStream(caseID), as: CaseEvent.self)
         guard loaded.version > 0 else { throw Problem(.notFound, "no case \(caseID)") }
