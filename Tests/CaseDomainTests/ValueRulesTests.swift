@@ -1,7 +1,7 @@
 import CaseDomain
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Invariant 9's rules in the domain: every text and number an event holds.
 @Suite("Values are valid by construction")

@@ -5,8 +5,8 @@ import Federation
 import Foundation
 import Logging
 import Projections
-import Testing
 import TestSupport
+import Testing
 
 /// The application layer on its own, on a real PostgreSQL and no socket: commands are
 /// loaded, decided, appended and numbered, and every refusal is a typed ``WorkflowError``

@@ -2,9 +2,9 @@ import CaseDomain
 import EventLog
 import Federation
 import Foundation
+@testable import LocalPostgres
 import TestSupport
 import Testing
-@testable import LocalPostgres
 
 @Suite("The tongban CLI reports what and where, and exits non-zero on failure")
 struct CommandLineTests {

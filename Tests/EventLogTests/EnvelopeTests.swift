@@ -1,7 +1,7 @@
 import CaseDomain
+@testable import EventLog
 import Foundation
 import Testing
-@testable import EventLog
 
 @Suite("The signed envelope and the SQL script splitter")
 struct EnvelopeTests {

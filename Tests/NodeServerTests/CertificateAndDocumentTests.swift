@@ -1,7 +1,7 @@
 import CaseDomain
+import Casework
 import Crypto
 import Hummingbird
-import Casework
 import NodeServer
 import PostgresNIO
 import Testing

@@ -1,10 +1,10 @@
 import CaseDomain
-import EventLog
 import Casework
+import EventLog
 import NodeServer
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
 
 /// A certificate lookup is no oracle: it needs the holder's ID number and name, answers a
 /// wrong name as it answers a stranger, never answers the holder's details, and is recorded.

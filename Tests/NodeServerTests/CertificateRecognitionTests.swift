@@ -1,8 +1,8 @@
 import CaseDomain
 import Foundation
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
 
 /// A certificate issued in one city is recognised in another by the blind index of its
 /// holder's ID number, under the federation's matching key: the holder's ID number and name

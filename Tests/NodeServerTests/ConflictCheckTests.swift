@@ -1,8 +1,8 @@
 import CaseDomain
 import EventLog
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The conflict and duplicate check over HTTP: findings name the other case and its
 /// centre, never a person; an acceptance or a decision with findings needs a reason, which

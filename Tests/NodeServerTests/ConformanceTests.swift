@@ -8,8 +8,8 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOFoundationCompat
-import Testing
 import TestSupport
+import Testing
 
 /// `tongban conformance` (issue 14): the suite passes against a real tongban node that
 /// relays two other cities' events, and fails, naming the check, against a peer that answers

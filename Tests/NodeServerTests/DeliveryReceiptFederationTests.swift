@@ -1,9 +1,9 @@
 import CaseDomain
-import Foundation
 import Casework
+import Foundation
 @testable import NodeServer
-import Testing
 import TestSupport
+import Testing
 
 /// Proof of delivery across two nodes: Wulian at Rizhao transfers a case to Licang at
 /// Qingdao; Qingdao's node records its arrival and Licang's first reading, and Rizhao reads

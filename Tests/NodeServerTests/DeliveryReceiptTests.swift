@@ -1,10 +1,10 @@
 import CaseDomain
+import Casework
 import EventLog
 import Foundation
-import Casework
 @testable import NodeServer
-import Testing
 import TestSupport
+import Testing
 
 /// Proof of delivery (送达): the recipient's node records when a transfer or an
 /// investigation request arrived and when its staff first opened it, once each, and the

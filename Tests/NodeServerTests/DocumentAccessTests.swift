@@ -1,10 +1,10 @@
 import CaseDomain
+import Casework
 import Crypto
 import Federation
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Casework
 @testable import NodeServer
 import Testing
 

@@ -6,8 +6,8 @@ import Hummingbird
 import NIOCore
 import PostgresNIO
 import Projections
-import Testing
 import TestSupport
+import Testing
 
 /// Consent before sharing; erasure after the retention period: every key destroyed, the
 /// log intact, the case still counted.

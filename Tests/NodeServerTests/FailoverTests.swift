@@ -1,8 +1,8 @@
 import CaseDomain
 import Foundation
+@testable import LocalPostgres
 import TestSupport
 import Testing
-@testable import LocalPostgres
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif

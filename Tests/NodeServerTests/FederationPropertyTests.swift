@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Issue 13's property: whatever mix of valid commands and hostile input three city nodes
 /// take, every node stays up, every projection catches up with nothing parked, every case

@@ -1,12 +1,12 @@
 import CaseDomain
+import Casework
 import EventLog
 import Federation
 import Foundation
-import Casework
+@testable import LocalPostgres
 import NodeServer
 import TestSupport
 import Testing
-@testable import LocalPostgres
 
 /// A city joins a running federation: Weihai starts with a federation file that names it,
 /// Rizhao and Qingdao reload theirs (`tongban config reload`, SIGHUP) without ending their

@@ -1,13 +1,13 @@
 import CaseDomain
+import Casework
+import Crypto
 import EventLog
 import Federation
-import Crypto
 import Foundation
-import Casework
-import NodeServer
-import Testing
-import TestSupport
 @testable import LocalPostgres
+import NodeServer
+import TestSupport
+import Testing
 
 /// Three city nodes on loopback share one log: the Zhang story crosses them, each centre
 /// acts on its own node, and at the end every node holds the same events.

@@ -1,7 +1,7 @@
 import CaseDomain
+import Casework
 import Federation
 import Foundation
-import Casework
 import NodeServer
 import Testing
 

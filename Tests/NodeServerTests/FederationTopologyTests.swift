@@ -1,11 +1,11 @@
 import CaseDomain
+import Casework
 import Crypto
 import Federation
 import Foundation
-import Casework
 import NodeServer
-import Testing
 import TestSupport
+import Testing
 
 /// Five city nodes on loopback in a line (`nodes[].peers`): rizhao – qingdao – weifang –
 /// yantai – weihai. Each syncs with its neighbours only, yet every write reaches every node

@@ -1,15 +1,15 @@
 import CaseDomain
+import Casework
 import Crypto
 import EventLog
 import Foundation
 import Hummingbird
 import NIOCore
 import NIOFoundationCompat
-import Casework
 import NodeServer
 import Projections
-import Testing
 import TestSupport
+import Testing
 
 /// A log written by an earlier version of tongban stays readable: the committed fixture
 /// (`Fixtures/log-v1.json`, schema-version-1 bodies in plain text, signed by a node key of

@@ -1,8 +1,8 @@
-import Foundation
 import Casework
+import Foundation
 @testable import NodeServer
-import Testing
 import TestSupport
+import Testing
 
 /// `HTML.escape` works on Unicode scalars: no scalar that ends a text run or an attribute
 /// value survives, whatever scalar comes before or after it in the same grapheme cluster.

@@ -1,8 +1,8 @@
 import CaseDomain
-import Foundation
-import Hummingbird
-import HTTPTypes
 import Casework
+import Foundation
+import HTTPTypes
+import Hummingbird
 import NodeServer
 import Testing
 

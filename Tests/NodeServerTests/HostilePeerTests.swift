@@ -5,8 +5,8 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
-import Testing
 import TestSupport
+import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif

@@ -1,7 +1,7 @@
 import CaseDomain
+import Casework
 import EventLog
 import Foundation
-import Casework
 import NodeServer
 import Projections
 import Testing

@@ -1,12 +1,12 @@
 import CaseDomain
+import Casework
 import Crypto
 import EventLog
 import Foundation
 import Hummingbird
-import Casework
 @testable import NodeServer
-import Testing
 import TestSupport
+import Testing
 
 /// Hostile requests against the intake form (`POST /intake`, multipart with scans), the
 /// receipt (`/cases/{id}/receipt`), `GET /verify/{hash}` and `POST /sign-in/dev`: each is

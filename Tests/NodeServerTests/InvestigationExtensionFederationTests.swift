@@ -1,11 +1,11 @@
 import CaseDomain
+import Casework
 import EventLog
 import Federation
 import Foundation
-import Casework
 @testable import NodeServer
-import Testing
 import TestSupport
+import Testing
 
 /// An extension across two nodes: Huancui asks at Weihai, Licang decides at Qingdao, and
 /// Weihai, which alone writes the open request, records the decision; a node speaks only

@@ -1,8 +1,8 @@
 import CaseDomain
 import EventLog
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Cooperation deadlines on one node serving both centres: Huancui asks Licang for more
 /// time, Licang grants or refuses; both inboxes show it, and a request past the date in

@@ -1,11 +1,11 @@
 import CaseDomain
+import Casework
 import EventLog
 import Federation
 import Foundation
-import Casework
 import NodeServer
-import Testing
 import TestSupport
+import Testing
 
 /// Qingdao changes its event key in its own chain and restarts with the new key: every node
 /// follows the change, imports and verifies its old and new events, takes its sync requests

@@ -1,6 +1,6 @@
 import CaseDomain
-import Foundation
 import Casework
+import Foundation
 @testable import NodeServer
 import Testing
 

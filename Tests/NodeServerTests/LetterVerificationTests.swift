@@ -1,10 +1,10 @@
 import CaseDomain
+import Casework
 import Foundation
 import Hummingbird
-import Casework
 import NodeServer
-import Testing
 import TestSupport
+import Testing
 
 /// A printed letter's verification code is the hash of the event it was rendered from:
 /// `GET /verify/{hash}` confirms who recorded what and when, for anyone holding the

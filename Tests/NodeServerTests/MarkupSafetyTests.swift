@@ -1,10 +1,10 @@
 import CaseDomain
+import Casework
 import EventLog
 import Federation
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Casework
 import NodeServer
 import Testing
 

@@ -1,7 +1,7 @@
 import CaseDomain
+import Casework
 import EventLog
 import Hummingbird
-import Casework
 @testable import NodeServer
 import TestSupport
 import Testing

@@ -1,13 +1,13 @@
 import CaseDomain
+import Casework
 import EventLog
 import Foundation
-import Casework
+@testable import LocalPostgres
 import NodeServer
 import PostgresNIO
 import Projections
-import Testing
 import TestSupport
-@testable import LocalPostgres
+import Testing
 
 /// Invariant 10: an event a projection cannot apply is parked, counted and shown, the
 /// projection goes on, a rebuild parks the same events, and a retry after the fix applies them.

@@ -1,11 +1,11 @@
 import CaseDomain
-import EventLog
 import Crypto
+import EventLog
 import Federation
 import Foundation
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
 
 /// Personal data on a need-to-know basis across five nodes: one log every node holds and
 /// verifies, plain text only where a centre of the case is.

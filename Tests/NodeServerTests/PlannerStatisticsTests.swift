@@ -3,9 +3,9 @@ import EventLog
 import Federation
 import Foundation
 import PostgresNIO
+@testable import Projections
 import TestSupport
 import Testing
-@testable import Projections
 
 /// Issue 18: the planner's statistics of the projection tables cannot go stale. A centre's
 /// inbox that grew from nothing to ten thousand items, read the moment the projector has

@@ -3,8 +3,8 @@ import EventLog
 import Foundation
 import LocalPostgres
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
 
 /// A prepared read whose preparation failed on a connection (the node started before the
 /// migration it needs) works on that same connection once the schema is right.

@@ -1,13 +1,13 @@
 import CaseDomain
+import Casework
 import EventLog
 import Foundation
+@testable import LocalPostgres
 import Logging
-import Casework
 import NodeServer
 import PostgresNIO
 import Projections
 import Testing
-@testable import LocalPostgres
 
 /// Invariant 7: projections are a function of the log. A replay from position 0 gives the
 /// same rows as the live projection, however often the live one was stopped, failed

@@ -3,8 +3,8 @@ import EventLog
 import Foundation
 import LocalPostgres
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
 
 /// A request never waits forever: one queued for a database connection that no one
 /// releases is stopped at the node's deadline and answered 503 with a problem.

@@ -1,6 +1,6 @@
 import CaseDomain
-import Foundation
 import Casework
+import Foundation
 import NodeServer
 import Testing
 

@@ -1,12 +1,12 @@
 import CaseDomain
+import Casework
 import EventLog
 import Federation
 import Foundation
-import Casework
+@testable import LocalPostgres
 import NodeServer
 import TestSupport
 import Testing
-@testable import LocalPostgres
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif

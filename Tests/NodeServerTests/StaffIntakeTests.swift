@@ -1,11 +1,11 @@
 import CaseDomain
+import Casework
 import Crypto
 import Foundation
 import Hummingbird
-import Casework
 import NodeServer
-import Testing
 import TestSupport
+import Testing
 
 /// Zhang at the Wulian counter, in the pages alone: the application with a scan through
 /// the form, the server fingerprinting and keeping the scan, and a printed receipt whose

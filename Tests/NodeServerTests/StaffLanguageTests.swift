@@ -1,11 +1,11 @@
 import CaseDomain
+import Casework
 import EventLog
 import Foundation
 import Hummingbird
-import Casework
 import NodeServer
-import Testing
 import TestSupport
+import Testing
 
 /// The pages speak the staff's language: centres by their names, phases and event types
 /// in Chinese (English on request), the codes kept in the markup; and under `tongban dev`

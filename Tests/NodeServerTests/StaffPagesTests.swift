@@ -1,12 +1,12 @@
 import CaseDomain
+import Casework
 import EventLog
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Casework
 import NodeServer
-import Testing
 import TestSupport
+import Testing
 
 /// The staff web pages over the real router, workflow and database: a session cookie,
 /// CSRF-checked forms, and each centre seeing only what it takes part in.

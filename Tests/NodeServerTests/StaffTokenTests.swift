@@ -1,15 +1,15 @@
 import CaseDomain
+import Casework
 import Crypto
 import EventLog
 import Federation
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Casework
 import NodeServer
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
 
 /// Keys with one purpose each: staff tokens are signed with the node's token key (named by
 /// `kid`), never its event key, carry a `jti`, live a bounded time, and are refused — with

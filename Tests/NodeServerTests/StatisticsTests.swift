@@ -1,6 +1,6 @@
 import CaseDomain
-import EventLog
 import Casework
+import EventLog
 import NodeServer
 import Projections
 import Testing

@@ -1,11 +1,11 @@
 import CaseDomain
+import Casework
 import EventLog
 import Foundation
-import Casework
+@testable import LocalPostgres
 import NodeServer
 import TestSupport
 import Testing
-@testable import LocalPostgres
 
 /// `tongban keys generate --purpose token`, `token issue --token-key` and `token revoke` as
 /// an operator runs them, against a served node.

@@ -1,12 +1,12 @@
 import CaseDomain
+import Casework
 import EventLog
 import Federation
 import Foundation
 import Hummingbird
-import Casework
 @testable import NodeServer
-import Testing
 import TestSupport
+import Testing
 
 /// The node-signed cancellation, sent by hand to the target's node (Qingdao) of a transfer
 /// from Rizhao's Wulian: only Rizhao, for Wulian, with a staff id that is one, may cancel.

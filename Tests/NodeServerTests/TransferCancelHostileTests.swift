@@ -1,12 +1,12 @@
 import CaseDomain
+import Casework
 import EventLog
 import Federation
 import Foundation
 import Hummingbird
-import Casework
 @testable import NodeServer
-import Testing
 import TestSupport
+import Testing
 
 /// Hostile requests to a pending transfer's cancel and return: the staff routes, the
 /// node-signed cancellation and the page forms. Each is refused with a 4xx problem and

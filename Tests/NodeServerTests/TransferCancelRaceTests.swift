@@ -2,8 +2,8 @@ import CaseDomain
 import EventLog
 import Federation
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The sender's cancel (asked at Rizhao, recorded by Qingdao) and the target's accept (at
 /// Qingdao), given at once on many cases with random timing: on each case exactly one

@@ -1,10 +1,10 @@
 import CaseDomain
+import Casework
 import Foundation
 import Hummingbird
-import Casework
 @testable import NodeServer
-import Testing
 import TestSupport
+import Testing
 
 /// A pending transfer answered three ways: accepted, returned with a coded reason, or
 /// cancelled by its sender; whoever comes second is told which answer came first.

@@ -1,12 +1,12 @@
 import CaseDomain
+import Casework
 import EventLog
 import Federation
 import Foundation
-import Casework
 import NodeServer
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
 
 /// Each node signs checkpoints of its own chain; its peers check them against the events they
 /// hold, countersign them and pass them on with their pull answers, so that a deleted

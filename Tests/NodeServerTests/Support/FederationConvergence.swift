@@ -2,8 +2,8 @@ import CaseDomain
 import EventLog
 import Foundation
 import Projections
-import Testing
 import TestSupport
+import Testing
 
 /// The end state invariants 7–10 promise once the nodes stop taking writes: sync goes quiet
 /// with every node holding the same events, every projection at the head with nothing

@@ -1,17 +1,17 @@
 import AsyncHTTPClient
 import CaseDomain
+import Casework
 import EventLog
 import Federation
 import Foundation
 import Logging
-import Casework
-import NodeServer
-import PostgresNIO
 import NIOCore
 import NIOFoundationCompat
+import NodeServer
+import PostgresNIO
 import ServiceLifecycle
-import Testing
 import TestSupport
+import Testing
 
 /// Three city nodes — rizhao, qingdao, weihai — each with its own database, HTTP port,
 /// projector and sync worker, talking over loopback as in production.

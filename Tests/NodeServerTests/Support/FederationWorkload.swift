@@ -1,7 +1,7 @@
 import CaseDomain
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// A seeded random workload on the three-node federation: each step picks a node and a
 /// centre of it and either gives a valid command on a record whose turn it is (or submits

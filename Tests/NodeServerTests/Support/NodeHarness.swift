@@ -1,15 +1,15 @@
 import CaseDomain
+import Casework
 import EventLog
 import Federation
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Casework
 import NodeServer
 import PostgresNIO
 import Projections
-import Testing
 import TestSupport
+import Testing
 
 /// A node served in-process over a fresh test database: every call goes through the real
 /// router, middleware, workflow, appender and PostgreSQL.
