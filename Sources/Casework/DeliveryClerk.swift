@@ -8,11 +8,11 @@ import ServiceLifecycle
 /// hundred) from the case view. Runs until the node shuts down; an error is logged and the
 /// round retried.
 package struct DeliveryClerk: Service {
-    package let receipts: DeliveryReceipts
-    package let queue: DeliveryQueue
-    package let centres: [CentreID]
-    package let interval: Duration
-    package let logger: Logger
+    private let receipts: DeliveryReceipts
+    private let queue: DeliveryQueue
+    private let centres: [CentreID]
+    private let interval: Duration
+    private let logger: Logger
 
     package func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -37,6 +37,7 @@ package struct DeliveryClerk: Service {
         return waiting.count
     }
 
+    /// A clerk for `centres` (this node's), recording what `queue` holds every `interval`.
     package init(receipts: DeliveryReceipts, queue: DeliveryQueue, centres: [CentreID], interval: Duration, logger: Logger) {
         self.receipts = receipts
         self.queue = queue

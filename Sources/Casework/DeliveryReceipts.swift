@@ -8,8 +8,8 @@ import Projections
 /// staff member of the recipient first reads it. Each is written once: a receipt's stream
 /// is named by its request, and its events take versions 1 and 2.
 package struct DeliveryReceipts: Sendable {
-    package let store: StreamStore
-    package let logger: Logger
+    private let store: StreamStore
+    private let logger: Logger
 
     /// What was recorded of a receipt: its event's time and hash (its verification code).
     package struct Recorded: Sendable, Hashable {
@@ -18,14 +18,21 @@ package struct DeliveryReceipts: Sendable {
     }
 
     /// Records what the receipt of `request` lacks: its delivery, and the opening by
-    /// `staff` when given. Another node's centre is not this node's to answer for; a
-    /// receipt already complete records nothing. Returns the opening when one was recorded.
+    /// `staff` when given; a receipt already complete records nothing. The caller answers
+    /// only for this node's centres (the clerk asks for theirs, a reader is one of them).
+    /// Returns the opening when one was recorded; readers racing past three times are told
+    /// to retry.
     @discardableResult
     package func record(_ request: Delivery.Request, openedBy staff: String?) async throws -> Recorded? {
         let stream = request.stream
         for _ in 0..<3 {
             let existing = try await store.reader.streamVersion(stream)
-            let events = Delivery.events(for: request, recordedSoFar: existing, openedBy: staff)
+            // Opened only while nothing followed the request in its record: an answer (the
+            // recipient's own, or the sender's cancel, also written here) ends it. Projections
+            // ignore an opening that comes after the answer all the same (both are this node's,
+            // so every node sees them in this order).
+            let unanswered = staff == nil ? false : try await store.reader.streamVersion(request.record) == request.requestVersion
+            let events = Delivery.events(for: request, recordedSoFar: existing, openedBy: unanswered ? staff : nil)
             guard !events.isEmpty else { return nil }
             var newEvents: [NewEvent] = []
             for event in events {
@@ -35,13 +42,13 @@ package struct DeliveryReceipts: Sendable {
             }
             do {
                 let outcome = try await store.commit([StreamAppend(stream: stream, expectedVersion: existing, events: newEvents)])
-                guard staff != nil, let opened = outcome.first?.events.last else { return nil }
+                guard unanswered, let opened = outcome.first?.events.last else { return nil }
                 return Recorded(at: opened.envelope.recordedAt, code: opened.hash.hex)
             } catch .conflict {
                 continue // another request recorded part of it first: look again
             }
         }
-        return nil
+        throw WorkflowError.unavailable("the receipt of \(request.record) version \(request.requestVersion) is being written by others; retry")
     }
 
     /// Notes that `staff` read a case: each request of it to the staff member's centre not
@@ -66,6 +73,7 @@ package struct DeliveryReceipts: Sendable {
         return recorded
     }
 
+    /// Receipts written through `store`; a failed opening is logged to `logger`.
     package init(store: StreamStore, logger: Logger) {
         self.store = store
         self.logger = logger

@@ -38,23 +38,3 @@ package struct DeliveryView: Encodable, Sendable {
         openedCode = record.openedHash
     }
 }
-
-extension CaseView {
-    /// Shows the openings this reading recorded, which the case view read before them lacks;
-    /// an opening implies the delivery, recorded with it when it was not yet.
-    package mutating func noteOpenings(_ openings: [Delivery.Request: DeliveryReceipts.Recorded], by staff: StaffMember) {
-        guard !openings.isEmpty else { return }
-        for index in deliveries.indices {
-            let delivery = deliveries[index]
-            // One case view holds one case: a transfer is known by its version, a request by its id.
-            guard delivery.openedAt == nil, let opened = openings.first(where: { request, _ in
-                request.centre.rawValue == delivery.toCentre && request.kind == delivery.kind && request.requestVersion == delivery.requestVersion
-                    && (request.kind == .transfer || StreamID.kind(of: request.record)?.id == delivery.investigationId)
-            })?.value else { continue }
-            deliveries[index].openedAt = opened.at
-            deliveries[index].openedBy = staff.staff
-            deliveries[index].openedCode = opened.code
-            if deliveries[index].deliveredAt == nil { deliveries[index].deliveredAt = opened.at }
-        }
-    }
-}

@@ -13,9 +13,11 @@ public enum StaffRole: String, Sendable, Hashable, Codable, CaseIterable {
 public struct StaffMember: Sendable, Hashable {
     /// The staff member's id.
     public var staff: String
+    /// The centre they act for, one this node serves.
     public var centre: CentreID
     public var role: StaffRole
 
+    /// Whom a token or a page session names.
     public init(staff: String, centre: CentreID, role: StaffRole) {
         self.staff = staff
         self.centre = centre

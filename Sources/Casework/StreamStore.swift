@@ -12,7 +12,7 @@ package struct LoadedStream<Event: DomainEvent>: Sendable {
 }
 
 /// Reads streams as domain events and appends domain events, their personal data sealed:
-/// the one place the node's HTTP layer touches the log.
+/// the one place the application layer touches the log.
 package struct StreamStore: Sendable {
     package let appender: EventAppender
     package let reader: EventReader
@@ -48,7 +48,7 @@ package struct StreamStore: Sendable {
         })
     }
 
-    /// The event's body in plain text, checked against the federation's value rules (a 422
+    /// The event's body in plain text, checked against the federation's value rules (a refusal
     /// naming the field that breaks them).
     package static func checkedBody(of event: some DomainEvent) throws -> JSONValue {
         let body = try event.body()
@@ -63,6 +63,7 @@ package struct StreamStore: Sendable {
         try await appender.appendAtomically(appends)
     }
 
+    /// Streams read with `reader`, appended with `appender`, sealed with the record keys in `keys`.
     package init(appender: EventAppender, reader: EventReader, keys: RecordKeyStore) {
         self.appender = appender
         self.reader = reader

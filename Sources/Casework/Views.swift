@@ -106,14 +106,16 @@ package struct Views: Sendable {
     /// The case, its application opened where this node can; the read is recorded.
     package func caseView(_ caseID: String, for staff: StaffMember, purpose: String = "case-view") async throws -> CaseView {
         let caseID = try Self.normalised(caseID)
-        let record = try Self.readable(try await fromProjection(for: staff) { try await cases.record(caseID) }, caseID, by: staff)
+        var record = try Self.readable(try await fromProjection(for: staff) { try await cases.record(caseID) }, caseID, by: staff)
+        // A recipient's first reading is recorded before the view is made, which then shows it.
+        if await !receipts.noteReading(of: record.deliveries, by: staff).isEmpty {
+            record = try Self.readable(try await fromProjection(for: staff) { try await cases.record(caseID) }, caseID, by: staff)
+        }
         // The application alone: the first event of the stream, not the whole stream.
         let submitted = record.state.erased ? [] : try await store.reader.firstEvents(ofStreams: [StreamID.stream(.caseFile, id: caseID)])
         let opened = try await open(submitted, of: caseID)
         try await accessLog.record(staff, kind: .caseFile, record: caseID, caseID: caseID, purpose: purpose, fields: opened.opened)
-        var view = caseView(record, submitted: opened.bodies.first, state: try await erasedOr(opened.state, caseID, record: record))
-        view.noteOpenings(await receipts.noteReading(of: record.deliveries, by: staff), by: staff)
-        return view
+        return caseView(record, submitted: opened.bodies.first, state: try await erasedOr(opened.state, caseID, record: record))
     }
 
     /// Every event of the case and of its investigations, in this node's log order.
@@ -125,21 +127,27 @@ package struct Views: Sendable {
     /// both), opened where this node can; the read is recorded.
     package func caseWithTimeline(_ caseID: String, for staff: StaffMember, purpose: String = "case-page") async throws -> (CaseView, [TimelineEntry]) {
         let caseID = try Self.normalised(caseID)
-        guard let (record, events) = try await fromProjection(for: staff, { try await cases.recordWithTimeline(caseID) }) else {
+        guard var (record, events) = try await fromProjection(for: staff, { try await cases.recordWithTimeline(caseID) }) else {
             throw WorkflowError.notFound("no case \(caseID)")
         }
-        let readable = try Self.readable(record, caseID, by: staff)
+        var readable = try Self.readable(record, caseID, by: staff)
+        // A recipient's first reading is recorded first: the view, the timeline and a letter
+        // printed from them include it.
+        if await !receipts.noteReading(of: readable.deliveries, by: staff).isEmpty,
+           let reread = try await fromProjection(for: staff, { try await cases.recordWithTimeline(caseID) }) {
+            (record, events) = reread
+            readable = try Self.readable(record, caseID, by: staff)
+        }
         let opened = try await open(events, of: caseID)
         try await accessLog.record(staff, kind: .caseFile, record: caseID, caseID: caseID, purpose: purpose, fields: opened.opened)
         let submitted = zip(events, opened.bodies).first { $0.0.envelope.type == "ApplicationSubmitted" }?.1
-        var view = caseView(readable, submitted: submitted, state: try await erasedOr(opened.state, caseID, record: readable))
-        view.noteOpenings(await receipts.noteReading(of: readable.deliveries, by: staff), by: staff)
+        let view = caseView(readable, submitted: submitted, state: try await erasedOr(opened.state, caseID, record: readable))
         return (view, Self.timeline(events, bodies: opened.bodies))
     }
 
     /// Reads through a projection; one too far behind the log to catch up within a request,
-    /// or a case view with a parked event, answers 503 saying so (the latter only to those
-    /// who may read the case, as far as the view knows it).
+    /// or a case view with a parked event, is refused as unavailable, saying so (the latter
+    /// only to those who may read the case, as far as the view knows it).
     package func fromProjection<Result>(for staff: StaffMember? = nil, _ read: () async throws -> Result) async throws -> Result {
         do {
             return try await read()
@@ -259,6 +267,8 @@ package struct Views: Sendable {
     }
 
 
+    /// - Parameters:
+    ///   - receipts: where a recipient's first reading of a request is recorded.
     package init(store: StreamStore, cases: CaseRecords, registry: CertificateRegistry, clock: NodeClock, accessLog: AccessLog, receipts: DeliveryReceipts) {
         self.store = store
         self.cases = cases

@@ -53,7 +53,7 @@ extension Workflow {
         }
         let roster = Roster.State(replaying: try await roster(of: staff.centre).events)
         guard !roster.lawyers.values.contains(where: \.active) else {
-            throw WorkflowError.invalid(field: "lawyerId", reason: "\(staff.centre) assigns from its roster (GET /v1/lawyers): give lawyerId")
+            throw WorkflowError.invalid(field: "lawyerId", reason: "\(staff.centre) assigns from its roster: give lawyerId, the roster's id of the lawyer")
         }
         guard let lawyer, let firm else { throw WorkflowError.invalid(field: lawyer == nil ? "lawyer" : "firm", reason: "is required (or lawyerId, from the roster)") }
         return (lawyer, firm)

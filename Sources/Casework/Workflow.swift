@@ -10,13 +10,6 @@ package struct WriteResult: Sendable, Hashable {
     package var version: Int64
     package var number: String?
 
-    /// The answer's body, the id under `idKey` (`caseId`, `investigationId`, `certificateId`).
-    package func json(idKey: String) -> JSONValue {
-        var fields: [String: JSONValue] = [idKey: .string(id), "version": .integer(version)]
-        if let number { fields["number"] = .string(number) }
-        return .object(fields)
-    }
-
     package init(id: String, version: Int64, number: String? = nil) {
         self.id = id
         self.version = version
@@ -42,7 +35,7 @@ package struct Workflow: Sendable {
     package let conflicts: ConflictGate
     /// Concurrent grants at one centre race for the register's next number; the losers
     /// re-read it and try again, this many times.
-    package let numberingAttempts = 64
+    private let numberingAttempts = 64
 
     // MARK: Cases
 
@@ -328,6 +321,9 @@ package struct Workflow: Sendable {
         return certificateStream(uuid)
     }
 
+    /// - Parameters:
+    ///   - centres: every centre of the federation (a command naming another is refused).
+    ///   - conflicts: the check a transfer's acceptance and a grant pass through.
     package init(store: StreamStore, policies: [NodeID: CityPolicy], centres: Set<CentreID>, clock: NodeClock, keyHandOver: KeyHandOver, matching: BlindIndex, conflicts: ConflictGate) {
         self.store = store
         self.policies = policies

@@ -2,7 +2,7 @@ import CaseDomain
 import EventLog
 
 /// Why a command or a read was refused; nothing is written. The one error the application
-/// layer throws: the HTTP layer maps each case to a problem in one place.
+/// layer throws: the node's API and pages map each case to a problem in one place.
 public enum WorkflowError: Error, Sendable, CustomStringConvertible {
     /// No such record here, or none the caller may know of.
     case notFound(String)
@@ -35,7 +35,7 @@ public enum WorkflowError: Error, Sendable, CustomStringConvertible {
     }
 
     /// Whether the record moved on or was answered first: a version conflict of any origin.
-    public var isConflict: Bool {
+    var isConflict: Bool {
         switch self {
         case .conflict: true
         case .notAppended(.conflict): true

@@ -79,7 +79,7 @@ public struct CaseStreamWriters: StreamWriterRules {
             guard let domainEvent = try read(HardshipCertificate.Event.self) else { return state }
             return .certificate(HardshipCertificate.evolve(certificate, domainEvent))
         case .register(let centre):
-            try requireWriter(centre.node, "stream of \(centre)")
+            try requireWriter(centre.node, "register of \(centre) (its numbers, roster or receipts)")
             return state
         case .unjudged:
             return state

@@ -48,6 +48,11 @@ struct DeliveryReceiptFederationTests {
                 let logs = try await federation.logs()
                 return logs[rizhao.id] == logs[qingdao.id]
             }
+            for node in [rizhao, qingdao] {
+                let receipts = try await node.database.count("SELECT count(*)::int FROM events WHERE stream_id LIKE 'delivery-%'")
+                let fromRizhao = try await node.database.count("SELECT count(*)::int FROM events WHERE stream_id LIKE 'delivery-%' AND origin_node = 'rizhao'")
+                #expect(receipts == 2 && fromRizhao == 0, "\(node.id): one delivery and one opening, both Qingdao's")
+            }
         }
     }
 }

@@ -83,6 +83,10 @@ struct DeliveryReceiptTests {
             var centres: [String?] = []
             for try await centre in actors.decode(String?.self) { centres.append(centre) }
             #expect(centres == [nil, "weihai-huancui"], "delivered by the system, opened by Huancui's staff")
+            let positions = try await node.database.service.query("SELECT global_position FROM events WHERE stream_id LIKE 'delivery-%' ORDER BY global_position")
+            var at: [Int64] = []
+            for try await position in positions.decode(Int64.self) { at.append(position) }
+            #expect(at.count == 2 && at[1] == at[0] + 1, "one commit, one after the other: \(at)")
 
             let view = try await node.expect(.ok, .get, "/v1/cases/\(caseID)", as: H.licang)
             let delivery = view["deliveries"]?[0]
@@ -110,6 +114,64 @@ struct DeliveryReceiptTests {
             #expect(view["deliveries"]?[0]?["deliveredAt"]?.stringValue == nil && view["deliveries"]?[1] == nil, "\(view)")
             try await node.project()
             #expect(try await node.database.count("SELECT count(*)::int FROM projections.parked_events") == 0)
+        }
+    }
+
+    @Test func aTransferAnsweredBeforeAnyReadingIsNeverOpenedAndALateOpeningCountsForNothing() async throws {
+        try await H.run { node in
+            let caseID = try await TransferCancelTests.pendingTransfer(node)
+            try await node.expect(.ok, .post, "/v1/cases/\(caseID)/transfer/accept", as: H.licang, ["expectedVersion": 3])
+            _ = try await node.expect(.ok, .get, "/v1/cases/\(caseID)", as: H.licang)
+            _ = try await node.expect(.ok, .get, "/v1/cases/\(caseID)/timeline", as: H.licang)
+            try await node.server.deliveryClerk(interval: .seconds(1), logger: .init(label: "test")).round()
+            #expect(try await Self.receiptEvents(node).isEmpty, "answered: neither delivered by the clerk nor opened by a reading")
+
+            // An opening written after the answer (a reader racing the answer) is projected as nothing.
+            let request = Delivery.Request(record: "case-\(caseID)", requestVersion: 3, kind: .transfer, centre: H.licang)
+            let late = Delivery.events(for: request, recordedSoFar: 0, openedBy: "licang-late")
+            _ = try await node.database.appender(node: "qingdao", clock: NodeClock(.fixed(H.now))).appendAtomically([
+                StreamAppend(stream: request.stream, expectedVersion: 0, events: try late.map {
+                    NewEvent(type: $0.type, schemaVersion: 1, actor: .system, body: try $0.body())
+                }),
+            ])
+            let delivery = try await node.expect(.ok, .get, "/v1/cases/\(caseID)", as: H.wulian)["deliveries"]?[0]
+            #expect(delivery?["answered"] == true && delivery?["openedAt"]?.stringValue == nil && delivery?["deliveredAt"]?.stringValue != nil,
+                    "\(String(describing: delivery))")
+        }
+    }
+
+    @Test func receiptsProjectedBeforeTheirRequestCountOnlyForItsRecipientWhateverTheOrder() async throws {
+        try await H.run { node in
+            let caseID = try #require(try await node.expect(.created, .post, "/v1/cases", as: H.wulian, H.application())["caseId"]?.stringValue)
+            try await node.expect(.ok, .post, "/v1/cases/\(caseID)/assessment", as: H.wulian, ["expectedVersion": 1, "eligible": true, "reason": "符合条件"])
+            // Receipts for the transfer that version 3 will be, a forged one (Huancui's) first.
+            let forged = Delivery.Request(record: "case-\(caseID)", requestVersion: 3, kind: .transfer, centre: H.huancui)
+            let honest = Delivery.Request(record: "case-\(caseID)", requestVersion: 3, kind: .transfer, centre: H.licang)
+            let appender = node.database.appender(node: "qingdao", clock: NodeClock(.fixed(H.now)))
+            for request in [forged, honest] {
+                let event = Delivery.Event.delivered(.init(request: request))
+                _ = try await appender.appendAtomically([StreamAppend(stream: request.stream, expectedVersion: 0, events: [
+                    NewEvent(type: event.type, schemaVersion: 1, actor: .system, body: try event.body()),
+                ])])
+            }
+            try await node.project()
+            try await node.expect(.ok, .post, "/v1/cases/\(caseID)/transfer", as: H.wulian, ["expectedVersion": 2, "toCentre": "qingdao-licang", "reason": "法院在李沧"])
+            let view = try await node.expect(.ok, .get, "/v1/cases/\(caseID)", as: H.wulian)
+            let honestCode = try await node.database.service.query("SELECT encode(hash, 'hex') FROM events WHERE stream_id = \(honest.stream)")
+            var codes: [String] = []
+            for try await code in honestCode.decode(String.self) { codes.append(code) }
+            #expect(view["deliveries"]?[0]?["toCentre"] == "qingdao-licang" && view["deliveries"]?[0]?["deliveredCode"]?.stringValue == codes.first,
+                    "the recipient's receipt, not hidden by the forged one: \(view)")
+            #expect(view["deliveries"]?[1] == nil, "the forged receipt is shown nowhere")
+        }
+    }
+
+    @Test func theRecipientsFirstTimelineIncludesTheOpeningItRecorded() async throws {
+        try await H.run { node in
+            let caseID = try await TransferCancelTests.pendingTransfer(node)
+            let timeline = try await node.expect(.ok, .get, "/v1/cases/\(caseID)/timeline", as: H.licang)
+            guard case .array(let events)? = timeline["events"] else { Issue.record("no events: \(timeline)"); return }
+            #expect(events.compactMap { $0["type"]?.stringValue }.suffix(2) == ["DeliveryRecorded", "DeliveryOpened"], "\(events)")
         }
     }
 }

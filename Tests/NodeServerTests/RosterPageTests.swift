@@ -35,7 +35,15 @@ struct RosterPageTests {
             let forged = try await P.post(node, "/lawyers", cookie: supervisor, form: "name=x&firm=y")
             #expect(forged.status == .forbidden, "no CSRF token: \(forged.status)")
             let blank = try await P.post(node, "/lawyers", cookie: supervisor, form: "csrf=\(csrf)&name=%20&firm=y")
-            #expect(blank.status == .unprocessableContent, "\(blank.status)")
+            let blankPage = blank.json.stringValue ?? ""
+            #expect(blank.status == .unprocessableContent && blankPage.contains(#"role="alert""#) && blankPage.contains("name"),
+                    "the roster page again, saying why: \(blankPage.prefix(400))")
+            for active in ["", "yes", "TRUE", "1"] {
+                let garbled = try await P.post(node, "/lawyers/\(id)/active", cookie: supervisor, form: "csrf=\(csrf)&expectedVersion=1&active=\(active)")
+                #expect(garbled.status == .unprocessableContent, "active=\(active): \(garbled.status)")
+            }
+            let missing = try await P.post(node, "/lawyers/\(id)/active", cookie: supervisor, form: "csrf=\(csrf)&expectedVersion=1")
+            #expect(missing.status == .unprocessableContent, "no active: \(missing.status)")
             #expect(try await node.logSize() == before, "nothing written")
 
             // The supervisor takes the lawyer off new assignments, at the roster's version.

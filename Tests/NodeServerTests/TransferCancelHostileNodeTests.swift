@@ -94,7 +94,10 @@ struct TransferCancelHostileNodeTests {
                 ("not JSON", "rizhao", Data("caseId=\(caseID)".utf8), [400]),
                 ("an array", "rizhao", Data("[]".utf8), [400, 422]),
             ]
-            for version in ["-9223372036854775808", "-1", "0", "2", "4", "9223372036854775807"] {
+            for version in ["-9223372036854775808", "-1"] {
+                attacks.append(("expectedVersion \(version)", "rizhao", Self.message(caseID, version: version), [422]))
+            }
+            for version in ["0", "2", "4", "9223372036854775807"] {
                 attacks.append(("expectedVersion \(version)", "rizhao", Self.message(caseID, version: version), [409]))
             }
             for version in ["9223372036854775808", "1e400", "3.5", #""3""#, "null"] {

@@ -38,7 +38,12 @@ struct TransferCancelHostileTests {
             let caseID = try await Self.pendingTransfer(node)
             for path in ["/v1/cases/\(caseID)/transfer/cancel", "/v1/cases/\(caseID)/transfer/return"] {
                 let centre = path.hasSuffix("cancel") ? H.wulian : H.licang
-                for version in [Int64.min, Int64.min + 1, -1, 0, 1, 2, 4, 5, Int64.max - 1, Int64.max] {
+                for version in [Int64.min, Int64.min + 1, -1] {
+                    let answer = try await node.call(.post, path, as: centre, ["expectedVersion": .integer(version), "reason": "撤回"])
+                    #expect(answer.status == .unprocessableContent && answer.json["errors"]?[0]?["field"] == "expectedVersion" && Self.isClientProblem(answer),
+                            "no record is at \(version): \(answer.status) \(answer.json)")
+                }
+                for version in [0, 1, 2, 4, 5, Int64.max - 1, Int64.max] {
                     let answer = try await node.call(.post, path, as: centre, ["expectedVersion": .integer(version), "reason": "撤回"])
                     #expect(answer.status == .conflict && Self.isClientProblem(answer), "\(path) expectedVersion \(version): \(answer.status) \(answer.json)")
                     #expect(answer.json["currentVersion"] == 3, "\(version): \(answer.json)")
@@ -214,7 +219,7 @@ struct TransferCancelHostileTests {
                 ("csrf=\(csrf)&expectedVersion=-9223372036854775809&reason=x", [400]),
                 ("csrf=\(csrf)&expectedVersion=abc&reason=x", [400]),
                 ("csrf=\(csrf)&expectedVersion=3", [400]),
-                ("csrf=\(csrf)&expectedVersion=-9223372036854775808&reason=x", [409]),
+                ("csrf=\(csrf)&expectedVersion=-9223372036854775808&reason=x", [422]),
                 ("csrf=\(csrf)&expectedVersion=9223372036854775807&reason=x", [409]),
                 ("csrf=\(csrf)&expectedVersion=3&reason=%00x", [422]),
                 ("csrf=\(csrf)&expectedVersion=3&reason=%E2%80%AEx", [422]),

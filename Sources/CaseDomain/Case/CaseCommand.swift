@@ -59,9 +59,8 @@ public enum CaseCommand: Sendable, Hashable {
         }
     }
 
-    /// Every command on a case: its name (the raw value, as errors and the pages' forms
-    /// name it) and the route it is posted to, under `/v1/` by the API and at the root by
-    /// the staff pages. The one list the routes, the forms and the OpenAPI check read.
+    /// Every command on a case, by its name (the raw value, as errors and the pages' forms
+    /// name it): the one list the routes, the forms and the OpenAPI check read.
     public enum Kind: String, Sendable, Hashable, CaseIterable {
         case submit, assess
         case supplyMaterials = "supply-materials"
@@ -80,36 +79,6 @@ public enum CaseCommand: Sendable, Hashable {
         case close, archive
         case recordFollowUp = "follow-up"
         case erase
-
-        /// The route, `cases` for a submission and `cases/{id}/<action>` for the rest.
-        public var route: String {
-            self == .submit ? "cases" : "cases/{id}/\(action)"
-        }
-
-        /// What follows the case id in the route; a submission has none.
-        private var action: String {
-            switch self {
-            case .submit: ""
-            case .assess: "assessment"
-            case .supplyMaterials: "materials"
-            case .deemWithdrawn: "withdrawal"
-            case .startAdvanceAid: "advance-aid"
-            case .requestTransfer: "transfer"
-            case .acceptTransfer: "transfer/accept"
-            case .returnTransfer: "transfer/return"
-            case .cancelTransfer: "transfer/cancel"
-            case .decide: "decision"
-            case .fileObjection: "objection"
-            case .ruleOnObjection: "objection/ruling"
-            case .assignLawyer: "lawyer"
-            case .changeLawyer: "lawyer/change"
-            case .collectOriginals: "originals-collected"
-            case .close: "close"
-            case .archive: "archive"
-            case .recordFollowUp: "follow-up"
-            case .erase: "erasure"
-            }
-        }
     }
 }
 

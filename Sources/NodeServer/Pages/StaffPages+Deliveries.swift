@@ -23,17 +23,3 @@ extension StaffPages {
         return section + "</tbody></table>"
     }
 }
-
-extension StaffPages.Letter {
-    /// The letter's title where no event tells its variant.
-    var zhTitle: String {
-        switch self {
-        case .materials: "补充材料通知书"
-        case .decision: "法律援助决定书"
-        case .assignment: "指派通知书"
-        case .transfer: "法律援助申请转交函"
-        case .investigation: "异地协作调查函"
-        case .delivery: "送达回证"
-        }
-    }
-}

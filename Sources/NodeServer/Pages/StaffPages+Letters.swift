@@ -107,11 +107,26 @@ extension StaffPages {
             && ($0.kind == .transfer || request?["record"]?.stringValue == $0.investigationId.map { StreamID.stream(.investigation, id: $0) }) }
         let name = { (centre: String?) in centre.flatMap(CentreID.init(rawValue:)).map(centreNames.text) ?? "—" }
         let isTransfer = delivery?.kind == .transfer
-        let opened = delivery?.openedAt.map { "\(Self.local($0))（\(delivery?.openedBy ?? "")）" } ?? "尚未查阅"
+        let opened = delivery?.openedAt.map { "\(Self.local($0))（\(delivery?.openedBy ?? "")）" }
+            ?? (delivery?.answered == true ? "未经查阅记录即已办理" : "尚未查阅")
         let rows = [("送达文书", isTransfer ? "法律援助申请转交函" : "异地协作调查函"), ("送达机构", name(delivery?.fromCentre)),
                     ("受送达机构", name(delivery?.toCentre)), ("发出时间", delivery.map { Self.local($0.requestedAt) } ?? "—"),
                     ("送达时间", delivery?.deliveredAt.map(Self.local) ?? "—"), ("首次查阅（签收）", opened)]
         let number = isTransfer ? nil : view.investigations.first { $0.investigationId == delivery?.investigationId }?.number
         return (rows, number)
+    }
+}
+
+extension StaffPages.Letter {
+    /// The letter's title where no event tells its variant.
+    var zhTitle: String {
+        switch self {
+        case .materials: "补充材料通知书"
+        case .decision: "法律援助决定书"
+        case .assignment: "指派通知书"
+        case .transfer: "法律援助申请转交函"
+        case .investigation: "异地协作调查函"
+        case .delivery: "送达回证"
+        }
     }
 }

@@ -21,8 +21,9 @@ extension StaffPages {
         }
         pages.post("lawyers/{id}/active") { request, context in
             let form = try await checkedForm(LawyerActiveForm.self, request, context, csrf: \.csrf)
+            guard let active = form.active.flatMap(Bool.init) else { throw Problem.invalid("active", "expected true or false") }
             let command = Roster.Command.update(lawyerId: try context.parameters.require("id").lowercased(), firm: nil, practiceAreas: nil,
-                                                languages: nil, active: form.active == "true")
+                                                languages: nil, active: active)
             return try await actOnRoster(command, expectedVersion: form.expectedVersion, request, context)
         }
     }

@@ -62,7 +62,9 @@ public struct DeliveryRecord: Sendable, Hashable {
 
 /// The rows of a batch's records, read once and written back once.
 struct DeliveryRows {
-    struct Key: Hashable { var record: String; var version: Int64 }
+    /// A request's row, and apart from it the rows of receipts that name another centre as
+    /// its recipient: those are never shown, and cannot hide the recipient's, whatever the order.
+    struct Key: Hashable { var record: String; var version: Int64; var recipient: String }
     private(set) var rows: [Key: DeliveryRecord] = [:]
     private var touched: Set<Key> = []
 
@@ -89,7 +91,9 @@ struct DeliveryRows {
         guard !records.isEmpty else { return result }
         let rows = try await connection.query("SELECT \(unescaped: columns) FROM deliveries WHERE record = ANY(\(records.sorted()))", logger: logger)
         for try await row in rows.decode(Row.self) {
-            if let record = record(row) { result.rows[Key(record: record.record, version: record.requestVersion)] = record }
+            if let record = record(row) {
+                result.rows[Key(record: record.record, version: record.requestVersion, recipient: record.recipient)] = record
+            }
         }
         return result
     }
@@ -100,28 +104,29 @@ struct DeliveryRows {
         let stream = envelope.streamId
         switch event.domain {
         case .caseEvent(let caseID, .transferRequested(let transfer))?:
-            request(Key(record: stream, version: envelope.streamVersion), kind: .transfer, caseID: caseID, sender: transfer.fromCentre,
-                    recipient: transfer.toCentre, at: envelope.recordedAt)
+            request(Key(record: stream, version: envelope.streamVersion, recipient: transfer.toCentre.rawValue), kind: .transfer, caseID: caseID,
+                    sender: transfer.fromCentre, at: envelope.recordedAt)
         case .caseEvent(_, let caseEvent)? where caseEvent.concernsTransfer:
             answerAll(of: stream)
         case .investigation(_, .requested(let request))?:
-            self.request(Key(record: stream, version: envelope.streamVersion), kind: .investigation,
-                         caseID: StreamID.caseID(ofStream: request.caseStream), sender: request.fromCentre, recipient: request.toCentre,
-                         at: envelope.recordedAt)
+            self.request(Key(record: stream, version: envelope.streamVersion, recipient: request.toCentre.rawValue), kind: .investigation,
+                         caseID: StreamID.caseID(ofStream: request.caseStream), sender: request.fromCentre, at: envelope.recordedAt)
         case .investigation(_, let investigationEvent)? where investigationEvent.concernsDelivery:
             answerAll(of: stream)
         case .delivery(let stream, let receipt)? where receipt.belongs(in: stream):
             let request = receipt.request
-            let key = Key(record: request.record, version: request.requestVersion)
+            let key = Key(record: request.record, version: request.requestVersion, recipient: request.centre.rawValue)
             var row = rows[key] ?? DeliveryRecord(record: request.record, requestVersion: request.requestVersion, kind: request.kind,
-                                               recipient: request.centre.rawValue)
-            // Only the recipient's receipt counts; the first of each stands.
-            guard row.recipient == request.centre.rawValue else { return }
+                                                  recipient: request.centre.rawValue)
+            // The first of each stands; a receipt naming a centre the request was not sent to
+            // keeps a row of its own, which no request ever completes.
             switch receipt {
             case .delivered:
                 if row.deliveredAt == nil { (row.deliveredAt, row.deliveredHash) = (envelope.recordedAt, event.recorded.signed.hash.hex) }
             case .opened(let opened):
-                if row.openedAt == nil { (row.openedAt, row.openedBy, row.openedHash) = (envelope.recordedAt, opened.staff, event.recorded.signed.hash.hex) }
+                // An opening after the request was answered opens nothing (the recipient's node
+                // wrote both, so every node projects them in the same order).
+                if row.openedAt == nil, !row.answered { (row.openedAt, row.openedBy, row.openedHash) = (envelope.recordedAt, opened.staff, event.recorded.signed.hash.hex) }
             }
             rows[key] = row
             touched.insert(key)
@@ -130,12 +135,8 @@ struct DeliveryRows {
         }
     }
 
-    private mutating func request(_ key: Key, kind: Delivery.Kind, caseID: String?, sender: CentreID, recipient: CentreID, at time: Timestamp) {
-        var row = rows[key] ?? DeliveryRecord(record: key.record, requestVersion: key.version, kind: kind, recipient: recipient.rawValue)
-        if row.recipient != recipient.rawValue {
-            // A receipt projected first named another centre: it was not the recipient's.
-            row = DeliveryRecord(record: key.record, requestVersion: key.version, kind: kind, recipient: recipient.rawValue)
-        }
+    private mutating func request(_ key: Key, kind: Delivery.Kind, caseID: String?, sender: CentreID, at time: Timestamp) {
+        var row = rows[key] ?? DeliveryRecord(record: key.record, requestVersion: key.version, kind: kind, recipient: key.recipient)
         row.kind = kind
         row.caseID = caseID
         row.sender = sender.rawValue
@@ -154,7 +155,7 @@ struct DeliveryRows {
     }
 
     func write(on connection: PostgresConnection, logger: Logger) async throws {
-        let written = touched.compactMap { rows[$0] }.sorted { ($0.record, $0.requestVersion) < ($1.record, $1.requestVersion) }
+        let written = touched.compactMap { rows[$0] }.sorted { ($0.record, $0.requestVersion, $0.recipient) < ($1.record, $1.requestVersion, $1.recipient) }
         guard !written.isEmpty else { return }
         func millis(_ time: Timestamp?) -> Int64 { time?.millisecondsSinceEpoch ?? Self.noTime }
         _ = try await connection.query("""
@@ -172,7 +173,7 @@ struct DeliveryRows {
                           \(written.map { $0.deliveredHash ?? "" }), \(written.map { millis($0.openedAt) }), \(written.map { $0.openedBy ?? "" }),
                           \(written.map { $0.openedHash ?? "" }))
                    AS d(record, version, kind, case_id, sender, recipient, requested, answered, delivered, delivered_hash, opened, opened_by, opened_hash)
-            ON CONFLICT (record, request_version) DO UPDATE SET kind = excluded.kind, case_id = excluded.case_id, sender = excluded.sender,
+            ON CONFLICT (record, request_version, recipient) DO UPDATE SET kind = excluded.kind, case_id = excluded.case_id, sender = excluded.sender,
                 recipient = excluded.recipient, requested_at = excluded.requested_at, answered = excluded.answered,
                 delivered_at = excluded.delivered_at, delivered_hash = excluded.delivered_hash, opened_at = excluded.opened_at,
                 opened_by = excluded.opened_by, opened_hash = excluded.opened_hash
