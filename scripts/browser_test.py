@@ -175,7 +175,7 @@ def main():
             shot("5-licang-accepted")
             # The 送达回证, printed to PDF, carries the receipt's code, which /verify names as Licang's opening.
             browser.get(qingdao["url"] + f"/cases/{case_id}/letters/delivery")
-            wait_until("the delivery receipt letter opens", lambda: "送达回证" in browser.page_source, 10)
+            wait_until("the delivery receipt letter opens", lambda: '<h2 class="letter-title">送达回证</h2>' in browser.page_source, 10)
             receipt_code = browser.find_element(By.CSS_SELECTOR, "[data-field='verification']").text.strip()
             delivery_pdf = os.path.join(ARTEFACTS, "delivery-receipt.pdf")
             with open(delivery_pdf, "wb") as pdf:
@@ -199,7 +199,7 @@ def main():
             wait_until("the decision form: the timeline shows the grant", lambda: "AidDecided" in browser.page_source, 10)
             # The decision letter, printed to PDF, carries the case number and its verification code.
             browser.find_element(By.CSS_SELECTOR, f"a[href='/cases/{case_id}/letters/decision']").click()
-            wait_until("the decision letter opens", lambda: "给予法律援助决定书" in browser.page_source, 10)
+            wait_until("the decision letter opens", lambda: '<h2 class="letter-title">给予法律援助决定书</h2>' in browser.page_source, 10)
             number = browser.find_element(By.CSS_SELECTOR, "[data-field='number']").text.strip()
             letter_code = browser.find_element(By.CSS_SELECTOR, "[data-field='verification']").text.strip()
             decision_pdf = os.path.join(ARTEFACTS, "decision.pdf")
@@ -282,9 +282,10 @@ def main():
                 fail("the assignment form", "it does not offer the roster's lawyer")
             pick[0].click()
             form.find_element(By.TAG_NAME, "button").click()
-            wait_until("the lawyer is assigned from the roster", lambda: "LawyerAssigned" in browser.page_source and "李律师" in browser.page_source, 10)
+            # The timeline cell's type exactly: "InvestigationLawyerAssigned" is already on the page.
+            wait_until("the lawyer is assigned from the roster", lambda: 'data-type="LawyerAssigned"' in browser.page_source, 10)
             browser.get(qingdao["url"] + f"/cases/{case_id}/letters/assignment")
-            wait_until("the assignment notice opens", lambda: "指派通知书" in browser.page_source, 10)
+            wait_until("the assignment notice opens", lambda: '<h2 class="letter-title">指派通知书</h2>' in browser.page_source, 10)
             assignment_code = browser.find_element(By.CSS_SELECTOR, "[data-field='verification']").text.strip()
             assignment_pdf = os.path.join(ARTEFACTS, "assignment.pdf")
             with open(assignment_pdf, "wb") as pdf:
