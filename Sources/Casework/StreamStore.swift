@@ -50,7 +50,7 @@ package struct StreamStore: Sendable {
 
     /// The event's body in plain text, checked against the federation's value rules (a refusal
     /// naming the field that breaks them).
-    package static func checkedBody(of event: some DomainEvent) throws -> JSONValue {
+    static func checkedBody(of event: some DomainEvent) throws -> JSONValue {
         let body = try event.body()
         do throws(EventValueRules.Violation) { try EventValueRules.check(body: body) } catch {
             throw WorkflowError.notAppended(AppendError.invalidValue(field: error.field, reason: error.reason))

@@ -32,7 +32,7 @@ extension Workflow {
 
     /// Commits an answer to a pending transfer; when another answer committed first, the
     /// refusal says which (``transferAnswered(in:after:)``) rather than only the version.
-    package func answerTransfer(_ stream: String, after expectedVersion: Int64, by centre: CentreID?,
+    func answerTransfer(_ stream: String, after expectedVersion: Int64, by centre: CentreID?,
                         _ commit: () async throws -> [AppendOutcome]) async throws -> [AppendOutcome] {
         do {
             return try await commit()
@@ -44,7 +44,7 @@ extension Workflow {
     /// The refusal for `centre`, acting on a transfer that was answered (accepted, returned
     /// or cancelled) after `expectedVersion`, the version it saw; `nil` if none was, or if
     /// `centre` is neither end of that transfer (a stranger learns nothing of the answer).
-    package static func transferAnswered(in loaded: LoadedStream<CaseEvent>, after expectedVersion: Int64, to centre: CentreID?) -> WorkflowError? {
+    static func transferAnswered(in loaded: LoadedStream<CaseEvent>, after expectedVersion: Int64, to centre: CentreID?) -> WorkflowError? {
         let start = Int(clamping: max(0, expectedVersion))
         guard start < loaded.events.count, let centre else { return nil }
         // The latest answer: after a return and a second transfer, the one that counts now.

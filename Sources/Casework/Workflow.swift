@@ -270,7 +270,7 @@ package struct Workflow: Sendable {
         guard centres.contains(centre) else { throw WorkflowError.invalid(field: field, reason: "no centre '\(centre)' in the federation") }
     }
 
-    package static func decided<Value>(_ decide: () throws(CommandError) -> Value) throws(WorkflowError) -> Value {
+    static func decided<Value>(_ decide: () throws(CommandError) -> Value) throws(WorkflowError) -> Value {
         do {
             return try decide()
         } catch {
@@ -279,17 +279,17 @@ package struct Workflow: Sendable {
     }
 
     /// Refuses a version no record can be at: a malformed value, not a conflict.
-    package static func requireVersion(_ expected: Int64) throws(WorkflowError) {
+    static func requireVersion(_ expected: Int64) throws(WorkflowError) {
         guard expected >= 0 else { throw .invalid(field: "expectedVersion", reason: "a record's version: 0 or more") }
     }
 
-    package static func check(_ expected: Int64, against actual: Int64) throws(WorkflowError) {
+    static func check(_ expected: Int64, against actual: Int64) throws(WorkflowError) {
         try requireVersion(expected)
         guard expected == actual else { throw WorkflowError.notAppended(AppendError.conflict(stream: "", expected: expected, actual: actual)) }
     }
 
     /// The actor a write is recorded as; auditors read only.
-    package static func writer(_ staff: StaffMember) throws(WorkflowError) -> Actor {
+    static func writer(_ staff: StaffMember) throws(WorkflowError) -> Actor {
         guard staff.role != .auditor else { throw WorkflowError.forbidden("auditors read; they do not act on records") }
         return Actor(centre: staff.centre, staff: staff.staff)
     }

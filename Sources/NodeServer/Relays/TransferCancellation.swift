@@ -14,35 +14,18 @@ struct TransferCancellation: Sendable {
     /// Asks the target's node to record the cancellation.
     let relay: WriterRelay
 
+    /// Cancels for the sending centre of `staff`: refused here when this node can tell
+    /// (``Workflow/prepareCancellation(of:expectedVersion:reason:by:)``), else recorded by
+    /// the target's node, this one or a peer.
     func cancel(_ caseID: String, expectedVersion: Int64, reason: String, by staff: StaffMember) async throws -> WriteResult {
-        try Workflow.requireVersion(expectedVersion)
-        let requester = try Workflow.writer(staff)
-        let loaded = try await workflow.store.load(try Workflow.caseStream(caseID), as: CaseEvent.self)
-        guard loaded.version > 0 else { throw Problem(.notFound, "no case \(caseID)") }
-        if let answered = Workflow.transferAnswered(in: loaded, after: expectedVersion, to: requester.centre) { throw answered }
-        let state = CaseState(replaying: loaded.events)
-        let name = CaseCommand.cancelTransfer(reason: reason, requestedBy: requester).name
-        // A stranger to the case is refused as such, before it learns the case's phase.
-        let sentByRequester = loaded.events.contains { if case .transferRequested(let sent) = $0 { sent.fromCentre == requester.centre } else { false } }
-        guard let centre = requester.centre, state.owner == centre || sentByRequester else {
-            throw Problem(CommandError.forbidden(command: name, reason: "only the centre that sent a transfer may cancel it"))
-        }
-        guard state.phase == .transferPending, let target = state.transferTarget else {
-            throw Problem(CommandError.invalidTransition(command: name, phase: state.phase.rawValue))
-        }
-        // Decided here as the target's node will decide it, so that what this node can tell
-        // (the sender's rights, a reason the value rules refuse) is never asked of the target.
-        let context = CaseContext(now: workflow.clock.now(), actor: .system, policies: workflow.policies)
-        let events = try Workflow.decided { () throws(CommandError) in
-            try CaseLifecycle.decide(.cancelTransfer(reason: reason, requestedBy: requester), on: state, context: context)
-        }
-        for event in events { _ = try StreamStore.checkedBody(of: event) }
-        if servedCentres.contains(target) {
-            return try await workflow.recordCancellation(of: caseID, expectedVersion: expectedVersion, reason: reason, requestedBy: requester,
+        let prepared = try await workflow.prepareCancellation(of: caseID, expectedVersion: expectedVersion, reason: reason, by: staff)
+        if servedCentres.contains(prepared.writer) {
+            return try await workflow.recordCancellation(of: caseID, expectedVersion: expectedVersion, reason: reason, requestedBy: prepared.requester,
                                                          receivingCentres: servedCentres)
         }
-        let message = Message(caseId: caseID.lowercased(), expectedVersion: expectedVersion, reason: reason, centre: centre, staff: requester.staff)
-        return try await relay.ask(target.node, Message.path, message, recordID: caseID, waiting: "the transfer is pending")
+        let message = Message(caseId: caseID.lowercased(), expectedVersion: expectedVersion, reason: reason, centre: prepared.centre,
+                              staff: prepared.requester.staff)
+        return try await relay.ask(prepared.writer.node, Message.path, message, recordID: caseID, waiting: "the transfer is pending")
     }
 
     /// What the sending node asks of the target's: node-signed, so `centre` is one of the
