@@ -87,6 +87,18 @@ def main():
             browser.implicitly_wait(2)
             shot = lambda name: browser.save_screenshot(os.path.join(ARTEFACTS, name + ".png"))
 
+            def print_letter(file_name, step, expected):
+                """Prints the page on screen to PDF and checks that its text holds `expected`
+                and the page's verification code, which it returns."""
+                code = browser.find_element(By.CSS_SELECTOR, "[data-field='verification']").text.strip()
+                path = os.path.join(ARTEFACTS, file_name)
+                with open(path, "wb") as pdf:
+                    pdf.write(base64.b64decode(browser.print_page()))
+                printed = subprocess.run(["pdftotext", "-layout", path, "-"], capture_output=True, text=True, check=True).stdout
+                if expected not in printed or code not in printed.replace("\n", "").replace(" ", ""):
+                    fail(step, f"the PDF lacks {expected} or the verification code {code}: {printed[:400]}")
+                return code
+
             def sign_in(node, staff_token, step):
                 browser.delete_all_cookies()
                 browser.get(node["url"] + "/inbox")
@@ -119,14 +131,8 @@ def main():
             case_id = browser.current_url.split("/cases/")[1].split("/")[0]
             if scan_sha256[:16] not in browser.page_source:
                 fail("the receipt", "the start of the scan's fingerprint, computed by the server, is not on the receipt")
-            code = browser.find_element(By.CSS_SELECTOR, "[data-field='verification']").text.strip()
             shot("0-wulian-receipt")
-            receipt_pdf = os.path.join(ARTEFACTS, "receipt.pdf")
-            with open(receipt_pdf, "wb") as pdf:
-                pdf.write(base64.b64decode(browser.print_page()))
-            printed = subprocess.run(["pdftotext", "-layout", receipt_pdf, "-"], capture_output=True, text=True, check=True).stdout
-            if case_id not in printed or code not in printed.replace("\n", "").replace(" ", ""):
-                fail("the printed receipt", f"the PDF lacks the application id or the verification code {code}: {printed[:400]}")
+            code = print_letter("receipt.pdf", "the printed receipt", case_id)
             with urllib.request.urlopen(rizhao["url"] + "/verify/" + code, timeout=10) as answer:
                 verified = json.loads(answer.read())
             if not verified.get("verified") or verified.get("type") != "ApplicationSubmitted":
@@ -176,13 +182,7 @@ def main():
             # The 送达回证, printed to PDF, carries the receipt's code, which /verify names as Licang's opening.
             browser.get(qingdao["url"] + f"/cases/{case_id}/letters/delivery")
             wait_until("the delivery receipt letter opens", lambda: '<h2 class="letter-title">送达回证</h2>' in browser.page_source, 10)
-            receipt_code = browser.find_element(By.CSS_SELECTOR, "[data-field='verification']").text.strip()
-            delivery_pdf = os.path.join(ARTEFACTS, "delivery-receipt.pdf")
-            with open(delivery_pdf, "wb") as pdf:
-                pdf.write(base64.b64decode(browser.print_page()))
-            printed = subprocess.run(["pdftotext", "-layout", delivery_pdf, "-"], capture_output=True, text=True, check=True).stdout
-            if "送达回证" not in printed or receipt_code not in printed.replace("\n", "").replace(" ", ""):
-                fail("the printed delivery receipt", f"the PDF lacks its title or the code {receipt_code}: {printed[:400]}")
+            receipt_code = print_letter("delivery-receipt.pdf", "the printed delivery receipt", "送达回证")
             with urllib.request.urlopen(rizhao["url"] + "/verify/" + receipt_code, timeout=10) as answer:
                 confirmed = json.loads(answer.read())
                 if confirmed.get("type") != "DeliveryOpened" or confirmed.get("node") != "qingdao":
@@ -201,13 +201,7 @@ def main():
             browser.find_element(By.CSS_SELECTOR, f"a[href='/cases/{case_id}/letters/decision']").click()
             wait_until("the decision letter opens", lambda: '<h2 class="letter-title">给予法律援助决定书</h2>' in browser.page_source, 10)
             number = browser.find_element(By.CSS_SELECTOR, "[data-field='number']").text.strip()
-            letter_code = browser.find_element(By.CSS_SELECTOR, "[data-field='verification']").text.strip()
-            decision_pdf = os.path.join(ARTEFACTS, "decision.pdf")
-            with open(decision_pdf, "wb") as pdf:
-                pdf.write(base64.b64decode(browser.print_page()))
-            printed = subprocess.run(["pdftotext", "-layout", decision_pdf, "-"], capture_output=True, text=True, check=True).stdout
-            if number not in printed or letter_code not in printed.replace("\n", "").replace(" ", ""):
-                fail("the printed decision", f"the PDF lacks the number {number} or the code {letter_code}: {printed[:400]}")
+            letter_code = print_letter("decision.pdf", "the printed decision", number)
             with urllib.request.urlopen(qingdao["url"] + "/verify/" + letter_code, timeout=10) as answer:
                 if json.loads(answer.read()).get("type") != "AidDecided":
                     fail("the decision's verification code", "/verify does not name the decision")
@@ -286,13 +280,7 @@ def main():
             wait_until("the lawyer is assigned from the roster", lambda: 'data-type="LawyerAssigned"' in browser.page_source, 10)
             browser.get(qingdao["url"] + f"/cases/{case_id}/letters/assignment")
             wait_until("the assignment notice opens", lambda: '<h2 class="letter-title">指派通知书</h2>' in browser.page_source, 10)
-            assignment_code = browser.find_element(By.CSS_SELECTOR, "[data-field='verification']").text.strip()
-            assignment_pdf = os.path.join(ARTEFACTS, "assignment.pdf")
-            with open(assignment_pdf, "wb") as pdf:
-                pdf.write(base64.b64decode(browser.print_page()))
-            printed = subprocess.run(["pdftotext", "-layout", assignment_pdf, "-"], capture_output=True, text=True, check=True).stdout
-            if number not in printed or assignment_code not in printed.replace("\n", "").replace(" ", ""):
-                fail("the printed assignment notice", f"the PDF lacks the number {number} or the code {assignment_code}: {printed[:400]}")
+            print_letter("assignment.pdf", "the printed assignment notice", number)
             browser.get(qingdao["url"] + f"/cases/{case_id}")
             browser.find_element(By.CSS_SELECTOR, "#originals-collected button").click()
             wait_until("the originals are collected", lambda: "OriginalsCollected" in browser.page_source, 10)
